@@ -1,0 +1,1 @@
+"""Files in and out: point tables, results and sessions. Never Qt."""
