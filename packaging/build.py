@@ -8,10 +8,10 @@ Usage (from anywhere; paths are relative to the repository)::
 
 Outputs in the dist folder::
 
-    gmm-studio/                                   the one-directory bundle (run gmm-studio/gmm-studio)
-    gmm-studio-<version>-linux-<machine>.tar.gz   that folder, for unpack-and-run
-    gmm-studio_<version>_<arch>.deb               installs it under /opt/gmm-studio
-    build-report.json                             sizes and timings of this build
+    gmm-studio/                                  the one-directory bundle (gmm-studio/gmm-studio)
+    gmm-studio-<version>-linux-<machine>.tar.gz  that folder, for unpack-and-run
+    gmm-studio_<version>_<arch>.deb              installs it under /opt/gmm-studio
+    build-report.json                            sizes and timings of this build
 
 The Debian package holds the bundle in ``/opt/gmm-studio``, a ``/usr/bin/gmm-studio`` launcher
 (relative symbolic link, so an extracted tree works too), the desktop entry, AppStream

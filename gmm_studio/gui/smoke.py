@@ -111,7 +111,7 @@ def _step_window(ctx: SmokeContext) -> str:
     ctx.window = application.create_main_window()
 
     class ShowWatcher(QObject):
-        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Show and ctx.shown_after is None:
                 ctx.shown_after = seconds_since_process_start()
             return False
