@@ -107,7 +107,9 @@ def test_collapsed_component_is_reseeded_at_the_worst_explained_point(covariance
 
 def test_component_starting_far_from_all_data_recovers():
     rng = np.random.default_rng(3)
-    X = np.concatenate([rng.normal(size=(100, 2)), [*rng.normal(size=(100, 2)), 6, 0]])
+    X = np.concatenate(
+        [rng.normal(size=(100, 2)), rng.normal(size=(100, 2)) + np.array([6.0, 0.0])]
+    )
     result = fit(
         X,
         2,
