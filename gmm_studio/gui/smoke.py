@@ -15,6 +15,7 @@ created on Qt's ``offscreen`` platform.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import tempfile
@@ -104,11 +105,14 @@ def _wait_until(app: Any, done: Callable[[], bool], what: str) -> None:
 
 def _step_window(ctx: SmokeContext) -> str:
     from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
 
-    from gmm_studio.gui import application
+    from gmm_studio.gui.app_icon import apply_desktop_identity
+    from gmm_studio.gui.main_window import MainWindow
 
-    ctx.app = application.create_application([sys.argv[0]])
-    ctx.window = application.create_main_window()
+    ctx.app = QApplication.instance() or QApplication([sys.argv[0]])
+    apply_desktop_identity(ctx.app)
+    ctx.window = MainWindow()
 
     class ShowWatcher(QObject):
         def eventFilter(self, obj: QObject, event: QEvent) -> bool:
@@ -133,25 +137,75 @@ def _step_samples(ctx: SmokeContext) -> str:
     for name in resources.sample_names():
         table = read_points(resources.sample_path(name))
         if table.data.ndim != 2 or len(table.data) < 10:
-            raise SmokeFailure(f"{name}: read {table.data.shape} points")
+            raise SmokeFailure(f"{name}: read points of shape {table.data.shape}")
         ctx.samples[name] = table
-    first = resources.sample_names()[0]
-    ctx.window.load_points_table(ctx.samples[first])
-    return ", ".join(f"{n} {t.data.shape[0]}x{t.data.shape[1]}" for n, t in ctx.samples.items())
+    shown = "old_faithful.csv" if "old_faithful.csv" in ctx.samples else next(iter(ctx.samples))
+    table = ctx.samples[shown]
+    ctx.window.document.set_points(table.data, table.columns)
+    _wait_until(ctx.app, lambda: ctx.window.state == "ready", "EM to initialise on the sample")
+    loaded = ", ".join(f"{n} {t.data.shape[0]}x{t.data.shape[1]}" for n, t in ctx.samples.items())
+    return f"{loaded}; showing {shown}"
 
 
 def _step_em(ctx: SmokeContext) -> str:
-    raise SmokeFailure("the EM worker is not wired into the smoke test yet")
+    from PySide6.QtCore import QThread
+
+    window = ctx.window
+    doc = window.document
+    worker_thread = window.controller.thread
+    if not worker_thread.isRunning() or worker_thread is QThread.currentThread():
+        raise SmokeFailure("the EM worker thread is not running beside the GUI thread")
+    for expected in range(1, EM_ITERATIONS + 1):
+        window.step_action.trigger()
+        _wait_until(
+            ctx.app,
+            lambda n=expected: doc.iteration >= n or window.state in ("converged", "error"),
+            f"EM iteration {expected} from the worker",
+        )
+        if window.state == "error":
+            raise SmokeFailure(f"EM failed: {window.error_message}")
+    history = doc.log_likelihood_history
+    if len(history) < 2 or any(b < a - 1e-6 * abs(a) for a, b in itertools.pairwise(history)):
+        raise SmokeFailure(f"log-likelihood did not climb: {history}")
+    return (
+        f"{doc.iteration} iterations on thread {worker_thread.objectName() or 'worker'}, "
+        f"log-likelihood {history[0]:.4f} -> {history[-1]:.4f}"
+    )
 
 
 def _step_session(ctx: SmokeContext) -> str:
-    raise SmokeFailure("sessions are not wired into the smoke test yet")
+    import numpy as np
+
+    from gmm_studio.io import Session, load_session, save_session
+
+    doc = ctx.window.document
+    session = Session(
+        points=np.array(doc.points),
+        columns=list(doc.columns),
+        axes=tuple(doc.axes),
+        settings=doc.settings,
+        mixture=doc.mixture,
+        log_likelihood_history=list(doc.log_likelihood_history),
+    )
+    path = os.path.join(ctx.workdir, "smoke.gmms")
+    save_session(path, session)
+    loaded = load_session(path)
+    if not np.array_equal(loaded.points, doc.points) or list(loaded.columns) != doc.columns:
+        raise SmokeFailure("the reloaded session has different points")
+    if loaded.settings != doc.settings:
+        raise SmokeFailure(f"the reloaded session has settings {loaded.settings}")
+    if loaded.mixture is None or not np.allclose(loaded.mixture.means, doc.mixture.means):
+        raise SmokeFailure("the reloaded session lost the fitted mixture")
+    return f"saved and reloaded {os.path.getsize(path)} bytes"
 
 
 def _step_close(ctx: SmokeContext) -> str:
+    thread = ctx.window.controller.thread
     ctx.window.close()
     ctx.app.processEvents()
-    return "window closed"
+    if thread.isRunning():
+        raise SmokeFailure("the EM worker thread still runs after the window closed")
+    return "window closed, worker thread stopped"
 
 
 STEPS: tuple[tuple[str, Callable[[SmokeContext], str]], ...] = (

@@ -51,6 +51,21 @@ def smoke_lines(proc: subprocess.CompletedProcess) -> dict[str, str]:
     return steps
 
 
+class SmokeRunner:
+    """The helpers above, handed to test modules as the ``smoke`` fixture (conftest modules
+    cannot be imported under ``--import-mode=importlib``)."""
+
+    clean_env = staticmethod(clean_env)
+    run = staticmethod(run_smoke)
+    steps = staticmethod(smoke_lines)
+
+
+@pytest.fixture
+def smoke() -> SmokeRunner:
+    """Run ``--smoke-test`` commands and parse their step report."""
+    return SmokeRunner()
+
+
 @pytest.fixture(scope="session")
 def installers(tmp_path_factory) -> dict:
     """Build bundle, tarball and .deb once with ``packaging/build.py``; return its report.

@@ -13,7 +13,9 @@ SIZES = (16, 32, 48, 64, 128, 256, 512)
 
 
 def load_render_script():
-    spec = importlib.util.spec_from_file_location("render_icons", REPO / "resources" / "render_icons.py")
+    spec = importlib.util.spec_from_file_location(
+        "render_icons", REPO / "resources" / "render_icons.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -58,7 +60,9 @@ def test_committed_renders_match_a_fresh_render_of_the_svg(qapp, tmp_path):
             for x in range(0, size, max(1, size // 32))
             for y in range(0, size, max(1, size // 32))
             for a, b in zip(
-                QColor(fresh.pixel(x, y)).getRgb(), QColor(committed.pixel(x, y)).getRgb()
+                QColor(fresh.pixel(x, y)).getRgb(),
+                QColor(committed.pixel(x, y)).getRgb(),
+                strict=True,
             )
         )
         assert worst <= 8, f"{size} px render differs from the SVG by {worst} levels"

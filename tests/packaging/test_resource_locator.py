@@ -24,7 +24,7 @@ def test_bundled_samples_are_listed_and_found_with_or_without_suffix():
 
 
 def test_unknown_sample_is_a_file_not_found_error_naming_it():
-    with pytest.raises(FileNotFoundError, match="no_such_sample.csv"):
+    with pytest.raises(FileNotFoundError, match=r"no_such_sample\.csv"):
         resources.sample_path("no_such_sample")
 
 
