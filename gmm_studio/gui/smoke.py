@@ -208,6 +208,17 @@ def _step_close(ctx: SmokeContext) -> str:
     return "window closed, worker thread stopped"
 
 
+def _close_quietly(ctx: SmokeContext) -> None:
+    """After a failure: still stop the worker thread, so the exit code stays ours."""
+    if ctx.window is None:
+        return
+    try:
+        ctx.window.close()
+        ctx.app.processEvents()
+    except Exception:  # reporting the first failure matters more than a second one
+        traceback.print_exc(file=sys.stderr)
+
+
 STEPS: tuple[tuple[str, Callable[[SmokeContext], str]], ...] = (
     ("resources", _step_resources),
     ("window", _step_window),
@@ -243,6 +254,7 @@ def run_smoke_test(out: TextIO | None = None) -> int:
                 print(f"smoke: {name}: FAILED: {reason}", file=out, flush=True)
                 if not isinstance(exc, SmokeFailure):
                     traceback.print_exc(file=sys.stderr)
+                _close_quietly(ctx)
                 return 1
             print(f"smoke: {name}: ok ({detail})", file=out, flush=True)
     print("smoke: passed", file=out, flush=True)
