@@ -2,7 +2,46 @@
 
 from __future__ import annotations
 
+import pathlib
 import sys
+
+
+def load_points_for_window(path):
+    """Read the points a window opens with: ``(points (N, D), column names)``.
+
+    The one place the window reads a data file given on the command line.
+    """
+    from gmm_studio.gui.app import read_csv_points
+
+    return read_csv_points(pathlib.Path(path))
+
+
+def launch_window(argv: list[str]) -> int:
+    """Open the main window (the built-in sample, or the file named in ``argv``); run Qt."""
+    from gmm_studio.gui.app import display_problem
+
+    if len(argv) > 1:
+        print("usage: gmm-studio [FILE]", file=sys.stderr)
+        return 2
+    hint = display_problem()
+    if hint is not None:
+        print(hint, file=sys.stderr)
+        return 1
+    from gmm_studio.gui.app import create_main_window, ensure_application, file_document
+
+    document = None
+    if argv:
+        path = pathlib.Path(argv[0])
+        try:
+            points, columns = load_points_for_window(path)
+        except (OSError, ValueError) as exc:
+            print(f"gmm-studio: cannot read {path}: {exc}", file=sys.stderr)
+            return 1
+        document = file_document(path, points, columns)
+    app = ensure_application()
+    window = create_main_window(document)
+    window.show()
+    return app.exec()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -12,5 +51,4 @@ def main(argv: list[str] | None = None) -> int:
         from gmm_studio.gui.smoke import run_smoke_test
 
         return run_smoke_test()
-    print("GMM Studio", file=sys.stderr)
-    return 0
+    return launch_window(argv)
