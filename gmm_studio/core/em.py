@@ -1,0 +1,361 @@
+"""Expectation-Maximization for Gaussian mixtures, written once as a generator of snapshots.
+
+The command line drains the generator; the window's worker thread steps it and draws each
+snapshot. Numerics follow scikit-learn's ``GaussianMixture``: a log-space E-step, Cholesky
+factors of the precisions, ``reg_covar`` on the diagonal, and stopping when the mean
+per-sample log-likelihood changes by less than ``tol``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import logsumexp
+
+from gmm_studio.core import covariance as cov
+from gmm_studio.core.errors import FitError
+from gmm_studio.core.initialization import check_data, data_covariance, initialize
+from gmm_studio.core.mixture import Mixture
+
+#: A component whose total responsibility falls below this many points is empty: its mean
+#: would be a ratio of two vanishing numbers, so it is re-seeded instead.
+EMPTY_COMPONENT = 1e-8
+
+_EPS = 10 * np.finfo(float).eps
+
+#: A covariance whose smallest eigenvalue is below this fraction of the data's largest variance
+#: has collapsed onto a point or a line: its density is rounding noise, so EM stops there.
+COLLAPSE_RATIO = 1e-12
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The state of EM after one iteration. Immutable, safe to share between threads.
+
+    Attributes
+    ----------
+    iteration : int
+        0 for the starting parameters, then the number of EM iterations done.
+    mixture : Mixture
+        The parameters after ``iteration`` iterations.
+    log_likelihood : float
+        Total log-likelihood of the data under ``mixture``.
+    mean_log_likelihood : float
+        ``log_likelihood / n_samples``.
+    change : float
+        Change of the mean log-likelihood since the previous snapshot (NaN at iteration 0).
+    converged : bool
+        True when ``abs(change) < tol``; EM stops after such a snapshot.
+    n_samples : int
+    """
+
+    iteration: int
+    mixture: Mixture
+    log_likelihood: float
+    mean_log_likelihood: float
+    change: float
+    converged: bool
+    n_samples: int
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """The outcome of :func:`fit`: the final mixture and how EM got there."""
+
+    mixture: Mixture
+    log_likelihood_trace: tuple[float, ...]
+    n_iter: int
+    converged: bool
+    n_samples: int
+
+    @property
+    def weights(self) -> np.ndarray:
+        return self.mixture.weights
+
+    @property
+    def means(self) -> np.ndarray:
+        return self.mixture.means
+
+    @property
+    def covariances(self) -> np.ndarray:
+        return self.mixture.covariances
+
+    @property
+    def covariance_type(self) -> str:
+        return self.mixture.covariance_type
+
+    @property
+    def log_likelihood(self) -> float:
+        """Total log-likelihood of the data under the final mixture."""
+        return self.log_likelihood_trace[-1]
+
+    @property
+    def mean_log_likelihood(self) -> float:
+        """Mean per-sample log-likelihood under the final mixture."""
+        return self.log_likelihood / self.n_samples
+
+
+def m_step(
+    X: np.ndarray,
+    resp: np.ndarray,
+    covariance_type: str,
+    reg_covar: float,
+    worst_rows: np.ndarray,
+) -> Mixture:
+    """New parameters from responsibilities, re-seeding any empty component.
+
+    Parameters
+    ----------
+    X : ndarray, shape (N, D)
+    resp : ndarray, shape (N, K)
+    covariance_type : str
+    reg_covar : float
+    worst_rows : ndarray of int
+        Rows of ``X`` ordered from the least well explained; an empty component restarts at
+        the first of them not yet taken, with the data's covariance and a weight of one point.
+    """
+    n_samples, n_features = X.shape
+    n_components = resp.shape[1]
+    raw_counts = resp.sum(axis=0)
+    nk = raw_counts + _EPS
+    means = resp.T @ X / nk[:, np.newaxis]
+    scatter = np.empty((n_components, n_features, n_features))
+    diag = np.empty((n_components, n_features))
+    for k in range(n_components):
+        diff = X - means[k]
+        weighted = resp[:, k, np.newaxis] * diff
+        if covariance_type in ("full", "tied"):
+            scatter[k] = weighted.T @ diff
+        else:
+            diag[k] = np.einsum("ij,ij->j", weighted, diff) / nk[k]
+    if covariance_type == "full":
+        covariances = scatter / nk[:, np.newaxis, np.newaxis] + reg_covar * np.eye(n_features)
+    elif covariance_type == "tied":
+        covariances = scatter.sum(axis=0) / nk.sum() + reg_covar * np.eye(n_features)
+    elif covariance_type == "diag":
+        covariances = diag + reg_covar
+    else:
+        covariances = diag.mean(axis=1) + reg_covar
+    weights = nk / n_samples
+
+    empty = np.flatnonzero(raw_counts < EMPTY_COMPONENT)
+    if len(empty):
+        weights, means, covariances = _reseed(
+            X, empty, worst_rows, weights, means, covariances, covariance_type, reg_covar
+        )
+    return Mixture(weights, means, covariances, covariance_type)
+
+
+def _reseed(X, empty, worst_rows, weights, means, covariances, covariance_type, reg_covar):
+    n_samples, n_features = X.shape
+    spread = cov.from_full(data_covariance(X)[np.newaxis], covariance_type)
+    for k, row in zip(empty, worst_rows, strict=False):
+        means[k] = X[row]
+        weights[k] = 1.0 / n_samples
+        if covariance_type == "full":
+            covariances[k] = spread[0] + reg_covar * np.eye(n_features)
+        elif covariance_type in ("diag", "spherical"):
+            covariances[k] = spread[0] + reg_covar
+    return weights / weights.sum(), means, covariances
+
+
+def check_not_collapsed(mixture: Mixture, floor: float) -> None:
+    """Raise DegenerateCovarianceError if a covariance's smallest eigenvalue is below ``floor``."""
+    smallest = np.linalg.eigvalsh(mixture.full_covariances())[:, 0]
+    collapsed = np.flatnonzero(~(smallest > floor))
+    if len(collapsed):
+        raise cov.degenerate(int(collapsed[0]) if mixture.covariance_type != "tied" else -1)
+
+
+def collapse_floor(X: np.ndarray) -> float:
+    """The smallest eigenvalue a covariance of ``X``'s components may have (see COLLAPSE_RATIO)."""
+    return COLLAPSE_RATIO * float(np.max(np.var(X, axis=0)))
+
+
+def em_pass(X: np.ndarray, mixture: Mixture, reg_covar: float) -> tuple[float, Mixture]:
+    """One E-step and one M-step.
+
+    Returns
+    -------
+    log_likelihood : float
+        Total log-likelihood of ``X`` under ``mixture`` (the E-step's by-product).
+    next_mixture : Mixture
+        The M-step's update.
+    """
+    wlp = mixture.weighted_log_prob(X)
+    log_norm = logsumexp(wlp, axis=1)
+    total = float(np.sum(log_norm))
+    if not math.isfinite(total):
+        raise FitError(
+            "the log-likelihood is no longer a finite number; the data may be too badly scaled "
+            "for these parameters, or reg_covar too small"
+        )
+    resp = np.exp(wlp - log_norm[:, np.newaxis])
+    n_empty_possible = mixture.n_components
+    worst = np.argsort(log_norm)[:n_empty_possible]
+    return total, m_step(X, resp, mixture.covariance_type, reg_covar, worst)
+
+
+def _check_settings(tol, max_iter, reg_covar):
+    if not (isinstance(tol, int | float) and math.isfinite(tol) and tol >= 0):
+        raise FitError(f"tol must be a number ≥ 0, not {tol!r}")
+    if not isinstance(max_iter, int | np.integer) or max_iter < 0:
+        raise FitError(f"max_iter must be a whole number ≥ 0, not {max_iter!r}")
+    if not (isinstance(reg_covar, int | float) and math.isfinite(reg_covar) and reg_covar >= 0):
+        raise FitError(f"reg_covar must be a number ≥ 0, not {reg_covar!r}")
+
+
+def starting_mixture(
+    X: np.ndarray,
+    n_components: int,
+    covariance_type: str,
+    init: str,
+    weights_init,
+    means_init,
+    covariances_init,
+    reg_covar: float,
+    seed,
+) -> Mixture:
+    """The mixture EM starts from: user-given parameters override those from ``init``."""
+    given = (weights_init, means_init, covariances_init)
+    if all(p is not None for p in given):
+        base = None
+    else:
+        base = initialize(
+            X, n_components, covariance_type=covariance_type, init=init,
+            reg_covar=reg_covar, seed=seed,
+        )  # fmt: skip
+    start = Mixture(
+        weights=base.weights if weights_init is None else weights_init,
+        means=base.means if means_init is None else means_init,
+        covariances=base.covariances if covariances_init is None else covariances_init,
+        covariance_type=covariance_type,
+    )
+    if start.n_components != n_components or start.n_features != X.shape[1]:
+        raise FitError(
+            f"the starting parameters describe {start.n_components} components in "
+            f"{start.n_features} dimensions, but the fit asks for {n_components} components "
+            f"on {X.shape[1]}-dimensional data"
+        )
+    return start
+
+
+def em_steps(
+    X,
+    n_components: int,
+    *,
+    covariance_type: str = "full",
+    init: str = "kmeans++",
+    weights_init=None,
+    means_init=None,
+    covariances_init=None,
+    tol: float = 1e-6,
+    max_iter: int = 1000,
+    reg_covar: float = 1e-6,
+    seed: int | np.random.Generator | None = None,
+) -> Iterator[Snapshot]:
+    """Run EM, yielding one :class:`Snapshot` per iteration.
+
+    The first snapshot (iteration 0) holds the starting parameters; EM stops after the first
+    snapshot whose mean log-likelihood changed by less than ``tol``, or after ``max_iter``
+    iterations.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+    n_components : int
+    covariance_type : {"full", "tied", "diag", "spherical"}
+    init : {"random-points", "kmeans++", "kmeans"}
+        How to choose starting parameters that are not given (see :func:`initialize`).
+    weights_init, means_init, covariances_init : array_like, optional
+        Starting parameters, in scikit-learn's shapes; they override ``init``.
+    tol : float
+        Stop when the mean per-sample log-likelihood changes by less than this.
+    max_iter : int
+    reg_covar : float
+        Added to the diagonal of every covariance, keeping it positive definite.
+    seed : int, Generator or None
+        Seeds every random choice; the same seed gives the same fit.
+
+    Raises
+    ------
+    FitError
+        At call time, for arguments that cannot be fitted, with a readable message: for
+        example more components than points.
+    DegenerateCovarianceError
+        While iterating, if a covariance stops being positive definite or collapses (its
+        smallest eigenvalue falls below ``COLLAPSE_RATIO`` times the data's largest variance).
+        This only happens with ``reg_covar=0`` (or a ``reg_covar`` far below the data's scale)
+        on degenerate data or starts: duplicate points, all points identical, a single point,
+        collinear points, a component shrinking onto one point.
+
+    Notes
+    -----
+    Degenerate cases that end in a valid fit: more components than distinct points, duplicate
+    or identical points and single points all fit when ``reg_covar > 0`` (the default), the
+    covariances floored at ``reg_covar``. A component whose responsibility collapses to
+    nothing is re-seeded at the worst-explained point with the data's covariance.
+    """
+    X = check_data(X, n_components)
+    cov.check_covariance_type(covariance_type)
+    _check_settings(tol, max_iter, reg_covar)
+    start = starting_mixture(
+        X, n_components, covariance_type, init,
+        weights_init, means_init, covariances_init, reg_covar, seed,
+    )  # fmt: skip
+    return _iterate(X, start, tol, max_iter, reg_covar)
+
+
+def _iterate(X, mixture, tol, max_iter, reg_covar) -> Iterator[Snapshot]:
+    n_samples = X.shape[0]
+    floor = collapse_floor(X)
+    previous = math.nan
+    for iteration in range(max_iter + 1):
+        total, next_mixture = em_pass(X, mixture, reg_covar)
+        if iteration < max_iter:
+            check_not_collapsed(next_mixture, floor)
+        mean = total / n_samples
+        change = mean - previous
+        converged = iteration > 0 and abs(change) < tol
+        yield Snapshot(iteration, mixture, total, mean, change, converged, n_samples)
+        if converged:
+            return
+        previous = mean
+        mixture = next_mixture
+
+
+def fit(
+    X,
+    n_components: int,
+    *,
+    covariance_type: str = "full",
+    init: str = "kmeans++",
+    weights_init=None,
+    means_init=None,
+    covariances_init=None,
+    tol: float = 1e-6,
+    max_iter: int = 1000,
+    reg_covar: float = 1e-6,
+    seed: int | np.random.Generator | None = None,
+) -> FitResult:
+    """Fit a Gaussian mixture by EM; the arguments are those of :func:`em_steps`.
+
+    Returns
+    -------
+    FitResult
+        With ``weights``, ``means``, ``covariances``, ``covariance_type``, ``log_likelihood``
+        (total), ``log_likelihood_trace`` (before the first iteration, then after each),
+        ``n_iter`` and ``converged``.
+    """
+    steps = em_steps(
+        X, n_components, covariance_type=covariance_type, init=init,
+        weights_init=weights_init, means_init=means_init, covariances_init=covariances_init,
+        tol=tol, max_iter=max_iter, reg_covar=reg_covar, seed=seed,
+    )  # fmt: skip
+    trace = []
+    for last in steps:
+        trace.append(last.log_likelihood)
+    return FitResult(last.mixture, tuple(trace), last.iteration, last.converged, last.n_samples)

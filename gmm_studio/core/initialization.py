@@ -1,0 +1,189 @@
+"""Starting parameters for EM: random data points, k-means++ seeding, or a few k-means steps.
+
+Every random choice goes through a seedable :class:`numpy.random.Generator`, so the same seed
+gives the same start.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gmm_studio.core import covariance as cov
+from gmm_studio.core.errors import FitError
+from gmm_studio.core.mixture import Mixture
+
+INIT_METHODS = ("random-points", "kmeans++", "kmeans")
+
+KMEANS_ITERATIONS = 10
+
+
+def check_data(X, n_components: int) -> np.ndarray:
+    """Return ``X`` as a float (N, D) array, or raise FitError saying what is wrong with it."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise FitError(f"data must be a table of points (rows × columns), got shape {X.shape}")
+    n_samples, n_features = X.shape
+    if n_samples == 0 or n_features == 0:
+        raise FitError("there are no points to fit")
+    if not np.all(np.isfinite(X)):
+        raise FitError("the data contain missing or infinite values")
+    if not isinstance(n_components, int | np.integer) or n_components < 1:
+        raise FitError(f"n_components must be a whole number of at least 1, not {n_components!r}")
+    if n_components > n_samples:
+        raise FitError(
+            f"n_components={n_components} is more than the {n_samples} point"
+            f"{'s' if n_samples != 1 else ''} to fit; add points or use fewer components"
+        )
+    return X
+
+
+def data_covariance(X: np.ndarray) -> np.ndarray:
+    """The sample covariance of ``X`` (ddof=1, as ``np.cov``); zeros for a single point."""
+    if X.shape[0] < 2:
+        return np.zeros((X.shape[1], X.shape[1]))
+    return np.atleast_2d(np.cov(X, rowvar=False))
+
+
+def _random_points(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.ndarray:
+    """K rows of X as means, distinct in value whenever the data have K distinct rows."""
+    chosen = rng.choice(X.shape[0], n_components, replace=False)
+    means = X[chosen]
+    if len(np.unique(means, axis=0)) < n_components:
+        distinct = np.unique(X, axis=0)
+        if len(distinct) >= n_components:
+            means = distinct[rng.choice(len(distinct), n_components, replace=False)]
+    return means
+
+
+def kmeans_plus_plus(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.ndarray:
+    """k-means++ seeding: each new centre is a data point drawn with probability ∝ D(x)²."""
+    n_samples = X.shape[0]
+    centres = np.empty((n_components, X.shape[1]))
+    centres[0] = X[rng.integers(n_samples)]
+    closest = np.sum((X - centres[0]) ** 2, axis=1)
+    for k in range(1, n_components):
+        total = closest.sum()
+        if total > 0:
+            index = rng.choice(n_samples, p=closest / total)
+        else:  # fewer distinct points than components: any point will do
+            index = rng.integers(n_samples)
+        centres[k] = X[index]
+        np.minimum(closest, np.sum((X - centres[k]) ** 2, axis=1), out=closest)
+    return centres
+
+
+def _nearest(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    d2 = np.stack([np.sum((X - c) ** 2, axis=1) for c in centres], axis=1)
+    return np.argmin(d2, axis=1)
+
+
+def kmeans(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.ndarray:
+    """Hard labels after k-means++ seeding and a few Lloyd iterations."""
+    centres = kmeans_plus_plus(X, n_components, rng)
+    labels = _nearest(X, centres)
+    for _ in range(KMEANS_ITERATIONS):
+        for k in range(n_components):
+            members = labels == k
+            if members.any():
+                centres[k] = X[members].mean(axis=0)
+        new_labels = _nearest(X, centres)
+        if np.array_equal(new_labels, labels):
+            break
+        labels = new_labels
+    return labels
+
+
+def mixture_from_labels(
+    X: np.ndarray, labels: np.ndarray, n_components: int, covariance_type: str, reg_covar: float
+) -> Mixture:
+    """The Gaussian that each hard cluster implies; an empty cluster gets the data's spread.
+
+    An empty cluster is placed at the point farthest from its assigned centre, so every
+    component starts somewhere useful.
+    """
+    _n_samples, n_features = X.shape
+    counts = np.bincount(labels, minlength=n_components).astype(float)
+    means = np.empty((n_components, n_features))
+    full = np.empty((n_components, n_features, n_features))
+    spread = data_covariance(X)
+    for k in range(n_components):
+        members = X[labels == k]
+        if len(members) == 0:
+            means[k] = X[_farthest_from(X, means[:k])]
+            full[k] = spread
+            counts[k] = 1.0
+            continue
+        means[k] = members.mean(axis=0)
+        diff = members - means[k]
+        full[k] = diff.T @ diff / len(members)
+    weights = counts / counts.sum()
+    covariances = cov.from_full(full, covariance_type, weights)
+    return Mixture(
+        weights, means, _add_reg(covariances, covariance_type, reg_covar), covariance_type
+    )
+
+
+def _farthest_from(X: np.ndarray, centres: np.ndarray) -> int:
+    """Index of the row of X farthest from all ``centres`` (row 0 when there are none)."""
+    if len(centres) == 0:
+        return 0
+    d2 = np.min(np.stack([np.sum((X - c) ** 2, axis=1) for c in centres], axis=1), axis=1)
+    return int(np.argmax(d2))
+
+
+def _add_reg(covariances: np.ndarray, covariance_type: str, reg_covar: float) -> np.ndarray:
+    covariances = np.array(covariances, dtype=float)
+    if covariance_type == "full":
+        covariances += reg_covar * np.eye(covariances.shape[-1])
+    elif covariance_type == "tied":
+        covariances += reg_covar * np.eye(covariances.shape[0])
+    else:
+        covariances += reg_covar
+    return covariances
+
+
+def initialize(
+    X,
+    n_components: int,
+    *,
+    covariance_type: str = "full",
+    init: str = "kmeans++",
+    reg_covar: float = 1e-6,
+    seed: int | np.random.Generator | None = None,
+) -> Mixture:
+    """Starting parameters for EM.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+    n_components : int
+    covariance_type : {"full", "tied", "diag", "spherical"}
+    init : {"random-points", "kmeans++", "kmeans"}
+        ``random-points`` takes K distinct data rows as means, the data covariance for every
+        component and equal weights (the method of the notebook GMM Studio grew from).
+        ``kmeans++`` seeds centres by k-means++ and ``kmeans`` adds a few Lloyd iterations;
+        both then take each hard cluster's weight, mean and covariance.
+    reg_covar : float
+        Added to the diagonal of every starting covariance.
+    seed : int, Generator or None
+
+    Returns
+    -------
+    Mixture
+    """
+    X = check_data(X, n_components)
+    cov.check_covariance_type(covariance_type)
+    rng = np.random.default_rng(seed)
+    if init == "random-points":
+        means = _random_points(X, n_components, rng)
+        full = np.repeat(data_covariance(X)[np.newaxis], n_components, axis=0)
+        weights = np.full(n_components, 1.0 / n_components)
+        covariances = _add_reg(cov.from_full(full, covariance_type), covariance_type, reg_covar)
+        return Mixture(weights, means, covariances, covariance_type)
+    if init == "kmeans++":
+        labels = _nearest(X, kmeans_plus_plus(X, n_components, rng))
+    elif init == "kmeans":
+        labels = kmeans(X, n_components, rng)
+    else:
+        raise FitError(f"init must be one of {', '.join(INIT_METHODS)}, not {init!r}")
+    return mixture_from_labels(X, labels, n_components, covariance_type, reg_covar)
