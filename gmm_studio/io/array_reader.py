@@ -61,7 +61,8 @@ def read_npy(path: Path) -> TableInfo:
             path, f"damaged or truncated .npy file (it ends before its data does: {error})"
         ) from None
     columns, values, numeric = _table_from_array(path, array, "the array")
-    return _info(path, columns, values, numeric, LoadSpec(kind="npy"))
+    spec = LoadSpec(kind="npy", record=bool(array.dtype.names))
+    return _info(path, columns, values, numeric, spec)
 
 
 def read_npz(path: Path) -> TableInfo:
@@ -97,8 +98,10 @@ def read_npz(path: Path) -> TableInfo:
                 raise DataFileError(
                     path, "too large to load: ran out of memory reading it"
                 ) from None
-    key, columns, values, numeric = _choose_npz_arrays(path, arrays)
-    return _info(path, columns, values, numeric, LoadSpec(kind="npz", npz_keys=key))
+    keys, columns, values, numeric = _choose_npz_arrays(path, arrays)
+    record = len(keys) == 1 and bool(arrays[keys[0]].dtype.names)
+    spec = LoadSpec(kind="npz", npz_keys=keys, record=record)
+    return _info(path, columns, values, numeric, spec)
 
 
 def _load_member(path: Path, key: str, f) -> np.ndarray:
@@ -203,4 +206,3 @@ def _info(path, columns, values, numeric, spec) -> TableInfo:
 
 def _fmt(value: float) -> str:
     return repr(float(value)) if np.isfinite(value) else str(value)
-

@@ -60,7 +60,7 @@ def _windows_available_memory() -> list[int]:  # pragma: no cover - Windows only
     import ctypes
 
     class MemoryStatus(ctypes.Structure):
-        _fields_ = [  # noqa: RUF012 - ctypes wants a plain list
+        _fields_ = [
             ("dwLength", ctypes.c_ulong),
             ("dwMemoryLoad", ctypes.c_ulong),
             ("ullTotalPhys", ctypes.c_ulonglong),

@@ -28,6 +28,8 @@ class LoadSpec:
         Text encoding the file was decoded with.
     npz_keys : tuple of str
         For ``.npz``: the one 2-D array used, or the 1-D arrays stacked as columns.
+    record : bool
+        For numpy files: the array is a record array whose fields are the columns.
     """
 
     kind: str
@@ -35,6 +37,7 @@ class LoadSpec:
     skip_lines: int = 0
     encoding: str = "utf-8"
     npz_keys: tuple[str, ...] = ()
+    record: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -296,6 +299,4 @@ def _too_few_numeric(info: TableInfo) -> str:
         found = f" (found only text columns: {', '.join(text)})" if text else ""
         return f"no numeric columns{found}"
     extra = f"; the other columns are text: {', '.join(text)}" if text else ""
-    return (
-        f"needs at least 2 numeric columns but found only 1 ('{numeric[0]}'){extra}"
-    )
+    return f"needs at least 2 numeric columns but found only 1 ('{numeric[0]}'){extra}"

@@ -68,7 +68,7 @@ def decode_text(path: Path | None, raw: bytes) -> tuple[str, str, list[str]]:
             f"not UTF-8 (first odd byte on line {line}); read as "
             f"{'Windows-1252' if encoding == 'cp1252' else 'Latin-1'} text"
         )
-    if _looks_binary(text[: HEAD_BYTES]):
+    if _looks_binary(text[:HEAD_BYTES]):
         raise DataFileError(path, "not a text table: it holds binary data")
     return text, encoding, notes
 
