@@ -107,7 +107,7 @@ def read_npz(path: Path) -> TableInfo:
 def _load_member(path: Path, key: str, f) -> np.ndarray:
     data = f.read()
     buffer = io.BytesIO(data)
-    shape, dtype = _npy_header(path, buffer)
+    _shape, dtype = _npy_header(path, buffer)
     _refuse_objects(path, dtype, f"array '{key}'")
     buffer.seek(0)
     try:
