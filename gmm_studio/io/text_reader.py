@@ -90,8 +90,14 @@ def _strip_comment(line: str) -> str:
     stripped = line.lstrip()
     if stripped.startswith("#"):
         return ""
-    if '"' not in line:  # a '#' inside a quoted field is data
+    if '"' not in line:
         return line[: line.index("#")]
+    in_quotes = False  # a '#' inside a quoted field is data
+    for i, ch in enumerate(line):
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif ch == "#" and not in_quotes:
+            return line[:i]
     return line
 
 
@@ -137,7 +143,7 @@ def sniff_delimiter(lines: list[str]) -> str | None:
         counts = [len(r) for r in rows]
         if not counts:
             continue
-        modal = max(set(counts), key=counts.count)
+        modal = max(set(counts), key=lambda c: (counts.count(c), c))
         consistent = counts.count(modal) / len(counts)
         cells = [c for r in rows[1:] for c in r] or [c for r in rows for c in r]
         numeric = sum(_is_number(c) or _is_missing(c) for c in cells) / max(len(cells), 1)
