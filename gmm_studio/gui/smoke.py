@@ -105,14 +105,14 @@ def _wait_until(app: Any, done: Callable[[], bool], what: str) -> None:
 
 def _step_window(ctx: SmokeContext) -> str:
     from PySide6.QtCore import QEvent, QObject
-    from PySide6.QtWidgets import QApplication
 
+    from gmm_studio.gui.app import create_main_window, ensure_application
     from gmm_studio.gui.app_icon import apply_desktop_identity
-    from gmm_studio.gui.main_window import MainWindow
 
-    ctx.app = QApplication.instance() or QApplication([sys.argv[0]])
+    # The same start-up path as `gmm-studio`: application, start-up sample, main window.
+    ctx.app = ensure_application()
     apply_desktop_identity(ctx.app)
-    ctx.window = MainWindow()
+    ctx.window = create_main_window()
 
     class ShowWatcher(QObject):
         def eventFilter(self, obj: QObject, event: QEvent) -> bool:
