@@ -49,11 +49,11 @@ ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
 MAINTAINER = "GMM Studio developers <gmm-studio@users.noreply.github.com>"
 HOMEPAGE = "https://github.com/gmm-studio/gmm-studio"
 
-# System libraries the bundle links against but PyInstaller leaves to the system (glibc, GL,
-# and what Qt's xcb/wayland platform plugins load), as Debian packages. Qt's own libraries,
-# ICU, Python, numpy and scipy are inside the bundle.
+# System libraries the bundle needs but PyInstaller leaves to the system (GL/EGL, libxcb,
+# which must match the user's display stack) or could not bundle here (the xcb and wayland
+# platform plugins' helpers), as Debian packages. Qt's own libraries, ICU, Python, numpy and
+# scipy are inside the bundle. libc6's minimum version is read from the bundle itself.
 DEPENDS = (
-    "libc6 (>= 2.28)",
     "libegl1",
     "libgl1",
     "libopengl0",
@@ -65,10 +65,15 @@ DEPENDS = (
     "libx11-xcb1",
     "libxcb1",
     "libxcb-cursor0",
+    "libxcb-icccm4",
+    "libxcb-keysyms1",
     "libxkbcommon0",
     "libxkbcommon-x11-0",
+    "libwayland-client0",
+    "libwayland-cursor0",
+    "libwayland-egl1",
 )
-RECOMMENDS = ("fonts-dejavu-core | fonts-liberation2", "libwayland-client0")
+RECOMMENDS = ("fonts-dejavu-core | fonts-liberation2",)
 
 DESCRIPTION = """\
 Watch Gaussian mixture models learn
@@ -141,6 +146,21 @@ def tree_size(path: Path) -> int:
     return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
+def glibc_requirement(bundle: Path) -> str:
+    """Return the newest ``GLIBC_x.y`` symbol version any ELF file in ``bundle`` asks for."""
+    newest = (2, 17)
+    pattern = re.compile(rb"GLIBC_(\d+)\.(\d+)")
+    for path in bundle.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            with path.open("rb") as handle:
+                if handle.read(4) != b"\x7fELF":
+                    continue
+                data = handle.read()
+            for major, minor in pattern.findall(data):
+                newest = max(newest, (int(major), int(minor)))
+    return f"{newest[0]}.{newest[1]}"
+
+
 def _run(cmd: list[str], **kwargs) -> str:
     result = subprocess.run(cmd, capture_output=True, text=True, check=False, **kwargs)
     if result.returncode != 0:
@@ -163,6 +183,39 @@ def build_bundle(dist_dir: Path, work_dir: Path) -> Path:
     if not (bundle / BUNDLE_NAME).is_file():
         raise BuildError(f"PyInstaller produced no executable at {bundle / BUNDLE_NAME}")
     return bundle
+
+
+def remove_dangling_symlinks(bundle: Path) -> int:
+    """Delete symbolic links whose target the spec left out (e.g. an unused Qt library)."""
+    dangling = [p for p in bundle.rglob("*") if p.is_symlink() and not p.exists()]
+    for link in dangling:
+        link.unlink()
+    return len(dangling)
+
+
+def strip_debug_info(bundle: Path) -> int:
+    """Remove debug sections from the bundle's ELF files that have them; return bytes saved.
+
+    Python built from source (pyenv, a CI image) ships ``libpython`` and its extension
+    modules with debug information: tens of MB the application never reads. Only files with a
+    ``.debug_info`` section are touched, and the wheels' vendored ``*.libs`` folders never
+    (patched by auditwheel, they break when rewritten by ``strip``).
+    """
+    if shutil.which("strip") is None:
+        return 0
+    saved = 0
+    for path in sorted(bundle.rglob("*")):
+        if path.is_symlink() or not path.is_file() or path.parent.name.endswith(".libs"):
+            continue
+        with path.open("rb") as handle:
+            if handle.read(4) != b"\x7fELF":
+                continue
+            if b".debug_info" not in handle.read():
+                continue
+        before = path.stat().st_size
+        _run(["strip", "--strip-debug", str(path)])
+        saved += before - path.stat().st_size
+    return saved
 
 
 def make_tarball(bundle: Path, dist_dir: Path, version: str) -> Path:
@@ -225,7 +278,7 @@ def stage_deb_root(bundle: Path, root: Path, version: str, arch: str) -> None:
         "Architecture": arch,
         "Maintainer": MAINTAINER,
         "Installed-Size": str(installed_kib),
-        "Depends": ", ".join(DEPENDS),
+        "Depends": ", ".join([f"libc6 (>= {glibc_requirement(bundle)})", *DEPENDS]),
         "Recommends": ", ".join(RECOMMENDS),
         "Section": "science",
         "Priority": "optional",
@@ -245,7 +298,7 @@ def make_deb(root: Path, dist_dir: Path, version: str, arch: str, compression: s
     times slower: for releases).
     """
     target = dist_dir / f"{PACKAGE_NAME}_{version}_{arch}.deb"
-    level = {"gzip": "-z9", "xz": "-z6"}[compression]
+    level = {"gzip": "-z6", "xz": "-z6"}[compression]
     cmd = ["dpkg-deb", "--root-owner-group", f"-Z{compression}", level, "--build"]
     _run([*cmd, str(root), str(target)])
     return target
@@ -290,6 +343,8 @@ def build_all(
             raise BuildError(f"--reuse-bundle: no bundle at {bundle}")
     else:
         bundle = build_bundle(dist_dir, work_dir)
+        report["dangling_symlinks_removed"] = remove_dangling_symlinks(bundle)
+        report["debug_info_stripped_bytes"] = strip_debug_info(bundle)
     report["bundle_seconds"] = round(time.perf_counter() - started, 1)
 
     step = time.perf_counter()
