@@ -29,22 +29,22 @@ def test_frozen_bundle_passes_the_smoke_test_and_reports_time_to_window(
 ):
     executable = pathlib.Path(installers["bundle"]) / "gmm-studio"
     started = time.perf_counter()
-    proc = subprocess.Popen(
+    first_window = None
+    lines = []
+    with subprocess.Popen(
         [str(executable), "--smoke-test"],
         cwd=tmp_path,
         env=smoke.clean_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    first_window = None
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if first_window is None and line.startswith("smoke: window: ok"):
-            first_window = time.perf_counter() - started
-    stderr = proc.stderr.read()
-    proc.wait(timeout=300)
+    ) as proc:
+        for line in proc.stdout:
+            lines.append(line)
+            if first_window is None and line.startswith("smoke: window: ok"):
+                first_window = time.perf_counter() - started
+        stderr = proc.stderr.read()
+        proc.wait(timeout=300)
     steps = smoke.steps(
         subprocess.CompletedProcess(proc.args, proc.returncode, "".join(lines), stderr)
     )
