@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
 from gmm_studio.core import Mixture, ellipse_points
 from gmm_studio.gui.palette import component_colors
+from gmm_studio.gui.point_layer import PassiveScatter
 
 #: Number of segments of each ellipse polyline.
 ELLIPSE_SEGMENTS = 96
@@ -63,12 +65,14 @@ class ComponentLayer:
     def __init__(self, viewbox: pg.ViewBox) -> None:
         self._viewbox = viewbox
         self.curves: list[pg.PlotCurveItem] = []
-        self.means = pg.ScatterPlotItem(
+        self.means = PassiveScatter(
             size=24, symbol="x", pen=pg.mkPen(255, 255, 255, width=2.0), pxMode=True
         )
         self.means.setZValue(20)
-        self.mean_halo = pg.ScatterPlotItem(size=30, symbol="o", pxMode=True)
+        self.mean_halo = PassiveScatter(size=30, symbol="o", pxMode=True)
         self.mean_halo.setZValue(19)
+        for item in (self.means, self.mean_halo):
+            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks belong to the view
         viewbox.addItem(self.mean_halo, ignoreBounds=True)
         viewbox.addItem(self.means, ignoreBounds=True)
         self.radii: tuple[float, ...] = (1.0, 2.0, 3.0)
@@ -84,6 +88,7 @@ class ComponentLayer:
         for _ in range(n_components):
             curve = pg.PlotCurveItem(connect="finite", antialias=True)
             curve.setZValue(10)
+            curve.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
             self._viewbox.addItem(curve, ignoreBounds=True)
             self.curves.append(curve)
 

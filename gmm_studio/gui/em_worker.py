@@ -28,6 +28,11 @@ FRAME_INTERVAL_S = 1 / 60
 #: How long closing waits for the worker thread before giving up.
 SHUTDOWN_TIMEOUT_MS = 5000
 
+#: Controllers not yet shut down. Holding them here keeps their QThread alive even if the
+#: owning window is deleted without being closed, so Qt never destroys a running thread;
+#: :func:`shutdown_all` (connected to the application's aboutToQuit) stops what is left.
+_LIVE_CONTROLLERS: set[EMController] = set()
+
 CONVERGED = "converged"
 MAX_ITER = "max_iter"
 STOPPED = "stopped"
@@ -331,6 +336,7 @@ class EMController(QObject):
         self._timer.setInterval(round(FRAME_INTERVAL_S * 1000))
         self._timer.timeout.connect(self._poll)
         self._shut_down = False
+        _LIVE_CONTROLLERS.add(self)
 
     # -- state ------------------------------------------------------------------------------
     @property
@@ -435,7 +441,9 @@ class EMController(QObject):
         if self._shut_down:
             return True
         self._shut_down = True
-        self._timer.stop()
+        _LIVE_CONTROLLERS.discard(self)
+        with contextlib.suppress(RuntimeError):  # the timer dies with a deleted window
+            self._timer.stop()
         self._cancel_current()
         self._job = None
         self._thread.quit()
@@ -479,6 +487,12 @@ class EMController(QObject):
         self._job = None
         self._timer.stop()
         self.jobFailed.emit(message)
+
+
+def shutdown_all() -> None:
+    """Shut down every EM controller still running (called when the application quits)."""
+    for controller in list(_LIVE_CONTROLLERS):
+        controller.shutdown()
 
 
 @contextlib.contextmanager

@@ -332,6 +332,11 @@ class MainWindow(QMainWindow):
         self._set_state(RUNNING if running else (READY if doc.iteration == 0 else PAUSED))
 
     # -- settings ---------------------------------------------------------------------------
+    def apply_settings(self, settings: FitSettings) -> None:
+        """Change the fit settings as if edited in the panel (used by sessions and tests)."""
+        self.panel.set_settings(settings)
+        self._on_settings_edited(settings)
+
     @Slot(object)
     def _on_settings_edited(self, settings: FitSettings) -> None:
         doc = self.document

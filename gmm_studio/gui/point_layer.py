@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt
 
 from gmm_studio.gui.palette import UNFITTED_POINT
 
@@ -20,6 +20,14 @@ SCATTER_LIMIT = 5_000
 POINT_SIZE = 11
 #: Raster: each point is a square of this many screen pixels.
 RASTER_DOT = 2
+
+
+class PassiveScatter(pg.ScatterPlotItem):
+    """A scatter that never takes mouse clicks: clicks on points belong to the view (edit)."""
+
+    def mouseClickEvent(self, ev) -> None:
+        """Leave the click to the ViewBox underneath."""
+        ev.ignore()
 
 
 class PointLayer:
@@ -36,12 +44,14 @@ class PointLayer:
     def __init__(self, viewbox: pg.ViewBox, scatter_limit: int = SCATTER_LIMIT) -> None:
         self._viewbox = viewbox
         self.scatter_limit = scatter_limit
-        self.scatter = pg.ScatterPlotItem(
+        self.scatter = PassiveScatter(
             size=POINT_SIZE, pen=pg.mkPen(255, 255, 255, 220, width=1.2), pxMode=True
         )
         self.scatter.setZValue(5)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(4)
+        for item in (self.scatter, self.image):
+            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks belong to the view
         viewbox.addItem(self.scatter)
         viewbox.addItem(self.image, ignoreBounds=True)
         self._xy = np.zeros((0, 2))
