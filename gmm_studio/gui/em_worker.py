@@ -266,6 +266,7 @@ class EMWorker(QObject):
 
         for snapshot in em_steps(job.X, **kwargs):
             if control.cancelled:
+                publish_pending()
                 return STOPPED
             first = snapshot.iteration == 0
             if not (first and job.first == FIRST_SKIP):
@@ -279,6 +280,7 @@ class EMWorker(QObject):
             if snapshot.iteration >= max_iter:
                 break
             if not control.gate(before_wait=publish_pending):
+                publish_pending()  # the state it stopped in is what the user sees
                 return STOPPED
         publish_pending()
         return MAX_ITER

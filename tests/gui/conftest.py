@@ -19,7 +19,7 @@ def make_window(qtbot):
     """Build a shown main window (the start-up sample unless a document is given)."""
     windows = []  # strong references: a window dropped mid-test would be deleted unclosed
 
-    def build(document: Document | None = None, *, speed: int = SPEED_MAX):
+    def build(document: Document | None = None, *, speed: int = SPEED_MAX, wait_ready=True):
         window = create_main_window(document)
         qtbot.addWidget(window)
         windows.append(window)
@@ -28,7 +28,7 @@ def make_window(qtbot):
         qtbot.waitExposed(window)
         window.panel.set_speed_position(speed)
         window.canvas.fit_view()
-        if window.document.n_points >= window.document.settings.n_components:
+        if wait_ready and window.document.n_points >= window.document.settings.n_components:
             qtbot.waitUntil(lambda: window.state == "ready")
         return window
 
