@@ -72,6 +72,11 @@ def ensure_application():
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else "gmm-studio"])
+    from gmm_studio.gui.em_worker import shutdown_all
+
+    if not getattr(app, "_gmm_studio_quit_hook", False):
+        app.aboutToQuit.connect(shutdown_all)
+        app._gmm_studio_quit_hook = True
     app.setApplicationName("GMM Studio")
     app.setOrganizationName("GMM Studio")
     return app

@@ -95,7 +95,6 @@ class Canvas(pg.PlotWidget):
         self.view_box = EditViewBox()
         super().__init__(parent=parent, viewBox=self.view_box, background=BACKGROUND)
         item = self.getPlotItem()
-        item.showGrid(x=True, y=True, alpha=0.15)
         _style_axes(item)
         self.points = PointLayer(self.view_box)
         self.components = ComponentLayer(self.view_box)

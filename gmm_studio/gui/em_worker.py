@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import os
 import sys
 import threading
 import time
@@ -27,6 +28,14 @@ from gmm_studio.core import FitSettings, Mixture, Snapshot, em_steps
 FRAME_INTERVAL_S = 1 / 60
 #: How long closing waits for the worker thread before giving up.
 SHUTDOWN_TIMEOUT_MS = 5000
+
+#: Controllers not yet shut down. Holding them here keeps their QThread alive even if the
+#: owning window is deleted without being closed, so Qt never destroys a running thread;
+#: :func:`shutdown_all` (connected to the application's aboutToQuit) stops what is left.
+_LIVE_CONTROLLERS: set[EMController] = set()
+
+#: Recolour a running fit only after this many times the cost of the last recolouring.
+COLOUR_COST_RATIO = 3.0
 
 CONVERGED = "converged"
 MAX_ITER = "max_iter"
@@ -48,7 +57,8 @@ class Frame:
     snapshot : Snapshot
     iteration : int
         Iteration as shown to the user (continued runs keep counting).
-    responsibilities : ndarray of shape (N, K), float32
+    responsibilities : ndarray of shape (N, K), float32, or None
+        None on intermediate frames of big data sets (the previous colours stay).
     initial : bool
         True for the start parameters of a new initialisation or reset.
     refresh : bool
@@ -60,7 +70,7 @@ class Frame:
     job_id: int
     snapshot: Snapshot
     iteration: int
-    responsibilities: np.ndarray
+    responsibilities: np.ndarray | None
     initial: bool = False
     refresh: bool = False
     history: tuple = ()
@@ -222,6 +232,8 @@ class EMWorker(QObject):
     def __init__(self, mailbox: Mailbox) -> None:
         super().__init__()
         self._mailbox = mailbox
+        self._coloured_at = -np.inf
+        self._colour_cost = 0.0
 
     @Slot(object)
     def run(self, job: EMJob) -> None:
@@ -230,6 +242,7 @@ class EMWorker(QObject):
         if control.cancelled:
             self.jobEnded.emit(job.id, STOPPED)
             return
+        _lower_this_thread_priority()
         try:
             with _single_blas_thread():
                 reason = self._iterate(job)
@@ -253,34 +266,49 @@ class EMWorker(QObject):
         last_published = -np.inf
         pending: Snapshot | None = None
 
-        def publish_pending() -> None:
+        def publish_pending(colours: bool = True) -> None:
             nonlocal pending, last_published
             if pending is not None:
-                self._publish(job, pending)
+                self._publish(job, pending, colours)
                 pending, last_published = None, time.monotonic()
 
         for snapshot in em_steps(job.X, **kwargs):
             if control.cancelled:
+                publish_pending()
                 return STOPPED
             first = snapshot.iteration == 0
             if not (first and job.first == FIRST_SKIP):
                 if not (first and job.first == FIRST_REFRESH):
                     mailbox.record(job.id, job.offset + snapshot.iteration, snapshot.log_likelihood)
                 pending = snapshot
-                if snapshot.converged or time.monotonic() - last_published >= FRAME_INTERVAL_S:
+                if snapshot.converged:
                     publish_pending()
+                elif time.monotonic() - last_published >= FRAME_INTERVAL_S:
+                    publish_pending(colours=self._colours_due())
             if snapshot.converged:
                 return CONVERGED
             if snapshot.iteration >= max_iter:
                 break
             if not control.gate(before_wait=publish_pending):
+                publish_pending()  # the state it stopped in is what the user sees
                 return STOPPED
         publish_pending()
         return MAX_ITER
 
-    def _publish(self, job: EMJob, snapshot: Snapshot) -> None:
+    def _colours_due(self) -> bool:
+        # Responsibilities cost about half an EM iteration; while running on big data, recolour
+        # only often enough that it takes at most a quarter of the worker's time. Ellipses,
+        # means and the curve still update with every frame.
+        return time.monotonic() - self._coloured_at >= COLOUR_COST_RATIO * self._colour_cost
+
+    def _publish(self, job: EMJob, snapshot: Snapshot, colours: bool = True) -> None:
         first = snapshot.iteration == 0
-        resp = snapshot.mixture.predict_proba(job.X).astype(np.float32)
+        resp = None
+        if colours or first:
+            started = time.monotonic()
+            resp = snapshot.mixture.predict_proba(job.X).astype(np.float32)
+            self._coloured_at = time.monotonic()
+            self._colour_cost = self._coloured_at - started
         self._mailbox.put(
             Frame(
                 job_id=job.id,
@@ -331,6 +359,7 @@ class EMController(QObject):
         self._timer.setInterval(round(FRAME_INTERVAL_S * 1000))
         self._timer.timeout.connect(self._poll)
         self._shut_down = False
+        _LIVE_CONTROLLERS.add(self)
 
     # -- state ------------------------------------------------------------------------------
     @property
@@ -435,7 +464,9 @@ class EMController(QObject):
         if self._shut_down:
             return True
         self._shut_down = True
-        self._timer.stop()
+        _LIVE_CONTROLLERS.discard(self)
+        with contextlib.suppress(RuntimeError):  # the timer dies with a deleted window
+            self._timer.stop()
         self._cancel_current()
         self._job = None
         self._thread.quit()
@@ -479,6 +510,28 @@ class EMController(QObject):
         self._job = None
         self._timer.stop()
         self.jobFailed.emit(message)
+
+
+def shutdown_all() -> None:
+    """Shut down every EM controller still running (called when the application quits)."""
+    for controller in list(_LIVE_CONTROLLERS):
+        controller.shutdown()
+
+
+_LOWERED_THREADS: set[int] = set()
+#: Niceness added to the EM thread, so that on a busy machine the GUI thread gets the CPU first.
+WORKER_NICENESS = 5
+
+
+def _lower_this_thread_priority() -> None:
+    """Make the calling (worker) thread a little nicer than the GUI thread (Linux only)."""
+    tid = threading.get_native_id()
+    if tid in _LOWERED_THREADS or not hasattr(os, "setpriority"):
+        return
+    _LOWERED_THREADS.add(tid)
+    with contextlib.suppress(OSError):
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, current + WORKER_NICENESS))
 
 
 @contextlib.contextmanager

@@ -26,6 +26,7 @@ class LogLikelihoodPlot(pg.PlotWidget):
             axis.setTickFont(font)
             axis.setPen(pg.mkPen(*FOREGROUND, width=1.5))
             axis.setTextPen(pg.mkPen(*FOREGROUND))
+            axis.enableAutoSIPrefix(False)
         self.setMouseEnabled(x=False, y=False)
         item.hideButtons()
         self.curve = pg.PlotDataItem(
@@ -44,3 +45,5 @@ class LogLikelihoodPlot(pg.PlotWidget):
         # Markers help with few iterations and only clutter with many.
         self.curve.setSymbol("o" if len(y) <= 60 else None)
         self.curve.setData(x, y)
+        # Whole iterations on the x axis, starting at 0, with room to grow.
+        self.getPlotItem().setXRange(0, max(5, len(y) - 1), padding=0.03)

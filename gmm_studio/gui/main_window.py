@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self.error_message = ""
         self.frames_drawn = 0
         self._responsibilities: np.ndarray | None = None
+        self._drawn_responsibilities: np.ndarray | None = None
         self._last_snapshot = None
         self._stop_note = ""
 
@@ -332,6 +333,11 @@ class MainWindow(QMainWindow):
         self._set_state(RUNNING if running else (READY if doc.iteration == 0 else PAUSED))
 
     # -- settings ---------------------------------------------------------------------------
+    def apply_settings(self, settings: FitSettings) -> None:
+        """Change the fit settings as if edited in the panel (used by sessions and tests)."""
+        self.panel.set_settings(settings)
+        self._on_settings_edited(settings)
+
     @Slot(object)
     def _on_settings_edited(self, settings: FitSettings) -> None:
         doc = self.document
@@ -404,7 +410,8 @@ class MainWindow(QMainWindow):
     def _on_frame(self, frame: em_worker.Frame) -> None:
         doc = self.document
         snapshot = frame.snapshot
-        if frame.responsibilities.shape[0] != doc.n_points:
+        resp = frame.responsibilities
+        if resp is not None and resp.shape[0] != doc.n_points:
             return
         doc.mixture = snapshot.mixture
         doc.iteration = frame.iteration
@@ -416,7 +423,8 @@ class MainWindow(QMainWindow):
             del history[iteration:]
             if iteration == len(history):
                 history.append(value)
-        self._responsibilities = frame.responsibilities
+        if resp is not None:
+            self._responsibilities = resp
         self._last_snapshot = snapshot
         doc.fitChanged.emit()
         self._draw_fit()
@@ -445,15 +453,18 @@ class MainWindow(QMainWindow):
     def _draw_fit(self) -> None:
         doc = self.document
         self.canvas.components.show(doc.mixture, doc.axes)
-        self._draw_point_colors()
+        self._draw_point_colors(force=False)
         self.ll_plot.set_history(doc.log_likelihood_history)
         self._update_status()
 
-    def _draw_point_colors(self) -> None:
+    def _draw_point_colors(self, force: bool = True) -> None:
         resp = self._responsibilities
         doc = self.document
         if resp is None or resp.shape[0] != doc.n_points or doc.mixture is None:
             return
+        if not force and resp is self._drawn_responsibilities:
+            return  # colours unchanged since the last frame
+        self._drawn_responsibilities = resp
         colors = component_colors(resp.shape[1])
         if self.preferences.hard_labels:
             self.canvas.points.set_colors(hard_label_colors(resp, colors))
