@@ -31,7 +31,7 @@ def test_points_csv_round_trip_is_exact(tmp_path):
 
 
 def test_points_csv_refuses_non_finite_points(tmp_path):
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(ValueError, match=r"finite"):
         write_points_csv(tmp_path / "p.csv", [[1.0, np.nan]], ["x", "y"])
     assert not (tmp_path / "p.csv").exists()
 
@@ -84,25 +84,25 @@ def test_model_json_from_a_newer_version_or_damaged(tmp_path, faithful):
     write_model_json(path, result.mixture, faithful.columns)
     doc = json.loads(path.read_text())
     path.write_text(json.dumps({**doc, "version": 99}))
-    with pytest.raises(DataFileError, match="newer GMM Studio"):
+    with pytest.raises(DataFileError, match=r"newer GMM Studio"):
         read_model_json(path)
     path.write_text(json.dumps({**doc, "weights": [0.9, 0.9]}))
-    with pytest.raises(DataFileError, match="model.json: not a valid model file: weights"):
+    with pytest.raises(DataFileError, match=r"model.json: not a valid model file: weights"):
         read_model_json(path)
     path.write_text(json.dumps({**doc, "columns": ["one"]}))
-    with pytest.raises(DataFileError, match="'columns' must list 2 names"):
+    with pytest.raises(DataFileError, match=r"'columns' must list 2 names"):
         read_model_json(path)
     path.write_text(path.read_text()[:50])
-    with pytest.raises(DataFileError, match="broken JSON at line"):
+    with pytest.raises(DataFileError, match=r"broken JSON at line"):
         read_model_json(path)
 
 
 def test_writing_where_it_cannot_gives_a_clear_error(tmp_path, faithful):
     (tmp_path / "file").write_text("x")
-    with pytest.raises(DataFileError, match="^out.csv: could not save: a folder in its path"):
+    with pytest.raises(DataFileError, match=r"^out.csv: could not save: a folder in its path"):
         write_points_csv(tmp_path / "file" / "out.csv", faithful.data, faithful.columns)
-    with pytest.raises(DataFileError, match="^out.csv: could not save: the folder does not exist"):
+    with pytest.raises(DataFileError, match=r"^out.csv: could not save: the folder does not exist"):
         write_points_csv(tmp_path / "missing" / "out.csv", faithful.data, faithful.columns)
     (tmp_path / "dir.csv").mkdir()
-    with pytest.raises(DataFileError, match="^dir.csv: could not save: it is a folder"):
+    with pytest.raises(DataFileError, match=r"^dir.csv: could not save: it is a folder"):
         write_points_csv(tmp_path / "dir.csv", faithful.data, faithful.columns)

@@ -159,17 +159,21 @@ def test_random_session_bytes(tmp_path, data):
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
 
+SESSION_KEYS = [
+    "columns", "points", "axes", "settings", "model", "log_likelihood_history", "source", "version",
+]  # fmt: skip
+
+
 @SETTINGS
 @given(
-    key=st.sampled_from(
-        ["columns", "points", "axes", "settings", "model", "log_likelihood_history", "source",
-         "version"]  # fmt: skip
-    ),
+    key=st.sampled_from(SESSION_KEYS),
     value=json_values,
 )
 def test_hand_edited_session_bodies(tmp_path, key, value):

@@ -69,7 +69,7 @@ def test_a_failed_save_keeps_the_old_file(tmp_path, session, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", disk_full)  # the disk fills up mid-save
-    with pytest.raises(DataFileError, match="^work.gmms: could not save: the disk is full$"):
+    with pytest.raises(DataFileError, match=r"^work.gmms: could not save: the disk is full$"):
         save_session(path, Session(points=[[0.0, 1.0]], columns=["a", "b"]))
     monkeypatch.undo()
     assert path.read_bytes() == before
@@ -138,5 +138,5 @@ def test_malformed_files(tmp_path, content, message):
 
 
 def test_missing_session_file(tmp_path):
-    with pytest.raises(DataFileError, match="^gone.gmms: file not found$"):
+    with pytest.raises(DataFileError, match=r"^gone.gmms: file not found$"):
         load_session(tmp_path / "gone.gmms")

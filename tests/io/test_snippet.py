@@ -1,4 +1,4 @@
-""""Copy as Python": the scikit-learn code, run for real, rebuilds GMM Studio's fit."""
+""" "Copy as Python": the scikit-learn code, run for real, rebuilds GMM Studio's fit."""
 
 import warnings
 
