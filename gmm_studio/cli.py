@@ -253,7 +253,7 @@ def _finite_json(value):
     return value
 
 
-def run_gui(argv: Sequence[str]) -> int:
+def launch_window(argv: list[str]) -> int:
     """Start the desktop application; ``argv`` holds what followed ``gmm-studio`` (a file to
     open). Qt is imported only here, lazily, so the headless sub-commands never load it.
     """
@@ -299,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_smoke_test()
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
-        return run_gui(argv)
+        return launch_window(argv)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

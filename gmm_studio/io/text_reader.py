@@ -288,15 +288,13 @@ def _convert_columns(names, rows, line_numbers):
 def try_fast_text(path: Path, head: bytes, size: int) -> TableInfo | None:
     """Read a large plain numeric table with numpy's C parser, or return None to fall back.
 
-    Only used when the first ``HEAD_BYTES`` decode as UTF-8 and hold nothing but a header,
-    comments and complete numeric rows without quotes; any surprise further down makes
-    ``np.loadtxt`` fail and the careful path takes over.
+    Only used when the first ``FAST_SNIFF_BYTES`` decode as UTF-8 and hold nothing but a
+    header (quoted or not), comments and complete numeric rows without quotes; any surprise
+    further down makes ``np.loadtxt`` fail and the careful path takes over.
     """
     if size <= len(head) or b"\x00" in head:
         return None
     head = head[:FAST_SNIFF_BYTES]
-    if b'"' in head:
-        return None
     cut = head.rfind(b"\n")
     if cut <= 0:
         return None
@@ -314,6 +312,11 @@ def try_fast_text(path: Path, head: bytes, size: int) -> TableInfo | None:
     body = rows[1:] if has_header else rows
     width = len(rows[0])
     if width < 2 or not body:
+        return None
+    # Quotes are fine in a header (skipped by loadtxt), not in the numbers: loadtxt is run
+    # without quote handling, so quoted data goes through the careful path.
+    quoted_lines = contents[1:] if has_header and delimiter is not None else contents
+    if any('"' in line for line in quoted_lines):
         return None
     for row in body:
         if len(row) != width or not all(_is_number(c) for c in row):

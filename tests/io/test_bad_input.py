@@ -230,9 +230,9 @@ def test_column_choice_problems(tmp_path):
 
 
 def test_pasted_text_errors_name_the_paste():
-    with pytest.raises(DataFileError, match="^pasted text: nothing to paste$"):
+    with pytest.raises(DataFileError, match=r"^pasted text: nothing to paste$"):
         parse_pasted_text("  \n")
-    with pytest.raises(DataFileError, match="^pasted text: needs at least 2 numeric columns"):
+    with pytest.raises(DataFileError, match=r"^pasted text: needs at least 2 numeric columns"):
         parse_pasted_text("1\n2\n")
 
 

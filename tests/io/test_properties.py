@@ -159,17 +159,21 @@ def test_random_session_bytes(tmp_path, data):
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
 
+SESSION_KEYS = [
+    "columns", "points", "axes", "settings", "model", "log_likelihood_history", "source", "version",
+]  # fmt: skip
+
+
 @SETTINGS
 @given(
-    key=st.sampled_from(
-        ["columns", "points", "axes", "settings", "model", "log_likelihood_history", "source",
-         "version"]  # fmt: skip
-    ),
+    key=st.sampled_from(SESSION_KEYS),
     value=json_values,
 )
 def test_hand_edited_session_bodies(tmp_path, key, value):
@@ -188,3 +192,57 @@ def test_hand_edited_session_bodies(tmp_path, key, value):
         assert str(error).startswith("edited.gmms: ")
         return
     assert session.points.shape[1] == len(session.columns)
+
+
+@st.composite
+def sessions(draw):
+    from gmm_studio.core import COVARIANCE_TYPES, FitSettings, Mixture
+    from gmm_studio.io import Session
+
+    d = draw(st.integers(2, 4))
+    k = draw(st.integers(1, 3))
+    finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+    points = draw(st.lists(st.lists(finite, min_size=d, max_size=d), max_size=20))
+    names = draw(st.lists(st.text(min_size=1, max_size=8), min_size=d, max_size=d, unique=True))
+    mixture = None
+    if draw(st.booleans()):
+        seed = draw(st.integers(0, 2**32 - 1))
+        rng = np.random.default_rng(seed)
+        covariance_type = draw(st.sampled_from(COVARIANCE_TYPES))
+        a = rng.normal(size=(k, d, d))
+        full = a @ a.transpose(0, 2, 1) + 0.1 * np.eye(d)
+        covariances = {
+            "full": full,
+            "tied": full[0],
+            "diag": rng.uniform(0.1, 5, size=(k, d)),
+            "spherical": rng.uniform(0.1, 5, size=k),
+        }[covariance_type]
+        mixture = Mixture(rng.dirichlet(np.ones(k)), rng.normal(size=(k, d)) * 1e3, covariances,
+                          covariance_type)  # fmt: skip
+    axes = draw(st.permutations(range(d)))[:2]
+    settings = FitSettings(
+        n_components=draw(st.integers(1, 20)),
+        tol=draw(st.floats(0, 1)),
+        reg_covar=draw(st.floats(0, 1)),
+        max_iter=draw(st.integers(0, 5000)),
+        seed=draw(st.none() | st.integers(0, 2**31)),
+    )
+    history = draw(st.lists(finite, max_size=10))
+    return Session(np.array(points, dtype=float).reshape(-1, d), names, tuple(axes), settings,
+                   mixture, history, draw(st.none() | st.text(max_size=20)))  # fmt: skip
+
+
+@SETTINGS
+@given(session=sessions())
+def test_session_round_trip_is_exact(tmp_path, session):
+    from gmm_studio.io import save_session
+
+    path = tmp_path / "round.gmms"
+    save_session(path, session)
+    back = load_session(path)
+    assert back.points.tobytes() == session.points.tobytes()
+    assert back.columns == session.columns and back.axes == session.axes
+    assert back.settings == session.settings
+    assert back.mixture == session.mixture
+    assert back.log_likelihood_history == session.log_likelihood_history
+    assert back.source == session.source

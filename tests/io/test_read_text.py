@@ -135,6 +135,14 @@ def test_large_plain_file_takes_the_fast_path_with_exact_values(tmp_path):
     assert info.columns == ["x", "y"]
 
 
+def test_large_file_with_a_quoted_header_takes_the_fast_path(tmp_path):
+    path, X = _big_csv(tmp_path, 20000, header='"speed, km/h","mass"')
+    info = inspect_table(path)
+    assert info.lines is None
+    assert info.columns == ["speed, km/h", "mass"]
+    np.testing.assert_array_equal(info.values, X)
+
+
 @pytest.mark.parametrize(
     ("extra", "expect_rows", "expect_dropped"),
     [
