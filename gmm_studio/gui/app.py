@@ -79,6 +79,9 @@ def ensure_application():
         app._gmm_studio_quit_hook = True
     app.setApplicationName("GMM Studio")
     app.setOrganizationName("GMM Studio")
+    from gmm_studio.gui.app_icon import apply_desktop_identity
+
+    apply_desktop_identity(app)
     return app
 
 

@@ -107,11 +107,9 @@ def _step_window(ctx: SmokeContext) -> str:
     from PySide6.QtCore import QEvent, QObject
 
     from gmm_studio.gui.app import create_main_window, ensure_application
-    from gmm_studio.gui.app_icon import apply_desktop_identity
 
     # The same start-up path as `gmm-studio`: application, start-up sample, main window.
     ctx.app = ensure_application()
-    apply_desktop_identity(ctx.app)
     ctx.window = create_main_window()
 
     class ShowWatcher(QObject):
@@ -124,10 +122,20 @@ def _step_window(ctx: SmokeContext) -> str:
     ctx.window.installEventFilter(watcher)
     ctx.window.show()
     _wait_until(ctx.app, lambda: ctx.shown_after is not None, "the main window to show")
-    if ctx.app.windowIcon().isNull() and ctx.window.windowIcon().isNull():
+    from PySide6.QtGui import QGuiApplication
+
+    from gmm_studio.resources import APP_ID
+
+    sizes = sorted(s.width() for s in ctx.window.windowIcon().availableSizes())
+    if not sizes:
         raise SmokeFailure("the main window has no icon")
+    if QGuiApplication.desktopFileName() != APP_ID:
+        raise SmokeFailure(f"desktop file name is {QGuiApplication.desktopFileName()!r}")
     platform = ctx.app.platformName()
-    return f"shown {ctx.shown_after:.2f} s after process start (Qt platform {platform})"
+    return (
+        f"shown {ctx.shown_after:.2f} s after process start (Qt platform {platform}; "
+        f"icon {sizes[0]}-{sizes[-1]} px)"
+    )
 
 
 def _step_samples(ctx: SmokeContext) -> str:

@@ -68,6 +68,19 @@ def test_metainfo_names_the_desktop_entry_binary_session_type_and_a_screenshot()
     assert image is not None and image.text.startswith("https://")
 
 
+def test_screenshot_in_the_metainfo_is_committed_at_its_declared_size(qapp):
+    from PySide6.QtGui import QImage
+
+    image = ET.parse(METAINFO).getroot().find("screenshots/screenshot/image")
+    relative = image.text.split("/main/", 1)[1]  # the repository path in the raw URL
+    picture = QImage(str(REPO / relative))
+    assert not picture.isNull(), relative
+    assert (picture.width(), picture.height()) == (
+        int(image.get("width")),
+        int(image.get("height")),
+    )
+
+
 def test_mime_database_maps_session_files_to_the_gmm_studio_type(tmp_path):
     packages = tmp_path / "mime" / "packages"
     packages.mkdir(parents=True)
