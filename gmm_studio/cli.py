@@ -253,6 +253,17 @@ def _finite_json(value):
     return value
 
 
+def load_points_for_window(path):
+    """Read the points a window opens with: ``(points (N, D), column names)``.
+
+    The one place the window reads a data file given on the command line.
+    """
+    from gmm_studio.io import read_points
+
+    table = read_points(pathlib.Path(path))
+    return table.data, table.columns
+
+
 def launch_window(argv: list[str]) -> int:
     """Start the desktop application; ``argv`` holds what followed ``gmm-studio`` (a file to
     open). Qt is imported only here, lazily, so the headless sub-commands never load it.
@@ -268,17 +279,17 @@ def launch_window(argv: list[str]) -> int:
         print(hint, file=sys.stderr)
         return EXIT_DATA
     from gmm_studio.gui.app import create_main_window, ensure_application, file_document
-    from gmm_studio.io import DataFileError, read_points
+    from gmm_studio.io import DataFileError
 
     document = None
     if argv:
         path = pathlib.Path(argv[0])
         try:
-            table = read_points(path)
+            points, columns = load_points_for_window(path)
         except DataFileError as error:
             _error(f"{path}: {error.problem}")
             return EXIT_DATA
-        document = file_document(path, table.data, table.columns)
+        document = file_document(path, points, columns)
     app = ensure_application()
     window = create_main_window(document)
     window.show()
