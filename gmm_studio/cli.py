@@ -264,6 +264,24 @@ def load_points_for_window(path):
     return table.data, table.columns
 
 
+def document_for_file(path: pathlib.Path):
+    """The window's document for a file named on the command line (or opened from a file
+    manager through the desktop entry): a ``.gmms`` session, or a data file of points.
+
+    Raises
+    ------
+    DataFileError
+        If the file cannot be read.
+    """
+    from gmm_studio.gui.app import file_document, session_document
+    from gmm_studio.io import SESSION_SUFFIX, load_session
+
+    if path.suffix.lower() == SESSION_SUFFIX:
+        return session_document(path, load_session(path))
+    points, columns = load_points_for_window(path)
+    return file_document(path, points, columns)
+
+
 def launch_window(argv: list[str]) -> int:
     """Start the desktop application; ``argv`` holds what followed ``gmm-studio`` (a file to
     open). Qt is imported only here, lazily, so the headless sub-commands never load it.
@@ -278,18 +296,17 @@ def launch_window(argv: list[str]) -> int:
     if hint is not None:
         print(hint, file=sys.stderr)
         return EXIT_DATA
-    from gmm_studio.gui.app import create_main_window, ensure_application, file_document
+    from gmm_studio.gui.app import create_main_window, ensure_application
     from gmm_studio.io import DataFileError
 
     document = None
     if argv:
         path = pathlib.Path(argv[0])
         try:
-            points, columns = load_points_for_window(path)
+            document = document_for_file(path)
         except DataFileError as error:
             _error(f"{path}: {error.problem}")
             return EXIT_DATA
-        document = file_document(path, points, columns)
     app = ensure_application()
     window = create_main_window(document)
     window.show()
