@@ -77,6 +77,18 @@ def _use_offscreen_without_display() -> None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+def _isolate_user_folders(workdir: str) -> None:
+    """Keep the user's settings, recent files and autosaves out of the smoke test (and the
+    test independent of them): every per-user folder points into ``workdir``."""
+    for variable, name in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("GMM_STUDIO_DATA_DIR", "gmm-studio-data"),
+    ):
+        os.environ[variable] = os.path.join(workdir, name)
+
+
 def _step_resources(ctx: SmokeContext) -> str:
     from gmm_studio import resources
 
@@ -253,6 +265,7 @@ def run_smoke_test(out: TextIO | None = None) -> int:
     out = sys.stdout if out is None else out
     _use_offscreen_without_display()
     with tempfile.TemporaryDirectory(prefix="gmm-studio-smoke-") as workdir:
+        _isolate_user_folders(workdir)
         ctx = SmokeContext(workdir=workdir)
         for name, step in STEPS:
             try:

@@ -10,12 +10,17 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 STEPS = ["resources", "window", "samples", "em", "session", "close"]
 
 
-def test_smoke_test_passes_every_step_from_the_checkout(smoke):
-    proc = smoke.run([sys.executable, "-m", "gmm_studio"], cwd=REPO)
+def test_smoke_test_passes_every_step_from_the_checkout(smoke, tmp_path):
+    user = {"XDG_CONFIG_HOME": tmp_path / "config", "GMM_STUDIO_DATA_DIR": tmp_path / "data"}
+    proc = smoke.run(
+        [sys.executable, "-m", "gmm_studio"], cwd=REPO, **{k: str(v) for k, v in user.items()}
+    )
     steps = smoke.steps(proc)
     assert list(steps) == STEPS
     assert steps["resources"].startswith("source; 2 samples, 7 icons")
     assert "iterations" in steps["em"] and "->" in steps["em"]
+    # The user's own settings and autosave folders are left alone.
+    assert not any(folder.exists() for folder in user.values())
 
 
 def test_smoke_test_fails_with_the_reason_when_samples_are_missing(tmp_path, smoke):
