@@ -5,15 +5,25 @@ from __future__ import annotations
 import pathlib
 import sys
 
+import numpy as np
 
-def load_points_for_window(path):
+
+def load_points_for_window(path) -> tuple[np.ndarray, list[str]]:
     """Read the points a window opens with: ``(points (N, D), column names)``.
 
-    The one place the window reads a data file given on the command line.
+    The one place the window reads a data file given on the command line: a CSV whose first
+    row names the columns and whose other rows are numbers.
     """
-    from gmm_studio.gui.app import read_csv_points
+    return _read_csv_with_header(pathlib.Path(path))
 
-    return read_csv_points(pathlib.Path(path))
+
+def _read_csv_with_header(path: pathlib.Path) -> tuple[np.ndarray, list[str]]:
+    with open(path, encoding="utf-8") as handle:
+        names = [name.strip() for name in handle.readline().strip().split(",")]
+    data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float64)
+    if data.shape[1] != len(names) or data.shape[1] < 2:
+        raise ValueError("expected a header row of column names and at least two numeric columns")
+    return data, names
 
 
 def launch_window(argv: list[str]) -> int:
