@@ -205,8 +205,6 @@ def read_text_table(path: Path | None, raw: bytes, kind: str = "text") -> TableI
         header, header_line = None, 0
     width = len(header) if header is not None else len(rows[0])
     rows = _check_ragged(path, rows, line_numbers, width, header is not None, header_line)
-    if width == 1 and delimiter is None:
-        pass
     names = unique_names(header) if header is not None else default_column_names(width)
     values, numeric, problems, comma_columns = _convert_columns(
         names, rows, line_numbers, decimal_comma=delimiter != ","
