@@ -253,14 +253,17 @@ def _finite_json(value):
     return value
 
 
-def load_points_for_window(path):
+def load_points_for_window(path) -> tuple:
     """Read the points a window opens with: ``(points (N, D), column names)``.
 
-    The one place the window reads a data file given on the command line.
+    Raises
+    ------
+    DataFileError
+        For any problem with the file, worded for the user.
     """
     from gmm_studio.io import read_points
 
-    table = read_points(pathlib.Path(path))
+    table = read_points(path)
     return table.data, table.columns
 
 
@@ -284,13 +287,14 @@ def document_for_file(path: pathlib.Path):
 
 def launch_window(argv: list[str]) -> int:
     """Start the desktop application; ``argv`` holds what followed ``gmm-studio`` (a file to
-    open). Qt is imported only here, lazily, so the headless sub-commands never load it.
+    open, or nothing for the built-in sample).
+
+    Qt is imported only here, lazily, so the headless sub-commands never load it.
     """
     from gmm_studio.gui.app import display_problem
 
-    argv = list(argv)
-    if len(argv) > 1:
-        print("usage: gmm-studio [FILE]", file=sys.stderr)
+    if len(argv) > 1 or (argv and argv[0].startswith("-")):
+        _error("usage: gmm-studio [FILE] | gmm-studio fit PATH -k K ... (see --help)")
         return EXIT_USAGE
     hint = display_problem()
     if hint is not None:
@@ -305,7 +309,7 @@ def launch_window(argv: list[str]) -> int:
         try:
             document = document_for_file(path)
         except DataFileError as error:
-            _error(f"{path}: {error.problem}")
+            _error(str(error))
             return EXIT_DATA
     app = ensure_application()
     window = create_main_window(document)

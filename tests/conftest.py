@@ -49,20 +49,27 @@ def _isolated_qsettings(tmp_path):
     yield
 
 
-@pytest.fixture(autouse=True)
-def _no_qthread_left_running():
-    """Fail a test that leaves a QThread running (e.g. a window closed without stopping EM)."""
-    yield
+def running_qthreads() -> list:
+    """Every QThread object that is still running (other than the current thread)."""
     qtcore = sys.modules.get("PySide6.QtCore")
     if qtcore is None:
-        return
+        return []
     running = []
     for obj in gc.get_objects():
         if isinstance(obj, qtcore.QThread):
             try:
                 if obj.isRunning() and obj is not qtcore.QThread.currentThread():
-                    running.append(obj.objectName() or repr(obj))
+                    running.append(obj)
             except RuntimeError:  # the C++ object is already gone
                 continue
+    return running
+
+
+@pytest.fixture(autouse=True)
+def _no_qthread_left_running():
+    """Fail a test that leaves a QThread running (e.g. a window closed without stopping EM)."""
+    yield
+    running = running_qthreads()
     if running:
-        pytest.fail(f"test left QThread(s) running: {', '.join(running)}", pytrace=False)
+        names = ", ".join(t.objectName() or repr(t) for t in running)
+        pytest.fail(f"test left QThread(s) running: {names}", pytrace=False)

@@ -46,4 +46,10 @@ class LogLikelihoodPlot(pg.PlotWidget):
         self.curve.setSymbol("o" if len(y) <= 60 else None)
         self.curve.setData(x, y)
         # Whole iterations on the x axis, starting at 0, with room to grow.
-        self.getPlotItem().setXRange(0, max(5, len(y) - 1), padding=0.03)
+        item = self.getPlotItem()
+        item.setXRange(0, max(5, len(y) - 1), padding=0.03)
+        axis = item.getAxis("bottom")
+        if len(y) <= 12:
+            axis.setTickSpacing(1, 1)
+        else:
+            axis.setTickSpacing()  # automatic

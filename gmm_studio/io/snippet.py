@@ -34,7 +34,12 @@ def _array_literal(array: np.ndarray, indent: str = "    ") -> str:
 
 def _loader(table: PointTable | None, points, columns) -> list[str]:
     spec = table.spec if table is not None else None
-    if table is not None and table.source is not None and spec is not None:
+    if (
+        table is not None
+        and table.source is not None
+        and spec is not None
+        and not spec.decimal_comma  # numpy's readers know no decimal comma: inline the points
+    ):
         path = repr(str(table.source.resolve()))
         cols = tuple(table.column_indices)
         names = ", ".join(table.columns)

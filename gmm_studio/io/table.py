@@ -30,6 +30,8 @@ class LoadSpec:
         For ``.npz``: the one 2-D array used, or the 1-D arrays stacked as columns.
     record : bool
         For numpy files: the array is a record array whose fields are the columns.
+    decimal_comma : bool
+        Some text columns write numbers with a decimal comma (``1,5``).
     """
 
     kind: str
@@ -38,6 +40,7 @@ class LoadSpec:
     encoding: str = "utf-8"
     npz_keys: tuple[str, ...] = ()
     record: bool = False
+    decimal_comma: bool = False
 
 
 @dataclass(frozen=True, eq=False)

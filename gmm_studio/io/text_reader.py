@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import unicodedata
 from pathlib import Path
 
@@ -32,6 +33,8 @@ DELIMITERS = ("\t", ",", ";", "|", None)  # None = runs of whitespace; ties go t
 MISSING_MARKERS = frozenset(
     {"", "na", "n/a", "nan", "null", "none", "missing", "?", "-", "--", "#n/a"}
 )
+# "1,5" written by a spreadsheet in a locale with a decimal comma (no thousands separators).
+DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$")
 DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "bar", None: "whitespace"}
 
 
@@ -130,6 +133,11 @@ def _is_missing(cell: str) -> bool:
     return cell.strip().lower() in MISSING_MARKERS
 
 
+def _numberish(cell: str) -> bool:
+    """A number, possibly written with a decimal comma."""
+    return _is_number(cell) or DECIMAL_COMMA.match(cell.strip()) is not None
+
+
 def sniff_delimiter(lines: list[str]) -> str | None:
     """Pick the field separator that splits ``lines`` most consistently into numbers."""
     best, best_score = None, None
@@ -146,7 +154,7 @@ def sniff_delimiter(lines: list[str]) -> str | None:
         modal = max(set(counts), key=lambda c: (counts.count(c), c))
         consistent = counts.count(modal) / len(counts)
         cells = [c for r in rows[1:] for c in r] or [c for r in rows for c in r]
-        numeric = sum(_is_number(c) or _is_missing(c) for c in cells) / max(len(cells), 1)
+        numeric = sum(_numberish(c) or _is_missing(c) for c in cells) / max(len(cells), 1)
         score = (modal > 1, consistent, numeric, modal)
         if best_score is None or score > best_score:
             best, best_score = delimiter, score
@@ -156,18 +164,18 @@ def sniff_delimiter(lines: list[str]) -> str | None:
 def detect_header(rows: list[list[str]]) -> bool:
     """Whether the first row names the columns rather than holding data."""
     first = rows[0]
-    if any(_is_number(c) for c in first if not _is_missing(c)) and all(
-        _is_number(c) or _is_missing(c) for c in first
+    if any(_numberish(c) for c in first if not _is_missing(c)) and all(
+        _numberish(c) or _is_missing(c) for c in first
     ):
         return False
-    if not any(_is_number(c) for c in first):
+    if not any(_numberish(c) for c in first):
         return True  # no number at all in the first row: names
     # Mixed first row: a header if one of its text cells sits above numbers.
     for j, cell in enumerate(first):
-        if _is_number(cell) or _is_missing(cell):
+        if _numberish(cell) or _is_missing(cell):
             continue
         below = [r[j] for r in rows[1:] if j < len(r) and not _is_missing(r[j])]
-        if below and sum(map(_is_number, below)) > len(below) / 2:
+        if below and sum(map(_numberish, below)) > len(below) / 2:
             return True
     return False
 
@@ -197,15 +205,18 @@ def read_text_table(path: Path | None, raw: bytes, kind: str = "text") -> TableI
         header, header_line = None, 0
     width = len(header) if header is not None else len(rows[0])
     rows = _check_ragged(path, rows, line_numbers, width, header is not None, header_line)
-    if width == 1 and delimiter is None:
-        pass
     names = unique_names(header) if header is not None else default_column_names(width)
-    values, numeric, problems = _convert_columns(names, rows, line_numbers)
+    values, numeric, problems, comma_columns = _convert_columns(
+        names, rows, line_numbers, decimal_comma=delimiter != ","
+    )
+    if comma_columns:
+        notes.append(f"read decimal commas in {', '.join(names[j] for j in comma_columns)}")
     spec = LoadSpec(
         kind=kind,
         delimiter=delimiter,
         skip_lines=header_line,
         encoding=encoding,
+        decimal_comma=bool(comma_columns),
     )
     return TableInfo(
         source=path,
@@ -243,11 +254,29 @@ def _check_ragged(path, rows, line_numbers, width, from_header, header_line):
     return out
 
 
-def _convert_columns(names, rows, line_numbers):
+def _decimal_comma_column(cells: list[str]) -> np.ndarray | None:
+    """The column's numbers if every cell is missing, a number or a decimal-comma number."""
+    out = np.full(len(cells), np.nan)
+    seen_comma = False
+    for i, cell in enumerate(cells):
+        text = cell.strip()
+        if _is_missing(text):
+            continue
+        if DECIMAL_COMMA.match(text):
+            text, seen_comma = text.replace(",", "."), True
+        try:
+            out[i] = float(text)
+        except ValueError:
+            return None
+    return out if seen_comma else None
+
+
+def _convert_columns(names, rows, line_numbers, decimal_comma=False):
     n, width = len(rows), len(names)
     values = np.full((n, width), np.nan)
     numeric = [False] * width
     problems: dict[int, str] = {}
+    comma_columns: list[int] = []
     for j in range(width):
         cells = [r[j] for r in rows]
         try:
@@ -258,6 +287,13 @@ def _convert_columns(names, rows, line_numbers):
             values[:, j] = column
             numeric[j] = True
             continue
+        if decimal_comma:
+            column = _decimal_comma_column(cells)
+            if column is not None:
+                values[:, j] = column
+                numeric[j] = True
+                comma_columns.append(j)
+                continue
         numbers = np.full(n, np.nan)
         n_numbers, first_text = 0, None
         n_text = 0
@@ -282,7 +318,7 @@ def _convert_columns(names, rows, line_numbers):
                     f"text in numeric column '{names[j]}': line {line_numbers[first_text]} "
                     f"holds '{shown}', not a number{extra}"
                 )
-    return values, numeric, problems
+    return values, numeric, problems, comma_columns
 
 
 def try_fast_text(path: Path, head: bytes, size: int) -> TableInfo | None:

@@ -26,7 +26,8 @@ def make_window(qtbot):
         window.resize(1200, 800)
         window.show()
         qtbot.waitExposed(window)
-        window.panel.set_speed_position(speed)
+        if speed is not None:
+            window.panel.set_speed_position(speed)
         window.canvas.fit_view()
         if wait_ready and window.document.n_points >= window.document.settings.n_components:
             qtbot.waitUntil(lambda: window.state == "ready")

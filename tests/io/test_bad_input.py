@@ -76,7 +76,10 @@ def _read_as_unprivileged(path: pathlib.Path) -> subprocess.CompletedProcess:
         if not os.path.exists(setpriv):
             pytest.skip("running as root without setpriv: cannot drop the override capability")
         command = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
-    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60)
+    if done.returncode != 0 and done.stderr.startswith("setpriv:"):
+        pytest.skip(f"cannot drop capabilities here: {done.stderr.strip()}")
+    return done
 
 
 def test_no_read_permission(tmp_path):

@@ -246,3 +246,19 @@ def test_session_round_trip_is_exact(tmp_path, session):
     assert back.mixture == session.mixture
     assert back.log_likelihood_history == session.log_likelihood_history
     assert back.source == session.source
+
+
+@SETTINGS
+@given(
+    data=st.binary(max_size=600),
+    prefix=st.sampled_from([b"", b'{"format": "gmm-studio-model", "version": 1, ']),
+)
+def test_random_model_json_bytes(tmp_path, data, prefix):
+    from gmm_studio.io import read_model_json
+
+    path = tmp_path / "random.json"
+    path.write_bytes(prefix + data)
+    try:
+        read_model_json(path)
+    except DataFileError as error:
+        assert str(error).startswith("random.json: ")

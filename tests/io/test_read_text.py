@@ -166,3 +166,19 @@ def test_pasted_spreadsheet_rows():
     assert table.columns == ["height", "weight"]
     np.testing.assert_array_equal(table.data, [[1.5, 60], [1.8, 80]])
     assert parse_pasted_text("1 2\n3 4").data.tolist() == [[1, 2], [3, 4]]
+
+
+def test_decimal_commas_from_a_spreadsheet():
+    table = parse_pasted_text("Länge\tBreite\n1,5\t2\n-0,25\t3,5e2\n")
+    assert table.columns == ["Länge", "Breite"]
+    np.testing.assert_array_equal(table.data, [[1.5, 2.0], [-0.25, 350.0]])
+    assert "read decimal commas in Länge, Breite" in table.notes
+    no_header = parse_pasted_text("1,5\t2,5\n3,5\t4,5\n")
+    np.testing.assert_array_equal(no_header.data, [[1.5, 2.5], [3.5, 4.5]])
+
+
+def test_decimal_commas_in_a_semicolon_file_but_not_in_a_comma_file(tmp_path):
+    semi = write(tmp_path, "semi.csv", "x;y\n1,5;2\n3;4,75\n")
+    np.testing.assert_array_equal(read_points(semi).data, [[1.5, 2], [3, 4.75]])
+    comma = write(tmp_path, "comma.csv", "x,y\n1,5\n3,4\n")
+    np.testing.assert_array_equal(read_points(comma).data, [[1, 5], [3, 4]])

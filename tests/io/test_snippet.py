@@ -95,3 +95,14 @@ def test_points_without_a_file_are_written_into_the_code():
     ns = run_snippet(code)
     np.testing.assert_array_equal(ns["X"], X)
     np.testing.assert_array_equal(ns["means_init"], start.means)
+
+
+def test_decimal_comma_files_are_written_into_the_code(tmp_path):
+    path = tmp_path / "komma.csv"
+    path.write_text("a;b\n" + "".join(f"{i},5;{i * i},25\n" for i in range(12)))
+    table = read_points(path)
+    settings = FitSettings(n_components=2, seed=0)
+    start, _ = studio_fit(table, settings)
+    code = python_snippet(start, settings, table)
+    assert "genfromtxt" not in code
+    check_rebuilds(table, settings, code)
