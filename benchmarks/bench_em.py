@@ -132,7 +132,11 @@ def time_case(n, k, d, covariance_type, n_iter, repeats):
         theirs = run_sklearn(X, start, n_iter)
         theirs_best = min(theirs_best, time.perf_counter() - t0)
     assert ours.n_iter == theirs.n_iter_ == n_iter
-    return ours_best / n_iter * 1e3, theirs_best / n_iter * 1e3, relative_difference(ours, theirs, X)
+    return (
+        ours_best / n_iter * 1e3,
+        theirs_best / n_iter * 1e3,
+        relative_difference(ours, theirs, X),
+    )
 
 
 def memory_child(engine_name, which, n, k, d, n_iter):

@@ -31,10 +31,15 @@ from gmm_studio.core import covariance as cov
 
 _LOG_2PI = np.log(2.0 * np.pi)
 _MACHINE_EPS = np.finfo(float).eps
+_LOG_FLOOR = -600.0
 
 #: Largest rounding error (in units of log-density) tolerated from the expanded quadratic form
 #: or from the one-pass scatter; beyond it the direct form is used for that component.
-EXPANDED_FORM_ERROR = 1e-9
+EXPANDED_FORM_ERROR = 1e-8
+
+#: Rounding of a float64 product or sum of a few dozen terms stays within this many units of
+#: its largest term's last place (a generous bound; random-walk rounding is far smaller).
+ROUNDING_SLACK = 16
 
 #: OpenBLAS hands a matrix product to its own threads above about 4·65536 multiply-adds; the
 #: blocks stay below that, so each product runs on the thread that asked for it.
@@ -88,17 +93,15 @@ class BlockData:
         self.X = X
         self.n_samples, self.n_features = X.shape
         self.centre = X.mean(axis=0)
-        sq_radius = 0.0
         sum_sq = np.zeros(self.n_features)
         for start in range(0, self.n_samples, _MAX_BLOCK_ROWS):
             z = X[start : start + _MAX_BLOCK_ROWS] - self.centre
-            z *= z
-            sum_sq += z.sum(axis=0)
-            sq_radius = max(sq_radius, float(z.sum(axis=1).max()))
-        #: Largest distance of a row from the centre.
-        self.radius = float(np.sqrt(sq_radius))
+            sum_sq += np.einsum("ij,ij->j", z, z)
         #: Per-feature variance (ddof=0), as ``np.var(X, axis=0)``.
         self.variance = sum_sq / self.n_samples
+        reach = np.maximum(X.max(axis=0) - self.centre, self.centre - X.min(axis=0))
+        #: An upper bound on the distance of any row from the centre.
+        self.radius = float(np.sqrt(np.sum(reach**2)))
 
     def row_ranges(self, block_rows: int) -> list[tuple[int, int]]:
         """Contiguous row ranges, one per thread, each a whole number of blocks."""
@@ -194,7 +197,7 @@ def make_kernel(mixture, centre: np.ndarray, radius: float) -> Kernel:
     # A-priori bound on the rounding error of the expanded form at any row of the data.
     trace = np.trace(precisions, axis1=1, axis2=2)
     reach = radius + np.sqrt(np.sum(shifted**2, axis=1))
-    error = (nq + d + 1) * _MACHINE_EPS * trace * reach**2
+    error = ROUNDING_SLACK * _MACHINE_EPS * trace * reach**2
     direct = np.flatnonzero(~(error <= EXPANDED_FORM_ERROR))
     return Kernel(covariance_type, d, nq, weights_t, shifted, prec_chol, log_const, direct)
 
@@ -258,6 +261,9 @@ def normalise(L: np.ndarray) -> np.ndarray:
     """Turn log-probabilities (K, n) into responsibilities in place; return log Σ_k exp."""
     top = L.max(axis=0)
     L -= top
+    # Below e^-600 of the largest, a responsibility changes nothing a float64 sum can hold;
+    # flooring there keeps exp and the products away from slow subnormal numbers.
+    np.maximum(L, _LOG_FLOOR, out=L)
     np.exp(L, out=L)
     total = L.sum(axis=0)
     L *= 1.0 / total

@@ -16,7 +16,13 @@ import numpy as np
 from scipy.special import logsumexp
 
 from gmm_studio.core import covariance as cov
-from gmm_studio.core.blockwise import EXPANDED_FORM_ERROR, BlockData, gather, make_kernel
+from gmm_studio.core.blockwise import (
+    EXPANDED_FORM_ERROR,
+    ROUNDING_SLACK,
+    BlockData,
+    gather,
+    make_kernel,
+)
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.initialization import check_data, data_covariance, initialize
 from gmm_studio.core.mixture import Mixture
@@ -283,9 +289,7 @@ def em_pass(
             :, np.newaxis
         ]
 
-    redo = _cancelled_components(
-        covariance_type, raw_counts, nk, shifted, scatter, diag, reg_covar, nq + d + 1
-    )
+    redo = _cancelled_components(covariance_type, raw_counts, nk, shifted, scatter, diag, reg_covar)
     if len(redo):
         again = gather(data, kernel, scatter_about={int(c): shifted[c] for c in redo})
         for c, value in again.scatter.items():
@@ -302,14 +306,14 @@ def em_pass(
     return stats.total, next_mixture
 
 
-def _cancelled_components(covariance_type, raw_counts, nk, shifted, scatter, diag, reg, width):
+def _cancelled_components(covariance_type, raw_counts, nk, shifted, scatter, diag, reg):
     """Components whose one-pass scatter may carry more than EXPANDED_FORM_ERROR of rounding.
 
     The one-pass scatter subtracts n·m mᵀ from Σr·z zᵀ; the relative error of the result grows
     with (|m|² + tr C) / λ_min(C), m the component's mean about the data centre.
     """
     live = raw_counts >= EMPTY_COMPONENT
-    slack = 64 * width * np.finfo(float).eps
+    slack = ROUNDING_SLACK * np.finfo(float).eps
     if scatter is not None:
         covariances = scatter / nk[:, np.newaxis, np.newaxis]
         if covariance_type == "tied":
@@ -323,7 +327,7 @@ def _cancelled_components(covariance_type, raw_counts, nk, shifted, scatter, dia
         size = np.max(shifted**2 + np.abs(diag), axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         error = slack * size / smallest
-    return np.flatnonzero(live & ~(error <= EXPANDED_FORM_ERROR))
+    return np.flatnonzero(live & ~((error <= EXPANDED_FORM_ERROR) & (smallest > 0)))
 
 
 def _check_settings(tol, max_iter, reg_covar):
