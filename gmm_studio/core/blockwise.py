@@ -92,24 +92,60 @@ class BlockData:
         X = np.ascontiguousarray(X, dtype=float)
         self.X = X
         self.n_samples, self.n_features = X.shape
-        self.centre = X.mean(axis=0)
+        # Any point near the data will do as the centre (every formula is exact in it); a
+        # matrix-vector product is far quicker than numpy's column reductions of an (N, 2).
+        self.centre = (np.ones(self.n_samples) @ X) / self.n_samples
         sum_sq = np.zeros(self.n_features)
+        reach = np.zeros(self.n_features)
         for start in range(0, self.n_samples, _MAX_BLOCK_ROWS):
-            z = X[start : start + _MAX_BLOCK_ROWS] - self.centre
-            sum_sq += np.einsum("ij,ij->j", z, z)
-        #: Per-feature variance (ddof=0), as ``np.var(X, axis=0)``.
+            # C order: the (D, n) block's reductions then run along contiguous rows.
+            z = np.subtract(
+                X[start : start + _MAX_BLOCK_ROWS].T, self.centre[:, np.newaxis], order="C"
+            )
+            np.maximum(reach, np.abs(z).max(axis=1), out=reach)
+            z *= z
+            sum_sq += z.sum(axis=1)
+        #: Per-feature variance (ddof=0) about the centre, as ``np.var(X, axis=0)``.
         self.variance = sum_sq / self.n_samples
-        reach = np.maximum(X.max(axis=0) - self.centre, self.centre - X.min(axis=0))
         #: An upper bound on the distance of any row from the centre.
         self.radius = float(np.sqrt(np.sum(reach**2)))
 
-    def row_ranges(self, block_rows: int) -> list[tuple[int, int]]:
-        """Contiguous row ranges, one per thread, each a whole number of blocks."""
+    def n_workers(self, block_rows: int) -> int:
+        """How many threads share a pass over blocks of ``block_rows`` rows."""
         n_blocks = -(-self.n_samples // block_rows)
-        n_threads = min(_thread_count, n_blocks, max(1, self.n_samples // _MIN_ROWS_PER_THREAD))
-        bounds = [round(i * n_blocks / n_threads) * block_rows for i in range(n_threads + 1)]
-        bounds[-1] = self.n_samples
-        return [(a, min(b, self.n_samples)) for a, b in itertools.pairwise(bounds)]
+        return max(1, min(_thread_count, n_blocks, self.n_samples // _MIN_ROWS_PER_THREAD))
+
+
+def _run_blocks(data: BlockData, block_rows: int, make_state, visit) -> list:
+    """Call ``visit(state, index, start, stop)`` for every block, from up to n_workers threads.
+
+    Threads take the next block as they come free (so a busy core slows nobody down), each
+    with its own ``state = make_state()``; the calling thread works too. Returns the states.
+    Anything order-dependent must be stored per block ``index`` and combined in block order,
+    so results never depend on which thread did which block.
+    """
+    n_blocks = -(-data.n_samples // block_rows)
+    counter = itertools.count()
+
+    def work():
+        state = make_state()
+        for index in iter(counter.__next__, None):
+            if index >= n_blocks:
+                return state
+            start = index * block_rows
+            visit(state, index, start, min(start + block_rows, data.n_samples))
+        return state  # pragma: no cover  (the counter never ends)
+
+    n_workers = data.n_workers(block_rows)
+    if n_workers == 1:
+        return [work()]
+    pool = _executor(n_workers - 1)
+    futures = [pool.submit(work) for _ in range(n_workers - 1)]
+    try:
+        states = [work()]
+    finally:
+        states_of_others = [f.result() for f in futures]
+    return states + states_of_others
 
 
 @dataclass
@@ -296,40 +332,11 @@ def _keep_smallest(values, rows, new_values, new_rows, count):
     return values[order], rows[order]
 
 
-def _pass_rows(data: BlockData, kernel: Kernel, start: int, stop: int, scatter_about: dict):
-    block = kernel.block_rows()
-    work = _Workspace(kernel, min(block, stop - start))
-    k = kernel.n_components
-    d, nq = kernel.n_features, kernel.n_quadratic
-    total = 0.0
-    sums = np.zeros((k, kernel.n_columns))
-    worst_values = np.empty(0)
-    worst_rows = np.empty(0, dtype=np.intp)
-    scatter = {c: 0.0 for c in scatter_about}
-    full_form = is_full_form(kernel.covariance_type)
-    for a in range(start, stop, block):
-        b = min(a + block, stop)
-        F = work.features_of(data.X[a:b], data.centre)
-        R = work.log_prob_of(F)
-        log_norm = normalise(R)
-        total += float(log_norm.sum())
-        if len(worst_values) < k or log_norm.min() < worst_values[-1]:
-            m = min(k, b - a)
-            pick = np.argpartition(log_norm, m - 1)[:m] if m < b - a else np.arange(b - a)
-            worst_values, worst_rows = _keep_smallest(
-                worst_values, worst_rows, log_norm[pick], pick + a, k
-            )
-        sums += R @ F.T
-        if scatter_about:
-            z = F[nq : nq + d]
-            for c, mean in scatter_about.items():
-                diff = z - mean[:, np.newaxis]
-                weighted = diff * R[c]
-                if full_form:
-                    scatter[c] = scatter[c] + weighted @ diff.T
-                else:
-                    scatter[c] = scatter[c] + np.einsum("ij,ij->i", weighted, diff)
-    return total, sums, worst_values, worst_rows, scatter
+class _GatherState:
+    def __init__(self, kernel: Kernel, rows: int):
+        self.work = _Workspace(kernel, rows)
+        self.worst_values = np.empty(0)
+        self.worst_rows = np.empty(0, dtype=np.intp)
 
 
 def gather(data: BlockData, kernel: Kernel, scatter_about: dict | None = None) -> PassStatistics:
@@ -344,50 +351,64 @@ def gather(data: BlockData, kernel: Kernel, scatter_about: dict | None = None) -
         about that mean directly (the second pass of the two-pass scatter).
     """
     scatter_about = scatter_about or {}
-    ranges = data.row_ranges(kernel.block_rows())
-    if len(ranges) == 1:
-        parts = [_pass_rows(data, kernel, *ranges[0], scatter_about)]
-    else:
-        pool = _executor(len(ranges))
-        futures = [pool.submit(_pass_rows, data, kernel, a, b, scatter_about) for a, b in ranges]
-        parts = [f.result() for f in futures]
-    total = 0.0
-    sums = np.zeros((kernel.n_components, kernel.n_columns))
+    block = kernel.block_rows()
+    n_blocks = -(-data.n_samples // block)
+    k = kernel.n_components
+    d, nq = kernel.n_features, kernel.n_quadratic
+    full_form = is_full_form(kernel.covariance_type)
+    totals = np.zeros(n_blocks)
+    sums = np.zeros((n_blocks, k, kernel.n_columns))
+    scatters = [None] * n_blocks
+
+    def visit(state: _GatherState, index: int, a: int, b: int):
+        F = state.work.features_of(data.X[a:b], data.centre)
+        R = state.work.log_prob_of(F)
+        log_norm = normalise(R)
+        totals[index] = log_norm.sum()
+        if len(state.worst_values) < k or log_norm.min() < state.worst_values[-1]:
+            m = min(k, b - a)
+            pick = np.argpartition(log_norm, m - 1)[:m] if m < b - a else np.arange(b - a)
+            state.worst_values, state.worst_rows = _keep_smallest(
+                state.worst_values, state.worst_rows, log_norm[pick], pick + a, k
+            )
+        np.matmul(R, F.T, out=sums[index])
+        if scatter_about:
+            z = F[nq : nq + d]
+            scatter = {}
+            for c, mean in scatter_about.items():
+                diff = z - mean[:, np.newaxis]
+                weighted = diff * R[c]
+                if full_form:
+                    scatter[c] = weighted @ diff.T
+                else:
+                    scatter[c] = np.einsum("ij,ij->i", weighted, diff)
+            scatters[index] = scatter
+
+    states = _run_blocks(
+        data, block, lambda: _GatherState(kernel, min(block, data.n_samples)), visit
+    )
     worst_values = np.empty(0)
     worst_rows = np.empty(0, dtype=np.intp)
-    scatter = {c: 0.0 for c in scatter_about}
-    for part_total, part_sums, part_values, part_rows, part_scatter in parts:
-        total += part_total
-        sums += part_sums
+    for state in states:
         worst_values, worst_rows = _keep_smallest(
-            worst_values, worst_rows, part_values, part_rows, kernel.n_components
+            worst_values, worst_rows, state.worst_values, state.worst_rows, k
         )
-        for c in scatter:
-            scatter[c] = scatter[c] + part_scatter[c]
-    return PassStatistics(total, sums, worst_values, worst_rows, scatter)
+    scatter = {c: sum(part[c] for part in scatters) for c in scatter_about}
+    return PassStatistics(float(totals.sum()), sums.sum(axis=0), worst_values, worst_rows, scatter)
 
 
 def for_each_block(data: BlockData, kernel: Kernel, visit) -> None:
     """Call ``visit(start, stop, responsibilities)`` for every block of rows, in threads.
 
-    ``responsibilities`` is the (K, n) matrix of the block's rows ``start:stop``. Blocks of
-    different threads are disjoint row ranges, so ``visit`` may write its results into slices
-    of shared output arrays; it must copy anything else it keeps, the buffers are reused.
+    ``responsibilities`` is the (K, n) matrix of the block's rows ``start:stop``. Blocks are
+    disjoint row ranges, so ``visit`` may write its results into slices of shared output
+    arrays; it must copy anything else it keeps, the buffers are reused.
     """
+    block = kernel.block_rows()
 
-    def visit_rows(start, stop):
-        block = kernel.block_rows()
-        work = _Workspace(kernel, min(block, stop - start))
-        for a in range(start, stop, block):
-            b = min(a + block, stop)
-            R = work.log_prob_of(work.features_of(data.X[a:b], data.centre))
-            normalise(R)
-            visit(a, b, R)
+    def visit_block(work: _Workspace, index: int, a: int, b: int):
+        R = work.log_prob_of(work.features_of(data.X[a:b], data.centre))
+        normalise(R)
+        visit(a, b, R)
 
-    ranges = data.row_ranges(kernel.block_rows())
-    if len(ranges) == 1:
-        visit_rows(*ranges[0])
-        return
-    pool = _executor(len(ranges))
-    for future in [pool.submit(visit_rows, a, b) for a, b in ranges]:
-        future.result()
+    _run_blocks(data, block, lambda: _Workspace(kernel, min(block, data.n_samples)), visit_block)

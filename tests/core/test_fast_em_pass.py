@@ -118,7 +118,7 @@ def test_threads_split_the_rows_and_give_the_same_pass():
         one = em_pass(X, mixture, 1e-6)
         blockwise.set_thread_count(2)
         data = blockwise.BlockData(X)
-        assert len(data.row_ranges(1000)) == 2
+        assert data.n_workers(1000) == 2
         two = em_pass(X, mixture, 1e-6, data)
     finally:
         blockwise.set_thread_count(before)
