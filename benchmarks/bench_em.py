@@ -123,6 +123,8 @@ def relative_difference(ours, theirs, X):
 def time_case(n, k, d, covariance_type, n_iter, repeats):
     X = make_data(n, k, d)
     start = initialize(X, k, covariance_type=covariance_type, init="kmeans++", seed=1)
+    run_ours(X, start, 1)  # warm up both (first calls pay for imports and page faults)
+    run_sklearn(X, start, 1)
     ours_best = theirs_best = float("inf")
     for _ in range(repeats):  # interleaved, best of each: the machine is shared
         t0 = time.perf_counter()

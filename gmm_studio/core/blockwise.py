@@ -19,6 +19,7 @@ the reference implementation.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import threading
@@ -178,6 +179,14 @@ class Kernel:
         return int(min(_MAX_BLOCK_ROWS, max(_MIN_BLOCK_ROWS, rows)))
 
 
+@functools.cache
+def upper_pairs(n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(n_features)``, cached: the order of the z_i z_j features."""
+    rows, cols = np.triu_indices(n_features)
+    rows.flags.writeable = cols.flags.writeable = False
+    return rows, cols
+
+
 def is_full_form(covariance_type: str) -> bool:
     """True when the features need every product z_i z_j, not only the squares."""
     return covariance_type in ("full", "tied")
@@ -222,7 +231,7 @@ def make_kernel(mixture, centre: np.ndarray, radius: float) -> Kernel:
     nq = n_quadratic(d, covariance_type)
     weights_t = np.empty((k, nq + d + 1))
     if is_full_form(covariance_type):
-        rows, cols = np.triu_indices(d)
+        rows, cols = upper_pairs(d)
         quad = precisions[:, rows, cols] * np.where(rows == cols, 1.0, 2.0)
     else:
         quad = np.diagonal(precisions, axis1=1, axis2=2)

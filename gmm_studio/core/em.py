@@ -22,6 +22,7 @@ from gmm_studio.core.blockwise import (
     BlockData,
     gather,
     make_kernel,
+    upper_pairs,
 )
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.initialization import check_data, data_covariance, initialize
@@ -273,7 +274,7 @@ def em_pass(
     quad = sums[:, :nq]
     full_form = covariance_type in ("full", "tied")
     if full_form:
-        rows, cols = np.triu_indices(d)
+        rows, cols = upper_pairs(d)
         scatter = np.empty((k, d, d))
         scatter[:, rows, cols] = quad
         scatter[:, cols, rows] = quad
