@@ -49,7 +49,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sizes", default="100000,1000000")
     args = parser.parse_args(argv)
-    print(f"cores: {os.cpu_count()}")
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(f"cores: {os.cpu_count()}   load average: {load}")
     print(f"{'work':<48}{f'ms (best of {args.repeats})':>18}")
     for n in (int(s) for s in args.sizes.split(",")):
         k = 8

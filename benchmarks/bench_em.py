@@ -200,7 +200,8 @@ def main(argv=None):
         return 0
 
     use_engine(args.engine)
-    print(f"cores: {os.cpu_count()}   engine: GMM Studio {args.engine} pass")
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(f"cores: {os.cpu_count()}   load average: {load}   engine: GMM Studio {args.engine} pass")
     print(f"BLAS: {blas_description()}")
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS"):
         print(f"  {var}={os.environ.get(var, '(unset)')}")
@@ -212,10 +213,11 @@ def main(argv=None):
         if args.only and args.only not in label:
             continue
         ours, theirs, diff = time_case(n, k, d, covariance_type, n_iter, args.repeats)
+        load = os.getloadavg()[0]
         verdict = "ok" if diff <= RTOL else "DIFFERS"
         print(
             f"{label:<32}{theirs:>14.1f}{ours:>12.1f}{theirs / ours:>8.1f}  "
-            f"{verdict} (max rel diff {diff:.1e})",
+            f"{verdict} (max rel diff {diff:.1e}; load {load:.1f})",
             flush=True,
         )
 

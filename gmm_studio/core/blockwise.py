@@ -13,8 +13,9 @@ of its spread (it subtracts large, nearly equal numbers). Centring removes the c
 (means around 1e6, spreads around 1e-3 are no problem); for a component where the rounding
 error could still exceed :data:`EXPANDED_FORM_ERROR`, that component's densities are computed
 in the direct form ``|(z - mu) L|²``, and its scatter is recomputed about its new mean in a
-second pass. Both checks are a-priori bounds, so the fast path stays within rounding noise of
-the reference implementation.
+second pass. The first check bounds the rounding error before the pass, the second after it
+from the statistics themselves, so the fast path stays within rounding noise of the reference
+implementation (:func:`gmm_studio.core.em.reference_em_pass`).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def _executor(n: int) -> ThreadPoolExecutor:
 
 
 class BlockData:
-    """Data prepared once for many passes: the centre, the spread and the block layout.
+    """Data prepared once for many passes: the centre, the spread and the reach of the rows.
 
     Parameters
     ----------

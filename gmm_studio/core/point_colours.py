@@ -126,23 +126,26 @@ def rasterize(
     row = xy[:, 1] - y0
     row *= height / (y1 - y0)
     inside = (col >= 0) & (col < width) & (row >= 0) & (row < height)  # NaN is outside too
-    if not inside.all():
-        col, row, colours = col[inside], row[inside], colours[inside]
-    pixel = row.astype(np.intp)
-    pixel *= width
-    pixel += col.astype(np.intp)
+    # floor(row)·width + col truncates to the pixel index, since col ≥ 0 for points inside.
+    np.floor(row, out=row)
+    row *= width
+    row += col
     size = width * height
-    counts = np.bincount(pixel, minlength=size)
+    row[~inside] = size  # points outside go to one extra bin, dropped below
+    pixel = row.astype(np.intp)
+    counts = np.bincount(pixel, minlength=size + 1)[:size]
     flat = image.reshape(size, 4)
-    scale = 1.0 / np.maximum(counts, 1)
+    scale = counts.astype(np.float64)  # (numpy's int-by-int division is far slower)
+    np.maximum(scale, 1.0, out=scale)
+    np.divide(1.0, scale, out=scale)
     for channel in range(3):
-        mean = np.bincount(pixel, weights=colours[:, channel], minlength=size)
+        mean = np.bincount(pixel, weights=colours[:, channel], minlength=size + 1)[:size]
         mean *= scale
         mean += 0.5
         flat[:, channel] = mean  # truncation after +0.5: rounding to nearest
-    # Opacity of c stacked points, 1 - (1 - p)^c, from a table: past 255 points it is 1.
+    # Opacity of c stacked points, 1 - (1 - p)^c, from a table; past 256 points it is 1
+    # (mode="clip" takes the last entry for larger counts).
     stacked = 1.0 - (1.0 - point_opacity) ** np.arange(257)
     table = (255.0 * stacked + 0.5).astype(np.uint8)
-    np.minimum(counts, 256, out=counts)
-    flat[:, 3] = table[counts]
+    flat[:, 3] = np.take(table, counts, mode="clip")
     return image
