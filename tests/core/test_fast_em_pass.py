@@ -219,3 +219,44 @@ def test_components_far_apart_in_units_of_their_spread_use_the_direct_form(covar
         assert total == pytest.approx(total_ref, rel=RTOL)
         assert_same_mixture(next_fast, next_ref)
         mixture = next_ref
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_both_passes_reproduce_the_notebook_run(seed_example, golden, engine, monkeypatch):
+    monkeypatch.setattr(em, "ENGINE_PASS", engine)
+    X = seed_example
+    result = fit(
+        X, 3, weights_init=np.full(3, 1 / 3), means_init=X[golden["initial_mean_rows"]],
+        covariances_init=np.repeat(np.cov(X, rowvar=False)[np.newaxis], 3, axis=0),
+        reg_covar=0.0, tol=1e-6,
+    )  # fmt: skip
+    assert result.n_iter == golden["n_iter"]
+    np.testing.assert_allclose(
+        result.log_likelihood_trace, golden["log_likelihood_trace"], rtol=0, atol=1e-8
+    )
+    np.testing.assert_allclose(result.covariances, golden["final"]["covariances"], atol=1e-8)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_reference_pass_still_matches_sklearn(old_faithful, covariance_type, monkeypatch):
+    monkeypatch.setattr(em, "ENGINE_PASS", "reference")
+    start = initialize(old_faithful, 2, covariance_type=covariance_type, init="kmeans", seed=7)
+    ours = fit(
+        old_faithful, 2, covariance_type=covariance_type, weights_init=start.weights,
+        means_init=start.means, covariances_init=start.covariances, tol=0.0, max_iter=20,
+    )  # fmt: skip
+    gm = GaussianMixture(
+        n_components=2, covariance_type=covariance_type, weights_init=start.weights,
+        means_init=start.means, precisions_init=start.precisions(), max_iter=20, tol=0.0,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gm.fit(old_faithful)
+    np.testing.assert_allclose(ours.means, gm.means_, rtol=RTOL)
+    np.testing.assert_allclose(ours.covariances, gm.covariances_, rtol=RTOL)
+    assert ours.log_likelihood == pytest.approx(gm.score(old_faithful) * 272, rel=RTOL)
+
+
+def test_thread_count_must_be_a_positive_whole_number():
+    with pytest.raises(ValueError, match="thread count"):
+        blockwise.set_thread_count(0)
