@@ -64,13 +64,20 @@ def precisions_cholesky(covariances: np.ndarray, covariance_type: str) -> np.nda
         If a covariance is not positive definite.
     """
     if covariance_type in ("full", "tied"):
-        stack = covariances[np.newaxis] if covariance_type == "tied" else covariances
-        eye = np.eye(stack.shape[-1])
-        out = np.empty_like(stack)
-        for k, cov in enumerate(stack):
-            chol = _cholesky_lower(cov, -1 if covariance_type == "tied" else k)
-            out[k] = linalg.solve_triangular(chol, eye, lower=True, check_finite=False).T
-        return out[0] if covariance_type == "tied" else out
+        tied = covariance_type == "tied"
+        stack = covariances[np.newaxis] if tied else covariances
+        # numpy's batched LAPACK: one call for all K; scipy's per-matrix calls cost more than
+        # the whole E-step on small data.
+        try:
+            if not np.all(np.isfinite(stack)):
+                raise np.linalg.LinAlgError
+            chol = np.linalg.cholesky(stack)
+        except np.linalg.LinAlgError:
+            for k, matrix in enumerate(stack):
+                _cholesky_lower(matrix, -1 if tied else k)
+            raise degenerate(-1 if tied else 0) from None  # pragma: no cover
+        out = np.swapaxes(np.linalg.solve(chol, np.eye(stack.shape[-1])), 1, 2)
+        return out[0] if tied else out
     bad = ~(covariances > 0) | ~np.isfinite(covariances)
     if np.any(bad):
         raise degenerate(int(np.argwhere(bad)[0][0]))

@@ -16,6 +16,14 @@ import numpy as np
 from scipy.special import logsumexp
 
 from gmm_studio.core import covariance as cov
+from gmm_studio.core.blockwise import (
+    EXPANDED_FORM_ERROR,
+    ROUNDING_SLACK,
+    BlockData,
+    gather,
+    make_kernel,
+    upper_pairs,
+)
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.initialization import check_data, data_covariance, initialize
 from gmm_studio.core.mixture import Mixture
@@ -29,6 +37,10 @@ _EPS = 10 * np.finfo(float).eps
 #: A covariance whose smallest eigenvalue is below this fraction of the data's largest variance
 #: has collapsed onto a point or a line: its density is rounding noise, so EM stops there.
 COLLAPSE_RATIO = 1e-12
+
+#: Which EM pass :func:`em_steps` uses: "fast" (:func:`em_pass`) or "reference"
+#: (:func:`reference_em_pass`, for benchmarks and comparisons).
+ENGINE_PASS = "fast"
 
 
 @dataclass(frozen=True)
@@ -117,7 +129,7 @@ def m_step(
         Rows of ``X`` ordered from the least well explained; an empty component restarts at
         the first of them not yet taken, with the data's covariance and a weight of one point.
     """
-    n_samples, n_features = X.shape
+    n_features = X.shape[1]
     n_components = resp.shape[1]
     raw_counts = resp.sum(axis=0)
     nk = raw_counts + _EPS
@@ -131,6 +143,22 @@ def m_step(
             scatter[k] = weighted.T @ diff
         else:
             diag[k] = np.einsum("ij,ij->j", weighted, diff) / nk[k]
+    return mixture_from_moments(
+        X, raw_counts, means, scatter, diag, covariance_type, reg_covar, worst_rows
+    )
+
+
+def mixture_from_moments(
+    X, raw_counts, means, scatter, diag, covariance_type, reg_covar, worst_rows
+) -> Mixture:
+    """The M-step's mixture from per-component moments, re-seeding any empty component.
+
+    ``raw_counts`` (K,) are the summed responsibilities, ``means`` (K, D) the weighted means,
+    ``scatter`` (K, D, D) the summed weighted outer products about the means (full and tied),
+    ``diag`` (K, D) the weighted variances (diag and spherical).
+    """
+    n_samples, n_features = X.shape
+    nk = raw_counts + _EPS
     if covariance_type == "full":
         covariances = scatter / nk[:, np.newaxis, np.newaxis] + reg_covar * np.eye(n_features)
     elif covariance_type == "tied":
@@ -175,8 +203,11 @@ def collapse_floor(X: np.ndarray) -> float:
     return COLLAPSE_RATIO * float(np.max(np.var(X, axis=0)))
 
 
-def em_pass(X: np.ndarray, mixture: Mixture, reg_covar: float) -> tuple[float, Mixture]:
-    """One E-step and one M-step.
+def reference_em_pass(X: np.ndarray, mixture: Mixture, reg_covar: float) -> tuple[float, Mixture]:
+    """One E-step and one M-step, written plainly over the whole (N, K) matrix.
+
+    The reference the fast :func:`em_pass` is tested against; it holds several N×K and N×D
+    arrays at once.
 
     Returns
     -------
@@ -188,15 +219,116 @@ def em_pass(X: np.ndarray, mixture: Mixture, reg_covar: float) -> tuple[float, M
     wlp = mixture.weighted_log_prob(X)
     log_norm = logsumexp(wlp, axis=1)
     total = float(np.sum(log_norm))
+    _check_finite(total)
+    resp = np.exp(wlp - log_norm[:, np.newaxis])
+    n_empty_possible = mixture.n_components
+    worst = np.argsort(log_norm, kind="stable")[:n_empty_possible]
+    return total, m_step(X, resp, mixture.covariance_type, reg_covar, worst)
+
+
+def _check_finite(total: float) -> None:
     if not math.isfinite(total):
         raise FitError(
             "the log-likelihood is no longer a finite number; the data may be too badly scaled "
             "for these parameters, or reg_covar too small"
         )
-    resp = np.exp(wlp - log_norm[:, np.newaxis])
-    n_empty_possible = mixture.n_components
-    worst = np.argsort(log_norm)[:n_empty_possible]
-    return total, m_step(X, resp, mixture.covariance_type, reg_covar, worst)
+
+
+def em_pass(
+    X: np.ndarray, mixture: Mixture, reg_covar: float, data: BlockData | None = None
+) -> tuple[float, Mixture]:
+    """One E-step and one M-step in a single block-wise pass over the data.
+
+    Same results as :func:`reference_em_pass` up to rounding, without any N×K matrix: see
+    :mod:`gmm_studio.core.blockwise`.
+
+    Parameters
+    ----------
+    X : ndarray, shape (N, D)
+    mixture : Mixture
+    reg_covar : float
+    data : BlockData, optional
+        ``X`` prepared once for many passes (``BlockData(X)``); made here when not given.
+
+    Returns
+    -------
+    log_likelihood : float
+        Total log-likelihood of ``X`` under ``mixture``.
+    next_mixture : Mixture
+        The M-step's update.
+    """
+    if data is None:
+        data = BlockData(X)
+    kernel = make_kernel(mixture, data.centre, data.radius)
+    stats = gather(data, kernel)
+    _check_finite(stats.total)
+
+    covariance_type = mixture.covariance_type
+    k, d = mixture.means.shape
+    nq = kernel.n_quadratic
+    sums = stats.sums
+    raw_counts = sums[:, -1].copy()
+    linear = sums[:, nq : nq + d]
+    nk = raw_counts + _EPS
+    shifted = linear / nk[:, np.newaxis]
+    quad = sums[:, :nq]
+    full_form = covariance_type in ("full", "tied")
+    if full_form:
+        rows, cols = upper_pairs(d)
+        scatter = np.empty((k, d, d))
+        scatter[:, rows, cols] = quad
+        scatter[:, cols, rows] = quad
+        cross = shifted[:, :, np.newaxis] * linear[:, np.newaxis, :]
+        scatter -= cross + np.swapaxes(cross, 1, 2)
+        scatter += raw_counts[:, np.newaxis, np.newaxis] * (
+            shifted[:, :, np.newaxis] * shifted[:, np.newaxis, :]
+        )
+        diag = None
+    else:
+        scatter = None
+        diag = (quad - 2.0 * shifted * linear + raw_counts[:, np.newaxis] * shifted**2) / nk[
+            :, np.newaxis
+        ]
+
+    redo = _cancelled_components(covariance_type, raw_counts, nk, shifted, scatter, diag, reg_covar)
+    if len(redo):
+        again = gather(data, kernel, scatter_about={int(c): shifted[c] for c in redo})
+        for c, value in again.scatter.items():
+            if full_form:
+                scatter[c] = value
+            else:
+                diag[c] = value / nk[c]
+
+    means = shifted + data.centre
+    worst = stats.worst_rows
+    next_mixture = mixture_from_moments(
+        data.X, raw_counts, means, scatter, diag, covariance_type, reg_covar, worst
+    )
+    return stats.total, next_mixture
+
+
+def _cancelled_components(covariance_type, raw_counts, nk, shifted, scatter, diag, reg):
+    """Components whose one-pass scatter may carry more than EXPANDED_FORM_ERROR of rounding.
+
+    The one-pass scatter subtracts n·m mᵀ from Σr·z zᵀ; the relative error of the result grows
+    with (|m|² + tr C) / λ_min(C), m the component's mean about the data centre.
+    """
+    live = raw_counts >= EMPTY_COMPONENT
+    slack = ROUNDING_SLACK * np.finfo(float).eps
+    if scatter is not None:
+        covariances = scatter / nk[:, np.newaxis, np.newaxis]
+        if covariance_type == "tied":
+            tied = scatter.sum(axis=0) / nk.sum()
+            smallest = np.full(len(nk), np.linalg.eigvalsh(tied)[0] + reg)
+        else:
+            smallest = np.linalg.eigvalsh(covariances)[:, 0] + reg
+        size = np.sum(shifted**2, axis=1) + np.abs(np.trace(covariances, axis1=1, axis2=2))
+    else:
+        smallest = np.min(diag, axis=1) + reg
+        size = np.max(shifted**2 + np.abs(diag), axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        error = slack * size / smallest
+    return np.flatnonzero(live & ~((error <= EXPANDED_FORM_ERROR) & (smallest > 0)))
 
 
 def _check_settings(tol, max_iter, reg_covar):
@@ -311,10 +443,21 @@ def em_steps(
 
 def _iterate(X, mixture, tol, max_iter, reg_covar) -> Iterator[Snapshot]:
     n_samples = X.shape[0]
-    floor = collapse_floor(X)
+    if ENGINE_PASS == "reference":
+        floor = collapse_floor(X)
+
+        def one_pass(m):
+            return reference_em_pass(X, m, reg_covar)
+    else:
+        data = BlockData(X)
+        floor = COLLAPSE_RATIO * float(np.max(data.variance))
+
+        def one_pass(m):
+            return em_pass(X, m, reg_covar, data)
+
     previous = math.nan
     for iteration in range(max_iter + 1):
-        total, next_mixture = em_pass(X, mixture, reg_covar)
+        total, next_mixture = one_pass(mixture)
         if iteration < max_iter:
             check_not_collapsed(next_mixture, floor)
         mean = total / n_samples

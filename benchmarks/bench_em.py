@@ -1,0 +1,242 @@
+"""EM iterations of GMM Studio side by side with scikit-learn's GaussianMixture.
+
+Both engines start from the same parameters and run the same number of iterations with
+``tol=0`` in one process; the table prints milliseconds per iteration, the ratio
+(scikit-learn time / GMM Studio time) and the largest relative difference of the results.
+A second part measures the peak extra memory of one fit at N=1,000,000, K=8, D=2, each
+engine in its own child process.
+
+Run from the repository root::
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_em.py
+
+``--quick`` runs smaller sizes (a smoke test of the script), ``--engine reference`` times the
+straightforward reference EM pass instead of the fast one (the "before" figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gmm_studio.core import em, generate_mixture_data, initialize  # noqa: E402
+
+# (label, N, K, D, covariance_type, iterations)
+CASES = [
+    ("N=1,000 K=3 D=2 full", 1_000, 3, 2, "full", 20),
+    ("N=100,000 K=5 D=2 full", 100_000, 5, 2, "full", 10),
+    ("N=1,000,000 K=8 D=2 full", 1_000_000, 8, 2, "full", 5),
+    ("N=200,000 K=5 D=10 full", 200_000, 5, 10, "full", 5),
+    ("N=1,000,000 K=8 D=2 tied", 1_000_000, 8, 2, "tied", 5),
+    ("N=1,000,000 K=8 D=2 diag", 1_000_000, 8, 2, "diag", 5),
+    ("N=1,000,000 K=8 D=2 spherical", 1_000_000, 8, 2, "spherical", 5),
+]
+QUICK_CASES = [
+    ("N=1,000 K=3 D=2 full", 1_000, 3, 2, "full", 5),
+    ("N=20,000 K=5 D=2 full", 20_000, 5, 2, "full", 3),
+    ("N=5,000 K=4 D=10 full", 5_000, 4, 10, "full", 3),
+    ("N=20,000 K=8 D=2 diag", 20_000, 8, 2, "diag", 3),
+]
+
+RTOL = 1e-6
+
+
+def make_data(n, k, d, seed=0):
+    """A mixture of ``k`` overlapping, anisotropic Gaussians in ``d`` dimensions."""
+    rng = np.random.default_rng(seed)
+    means = rng.uniform(-8, 8, size=(k, d))
+    covariances = []
+    for _ in range(k):
+        a = rng.normal(size=(d, d))
+        covariances.append(a @ a.T / d + 0.2 * np.eye(d))
+    weights = rng.uniform(0.5, 1.5, size=k)
+    X, _ = generate_mixture_data(n, weights / weights.sum(), means, covariances, seed=rng)
+    return X
+
+
+def use_engine(name):
+    """Point EM at the fast pass (default) or at the reference pass."""
+    if name == "reference":
+        em.ENGINE_PASS = "reference"
+
+
+def run_ours(X, start, n_iter):
+    return em.fit(
+        X,
+        start.n_components,
+        covariance_type=start.covariance_type,
+        weights_init=start.weights,
+        means_init=start.means,
+        covariances_init=start.covariances,
+        tol=0.0,
+        max_iter=n_iter,
+    )
+
+
+def run_sklearn(X, start, n_iter):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.mixture import GaussianMixture
+
+    gm = GaussianMixture(
+        n_components=start.n_components,
+        covariance_type=start.covariance_type,
+        weights_init=start.weights,
+        means_init=start.means,
+        precisions_init=start.precisions(),
+        tol=0.0,
+        max_iter=n_iter,
+        reg_covar=1e-6,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gm.fit(X)
+    return gm
+
+
+def relative_difference(ours, theirs, X):
+    """Largest relative difference between the two fits' parameters and log-likelihoods."""
+    worst = 0.0
+    scale_x = float(np.max(np.abs(X)))
+    for a, b, floor in [
+        (ours.weights, theirs.weights_, 1e-12),
+        (ours.means, theirs.means_, 1e-9 * scale_x),
+        (ours.covariances, theirs.covariances_, 1e-12 * scale_x**2),
+    ]:
+        worst = max(worst, float(np.max(np.abs(a - b) / (np.abs(b) + floor))))
+    theirs_ll = theirs.score(X) * len(X)
+    worst = max(worst, abs(ours.log_likelihood - theirs_ll) / abs(theirs_ll))
+    return worst
+
+
+def time_case(n, k, d, covariance_type, n_iter, repeats):
+    X = make_data(n, k, d)
+    start = initialize(X, k, covariance_type=covariance_type, init="kmeans++", seed=1)
+    run_ours(X, start, 1)  # warm up both (first calls pay for imports and page faults)
+    run_sklearn(X, start, 1)
+    ours_best = theirs_best = float("inf")
+    for _ in range(repeats):  # interleaved, best of each: the machine is shared
+        t0 = time.perf_counter()
+        ours = run_ours(X, start, n_iter)
+        ours_best = min(ours_best, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        theirs = run_sklearn(X, start, n_iter)
+        theirs_best = min(theirs_best, time.perf_counter() - t0)
+    assert ours.n_iter == theirs.n_iter_ == n_iter
+    return (
+        ours_best / n_iter * 1e3,
+        theirs_best / n_iter * 1e3,
+        relative_difference(ours, theirs, X),
+    )
+
+
+def memory_child(engine_name, which, n, k, d, n_iter):
+    """Run one fit in this process and print its peak extra traced memory (bytes) as JSON."""
+    use_engine(engine_name)
+    X = make_data(n, k, d)
+    start = initialize(X, k, covariance_type="full", init="kmeans++", seed=1)
+    if which == "sklearn":
+        import sklearn.mixture  # noqa: F401  (imported before tracing starts)
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    if which == "ours":
+        run_ours(X, start, n_iter)
+    else:
+        run_sklearn(X, start, n_iter)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    print(json.dumps({"peak": peak}))
+
+
+def measure_memory(engine_name, n, k, d, n_iter):
+    out = {}
+    for which in ("ours", "sklearn"):
+        args = [sys.executable, __file__, "--memory-child", which, "--engine", engine_name]
+        args += ["--memory-size", f"{n},{k},{d},{n_iter}"]
+        result = subprocess.run(args, capture_output=True, text=True, check=True)
+        out[which] = json.loads(result.stdout.strip().splitlines()[-1])["peak"]
+    return out
+
+
+def blas_description():
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "threadpoolctl not installed"
+    parts = []
+    for info in threadpool_info():
+        parts.append(
+            f"{info.get('internal_api')} {info.get('version')} kernel={info.get('architecture')} "
+            f"threads={info.get('num_threads')}"
+        )
+    return "; ".join(parts) or "no BLAS found"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument("--engine", choices=("fast", "reference"), default="fast")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--only", help="run only cases whose label contains this text")
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--memory-child", choices=("ours", "sklearn"), help=argparse.SUPPRESS)
+    parser.add_argument("--memory-size", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.memory_child:
+        n, k, d, n_iter = (int(v) for v in args.memory_size.split(","))
+        memory_child(args.engine, args.memory_child, n, k, d, n_iter)
+        return 0
+
+    use_engine(args.engine)
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(f"cores: {os.cpu_count()}   load average: {load}   engine: GMM Studio {args.engine} pass")
+    print(f"BLAS: {blas_description()}")
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS"):
+        print(f"  {var}={os.environ.get(var, '(unset)')}")
+    header = f"{'case':<32}{'sklearn ms/it':>14}{'ours ms/it':>12}{'ratio':>8}  agreement"
+    print(header)
+    print("-" * len(header))
+    cases = QUICK_CASES if args.quick else CASES
+    for label, n, k, d, covariance_type, n_iter in cases:
+        if args.only and args.only not in label:
+            continue
+        ours, theirs, diff = time_case(n, k, d, covariance_type, n_iter, args.repeats)
+        load = os.getloadavg()[0]
+        verdict = "ok" if diff <= RTOL else "DIFFERS"
+        print(
+            f"{label:<32}{theirs:>14.1f}{ours:>12.1f}{theirs / ours:>8.1f}  "
+            f"{verdict} (max rel diff {diff:.1e}; load {load:.1f})",
+            flush=True,
+        )
+
+    if not args.no_memory:
+        n, k, d, n_iter = (20_000, 8, 2, 2) if args.quick else (1_000_000, 8, 2, 3)
+        mem = measure_memory(args.engine, n, k, d, n_iter)
+        print()
+        print(
+            f"peak extra memory, N={n:,} K={k} D={d} full, {n_iter} iterations "
+            "(tracemalloc in a separate child process per engine; numpy reports its array "
+            "buffers to tracemalloc, the data array itself is not counted):"
+        )
+        print(f"  scikit-learn {mem['sklearn'] / 2**20:8.1f} MiB")
+        print(
+            f"  GMM Studio   {mem['ours'] / 2**20:8.1f} MiB   "
+            f"({mem['ours'] / mem['sklearn']:.2f} of scikit-learn's)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
