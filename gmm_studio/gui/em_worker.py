@@ -24,6 +24,9 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from gmm_studio.core import FitSettings, Mixture, Snapshot, em_steps
+from gmm_studio.core.blockwise import BlockData
+from gmm_studio.core.point_colours import blended_colours
+from gmm_studio.gui.palette import component_colors
 
 #: How often the GUI reads the mailbox, and the shortest interval between published frames.
 FRAME_INTERVAL_S = 1 / 60
@@ -36,7 +39,7 @@ SHUTDOWN_TIMEOUT_MS = 5000
 _LIVE_CONTROLLERS: set[EMController] = set()
 
 #: Recolour a running fit only after this many times the cost of the last recolouring.
-COLOUR_COST_RATIO = 3.0
+COLOUR_COST_RATIO = 2.0
 
 CONVERGED = "converged"
 MAX_ITER = "max_iter"
@@ -58,8 +61,12 @@ class Frame:
     snapshot : Snapshot
     iteration : int
         Iteration as shown to the user (continued runs keep counting).
-    responsibilities : ndarray of shape (N, K), float32, or None
-        None on intermediate frames of big data sets (the previous colours stay).
+    colours : ndarray of shape (N, 3), uint8, or None
+        Each point's colour blended from the component colours by its responsibilities,
+        computed in the worker thread. None on intermediate frames of big data sets (the
+        previous colours stay).
+    labels : ndarray of shape (N,), uint8 (int16 above 255 components), or None
+        Each point's most responsible component; None exactly when ``colours`` is None.
     initial : bool
         True for the start parameters of a new initialisation or reset.
     refresh : bool
@@ -71,7 +78,8 @@ class Frame:
     job_id: int
     snapshot: Snapshot
     iteration: int
-    responsibilities: np.ndarray | None
+    colours: np.ndarray | None
+    labels: np.ndarray | None
     initial: bool = False
     refresh: bool = False
     history: tuple = ()
@@ -235,6 +243,7 @@ class EMWorker(QObject):
         self._mailbox = mailbox
         self._coloured_at = -np.inf
         self._colour_cost = 0.0
+        self._block_data: tuple[int, BlockData] | None = None
 
     @Slot(object)
     def run(self, job: EMJob) -> None:
@@ -250,6 +259,8 @@ class EMWorker(QObject):
         except Exception as exc:  # EM failed: report it, the application carries on
             self.jobFailed.emit(job.id, _readable(exc))
             return
+        finally:
+            self._block_data = None  # the job's data may be large; let it go
         self.jobEnded.emit(job.id, reason)
 
     def _iterate(self, job: EMJob) -> str:
@@ -297,17 +308,17 @@ class EMWorker(QObject):
         return MAX_ITER
 
     def _colours_due(self) -> bool:
-        # Responsibilities cost about half an EM iteration; while running on big data, recolour
-        # only often enough that it takes at most a quarter of the worker's time. Ellipses,
+        # Point colours cost about half an EM iteration; while running on big data, recolour
+        # only often enough that it takes at most a third of the worker's time. Ellipses,
         # means and the curve still update with every frame.
         return time.monotonic() - self._coloured_at >= COLOUR_COST_RATIO * self._colour_cost
 
     def _publish(self, job: EMJob, snapshot: Snapshot, colours: bool = True) -> None:
         first = snapshot.iteration == 0
-        resp = None
+        point_colours = labels = None
         if colours or first:
             started = time.monotonic()
-            resp = snapshot.mixture.predict_proba(job.X).astype(np.float32)
+            point_colours, labels = self._point_colours(job, snapshot.mixture)
             self._coloured_at = time.monotonic()
             self._colour_cost = self._coloured_at - started
         self._mailbox.put(
@@ -315,11 +326,22 @@ class EMWorker(QObject):
                 job_id=job.id,
                 snapshot=snapshot,
                 iteration=job.offset + snapshot.iteration,
-                responsibilities=resp,
+                colours=point_colours,
+                labels=labels,
                 initial=first and job.first == FIRST_INITIAL,
                 refresh=first and job.first == FIRST_REFRESH,
             )
         )
+
+    def _point_colours(self, job: EMJob, mixture: Mixture) -> tuple[np.ndarray, np.ndarray]:
+        """Blended colours and hard labels of every point, from the core block kernel.
+
+        Only these compact uint8 arrays cross to the GUI thread, never an N×K matrix.
+        """
+        if self._block_data is None or self._block_data[0] != job.id:
+            self._block_data = (job.id, BlockData(job.X))
+        palette = component_colors(mixture.n_components)
+        return blended_colours(job.X, mixture, palette, data=self._block_data[1])
 
 
 class EMController(QObject):

@@ -15,7 +15,7 @@ from gmm_studio.gui.commands import AddPointsCommand, RemovePointsCommand
 from gmm_studio.gui.control_panel import ControlPanel, speed_from_position
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.ll_plot import LogLikelihoodPlot
-from gmm_studio.gui.palette import UNFITTED_POINT, blend_colors, component_colors, hard_label_colors
+from gmm_studio.gui.palette import UNFITTED_POINT, component_colors
 
 # Fit states shown in the status bar.
 EMPTY = "waiting for points"
@@ -52,8 +52,9 @@ class MainWindow(QMainWindow):
         self.state = EMPTY
         self.error_message = ""
         self.frames_drawn = 0
-        self._responsibilities: np.ndarray | None = None
-        self._drawn_responsibilities: np.ndarray | None = None
+        # The latest point colours and hard labels from the worker, and the ones drawn.
+        self._point_colours: tuple[np.ndarray, np.ndarray] | None = None
+        self._drawn_point_colours: tuple[np.ndarray, np.ndarray] | None = None
         self._last_snapshot = None
         self._stop_note = ""
 
@@ -262,7 +263,7 @@ class MainWindow(QMainWindow):
         doc = self.document
         self.controller.discard()
         doc.clear_fit()
-        self._responsibilities = None
+        self._point_colours = None
         self._last_snapshot = None
         self._draw_fit()
         if doc.n_points < max(1, doc.settings.n_components):
@@ -321,7 +322,7 @@ class MainWindow(QMainWindow):
         if doc.n_points < max(1, k):
             self.controller.discard()
             doc.clear_fit()
-            self._responsibilities = None
+            self._point_colours = None
             self._draw_fit()
             self._set_state(EMPTY)
             return
@@ -413,8 +414,7 @@ class MainWindow(QMainWindow):
     def _on_frame(self, frame: em_worker.Frame) -> None:
         doc = self.document
         snapshot = frame.snapshot
-        resp = frame.responsibilities
-        if resp is not None and resp.shape[0] != doc.n_points:
+        if frame.colours is not None and len(frame.colours) != doc.n_points:
             return
         doc.mixture = snapshot.mixture
         doc.iteration = frame.iteration
@@ -426,8 +426,8 @@ class MainWindow(QMainWindow):
             del history[iteration:]
             if iteration == len(history):
                 history.append(value)
-        if resp is not None:
-            self._responsibilities = resp
+        if frame.colours is not None:
+            self._point_colours = (frame.colours, frame.labels)
         self._last_snapshot = snapshot
         doc.fitChanged.emit()
         self._draw_fit()
@@ -461,18 +461,17 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _draw_point_colors(self, force: bool = True) -> None:
-        resp = self._responsibilities
+        points = self.canvas.points
         doc = self.document
-        if resp is None or resp.shape[0] != doc.n_points or doc.mixture is None:
+        new = self._point_colours
+        usable = new is not None and len(new[0]) == doc.n_points and doc.mixture is not None
+        if not usable or (not force and new is self._drawn_point_colours):
+            points.set_hard_labels(self.preferences.hard_labels)  # redraws only if toggled
             return
-        if not force and resp is self._drawn_responsibilities:
-            return  # colours unchanged since the last frame
-        self._drawn_responsibilities = resp
-        colors = component_colors(resp.shape[1])
-        if self.preferences.hard_labels:
-            self.canvas.points.set_colors(hard_label_colors(resp, colors))
-        else:
-            self.canvas.points.set_colors(blend_colors(resp, colors))
+        self._drawn_point_colours = new
+        colours, labels = new
+        points.set_hard_labels(self.preferences.hard_labels, redraw=False)
+        points.set_colors(colours, labels, component_colors(doc.mixture.n_components))
 
     def _set_state(self, state: str) -> None:
         changed = state != self.state

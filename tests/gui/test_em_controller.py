@@ -34,7 +34,8 @@ def test_frames_are_throttled_but_the_whole_history_and_the_final_state_arrive(q
     last = frames[-1]
     assert last.iteration == expected.n_iter and last.snapshot.converged
     np.testing.assert_allclose(last.snapshot.mixture.means, expected.means)
-    assert last.responsibilities.shape == (len(X), 3)
+    assert last.colours.shape == (len(X), 3) and last.colours.dtype == np.uint8
+    assert last.labels.shape == (len(X),) and last.labels.dtype == np.uint8
 
 
 def test_a_paused_job_runs_one_iteration_per_step(qtbot, controller):
