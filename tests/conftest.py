@@ -6,7 +6,9 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import gc
 import pathlib
+import sys
 
 import pytest
 
@@ -31,3 +33,43 @@ def _isolated_user_folders(tmp_path, monkeypatch):
 def samples_dir():
     """The folder of samples that ship inside the package."""
     return SAMPLES
+
+
+@pytest.fixture(autouse=True)
+def _isolated_qsettings(tmp_path):
+    """Send QSettings (INI format, which the application uses) to the test's tmp_path."""
+    try:
+        from PySide6.QtCore import QSettings
+    except ImportError:  # pragma: no cover - Qt is a runtime dependency
+        yield
+        return
+    folder = str(tmp_path / "qsettings")
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, folder)
+    yield
+
+
+def running_qthreads() -> list:
+    """Every QThread object that is still running (other than the current thread)."""
+    qtcore = sys.modules.get("PySide6.QtCore")
+    if qtcore is None:
+        return []
+    running = []
+    for obj in gc.get_objects():
+        if isinstance(obj, qtcore.QThread):
+            try:
+                if obj.isRunning() and obj is not qtcore.QThread.currentThread():
+                    running.append(obj)
+            except RuntimeError:  # the C++ object is already gone
+                continue
+    return running
+
+
+@pytest.fixture(autouse=True)
+def _no_qthread_left_running():
+    """Fail a test that leaves a QThread running (e.g. a window closed without stopping EM)."""
+    yield
+    running = running_qthreads()
+    if running:
+        names = ", ".join(t.objectName() or repr(t) for t in running)
+        pytest.fail(f"test left QThread(s) running: {names}", pytrace=False)

@@ -1,0 +1,112 @@
+"""Starting the application: the QApplication, the first document and the main window."""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+import pathlib
+import sys
+
+import numpy as np
+
+#: The sample shown at start-up, and its number of components.
+STARTUP_SAMPLE = "seed_example.csv"
+STARTUP_COMPONENTS = 3
+
+
+def display_problem() -> str | None:
+    """Return a one-line hint if Qt cannot open a window here, else None.
+
+    Qt aborts the whole process when its platform plugin cannot connect to a display, so
+    this is checked before any QApplication is created.
+    """
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform or not sys.platform.startswith("linux"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "gmm-studio: no display found. Run with QT_QPA_PLATFORM=offscreen to start without a "
+        "screen, or fit headless with `gmm-studio fit FILE`."
+    )
+
+
+def read_csv_points(path: pathlib.Path) -> tuple[np.ndarray, list[str]]:
+    """Read a CSV with a header row of column names followed by numeric rows."""
+    with open(path, encoding="utf-8") as handle:
+        header = handle.readline().strip()
+    names = [name.strip() for name in header.split(",")]
+    data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float64)
+    return data, names
+
+
+def sample_document():
+    """The start-up document: the notebook's 100 points with K=3."""
+    from gmm_studio.core import FitSettings
+    from gmm_studio.gui.document import Document
+
+    resource = importlib.resources.files("gmm_studio.samples") / STARTUP_SAMPLE
+    with importlib.resources.as_file(resource) as path:
+        points, columns = read_csv_points(path)
+    return Document(
+        points,
+        columns,
+        name=STARTUP_SAMPLE,
+        settings=FitSettings(n_components=STARTUP_COMPONENTS),
+    )
+
+
+def file_document(path: pathlib.Path, points: np.ndarray, columns: list[str]):
+    """A document for points read from ``path``."""
+    from gmm_studio.gui.document import Document
+
+    return Document(points, columns, name=path.name, path=path)
+
+
+def session_document(path: pathlib.Path, session):
+    """A document restored from a saved :class:`gmm_studio.io.Session` read from ``path``.
+
+    The saved model comes back as the current parameters, at the iteration the history
+    reached, so the window opens paused there and Run continues the fit.
+    """
+    from gmm_studio.gui.document import Document
+
+    document = Document(
+        session.points, session.columns, name=path.name, path=path, settings=session.settings
+    )
+    document.axes = tuple(session.axes)
+    if session.mixture is not None:
+        document.mixture = session.mixture
+        document.log_likelihood_history = list(session.log_likelihood_history)
+        document.iteration = max(0, len(document.log_likelihood_history) - 1)
+    return document
+
+
+def ensure_application():
+    """Return the QApplication, creating it (with GMM Studio's names) if needed."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QApplication
+
+    pg.setConfigOptions(antialias=True)
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "gmm-studio"])
+    from gmm_studio.gui.em_worker import shutdown_all
+
+    if not getattr(app, "_gmm_studio_quit_hook", False):
+        app.aboutToQuit.connect(shutdown_all)
+        app._gmm_studio_quit_hook = True
+    app.setApplicationName("GMM Studio")
+    app.setOrganizationName("GMM Studio")
+    from gmm_studio.gui.app_icon import apply_desktop_identity
+
+    apply_desktop_identity(app)
+    return app
+
+
+def create_main_window(document=None):
+    """Create (but do not show) the main window for ``document`` (the sample if None)."""
+    ensure_application()
+    from gmm_studio.gui.main_window import MainWindow
+
+    return MainWindow(document if document is not None else sample_document())

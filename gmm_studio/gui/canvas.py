@@ -1,0 +1,150 @@
+"""The data canvas: points, ellipses and means, with click, remove and spray editing."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QFont
+
+from gmm_studio.gui.component_layer import ComponentLayer
+from gmm_studio.gui.palette import BACKGROUND, FOREGROUND
+from gmm_studio.gui.point_layer import PointLayer
+
+#: A right click removes the nearest point only if it is within this many screen pixels.
+REMOVE_RADIUS_PX = 10.0
+#: Spray brush: standard deviation in screen pixels, and points added per mouse move.
+SPRAY_SIGMA_PX = 14.0
+SPRAY_POINTS_PER_MOVE = 3
+
+
+class EditViewBox(pg.ViewBox):
+    """A ViewBox whose mouse gestures edit points; wheel zooms, plain drag pans.
+
+    Signals
+    -------
+    addRequested(QPointF)
+        Left click at a data position.
+    removeRequested(QPointF, float, float)
+        Right click or Ctrl+click at a data position, with the data size of one pixel in x, y.
+    sprayRequested(ndarray, int)
+        Shift+drag produced new points (M, 2) in data coordinates; the int identifies the stroke.
+    """
+
+    addRequested = Signal(QPointF)
+    removeRequested = Signal(QPointF, float, float)
+    sprayRequested = Signal(object, int)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.setMenuEnabled(False)
+        self.spray_rng = np.random.default_rng()
+        self._strokes = itertools.count(1)
+        self._stroke: int | None = None
+
+    def mouseClickEvent(self, ev) -> None:
+        """Left click adds; right click or Ctrl+click removes."""
+        pos = self.mapSceneToView(ev.scenePos())
+        ctrl = bool(ev.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if ev.button() == Qt.MouseButton.RightButton or (
+            ev.button() == Qt.MouseButton.LeftButton and ctrl
+        ):
+            ev.accept()
+            px, py = self.viewPixelSize()
+            self.removeRequested.emit(pos, float(px), float(py))
+        elif ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self.addRequested.emit(pos)
+        else:
+            super().mouseClickEvent(ev)
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        """Shift+left drag sprays points; other drags pan (left or middle)."""
+        shift = bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if ev.button() == Qt.MouseButton.LeftButton and (shift or self._stroke is not None):
+            ev.accept()
+            if ev.isStart():
+                self._stroke = next(self._strokes)
+            center = self.mapSceneToView(ev.scenePos())
+            px, py = self.viewPixelSize()
+            offsets = self.spray_rng.standard_normal((SPRAY_POINTS_PER_MOVE, 2)) * SPRAY_SIGMA_PX
+            pts = np.column_stack(
+                [center.x() + offsets[:, 0] * px, center.y() + offsets[:, 1] * py]
+            )
+            self.sprayRequested.emit(pts, self._stroke)
+            if ev.isFinish():
+                self._stroke = None
+            return
+        if ev.button() == Qt.MouseButton.RightButton:
+            ev.ignore()  # right drag does nothing: right click is "remove"
+            return
+        super().mouseDragEvent(ev, axis=axis)
+
+
+class Canvas(pg.PlotWidget):
+    """The main plot: one :class:`PointLayer` and one :class:`ComponentLayer` in an editable view.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+    """
+
+    def __init__(self, parent=None) -> None:
+        self.view_box = EditViewBox()
+        super().__init__(parent=parent, viewBox=self.view_box, background=BACKGROUND)
+        item = self.getPlotItem()
+        _style_axes(item)
+        self.points = PointLayer(self.view_box)
+        self.components = ComponentLayer(self.view_box)
+        self.setMinimumSize(400, 300)
+        # Clicking the canvas takes the keyboard focus from the side panel, so Space, N and R
+        # drive EM again right after a setting was typed in.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def set_axis_labels(self, x: str, y: str) -> None:
+        """Label the axes with the displayed column names."""
+        item = self.getPlotItem()
+        style = {"color": _hex(FOREGROUND), "font-size": "15pt"}
+        item.setLabel("bottom", x, **style)
+        item.setLabel("left", y, **style)
+
+    def fit_view(self) -> None:
+        """Frame all the points (and the ellipses) with a small margin."""
+        xy = self.points.positions
+        if not len(xy):
+            self.view_box.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0.05)
+            return
+        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        span = np.maximum(hi - lo, 1e-9)
+        pad = np.maximum(span * 0.08, 0.5 * (span.max() * 0.05))
+        self.view_box.setRange(
+            xRange=(lo[0] - pad[0], hi[0] + pad[0]),
+            yRange=(lo[1] - pad[1], hi[1] + pad[1]),
+            padding=0,
+        )
+
+    def data_to_widget(self, x: float, y: float):
+        """Map a data coordinate to a viewport pixel position (a QPoint), e.g. for tests."""
+        scene = self.view_box.mapViewToScene(QPointF(x, y))
+        return self.mapFromScene(scene)
+
+    def widget_to_data(self, point) -> tuple[float, float]:
+        """Map a viewport pixel position to data coordinates."""
+        view = self.view_box.mapSceneToView(self.mapToScene(point))
+        return view.x(), view.y()
+
+
+def _style_axes(item: pg.PlotItem) -> None:
+    font = QFont()
+    font.setPointSize(13)
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        axis.setTickFont(font)
+        axis.setPen(pg.mkPen(*FOREGROUND, width=1.5))
+        axis.setTextPen(pg.mkPen(*FOREGROUND))
+
+
+def _hex(rgb) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)

@@ -1,0 +1,135 @@
+"""Drawing the mixture components: covariance ellipses and mean markers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from gmm_studio.core import Mixture, ellipse_points
+from gmm_studio.gui.palette import component_colors
+from gmm_studio.gui.point_layer import PassiveScatter
+
+#: Number of segments of each ellipse polyline.
+ELLIPSE_SEGMENTS = 72
+
+
+def ellipse_polylines(
+    mixture: Mixture, axes: tuple[int, int], radii: tuple[float, ...]
+) -> list[np.ndarray]:
+    """Return, per component, the ellipses at every radius as one NaN-separated polyline.
+
+    Parameters
+    ----------
+    mixture : Mixture
+    axes : (int, int)
+        The two displayed features; each ellipse is drawn from the marginal 2x2 block.
+    radii : tuple of float
+        Mahalanobis radii.
+
+    Returns
+    -------
+    list of ndarray of shape (M, 2)
+    """
+    covs = mixture.full_covariances()[:, list(axes)][:, :, list(axes)]
+    means = mixture.means[:, list(axes)]
+    gap = np.full((1, 2), np.nan)
+    lines = []
+    for mean, cov in zip(means, covs, strict=True):
+        parts = []
+        for r in radii:
+            parts += [ellipse_points(mean, cov, float(r), n=ELLIPSE_SEGMENTS), gap]
+        lines.append(np.vstack(parts[:-1]) if parts else np.zeros((0, 2)))
+    return lines
+
+
+def weight_pen(color: np.ndarray, weight: float, n_components: int):
+    """Pen of a component's ellipses: heavier components get wider, stronger lines.
+
+    Lighter components are drawn paler by mixing their colour with the white background
+    rather than with a translucent pen: Qt strokes translucent wide antialiased paths about
+    twice as slowly, and on white the two look the same.
+    """
+    share = float(np.clip(weight * n_components, 0.0, 2.0))  # 1.0 = an equal share
+    width = 1.5 + 2.0 * share
+    strength = 0.45 + 0.4 * min(share, 1.0) + 0.15 * max(share - 1.0, 0.0)
+    rgb = np.asarray(color, dtype=float) * strength + 255.0 * (1.0 - strength)
+    return pg.mkPen(*(round(c) for c in rgb), width=width)
+
+
+class ComponentLayer:
+    """One curve per component (all radii, NaN separated) plus one scatter of means.
+
+    Items are created when the number of components changes, and updated with ``setData``
+    on every snapshot.
+
+    Parameters
+    ----------
+    viewbox : pyqtgraph.ViewBox
+    """
+
+    def __init__(self, viewbox: pg.ViewBox) -> None:
+        self._viewbox = viewbox
+        self.curves: list[pg.PlotCurveItem] = []
+        self.means = PassiveScatter(
+            size=24, symbol="x", pen=pg.mkPen(255, 255, 255, width=2.0), pxMode=True
+        )
+        self.means.setZValue(20)
+        self.mean_halo = PassiveScatter(size=30, symbol="o", pxMode=True)
+        self.mean_halo.setZValue(19)
+        for item in (self.means, self.mean_halo):
+            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks belong to the view
+        viewbox.addItem(self.mean_halo, ignoreBounds=True)
+        viewbox.addItem(self.means, ignoreBounds=True)
+        self.radii: tuple[float, ...] = (1.0, 2.0, 3.0)
+        self._colors = component_colors(0)
+        self._brushes: list = []
+        self._halo_pen = pg.mkPen(255, 255, 255, width=2.0)
+
+    def _ensure(self, n_components: int) -> None:
+        if len(self.curves) == n_components:
+            return
+        for curve in self.curves:
+            self._viewbox.removeItem(curve)
+        self.curves = []
+        self._colors = component_colors(n_components)
+        self._brushes = [pg.mkBrush(*c) for c in self._colors]
+        for _ in range(n_components):
+            curve = pg.PlotCurveItem(connect="finite", antialias=True)
+            curve.setZValue(10)
+            curve.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            self._viewbox.addItem(curve, ignoreBounds=True)
+            self.curves.append(curve)
+
+    def show(self, mixture: Mixture | None, axes: tuple[int, int] = (0, 1)) -> None:
+        """Draw ``mixture`` (or hide everything when it is None)."""
+        if mixture is None:
+            self._ensure(0)
+            self.means.setData([], [])
+            self.mean_halo.setData([], [])
+            return
+        k = mixture.n_components
+        self._ensure(k)
+        for curve, line, color, weight in zip(
+            self.curves,
+            ellipse_polylines(mixture, axes, self.radii),
+            self._colors,
+            mixture.weights,
+            strict=True,
+        ):
+            pen = weight_pen(color, float(weight), k)
+            curve.setData(line[:, 0], line[:, 1], pen=pen)
+        centers = mixture.means[:, list(axes)]
+        self.mean_halo.setData(
+            centers[:, 0], centers[:, 1], brush=self._brushes, pen=self._halo_pen
+        )
+        self.means.setData(centers[:, 0], centers[:, 1])
+
+    def drawn_means(self) -> np.ndarray:
+        """Mean positions as drawn, shape (K, 2)."""
+        x, y = self.means.getData()
+        return np.column_stack([x, y])
+
+    def drawn_ellipses(self) -> list[np.ndarray]:
+        """Ellipse polylines as drawn, one (M, 2) array per component."""
+        return [np.column_stack(curve.getData()) for curve in self.curves]

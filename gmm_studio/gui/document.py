@@ -1,0 +1,196 @@
+"""The document behind the main window: the data, what is shown, the fit settings and the fit.
+
+The window, the file menu, sessions and autosave all work on this one object, so adding a
+feature means reading or changing the document and reacting to its signals, never reaching
+into widgets.
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from gmm_studio.core import FitSettings, Mixture
+
+
+class Document(QObject):
+    """Points, their column names, the two displayed axes, fit settings and the current fit.
+
+    Attributes
+    ----------
+    undo_stack : QUndoStack
+        Every point edit is a command on this stack; its clean state is the saved state.
+    settings : FitSettings
+        The settings the next fit starts with.
+    mixture : Mixture or None
+        The parameters currently shown (the latest EM snapshot), if any.
+    initial_mixture : Mixture or None
+        The parameters EM started from (what Reset returns to).
+    iteration : int
+        The EM iteration ``mixture`` belongs to (0 = initial parameters).
+    log_likelihood_history : list of float
+        Total log-likelihood after each iteration shown so far, starting at iteration 0.
+    path : pathlib.Path or None
+        File the document was read from or saved to.
+    """
+
+    pointsChanged = Signal()
+    settingsChanged = Signal()
+    fitChanged = Signal()
+    dirtyChanged = Signal(bool)
+    titleChanged = Signal(str)
+
+    def __init__(
+        self,
+        points: np.ndarray | None = None,
+        columns: list[str] | None = None,
+        *,
+        name: str = "Untitled",
+        path: pathlib.Path | None = None,
+        settings: FitSettings | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        pts = np.zeros((0, 2)) if points is None else np.asarray(points, dtype=np.float64)
+        if pts.ndim != 2 or pts.shape[1] < 2:
+            raise ValueError("points must be a 2-D array with at least two columns")
+        self._points = _frozen(pts)
+        self.columns = list(columns) if columns else [f"x{i + 1}" for i in range(pts.shape[1])]
+        if len(self.columns) != pts.shape[1]:
+            raise ValueError("one column name per column of points is needed")
+        self.axes: tuple[int, int] = (0, 1)
+        self.settings = settings if settings is not None else FitSettings()
+        self.mixture: Mixture | None = None
+        self.initial_mixture: Mixture | None = None
+        self.iteration = 0
+        self.log_likelihood_history: list[float] = []
+        self.path = path
+        self.name = name
+        self._settings_modified = False
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._emit_dirty)
+
+    # -- points ---------------------------------------------------------------------------
+    @property
+    def points(self) -> np.ndarray:
+        """All points, shape (N, D), read-only."""
+        return self._points
+
+    @property
+    def n_points(self) -> int:
+        """Number of points."""
+        return self._points.shape[0]
+
+    @property
+    def n_features(self) -> int:
+        """Number of columns EM runs on."""
+        return self._points.shape[1]
+
+    def displayed_points(self) -> np.ndarray:
+        """The two displayed columns, shape (N, 2)."""
+        return self._points[:, list(self.axes)]
+
+    def lift_to_features(self, xy: np.ndarray) -> np.ndarray:
+        """Turn points placed on the 2-D view into full rows.
+
+        Columns that are not displayed get the data's mean in that column (0 with no data).
+        """
+        xy = np.atleast_2d(np.asarray(xy, dtype=np.float64))
+        rows = np.empty((xy.shape[0], self.n_features))
+        fill = self._points.mean(axis=0) if self.n_points else np.zeros(self.n_features)
+        rows[:] = fill
+        rows[:, self.axes[0]] = xy[:, 0]
+        rows[:, self.axes[1]] = xy[:, 1]
+        return rows
+
+    def append_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Append rows; return their indices. Use undo commands rather than calling this."""
+        rows = np.atleast_2d(np.asarray(rows, dtype=np.float64))
+        start = self.n_points
+        self._points = _frozen(np.vstack([self._points, rows]))
+        self.pointsChanged.emit()
+        return np.arange(start, start + rows.shape[0])
+
+    def remove_rows(self, indices: np.ndarray) -> np.ndarray:
+        """Remove rows at ``indices``; return the removed rows (in ascending index order)."""
+        indices = np.unique(np.asarray(indices, dtype=np.intp))
+        removed = self._points[indices].copy()
+        keep = np.ones(self.n_points, dtype=bool)
+        keep[indices] = False
+        self._points = _frozen(self._points[keep])
+        self.pointsChanged.emit()
+        return removed
+
+    def insert_rows(self, indices: np.ndarray, rows: np.ndarray) -> None:
+        """Put ``rows`` back at ascending positions ``indices`` of the result (undo of remove)."""
+        indices = np.asarray(indices, dtype=np.intp)
+        total = self.n_points + len(indices)
+        at = np.zeros(total, dtype=bool)
+        at[indices] = True
+        merged = np.empty((total, self.n_features))
+        merged[at] = rows
+        merged[~at] = self._points
+        self._points = _frozen(merged)
+        self.pointsChanged.emit()
+
+    def set_points(self, points: np.ndarray, columns: list[str] | None = None) -> None:
+        """Replace all data (a new file); clears the undo history and the fit."""
+        pts = np.asarray(points, dtype=np.float64)
+        self._points = _frozen(pts)
+        self.columns = list(columns) if columns else [f"x{i + 1}" for i in range(pts.shape[1])]
+        self.axes = (0, 1)
+        self.undo_stack.clear()
+        self.clear_fit()
+        self.pointsChanged.emit()
+
+    # -- settings and fit -----------------------------------------------------------------
+    def set_settings(self, settings: FitSettings) -> None:
+        """Change the fit settings (marks the document modified)."""
+        if settings == self.settings:
+            return
+        self.settings = settings
+        was = self.dirty
+        self._settings_modified = True
+        self.settingsChanged.emit()
+        if not was:
+            self._emit_dirty()
+
+    def clear_fit(self) -> None:
+        """Forget the current fit (no model shown)."""
+        self.mixture = None
+        self.initial_mixture = None
+        self.iteration = 0
+        self.log_likelihood_history = []
+        self.fitChanged.emit()
+
+    # -- saved state ----------------------------------------------------------------------
+    @property
+    def dirty(self) -> bool:
+        """True when there are changes not saved to ``path``."""
+        return self._settings_modified or not self.undo_stack.isClean()
+
+    def mark_saved(self, path: pathlib.Path | None = None) -> None:
+        """Record that the document now matches what is on disk."""
+        if path is not None:
+            self.path = pathlib.Path(path)
+            self.name = self.path.name
+        self._settings_modified = False
+        self.undo_stack.setClean()
+        self._emit_dirty()
+
+    def title(self) -> str:
+        """Window title: the document name, ``*`` when unsaved, then the application name."""
+        return f"{self.name}{'*' if self.dirty else ''} — GMM Studio"
+
+    def _emit_dirty(self, *_args) -> None:
+        self.dirtyChanged.emit(self.dirty)
+        self.titleChanged.emit(self.title())
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    array.flags.writeable = False
+    return array

@@ -1,0 +1,55 @@
+"""The log-likelihood curve, one point per EM iteration, growing live."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QFont
+
+from gmm_studio.gui.palette import BACKGROUND, FOREGROUND
+
+
+class LogLikelihoodPlot(pg.PlotWidget):
+    """Total log-likelihood against iteration; one curve item updated with ``setData``."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent=parent, background=BACKGROUND)
+        item = self.getPlotItem()
+        style = {"color": "#{:02x}{:02x}{:02x}".format(*FOREGROUND), "font-size": "13pt"}
+        item.setLabel("bottom", "iteration", **style)
+        item.setLabel("left", "log-likelihood", **style)
+        item.showGrid(x=True, y=True, alpha=0.2)
+        font = QFont()
+        font.setPointSize(12)
+        for name in ("left", "bottom"):
+            axis = item.getAxis(name)
+            axis.setTickFont(font)
+            axis.setPen(pg.mkPen(*FOREGROUND, width=1.5))
+            axis.setTextPen(pg.mkPen(*FOREGROUND))
+            axis.enableAutoSIPrefix(False)
+        self.setMouseEnabled(x=False, y=False)
+        item.hideButtons()
+        self.curve = pg.PlotDataItem(
+            pen=pg.mkPen(20, 20, 20, width=3),
+            symbol="o",
+            symbolSize=7,
+            symbolBrush=pg.mkBrush(0, 114, 178),
+            symbolPen=None,
+        )
+        self.addItem(self.curve)
+
+    def set_history(self, history: list[float]) -> None:
+        """Show the log-likelihood after each iteration (index = iteration)."""
+        y = np.asarray(history, dtype=float)
+        x = np.arange(len(y))
+        # Markers help with few iterations and only clutter with many.
+        self.curve.setSymbol("o" if len(y) <= 60 else None)
+        self.curve.setData(x, y)
+        # Whole iterations on the x axis, starting at 0, with room to grow.
+        item = self.getPlotItem()
+        item.setXRange(0, max(5, len(y) - 1), padding=0.03)
+        axis = item.getAxis("bottom")
+        if len(y) <= 12:
+            axis.setTickSpacing(1, 1)
+        else:
+            axis.setTickSpacing()  # automatic

@@ -1,0 +1,48 @@
+"""Start-up: the sample document, files given on the command line, no display."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from gmm_studio.cli import load_points_for_window
+from gmm_studio.gui.app import display_problem
+
+
+def test_the_window_opens_with_the_notebook_sample_and_three_components(qtbot, window):
+    doc = window.document
+    assert doc.name == "seed_example.csv" and doc.n_points == 100
+    assert doc.settings.n_components == 3
+    assert window.state == "ready" and window.run_action.isEnabled()
+    assert len(window.canvas.components.curves) == 3
+    assert not doc.dirty
+
+
+def test_a_file_from_the_command_line_is_read_with_its_column_names(tmp_path):
+    path = tmp_path / "pts.csv"
+    path.write_text("width,height\n1,2\n3,4.5\n-1,0\n", encoding="utf-8")
+    points, columns = load_points_for_window(path)
+    assert columns == ["width", "height"]
+    np.testing.assert_array_equal(points, [[1, 2], [3, 4.5], [-1, 0]])
+
+
+def test_without_a_display_the_command_prints_a_hint_instead_of_aborting(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "gmm_studio"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=os.getcwd(),
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "QT_QPA_PLATFORM=offscreen" in lines[0] and "fit" in lines[0]
+
+
+def test_display_problem_is_none_with_the_offscreen_platform(monkeypatch):
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert display_problem() is None
