@@ -192,7 +192,10 @@ def _reseed(X, empty, worst_rows, weights, means, covariances, covariance_type, 
 
 def check_not_collapsed(mixture: Mixture, floor: float) -> None:
     """Raise DegenerateCovarianceError if a covariance's smallest eigenvalue is below ``floor``."""
-    smallest = np.linalg.eigvalsh(mixture.full_covariances())[:, 0]
+    if mixture.covariance_type in ("diag", "spherical"):  # the variances are the eigenvalues
+        smallest = np.atleast_2d(mixture.covariances.T).min(axis=0)
+    else:
+        smallest = np.linalg.eigvalsh(mixture.full_covariances())[:, 0]
     collapsed = np.flatnonzero(~(smallest > floor))
     if len(collapsed):
         raise cov.degenerate(int(collapsed[0]) if mixture.covariance_type != "tied" else -1)
@@ -326,9 +329,9 @@ def _cancelled_components(covariance_type, raw_counts, nk, shifted, scatter, dia
     else:
         smallest = np.min(diag, axis=1) + reg
         size = np.max(shifted**2 + np.abs(diag), axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        error = slack * size / smallest
-    return np.flatnonzero(live & ~((error <= EXPANDED_FORM_ERROR) & (smallest > 0)))
+    positive = smallest > 0
+    error = slack * size / np.where(positive, smallest, 1.0)
+    return np.flatnonzero(live & ~((error <= EXPANDED_FORM_ERROR) & positive))
 
 
 def _check_settings(tol, max_iter, reg_covar):

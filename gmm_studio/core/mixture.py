@@ -10,6 +10,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from gmm_studio.core import covariance as cov
+from gmm_studio.core.blockwise import BlockData, total_log_likelihood
 from gmm_studio.core.errors import FitError
 
 
@@ -127,8 +128,12 @@ class Mixture:
         return logsumexp(self.weighted_log_prob(X), axis=1)
 
     def log_likelihood(self, X) -> float:
-        """Total log-likelihood of the rows of ``X``."""
-        return float(np.sum(self.score_samples(X)))
+        """Total log-likelihood of the rows of ``X``.
+
+        Computed block-wise with EM's own kernel, so it is the very number a fit reports for
+        this mixture on the same data, and a million rows need no N×K matrix.
+        """
+        return total_log_likelihood(BlockData(self._check_X(X)), self)
 
     def predict_proba(self, X) -> np.ndarray:
         """Responsibilities: the posterior probability of each component for each row, (N, K)."""

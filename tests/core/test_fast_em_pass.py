@@ -260,3 +260,11 @@ def test_reference_pass_still_matches_sklearn(old_faithful, covariance_type, mon
 def test_thread_count_must_be_a_positive_whole_number():
     with pytest.raises(ValueError, match="thread count"):
         blockwise.set_thread_count(0)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_mixture_log_likelihood_is_the_number_the_fit_reports(old_faithful, covariance_type):
+    result = fit(old_faithful, 2, covariance_type=covariance_type, seed=0)
+    assert result.mixture.log_likelihood(old_faithful) == result.log_likelihood
+    reference = float(np.sum(result.mixture.score_samples(old_faithful)))
+    assert result.log_likelihood == pytest.approx(reference, rel=1e-12)
