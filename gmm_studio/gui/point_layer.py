@@ -5,8 +5,9 @@ anti-aliased discs; above :data:`SCATTER_LIMIT` points the layer rasterises in n
 because recolouring a pyqtgraph scatter goes through Python once per point. The raster is an
 RGBA image at screen resolution, shown by one ``ImageItem`` that covers exactly the visible
 data rectangle: every point stamps a small disc of about the scatter's marker size, and each
-pixel shows the mean colour of the points covering it, more opaque where more points stack up
-(the rule of :func:`gmm_studio.core.point_colours.rasterize`).
+pixel shows the mean colour of the points covering it, opaque like a marker (the rule of
+:func:`gmm_studio.core.point_colours.rasterize` with ``point_opacity=1``; with one-pixel discs
+the two give the same image). Empty pixels are transparent.
 
 The work is split by what changes. Where each point lands (its pixels, the occupied pixels,
 their counts) depends only on the positions and the view, so it is computed once per view and
@@ -39,8 +40,6 @@ OUTLINE_LIMIT = 1_000
 POINT_SIZE = 11
 #: Raster: most (point, pixel) stamps per view; bigger data sets get smaller discs.
 RASTER_STAMP_BUDGET = 1_200_000
-#: Raster: opacity of one point; ``c`` stacked points get ``1 - (1 - p)**c``.
-RASTER_POINT_OPACITY = 0.9
 #: Re-rasterise after the view has rested this long, or at least this often while it moves.
 VIEW_IDLE_MS = 40
 VIEW_MAX_WAIT_MS = 200
@@ -87,11 +86,9 @@ class RasterGeometry:
     Built by :func:`build_raster_geometry`; used by :func:`paint_raster`.
     """
 
-    __slots__ = (
-        "height", "image_alpha", "index", "inverse_counts", "key", "occupied", "slot", "width",
-    )  # fmt: skip
+    __slots__ = ("height", "index", "inverse_counts", "key", "occupied", "slot", "width")
 
-    def __init__(self, key, width, height, index, slot, occupied, inverse_counts, image_alpha):
+    def __init__(self, key, width, height, index, slot, occupied, inverse_counts):
         self.key = key
         self.width = width
         self.height = height
@@ -99,7 +96,6 @@ class RasterGeometry:
         self.slot = slot  # (S*N,) index into `occupied` of every stamp; len(occupied) = off view
         self.occupied = occupied  # flat pixel indices with at least one stamp
         self.inverse_counts = inverse_counts  # 1 / number of stamps, per occupied pixel
-        self.image_alpha = image_alpha  # opacity of every occupied pixel, uint8
 
 
 def build_raster_geometry(xy: np.ndarray, key: tuple) -> RasterGeometry:
@@ -167,11 +163,7 @@ def build_raster_geometry(xy: np.ndarray, key: tuple) -> RasterGeometry:
     slot_of_pixel = np.full(size + 1, len(occupied), dtype=np.int32)
     slot_of_pixel[occupied] = np.arange(len(occupied), dtype=np.int32)
     slot = slot_of_pixel[stamps]
-    stacked = counts[occupied]
-    opacity = 1.0 - (1.0 - RASTER_POINT_OPACITY) ** np.arange(257)
-    table = (255.0 * opacity + 0.5).astype(np.uint8)
-    alpha = np.take(table, stacked, mode="clip")  # past 256 stacked points: fully opaque
-    return RasterGeometry(key, width, height, index, slot, occupied, 1.0 / stacked, alpha)
+    return RasterGeometry(key, width, height, index, slot, occupied, 1.0 / counts[occupied])
 
 
 def paint_raster(
@@ -192,7 +184,7 @@ def paint_raster(
     m = len(geometry.occupied)
     image = np.zeros((geometry.height, geometry.width, 4), dtype=np.uint8)
     flat = image.reshape(-1, 4)
-    flat[geometry.occupied, 3] = geometry.image_alpha
+    flat[geometry.occupied, 3] = 255
     if n == 0:
         return image
     weights = np.empty(len(geometry.slot))

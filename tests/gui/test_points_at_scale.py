@@ -1,0 +1,221 @@
+"""Points at scale: the raster looks like the markers, lands where the points are, follows the
+hard-label toggle; the worker sends compact colours; a million-point window runs and closes."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+
+from gmm_studio.core import FitSettings, Mixture
+from gmm_studio.core.point_colours import blended_colours, rasterize
+from gmm_studio.gui.canvas import Canvas
+from gmm_studio.gui.document import Document
+from gmm_studio.gui.em_worker import EMController
+from gmm_studio.gui.palette import BACKGROUND, component_colors
+from gmm_studio.gui.point_layer import (
+    SCATTER_LIMIT,
+    build_raster_geometry,
+    paint_raster,
+    point_diameter,
+)
+
+from .conftest import blobs, document_of
+
+
+@pytest.fixture
+def canvas(qtbot):
+    c = Canvas()
+    qtbot.addWidget(c)
+    c.resize(700, 500)
+    c.show()
+    qtbot.waitExposed(c)
+    return c
+
+
+def grid_points(n_side=5):
+    """Points on a grid, far enough apart that their markers never touch."""
+    g = np.arange(n_side, dtype=float)
+    x, y = np.meshgrid(g, g)
+    return np.column_stack([x.ravel(), y.ravel()])
+
+
+def marker_colours(n, seed=0):
+    """Colours the scatter shows exactly (its brushes keep 5 bits a channel: 8·q + 4)."""
+    rng = np.random.default_rng(seed)
+    return (rng.integers(0, 32, size=(n, 3)) * 8 + 4).astype(np.uint8)
+
+
+def pixel_rgb(image, canvas, x, y, dx=0, dy=0):
+    p = canvas.data_to_widget(x, y)
+    c = image.pixelColor(p.x() + dx, p.y() + dy)
+    return (c.red(), c.green(), c.blue())
+
+
+def show(qtbot, canvas, xy, colours, raster, labels=None, palette=None):
+    layer = canvas.points
+    layer.scatter_limit = 0 if raster else SCATTER_LIMIT
+    layer.set_points(xy)
+    canvas.view_box.setRange(xRange=(-0.5, 4.5), yRange=(-0.5, 4.5), padding=0)
+    layer.set_colors(colours, labels, palette)
+    assert layer.uses_raster == raster
+    qtbot.wait(30)  # the axes take their new widths: the same layout in both modes
+    if raster:
+        qtbot.waitUntil(layer.raster_is_current)
+    return canvas.grab().toImage()
+
+
+def test_raster_and_markers_show_the_same_colours_at_the_same_size(qtbot, canvas):
+    xy = grid_points()
+    colours = marker_colours(len(xy))
+    scatter = show(qtbot, canvas, xy, colours, raster=False)
+    raster = show(qtbot, canvas, xy, colours, raster=True)
+    assert canvas.points.image.isVisible() and not len(canvas.points.scatter.data)
+    radius = point_diameter(len(xy)) / 2
+    for (x, y), colour in zip(xy, colours, strict=True):
+        expected = tuple(int(c) for c in colour)
+        assert pixel_rgb(scatter, canvas, x, y) == expected
+        assert pixel_rgb(raster, canvas, x, y) == expected
+        # Similar size: both cover a pixel a little inside the marker's radius, neither one
+        # a little outside it.
+        inside, outside = int(radius * 0.5), int(radius + 3)
+        for image in (scatter, raster):
+            assert pixel_rgb(image, canvas, x, y, dx=inside) == expected
+            assert pixel_rgb(image, canvas, x, y, dy=-inside) == expected
+            assert pixel_rgb(image, canvas, x, y, dx=outside) == BACKGROUND
+
+
+def test_raster_pixels_land_on_the_points_after_pan_and_zoom(qtbot, canvas):
+    xy = grid_points()
+    colours = marker_colours(len(xy), seed=1)
+    show(qtbot, canvas, xy, colours, raster=True)
+    layer = canvas.points
+    vb = canvas.view_box
+    for x_range, y_range in [((0.7, 2.9), (1.2, 3.3)), ((-3.0, 7.0), (-1.0, 4.2))]:
+        vb.setRange(xRange=x_range, yRange=y_range, padding=0)
+        qtbot.waitUntil(layer.raster_is_current)
+        rect = layer.image.mapRectToView(layer.image.boundingRect())
+        (x0, x1), (y0, y1) = vb.viewRange()
+        np.testing.assert_allclose([rect.left(), rect.right()], [x0, x1])
+        np.testing.assert_allclose([rect.top(), rect.bottom()], [y0, y1])
+        image = canvas.grab().toImage()
+        shown = 0
+        for (x, y), colour in zip(xy, colours, strict=True):
+            if x0 < x < x1 and y0 < y < y1:
+                assert pixel_rgb(image, canvas, x, y) == tuple(int(c) for c in colour)
+                shown += 1
+        assert shown >= 4
+
+
+def test_a_view_change_is_re_rasterised_once_the_view_rests(qtbot, canvas):
+    xy = grid_points()
+    show(qtbot, canvas, xy, marker_colours(len(xy)), raster=True)
+    layer = canvas.points
+    before = layer.rasters_drawn
+    for step in range(5):  # a drag: several view changes in a row
+        canvas.view_box.translateBy(x=0.05 * (step + 1))
+    assert not layer.raster_is_current()
+    qtbot.waitUntil(layer.raster_is_current)
+    assert 1 <= layer.rasters_drawn - before < 5
+
+
+def test_hard_labels_toggle_in_both_drawing_modes(qtbot, canvas):
+    xy = grid_points()
+    palette = marker_colours(3, seed=5)
+    labels = (np.arange(len(xy)) % 3).astype(np.uint8)
+    blended = marker_colours(len(xy), seed=6)
+    for raster in (False, True):
+        show(qtbot, canvas, xy, blended, raster, labels, palette)
+        layer = canvas.points
+        for hard in (True, False, True):
+            layer.set_hard_labels(hard)
+            expected = palette[labels] if hard else blended
+            np.testing.assert_array_equal(layer.colors, expected)
+            if raster:
+                qtbot.waitUntil(layer.raster_is_current)
+            image = canvas.grab().toImage()
+            for (x, y), colour in zip(xy, expected, strict=True):
+                assert pixel_rgb(image, canvas, x, y) == tuple(int(c) for c in colour)
+        layer.set_hard_labels(False)
+
+
+def test_one_pixel_raster_equals_the_core_rasterizer():
+    rng = np.random.default_rng(3)
+    n = 400_000  # enough points in view for one-pixel discs
+    xy = rng.standard_normal((n, 2))
+    colours = rng.integers(0, 256, size=(n, 3), dtype=np.uint8)
+    key = (-2.5, 2.0, -1.5, 3.0, 160, 120, 1.0)
+    assert round(point_diameter(n)) == 1
+    ours = paint_raster(build_raster_geometry(xy, key), colours)
+    core = rasterize(xy, colours, (-2.5, 2.0), (-1.5, 3.0), 160, 120, point_opacity=1.0)
+    np.testing.assert_array_equal(ours, core)
+
+
+def test_the_worker_sends_compact_colours_and_labels_from_the_core_kernel(qtbot):
+    X = blobs(n_per=200)
+    settings = FitSettings(n_components=3, init="random-points", seed=2, max_iter=5)
+    controller = EMController()
+    frames = []
+    controller.frameReady.connect(frames.append)
+    try:
+        with qtbot.waitSignal(controller.jobFinished, timeout=30_000):
+            controller.start(X, settings)
+    finally:
+        controller.shutdown()
+    coloured = [f for f in frames if f.colours is not None]
+    assert coloured and coloured[-1] is frames[-1]  # the final state always has colours
+    for frame in coloured:
+        assert frame.colours.shape == (len(X), 3) and frame.colours.dtype == np.uint8
+        assert frame.labels.shape == (len(X),) and frame.labels.dtype == np.uint8
+        assert not hasattr(frame, "responsibilities")
+    last = frames[-1]
+    mixture: Mixture = last.snapshot.mixture
+    expected, _ = blended_colours(X, mixture, component_colors(3))
+    np.testing.assert_array_equal(last.colours, expected)
+    np.testing.assert_array_equal(last.labels, mixture.predict(X))
+
+
+def test_above_the_limit_the_window_draws_a_raster_and_toggles_hard_labels(qtbot, make_window):
+    window = make_window(document_of(blobs(n_per=2000), n_components=3, seed=1, max_iter=20))
+    layer = window.canvas.points
+    assert layer.uses_raster
+    with qtbot.waitSignal(window.controller.jobFinished, timeout=30_000):
+        window.run_action.trigger()
+    qtbot.waitUntil(layer.raster_is_current)
+    palette = component_colors(3)
+    blended = layer.colors.copy()
+    window.hard_labels_action.trigger()
+    qtbot.waitUntil(layer.raster_is_current)
+    labels = window.document.mixture.predict(window.document.points)
+    np.testing.assert_array_equal(layer.colors, palette[labels])
+    image = window.canvas.grab().toImage()
+    means = window.document.mixture.means
+    far = np.linalg.norm(window.document.points[:, None] - means[None], axis=2).min(axis=1)
+    lone = np.flatnonzero(far > 2.5)[:20]  # points away from the mean markers
+    assert len(lone) == 20
+    for i in lone:
+        x, y = window.document.points[i]
+        p = window.canvas.data_to_widget(x, y)
+        c = image.pixelColor(p)
+        # A pixel may average two overlapping points' discs, so only near-equality is asked.
+        assert np.abs(np.subtract((c.red(), c.green(), c.blue()), palette[labels[i]])).max() < 60
+    window.hard_labels_action.trigger()
+    np.testing.assert_array_equal(layer.colors, blended)
+
+
+def test_a_million_point_window_runs_em_and_closes_cleanly(qtbot, make_window):
+    rng = np.random.default_rng(0)
+    centres = rng.uniform(-10, 10, size=(8, 2))
+    points = centres[rng.integers(0, 8, 1_000_000)] + rng.standard_normal((1_000_000, 2))
+    settings = FitSettings(n_components=8, init="random-points", seed=1, max_iter=3)
+    window = make_window(Document(points, ["x", "y"], name="big.csv", settings=settings))
+    layer = window.canvas.points
+    assert layer.uses_raster
+    with qtbot.waitSignal(window.controller.jobFinished, timeout=60_000):
+        window.run_action.trigger()
+    assert window.document.iteration == 3
+    qtbot.waitUntil(layer.raster_is_current, timeout=10_000)
+    assert len(layer.colors) == 1_000_000 and layer.colors.dtype == np.uint8
+    # Pan: the raster follows, then the window closes with nothing left running.
+    window.canvas.view_box.translateBy(QPointF(1.0, 0.5))
+    qtbot.waitUntil(layer.raster_is_current, timeout=10_000)
+    window.close()
+    assert not window.controller.thread.isRunning()
