@@ -171,11 +171,14 @@ def paint_raster(
     colors: np.ndarray,
     labels: np.ndarray | None = None,
     palette: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each occupied pixel's mean point colour, as a new RGBA uint8 image (height, width, 4).
 
     ``colors`` (N, 3) uint8 are used unless ``labels`` and ``palette`` are given, in which
-    case each point has its label's palette colour.
+    case each point has its label's palette colour. ``weights``, a float64 array with one
+    entry per stamp (``len(geometry.slot)``), is scratch space reused between calls. (The
+    image itself is new each time: the one on screen still refers to the previous buffer.)
     """
     if geometry.index is not None:
         colors = colors if labels is not None else np.take(colors, geometry.index, axis=0)
@@ -187,7 +190,8 @@ def paint_raster(
     flat[geometry.occupied, 3] = 255
     if n == 0:
         return image
-    weights = np.empty(len(geometry.slot))
+    if weights is None or weights.shape != geometry.slot.shape:
+        weights = np.empty(len(geometry.slot))
     per_stamp = weights.reshape(-1, n)
     for channel in range(3):
         if labels is None:
@@ -217,6 +221,7 @@ class _RasterCache:
     def __init__(self) -> None:
         self.geometry: RasterGeometry | None = None
         self.generation = -1
+        self.weights = np.zeros(0)  # scratch: one float per stamp
 
 
 def _raster_job(cache: _RasterCache, request: _RasterRequest):
@@ -224,7 +229,11 @@ def _raster_job(cache: _RasterCache, request: _RasterRequest):
     if geometry is None or geometry.key != request.key or cache.generation != request.generation:
         geometry = cache.geometry = build_raster_geometry(request.xy, request.key)
         cache.generation = request.generation
-    image = paint_raster(geometry, request.colors, request.labels, request.palette)
+        if cache.weights.shape != geometry.slot.shape:
+            cache.weights = np.empty(len(geometry.slot))
+    image = paint_raster(
+        geometry, request.colors, request.labels, request.palette, weights=cache.weights
+    )
     return request, image
 
 
