@@ -4,9 +4,9 @@ The data are read in blocks of a few thousand rows, centred on the data mean. Fo
 the quadratic form of every component is linear in the features
 ``[z_i z_j (i ≤ j) ..., z_1 ... z_D, 1]`` of the centred rows ``z``, so the E-step of a block is
 ONE matrix product, and the sufficient statistics of the M-step (Σr, Σr·z, Σr·z zᵀ, all in
-float64) are ONE more. Blocks are shared between threads; numpy and BLAS release the GIL, and
-every product is kept small enough that OpenBLAS runs it on the calling thread only, so the
-engine uses at most :func:`thread_count` cores.
+float64) are ONE more. Every product is kept small enough that OpenBLAS runs it on the calling
+thread only, so the engine uses at most :func:`thread_count` cores (1 unless
+:func:`set_thread_count` says otherwise; its note says why).
 
 The expanded quadratic form loses precision when data sit far from a component's mean in units
 of its spread (it subtracts large, nearly equal numbers). Centring removes the common offset
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -51,19 +50,28 @@ _MAX_BLOCK_ROWS = 8192
 #: Below this many rows per thread, starting threads costs more than it saves.
 _MIN_ROWS_PER_THREAD = 32_768
 
-_thread_count = max(1, min(os.cpu_count() or 1, 8))
+_thread_count = 1
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 _pool_lock = threading.Lock()
 
 
 def thread_count() -> int:
-    """How many threads a pass over the data may use (default: the number of cores, at most 8)."""
+    """How many threads a pass over the data may use (default 1)."""
     return _thread_count
 
 
 def set_thread_count(n: int) -> None:
-    """Limit the threads a pass over the data uses, e.g. to 1 to keep a core free for a GUI."""
+    """Let a pass over the data use up to ``n`` threads (blocks go to whichever is free).
+
+    Notes
+    -----
+    The default is one thread. Each block operation takes a few microseconds, and at that size
+    two Python threads spend what they gain on handing the GIL back and forth: on the 2-core
+    development machine a pass at N=1,000,000, K=8, D=2 took 31 ms on one thread and 32-35 ms
+    on two (blocks of 16k rows: the same; 32k rows and more: slower, as OpenBLAS then starts
+    threads of its own). One thread also leaves a core to the GUI.
+    """
     global _thread_count
     if not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"thread count must be a whole number ≥ 1, not {n!r}")
