@@ -1,0 +1,121 @@
+"""The one import path for point data: text tables, ``.npy``/``.npz`` and pasted text."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from gmm_studio.io.array_reader import NPY_MAGIC, ZIP_MAGIC, read_npy, read_npz
+from gmm_studio.io.errors import DataFileError
+from gmm_studio.io.files import (
+    TEXT_MEMORY_FACTOR,
+    check_fits_in_memory,
+    check_regular_file,
+    read_all,
+    read_head,
+)
+from gmm_studio.io.table import PointTable, TableInfo
+from gmm_studio.io.text_reader import HEAD_BYTES, read_text_table, try_fast_text
+
+
+def inspect_table(path: str | os.PathLike[str]) -> TableInfo:
+    """Read a data file and describe it: columns, which are numeric, a preview, incomplete rows.
+
+    The format is recognised from the content (numpy's magic bytes, a zip archive) and
+    otherwise read as CSV, TSV or whitespace-separated text.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    TableInfo
+
+    Raises
+    ------
+    DataFileError
+        For every problem the user can fix: a missing file, a folder, no permission, an empty
+        or binary file, a header without rows, fewer than two numeric columns, ragged rows, a
+        damaged numpy file, pickled objects, a file too large for the memory available, ...
+    """
+    path = Path(path)
+    size = check_regular_file(path)
+    head = read_head(path, HEAD_BYTES)
+    if head.startswith(NPY_MAGIC):
+        info = read_npy(path)
+    elif head.startswith(ZIP_MAGIC) or path.suffix.lower() == ".npz":
+        info = read_npz(path)
+    elif path.suffix.lower() == ".npy":
+        raise DataFileError(path, "not a valid .npy file (it does not start with numpy's header)")
+    else:
+        if not head.strip():
+            raise DataFileError(path, "the file is empty")
+        check_fits_in_memory(path, size * TEXT_MEMORY_FACTOR)
+        info = None
+        try:
+            info = try_fast_text(path, head, size)
+            if info is None:
+                info = read_text_table(path, read_all(path))
+        except MemoryError:
+            raise DataFileError(path, "too large to load: ran out of memory reading it") from None
+    if info.n_rows == 0:
+        raise DataFileError(path, "holds no data rows")
+    if len(info.numeric_columns) < 2:
+        info.resolve_columns(None)  # raises the precise "too few numeric columns" message
+    return info
+
+
+def read_points(
+    path: str | os.PathLike[str],
+    columns: Sequence[int | str] | None = None,
+    drop_incomplete: bool = True,
+) -> PointTable:
+    """Read the points of a data file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    columns : sequence of int or str, optional
+        Columns to keep, by name or 0-based index among all the file's columns; by default
+        every numeric column (non-numeric columns are skipped with a note).
+    drop_incomplete : bool
+        Drop rows with missing or non-finite values and count them in ``n_dropped``; when
+        False, such rows raise `DataFileError`.
+
+    Returns
+    -------
+    PointTable
+
+    Raises
+    ------
+    DataFileError
+        See `inspect_table`; also for unknown, repeated or non-numeric columns.
+    """
+    return inspect_table(path).select(columns, drop_incomplete=drop_incomplete)
+
+
+def inspect_pasted_text(text: str) -> TableInfo:
+    """Describe tabular text pasted from the clipboard (like `inspect_table`)."""
+    if not isinstance(text, str):
+        raise TypeError("pasted text must be a str")
+    info = read_text_table(None, text.encode("utf-8"), kind="pasted")
+    if len(info.numeric_columns) < 2:
+        info.resolve_columns(None)
+    return info
+
+
+def parse_pasted_text(
+    text: str, columns: Sequence[int | str] | None = None, drop_incomplete: bool = True
+) -> PointTable:
+    """Read points from text copied from a spreadsheet or a text editor.
+
+    Tabs, commas, semicolons or spaces separate the fields; a header row is optional.
+
+    Raises
+    ------
+    DataFileError
+        With ``path=None`` (shown as "pasted text") for text that holds no usable points.
+    """
+    return inspect_pasted_text(text).select(columns, drop_incomplete=drop_incomplete)

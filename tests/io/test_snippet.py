@@ -1,0 +1,108 @@
+""" "Copy as Python": the scikit-learn code, run for real, rebuilds GMM Studio's fit."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from gmm_studio.core import COVARIANCE_TYPES, FitSettings, em_steps, fit
+from gmm_studio.io import python_snippet, read_points
+
+
+def run_snippet(code: str) -> dict:
+    namespace = {"print": lambda *args, **kwargs: None}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        exec(compile(code, "<copied from GMM Studio>", "exec"), namespace)
+    return namespace
+
+
+def studio_fit(table, settings):
+    steps = list(em_steps(table.data, **settings.fit_kwargs()))
+    return steps[0].mixture, steps[-1]
+
+
+def check_rebuilds(table, settings, code):
+    start, last = studio_fit(table, settings)
+    ns = run_snippet(code)
+    np.testing.assert_array_equal(ns["X"], table.data)  # same points, same order
+    gm = ns["gm"]
+    assert gm.converged_ == last.converged
+    # scikit-learn checks convergence one iteration later: at most one more step.
+    assert gm.n_iter_ in (last.iteration, last.iteration + 1)
+    same_steps = fit(
+        table.data, settings.n_components, covariance_type=settings.covariance_type,
+        weights_init=start.weights, means_init=start.means, covariances_init=start.covariances,
+        tol=0.0, max_iter=gm.n_iter_, reg_covar=settings.reg_covar,
+    )  # fmt: skip
+    np.testing.assert_allclose(gm.weights_, same_steps.weights, rtol=1e-6)
+    np.testing.assert_allclose(gm.means_, same_steps.means, rtol=1e-6)
+    np.testing.assert_allclose(gm.covariances_, same_steps.covariances, rtol=1e-6)
+    np.testing.assert_allclose(gm.score(table.data), last.mean_log_likelihood, atol=settings.tol)
+    scale = np.abs(table.data).max()
+    np.testing.assert_allclose(gm.means_, last.mixture.means, rtol=1e-3, atol=1e-3 * scale)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_rebuilds_the_fit_on_the_same_csv(samples_dir, covariance_type):
+    table = read_points(samples_dir / "old_faithful.csv")
+    settings = FitSettings(n_components=2, covariance_type=covariance_type, seed=3)
+    start, _ = studio_fit(table, settings)
+    code = python_snippet(start, settings, table)
+    assert "precisions_init=precisions_init" in code and "old_faithful.csv" in code
+    check_rebuilds(table, settings, code)
+
+
+def test_reads_the_same_columns_and_drops_the_same_rows(tmp_path):
+    rng = np.random.default_rng(1)
+    X = np.vstack([rng.normal(size=(40, 3)), rng.normal(size=(40, 3)) + 4])
+    lines = ["\ufeff# measured today", "site;a;b;c"]
+    for i, row in enumerate(X):
+        cells = [repr(v) for v in row.tolist()]
+        if i % 13 == 5:
+            cells[2] = "NA"
+        lines.append(";".join([f"s{i}", *cells]))
+    path = tmp_path / "sites.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    table = read_points(path, ["c", "a"])
+    assert table.n_dropped == 6
+    settings = FitSettings(n_components=2, covariance_type="full", init="kmeans", seed=0)
+    start, _ = studio_fit(table, settings)
+    check_rebuilds(table, settings, python_snippet(start, settings, table))
+
+
+def test_npy_npz_and_record_arrays(tmp_path):
+    rng = np.random.default_rng(2)
+    X = np.vstack([rng.normal(size=(30, 2)), rng.normal(size=(30, 2)) + 5])
+    np.save(tmp_path / "p.npy", X)
+    np.savez(tmp_path / "cols.npz", u=X[:, 0], v=X[:, 1])
+    rec = np.zeros(len(X), dtype=[("u", "f8"), ("name", "U3"), ("v", "f4")])
+    rec["u"], rec["v"] = X[:, 0], X[:, 1]
+    np.save(tmp_path / "rec.npy", rec)
+    settings = FitSettings(n_components=2, covariance_type="diag", seed=1)
+    for name in ("p.npy", "cols.npz", "rec.npy"):
+        table = read_points(tmp_path / name)
+        start, _ = studio_fit(table, settings)
+        check_rebuilds(table, settings, python_snippet(start, settings, table))
+
+
+def test_points_without_a_file_are_written_into_the_code():
+    X = np.vstack([np.eye(2) * 0.1 + [[0, 0]], [[3.0, 3.1], [3.2, 2.9], [0.2, 0.05]]])
+    settings = FitSettings(n_components=2, covariance_type="spherical", seed=0)
+    start = fit(X, 2, covariance_type="spherical", seed=0, max_iter=0).mixture
+    code = python_snippet(start, settings, points=X, columns=["x", "y"])
+    ns = run_snippet(code)
+    np.testing.assert_array_equal(ns["X"], X)
+    np.testing.assert_array_equal(ns["means_init"], start.means)
+
+
+def test_decimal_comma_files_are_written_into_the_code(tmp_path):
+    path = tmp_path / "komma.csv"
+    path.write_text("a;b\n" + "".join(f"{i},5;{i * i},25\n" for i in range(12)))
+    table = read_points(path)
+    settings = FitSettings(n_components=2, seed=0)
+    start, _ = studio_fit(table, settings)
+    code = python_snippet(start, settings, table)
+    assert "genfromtxt" not in code
+    check_rebuilds(table, settings, code)
