@@ -253,47 +253,47 @@ def _finite_json(value):
     return value
 
 
-def load_points_for_window(path):
-    """Read the points a window opens with, through the same reader as File ▸ Open.
+def load_points_for_window(path) -> tuple:
+    """Read the points a window opens with: ``(points (N, D), column names)``.
 
-    Returns
-    -------
-    PointTable
-        Raises :class:`gmm_studio.io.DataFileError` naming the file and the problem.
+    Raises
+    ------
+    DataFileError
+        For any problem with the file, worded for the user.
     """
     from gmm_studio.io import read_points
 
-    return read_points(path)
+    table = read_points(path)
+    return table.data, table.columns
 
 
 def launch_window(argv: list[str]) -> int:
-    """Open the main window (the built-in sample, or the file named in ``argv``); run Qt.
+    """Start the desktop application; ``argv`` holds what followed ``gmm-studio`` (a file to
+    open, or nothing for the built-in sample).
 
     Qt is imported only here, lazily, so the headless sub-commands never load it.
     """
     from gmm_studio.gui.app import display_problem
-    from gmm_studio.io import DataFileError
 
-    if len(argv) > 1:
-        print(f"usage: {PROG} [FILE]", file=sys.stderr)
+    if len(argv) > 1 or (argv and argv[0].startswith("-")):
+        _error("usage: gmm-studio [FILE] | gmm-studio fit PATH -k K ... (see --help)")
         return EXIT_USAGE
     hint = display_problem()
     if hint is not None:
         print(hint, file=sys.stderr)
         return EXIT_DATA
     from gmm_studio.gui.app import create_main_window, ensure_application, file_document
+    from gmm_studio.io import DataFileError
 
     document = None
     if argv:
         path = pathlib.Path(argv[0])
         try:
-            table = load_points_for_window(path)
+            points, columns = load_points_for_window(path)
         except DataFileError as error:
             _error(str(error))
             return EXIT_DATA
-        for note in table.notes:
-            _error(f"note: {path}: {note}")
-        document = file_document(path, table.data, table.columns)
+        document = file_document(path, points, columns)
     app = ensure_application()
     window = create_main_window(document)
     window.show()

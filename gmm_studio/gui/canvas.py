@@ -99,6 +99,9 @@ class Canvas(pg.PlotWidget):
         self.points = PointLayer(self.view_box)
         self.components = ComponentLayer(self.view_box)
         self.setMinimumSize(400, 300)
+        # Clicking the canvas takes the keyboard focus from the side panel, so Space, N and R
+        # drive EM again right after a setting was typed in.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def set_axis_labels(self, x: str, y: str) -> None:
         """Label the axes with the displayed column names."""

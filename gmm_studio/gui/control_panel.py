@@ -143,6 +143,9 @@ class ControlPanel(QWidget):
         layout.addWidget(display)
         layout.addStretch(1)
 
+        for box in (self.n_components, self.seed, self.max_iter):
+            box.setKeyboardTracking(False)  # typing "12" must not fit with K=1 on the way
+
         self.set_settings(self._settings)
         self.set_speed_position(SPEED_MAX)
         self.set_radii((1.0, 2.0, 3.0))
