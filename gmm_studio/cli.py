@@ -297,6 +297,7 @@ def launch_window(argv: list[str]) -> int:
     app = ensure_application()
     window = create_main_window(document)
     window.show()
+    window.file_actions.offer_recovery_soon()
     return app.exec()
 
 
