@@ -17,7 +17,7 @@ import pathlib
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QMenu, QMessageBox
 
@@ -27,7 +27,7 @@ from gmm_studio.gui.autosave import AutosaveController
 from gmm_studio.gui.axes_bar import AxesBar
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.generate_dialog import PRESET_LABELS, GeneratedData, GenerateDialog
-from gmm_studio.gui.import_dialog import ask_import
+from gmm_studio.gui.import_dialog import ImportDialog, ask_import, import_choice_needed
 from gmm_studio.gui.progress import run_with_progress
 from gmm_studio.io import (
     SESSION_SUFFIX,
@@ -259,8 +259,21 @@ class FileActions(QObject):
         return pathlib.Path(dialog.selectedFiles()[0])
 
     def ask_import(self, info: TableInfo) -> tuple[PointTable, tuple[int, int]] | None:
-        """Import ``info`` directly when obvious, else through the import dialog."""
-        return ask_import(info, self.window)
+        """Import ``info`` directly when obvious, else through the import dialog.
+
+        The dialog is also shown when the reader has notes (a file that is not UTF-8, decimal
+        commas, ...), so the user sees them before the points replace the document.
+        """
+        if not info.notes or import_choice_needed(info):
+            return ask_import(info, self.window)
+        dialog = ImportDialog(info, self.window)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            return dialog.points(), dialog.choice().axes
+        finally:
+            dialog.deleteLater()
 
     def ask_unsaved(self, question: str) -> str:
         """Save / Discard / Cancel for unsaved changes; returns SAVE, DISCARD or CANCEL."""
@@ -678,22 +691,18 @@ class FileActions(QObject):
         )
 
     def export_canvas(self, kind: str) -> bool:
-        """File ▸ Export ▸ canvas as PNG or SVG (pyqtgraph's exporters)."""
-        import pyqtgraph.exporters as exporters
+        """File ▸ Export ▸ canvas as PNG or SVG."""
+        from gmm_studio.gui.canvas_export import export_png, export_svg
 
-        item = self.window.canvas.getPlotItem()
-
-        def write(path: pathlib.Path) -> None:
-            exporter = (exporters.SVGExporter if kind == "svg" else exporters.ImageExporter)(item)
-            try:
-                exporter.export(str(path))
-            except OSError as error:
-                raise DataFileError(path, f"cannot write the file ({error})") from None
-            if not path.is_file():
-                raise DataFileError(path, "cannot write the file")
-
+        canvas = self.window.canvas
+        write = export_svg if kind == "svg" else export_png
         upper = kind.upper()
-        return self._write(f"canvas as {upper}", f".{kind}", f"{upper} images (*.{kind})", write)
+        return self._write(
+            f"canvas as {upper}",
+            f".{kind}",
+            f"{upper} images (*.{kind})",
+            lambda path: write(canvas, path),
+        )
 
     def python_code(self) -> str | None:
         """The "Copy as Python" code for the current fit, or None without a fit."""
