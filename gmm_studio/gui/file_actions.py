@@ -264,6 +264,11 @@ class FileActions(QObject):
         The dialog is also shown when the reader has notes (a file that is not UTF-8, decimal
         commas, ...), so the user sees them before the points replace the document.
         """
+        usable = [i for i in info.numeric_columns if i not in info.column_problems]
+        if len(usable) < 2:
+            info.resolve_columns(None)  # raises the first column's problem, naming the file
+        if info.incomplete_count(usable) == info.n_rows:
+            info.select(usable)  # raises "every row has a missing or non-finite value"
         if not info.notes or import_choice_needed(info):
             return ask_import(info, self.window)
         dialog = ImportDialog(info, self.window)

@@ -29,23 +29,30 @@ class ModalDriver:
         self.actions = list(actions)
         self.seen: list = []
         self.texts: list[str] = []
+        self.stuck: str | None = None
         self._deadline = time.monotonic() + timeout_s
         QTimer.singleShot(0, self._poll)
 
     @property
     def done(self) -> bool:
-        """Every action has been applied."""
-        return len(self.seen) == len(self.actions)
+        """Every action has been applied (and closed its dialog)."""
+        return len(self.seen) == len(self.actions) and self.stuck is None
 
     def _poll(self) -> None:
-        if self.done or time.monotonic() > self._deadline:
-            return
         widget = QApplication.activeModalWidget()
+        if time.monotonic() > self._deadline:
+            if widget is not None:  # stuck: close it so the test fails instead of hanging
+                self.stuck = widget.windowTitle()
+                widget.close()
+            return
+        if self.done and (not self.seen or not self.seen[-1].isVisible()):
+            return
         if (
             widget is not None
             and widget.isVisible()
             and not isinstance(widget, QProgressDialog)
             and all(widget is not w for w in self.seen)
+            and len(self.seen) < len(self.actions)
         ):
             self.seen.append(widget)
             if isinstance(widget, QMessageBox):
