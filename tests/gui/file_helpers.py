@@ -81,3 +81,16 @@ def assert_unchanged(doc: Document, before: dict) -> None:
         before["undo_count"],
         before["undo_index"],
     )
+
+
+def add_point_and_settle(qtbot, window, xy=(1.0, 1.0)) -> None:
+    """Add one point (an unsaved, undoable edit) and wait for the live refit's frame."""
+    from gmm_studio.gui.commands import AddPointsCommand
+
+    doc = window.document
+    before = window.frames_drawn
+    doc.undo_stack.push(AddPointsCommand(doc, doc.lift_to_features([list(xy)])))
+    qtbot.waitUntil(
+        lambda: window.frames_drawn > before and window.controller.is_idle_waiting(),
+        timeout=20_000,
+    )

@@ -45,7 +45,7 @@ class ModalDriver:
                 self.stuck = widget.windowTitle()
                 widget.close()
             return
-        if self.done and (not self.seen or not self.seen[-1].isVisible()):
+        if self.done and (not self.seen or not _visible(self.seen[-1])):
             return
         if (
             widget is not None
@@ -62,6 +62,13 @@ class ModalDriver:
             action = self.actions[len(self.seen) - 1]
             QTimer.singleShot(0, lambda: action(widget))
         QTimer.singleShot(10, self._poll)
+
+
+def _visible(widget) -> bool:
+    try:
+        return widget.isVisible()
+    except RuntimeError:  # already deleted by Qt
+        return False
 
 
 def button_with_text(box, text: str) -> QAbstractButton:

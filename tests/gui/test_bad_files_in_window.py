@@ -11,11 +11,10 @@ import textwrap
 import numpy as np
 import pytest
 
-from gmm_studio.gui.commands import AddPointsCommand
 from gmm_studio.gui.import_dialog import ImportDialog
 from gmm_studio.io.files import available_memory
 
-from .file_helpers import assert_unchanged, snapshot_of, wait_shown
+from .file_helpers import add_point_and_settle, assert_unchanged, snapshot_of, wait_shown
 from .modal_driver import cancel, choose_file, drive
 
 
@@ -132,9 +131,7 @@ BAD_FILES = {
 def edited_window(qtbot, make_window):
     """The start-up window with one unsaved edit (so there is undo history to keep)."""
     window = make_window()
-    doc = window.document
-    doc.undo_stack.push(AddPointsCommand(doc, doc.lift_to_features([[1.0, 1.0]])))
-    qtbot.waitUntil(lambda: window.state == "ready")
+    add_point_and_settle(qtbot, window)
     return window
 
 

@@ -13,12 +13,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QProgressDialog
 
-from gmm_studio.gui.commands import AddPointsCommand
 from gmm_studio.gui.progress import run_with_progress
 from gmm_studio.io import list_recovery, load_session
 from gmm_studio.io.recovery import recovery_path
 
-from .file_helpers import assert_unchanged, snapshot_of, write_csv
+from .file_helpers import add_point_and_settle, assert_unchanged, snapshot_of, write_csv
 from .modal_driver import choose_file, click, drive
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -28,9 +27,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def edited(qtbot, make_window):
     """The start-up window with one added point (unsaved)."""
     window = make_window()
-    doc = window.document
-    doc.undo_stack.push(AddPointsCommand(doc, doc.lift_to_features([[0.5, 0.5]])))
-    assert doc.dirty
+    add_point_and_settle(qtbot, window, (0.5, 0.5))
+    assert window.document.dirty
     return window
 
 
