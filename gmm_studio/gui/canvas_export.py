@@ -1,14 +1,12 @@
-"""Saving the canvas as an image: PNG through pyqtgraph's exporter, SVG through QtSvg."""
+"""Saving the canvas as an image: PNG and SVG through pyqtgraph's exporters."""
 
 from __future__ import annotations
 
 import pathlib
+import sys
 
 import pyqtgraph as pg
 import pyqtgraph.exporters as exporters
-from PySide6.QtCore import QRect, QSize
-from PySide6.QtGui import QPainter
-from PySide6.QtSvg import QSvgGenerator
 
 from gmm_studio.io import DataFileError
 
@@ -31,30 +29,35 @@ def export_png(plot: pg.PlotWidget, path: pathlib.Path) -> None:
 
 
 def export_svg(plot: pg.PlotWidget, path: pathlib.Path) -> None:
-    """Write the plot as an SVG vector drawing.
+    """Write the plot as an SVG vector drawing (pyqtgraph's SVG exporter).
 
-    pyqtgraph's SVGExporter cannot parse the closed paths (``Z``) that Qt 6.12's SVG
-    generator writes, so the widget is painted straight into a `QSvgGenerator` instead: curves,
-    markers, axes and text stay vectors.
+    Points, ellipses, means, axes and labels are all vectors. pyqtgraph 0.14 cannot parse the
+    closing ``Z`` that Qt 6.12's SVG generator writes at the end of closed paths; for the
+    duration of the export its coordinate fixer gets paths without it (every such path also
+    ends with a line back to its start, so the drawing is unchanged).
 
     Raises
     ------
     DataFileError
         If the file cannot be written.
     """
-    size = plot.size()
-    generator = QSvgGenerator()
-    generator.setFileName(str(path))
-    generator.setSize(QSize(size.width(), size.height()))
-    generator.setViewBox(QRect(0, 0, size.width(), size.height()))
-    generator.setTitle("GMM Studio canvas")
-    generator.setDescription("Data points and Gaussian mixture components")
-    painter = QPainter()
-    if not painter.begin(generator):
-        raise DataFileError(path, "cannot write the file")
+    exporter = exporters.SVGExporter(plot.getPlotItem())
+    module = sys.modules[exporters.SVGExporter.__module__]
+    original = module.correctCoordinates
+
+    def correct_without_close(node, defs, item, options):
+        for element in node.getElementsByTagName("path"):
+            d = element.getAttribute("d")
+            if "Z" in d:
+                element.setAttribute("d", " ".join(t for t in d.split() if t != "Z"))
+        return original(node, defs, item, options)
+
+    module.correctCoordinates = correct_without_close
     try:
-        plot.render(painter)
+        exporter.export(str(path))
+    except OSError as error:
+        raise DataFileError(path, f"cannot write the file ({error.strerror or error})") from None
     finally:
-        painter.end()
+        module.correctCoordinates = original
     if not path.is_file() or path.stat().st_size == 0:
         raise DataFileError(path, "cannot write the file")
