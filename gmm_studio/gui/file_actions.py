@@ -622,8 +622,11 @@ class FileActions(QObject):
 
     def save_session_to(self, path: pathlib.Path) -> bool:
         """Write the session to ``path`` (atomically) and mark the document saved."""
+        session = self.session_from_document()
         try:
-            save_session(path, self.session_from_document())
+            run_with_progress(
+                self.window, f"Saving {path.name}…", lambda: save_session(path, session)
+            )
         except DataFileError as error:
             self.show_error(f"Cannot save {error.display_name}", str(error))
             return False
