@@ -282,21 +282,24 @@ def launch_window(argv: list[str]) -> int:
     if hint is not None:
         print(hint, file=sys.stderr)
         return EXIT_DATA
-    from gmm_studio.gui.app import create_main_window, ensure_application, file_document
+    from gmm_studio.gui.app import create_main_window, ensure_application
     from gmm_studio.io import DataFileError
 
-    document = None
+    document = setup = None
     if argv:
+        from gmm_studio.gui.file_actions import prepare_startup_file
+
         path = pathlib.Path(argv[0])
-        try:
-            points, columns = load_points_for_window(path)
+        try:  # the same import path as File > Open; sessions too
+            document, setup = prepare_startup_file(path)
         except DataFileError as error:
             _error(str(error))
             return EXIT_DATA
-        document = file_document(path, points, columns)
     app = ensure_application()
     window = create_main_window(document)
     window.show()
+    if setup is not None:
+        setup(window)
     window.file_actions.offer_recovery_soon()
     return app.exec()
 

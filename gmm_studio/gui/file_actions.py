@@ -89,6 +89,46 @@ def install_file_handling(window: QMainWindow) -> FileActions:
     return window.file_actions
 
 
+def prepare_startup_file(path: pathlib.Path) -> tuple[Document | None, Callable | None]:
+    """Read the file named on the command line (``gmm-studio PATH``) before the window opens.
+
+    Returns ``(document, setup)``: the document to create the window with (None for the
+    start-up sample), and a function to call with the shown window (None if nothing is
+    left to do): a session is restored into the window, and a table whose import choice is
+    not obvious goes through the import dialog once the window is up.
+
+    Raises
+    ------
+    DataFileError
+        For any problem with the file (the command then exits without a window).
+    """
+    path = pathlib.Path(path)
+    if _looks_like_session(path):
+        session = load_session(path)
+
+        def restore(window) -> None:
+            window.file_actions.load_session_object(session, name=path.name, path=path)
+            window.file_actions._add_recent(path)
+
+        return None, restore
+    info = inspect_table(path)
+    usable = [i for i in info.numeric_columns if i not in info.column_problems]
+    if len(usable) < 2:
+        info.resolve_columns(None)
+    if info.notes or import_choice_needed(info):
+        return None, lambda window: QTimer.singleShot(
+            0, lambda: window.file_actions.import_table(path, info)
+        )
+    table = info.select()
+    document = Document(table.data, table.columns, name=path.name, path=path)
+
+    def remember(window) -> None:
+        window.file_actions.source_table = table
+        window.file_actions._add_recent(path)
+
+    return document, remember
+
+
 def sample_path(file_name: str) -> contextlib.AbstractContextManager[pathlib.Path]:
     """A real file path for a sample shipped in ``gmm_studio.samples``."""
     return importlib.resources.as_file(importlib.resources.files("gmm_studio.samples") / file_name)
@@ -443,6 +483,14 @@ class FileActions(QObject):
             info = run_with_progress(
                 self.window, f"Reading {path.name}…", lambda: inspect_table(path)
             )
+        except DataFileError as error:
+            self._report_open_error(path, error)
+            return False
+        return self.import_table(path, info)
+
+    def import_table(self, path: pathlib.Path, info: TableInfo) -> bool:
+        """Second half of `open_path`: the import choice, then replace the document."""
+        try:
             chosen = self.ask_import(info)
         except DataFileError as error:
             self._report_open_error(path, error)
