@@ -267,6 +267,24 @@ def load_points_for_window(path) -> tuple:
     return table.data, table.columns
 
 
+def document_for_file(path: pathlib.Path):
+    """The window's document for a file named on the command line (or opened from a file
+    manager through the desktop entry): a ``.gmms`` session, or a data file of points.
+
+    Raises
+    ------
+    DataFileError
+        If the file cannot be read.
+    """
+    from gmm_studio.gui.app import file_document, session_document
+    from gmm_studio.io import SESSION_SUFFIX, load_session
+
+    if path.suffix.lower() == SESSION_SUFFIX:
+        return session_document(path, load_session(path))
+    points, columns = load_points_for_window(path)
+    return file_document(path, points, columns)
+
+
 def launch_window(argv: list[str]) -> int:
     """Start the desktop application; ``argv`` holds what followed ``gmm-studio`` (a file to
     open, or nothing for the built-in sample).
@@ -313,6 +331,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         The arguments after the program name (default: ``sys.argv[1:]``).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--smoke-test"]:
+        from gmm_studio.gui.smoke import run_smoke_test
+
+        return run_smoke_test()
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
         return launch_window(argv)
     parser = build_parser()

@@ -63,6 +63,26 @@ def file_document(path: pathlib.Path, points: np.ndarray, columns: list[str]):
     return Document(points, columns, name=path.name, path=path)
 
 
+def session_document(path: pathlib.Path, session):
+    """A document restored from a saved :class:`gmm_studio.io.Session` read from ``path``.
+
+    The saved model comes back as the current parameters, at the iteration the history
+    reached, so the window opens paused there and Run continues the fit.
+    """
+    from gmm_studio.gui.document import Document
+
+    document = Document(
+        session.points, session.columns, name=path.name, path=path, settings=session.settings
+    )
+    document.axes = tuple(session.axes)
+    if session.mixture is not None:
+        document.mixture = session.mixture
+        document.log_likelihood_history = list(session.log_likelihood_history)
+        document.iteration = max(0, len(document.log_likelihood_history) - 1)
+    document.mark_saved()  # just read from disk: nothing is unsaved at that iteration
+    return document
+
+
 def ensure_application():
     """Return the QApplication, creating it (with GMM Studio's names) if needed."""
     import pyqtgraph as pg
@@ -79,6 +99,9 @@ def ensure_application():
         app._gmm_studio_quit_hook = True
     app.setApplicationName("GMM Studio")
     app.setOrganizationName("GMM Studio")
+    from gmm_studio.gui.app_icon import apply_desktop_identity
+
+    apply_desktop_identity(app)
     return app
 
 

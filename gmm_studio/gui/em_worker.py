@@ -11,6 +11,7 @@ before the job's end is announced.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import itertools
@@ -516,6 +517,11 @@ def shutdown_all() -> None:
     """Shut down every EM controller still running (called when the application quits)."""
     for controller in list(_LIVE_CONTROLLERS):
         controller.shutdown()
+
+
+# A script that builds windows without running the event loop never emits aboutToQuit; stop
+# the threads before the interpreter tears the controllers down.
+atexit.register(shutdown_all)
 
 
 _LOWERED_THREADS: set[int] = set()

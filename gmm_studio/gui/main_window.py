@@ -90,7 +90,10 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(330)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(
+            self.panel.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4
+        )
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(plots)
         main.addWidget(scroll)

@@ -1,6 +1,5 @@
 """``gmm-studio fit``: in-process through main(argv) and as a real subprocess."""
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -163,15 +162,6 @@ def test_help_and_version(capsys):
     assert code == 0 and "--covariance-type" in out and "--labels" in out
     code, out, _ = run(capsys, "--version")
     assert code == 0 and out.startswith("GMM Studio ")
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("gmm_studio.gui.app") is not None,
-    reason="the GUI exists: no arguments start it instead of printing help",
-)
-def test_no_arguments_print_help_until_the_gui_exists(capsys):
-    code, out, _ = run(capsys)
-    assert code == 0 and "fit" in out
 
 
 def python_m(*argv):
