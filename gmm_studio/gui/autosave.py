@@ -14,8 +14,10 @@ from gmm_studio.io import DataFileError, Session, remove_recovery, write_recover
 AUTOSAVE_INTERVAL_S = 3.0
 #: How often the timer looks for unsaved changes.
 CHECK_INTERVAL_MS = 500
-#: A write may use at most this share of the time: big documents autosave less often.
-MAX_WRITE_SHARE = 0.1
+#: A write may use at most this share of the time: big documents autosave less often. (JSON
+#: encoding holds the GIL, so a million points, about 2 s to write, would otherwise stall the
+#: window every few seconds.)
+MAX_WRITE_SHARE = 0.05
 
 
 class AutosaveController(QObject):

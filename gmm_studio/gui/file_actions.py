@@ -230,7 +230,7 @@ class FileActions(QObject):
             "Ctrl+Shift+C",
             "Copy scikit-learn code that rebuilds this fit",
         )
-        self.quit_action = a("&Quit", self.quit, keys.Quit, "Close GMM Studio")
+        self.quit_action = a("&Quit", self.quit, "Ctrl+Q", "Close GMM Studio")
 
     def _build_menus(self) -> None:
         bar = self.window.menuBar()
