@@ -148,7 +148,9 @@ def test_canvas_exports_as_png_and_svg(qtbot, fitted, tmp_path):
     assert not image.isNull() and image.width() > 200 and image.height() > 150
     text = svg.read_text()
     assert text.lstrip().startswith("<?xml") and "<svg" in text and "</svg>" in text
-    assert text.count("<path") >= 3  # the ellipses (one path per component at least)
+    # Vector drawing: a path per point (not a bitmap), plus the ellipses and means.
+    assert text.count("<path") >= len(fitted.document.points) + 3
+    assert "<image" not in text
 
 
 def test_exports_need_a_fit(qtbot, make_window):
