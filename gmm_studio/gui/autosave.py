@@ -56,6 +56,7 @@ class AutosaveController(QObject):
         self._make_session = make_session
         self.interval = interval
         self._changed = False
+        self._written = False
         self._next_allowed = 0.0
         self._thread: threading.Thread | None = None
         self._result: tuple[str, str] | None = None
@@ -75,8 +76,11 @@ class AutosaveController(QObject):
     def discard(self) -> None:
         """The document was saved or its changes thrown away: remove the recovery file."""
         self._changed = False
+        if self._thread is None and not self._written:
+            return  # nothing on disk (checked on every clean frame, so keep it cheap)
         self._wait()
         remove_recovery()
+        self._written = False
 
     def stop(self) -> None:
         """Stop autosaving and remove the recovery file (a clean exit)."""
@@ -101,6 +105,7 @@ class AutosaveController(QObject):
             return
         session = self._make_session()
         self._changed = False
+        self._written = True  # from now on there may be a file to remove
         self._thread = threading.Thread(
             target=self._write, args=(session,), name="gmm-studio-autosave", daemon=True
         )
