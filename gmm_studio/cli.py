@@ -303,17 +303,22 @@ def launch_window(argv: list[str]) -> int:
     from gmm_studio.gui.app import create_main_window, ensure_application
     from gmm_studio.io import DataFileError
 
-    document = None
+    document = setup = None
     if argv:
+        from gmm_studio.gui.file_actions import prepare_startup_file
+
         path = pathlib.Path(argv[0])
-        try:
-            document = document_for_file(path)
+        try:  # the same import path as File > Open; sessions too
+            document, setup = prepare_startup_file(path)
         except DataFileError as error:
             _error(str(error))
             return EXIT_DATA
     app = ensure_application()
     window = create_main_window(document)
     window.show()
+    if setup is not None:
+        setup(window)
+    window.file_actions.offer_recovery_soon()
     return app.exec()
 
 

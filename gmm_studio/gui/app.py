@@ -79,6 +79,7 @@ def session_document(path: pathlib.Path, session):
         document.mixture = session.mixture
         document.log_likelihood_history = list(session.log_likelihood_history)
         document.iteration = max(0, len(document.log_likelihood_history) - 1)
+    document.mark_saved()  # just read from disk: nothing is unsaved at that iteration
     return document
 
 

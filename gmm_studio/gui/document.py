@@ -42,6 +42,8 @@ class Document(QObject):
     fitChanged = Signal()
     dirtyChanged = Signal(bool)
     titleChanged = Signal(str)
+    axesChanged = Signal()
+    replaced = Signal()
 
     def __init__(
         self,
@@ -70,8 +72,12 @@ class Document(QObject):
         self.path = path
         self.name = name
         self._settings_modified = False
+        self._modified = False
+        self._saved_iteration = 0
+        self._last_dirty = False
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._emit_dirty)
+        self.fitChanged.connect(self._check_dirty)
 
     # -- points ---------------------------------------------------------------------------
     @property
@@ -146,6 +152,68 @@ class Document(QObject):
         self.clear_fit()
         self.pointsChanged.emit()
 
+    def set_axes(self, axes: tuple[int, int]) -> None:
+        """Show columns ``axes`` (two different indices) on the view; the fit is unchanged."""
+        a, b = (int(axes[0]), int(axes[1]))
+        if a == b or not (0 <= a < self.n_features and 0 <= b < self.n_features):
+            raise ValueError(f"axes must be two different columns of {self.n_features}")
+        if (a, b) == self.axes:
+            return
+        self.axes = (a, b)
+        self.axesChanged.emit()
+
+    def replace_contents(
+        self,
+        points: np.ndarray,
+        columns: list[str],
+        *,
+        axes: tuple[int, int] = (0, 1),
+        settings: FitSettings | None = None,
+        mixture: Mixture | None = None,
+        log_likelihood_history=(),
+        name: str = "Untitled",
+        path: pathlib.Path | None = None,
+        modified: bool = False,
+    ) -> None:
+        """Make this the document of another file: new data, settings and (optionally) fit.
+
+        Clears the undo history. The document is clean afterwards unless ``modified`` (e.g.
+        work restored from a recovery file, which is saved nowhere). Emits :attr:`replaced`
+        once everything is in place (not :attr:`pointsChanged`).
+
+        Raises
+        ------
+        ValueError
+            If the points, columns, axes or mixture do not fit together; nothing changes then.
+        """
+        pts = np.asarray(points, dtype=np.float64).reshape(-1, len(columns))
+        if pts.shape[1] < 2:
+            raise ValueError("points must have at least two columns")
+        a, b = (int(axes[0]), int(axes[1]))
+        if a == b or not (0 <= a < pts.shape[1] and 0 <= b < pts.shape[1]):
+            raise ValueError("axes must be two different column indices")
+        if mixture is not None and mixture.n_features != pts.shape[1]:
+            raise ValueError("the model does not have one feature per column")
+        history = [float(v) for v in log_likelihood_history]
+        self.undo_stack.clear()
+        self._points = _frozen(pts)
+        self.columns = list(columns)
+        self.axes = (a, b)
+        if settings is not None:
+            self.settings = settings
+        self.mixture = mixture
+        self.initial_mixture = None
+        self.log_likelihood_history = history if mixture is not None else []
+        self.iteration = max(len(self.log_likelihood_history) - 1, 0)
+        self.path = None if path is None else pathlib.Path(path)
+        self.name = name
+        self._settings_modified = False
+        self._modified = bool(modified)
+        self._saved_iteration = self.iteration
+        self.undo_stack.setClean()
+        self.replaced.emit()
+        self._emit_dirty()
+
     # -- settings and fit -----------------------------------------------------------------
     def set_settings(self, settings: FitSettings) -> None:
         """Change the fit settings (marks the document modified)."""
@@ -170,7 +238,17 @@ class Document(QObject):
     @property
     def dirty(self) -> bool:
         """True when there are changes not saved to ``path``."""
-        return self._settings_modified or not self.undo_stack.isClean()
+        return (
+            self._settings_modified
+            or self._modified
+            or not self.undo_stack.isClean()
+            or self.iteration != self._saved_iteration
+        )
+
+    def mark_modified(self) -> None:
+        """Record a change that no undo command or setting describes (e.g. restored work)."""
+        self._modified = True
+        self._emit_dirty()
 
     def mark_saved(self, path: pathlib.Path | None = None) -> None:
         """Record that the document now matches what is on disk."""
@@ -178,6 +256,8 @@ class Document(QObject):
             self.path = pathlib.Path(path)
             self.name = self.path.name
         self._settings_modified = False
+        self._modified = False
+        self._saved_iteration = self.iteration
         self.undo_stack.setClean()
         self._emit_dirty()
 
@@ -186,8 +266,14 @@ class Document(QObject):
         return f"{self.name}{'*' if self.dirty else ''} — GMM Studio"
 
     def _emit_dirty(self, *_args) -> None:
-        self.dirtyChanged.emit(self.dirty)
+        self._last_dirty = self.dirty
+        self.dirtyChanged.emit(self._last_dirty)
         self.titleChanged.emit(self.title())
+
+    def _check_dirty(self) -> None:
+        # A fit that moved away from the saved iteration (Run, Step, Reset) is an unsaved change.
+        if self.dirty != self._last_dirty:
+            self._emit_dirty()
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from gmm_studio.gui.canvas import REMOVE_RADIUS_PX, Canvas
 from gmm_studio.gui.commands import AddPointsCommand, RemovePointsCommand
 from gmm_studio.gui.control_panel import ControlPanel, speed_from_position
 from gmm_studio.gui.document import Document
+from gmm_studio.gui.file_actions import install_file_handling
 from gmm_studio.gui.ll_plot import LogLikelihoodPlot
 from gmm_studio.gui.palette import UNFITTED_POINT, component_colors
 
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self._show_points(fit_view=True)
         self._update_title()
         self._refit_after_points_changed()
+        install_file_handling(self)
 
     # -- construction -----------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -171,6 +173,8 @@ class MainWindow(QMainWindow):
         doc = self.document
         doc.pointsChanged.connect(self._on_points_changed)
         doc.titleChanged.connect(self._update_title)
+        doc.replaced.connect(self._on_document_replaced)
+        doc.axesChanged.connect(self._on_axes_changed)
         doc.undo_stack.canUndoChanged.connect(self._update_actions)
         doc.undo_stack.canRedoChanged.connect(self._update_actions)
         vb = self.canvas.view_box
@@ -300,6 +304,25 @@ class MainWindow(QMainWindow):
     def _on_points_changed(self) -> None:
         self._show_points(fit_view=False)
         self._refit_after_points_changed()
+
+    @Slot()
+    def _on_document_replaced(self) -> None:
+        """Another file, session or sample: show it, then refresh or initialise its fit."""
+        self.controller.discard()
+        self._responsibilities = self._drawn_responsibilities = self._last_snapshot = None
+        self.state = STOPPED  # not running: the new data starts paused
+        self.panel.set_settings(self.document.settings)
+        self.canvas.points.set_points(np.zeros((0, 2)))
+        self._show_points(fit_view=True)
+        self._draw_fit()
+        self._refit_after_points_changed()
+        self._update_title()
+
+    @Slot()
+    def _on_axes_changed(self) -> None:
+        """Other columns on the axes: redraw points and ellipses, no refit."""
+        self._show_points(fit_view=True)
+        self._draw_fit()
 
     def _show_points(self, fit_view: bool) -> None:
         doc = self.document
