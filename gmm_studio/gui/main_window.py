@@ -309,7 +309,7 @@ class MainWindow(QMainWindow):
     def _on_document_replaced(self) -> None:
         """Another file, session or sample: show it, then refresh or initialise its fit."""
         self.controller.discard()
-        self._responsibilities = self._drawn_responsibilities = self._last_snapshot = None
+        self._point_colours = self._drawn_point_colours = self._last_snapshot = None
         self.state = STOPPED  # not running: the new data starts paused
         self.panel.set_settings(self.document.settings)
         self.canvas.points.set_points(np.zeros((0, 2)))

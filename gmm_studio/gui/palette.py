@@ -48,36 +48,3 @@ def component_colors(n_components: int) -> np.ndarray:
         cycle, index = divmod(k, len(base))
         rows.append(base[index] * (0.7**cycle))
     return np.array(rows, dtype=np.uint8).reshape(n_components, 3)
-
-
-def blend_colors(responsibilities: np.ndarray, colors: np.ndarray) -> np.ndarray:
-    """Blend component colours by each point's responsibilities (the classic EM figure).
-
-    Parameters
-    ----------
-    responsibilities : ndarray of shape (N, K)
-        Rows sum to one.
-    colors : ndarray of shape (K, 3)
-        Component colours.
-
-    Returns
-    -------
-    ndarray of shape (N, 3), dtype uint8
-    """
-    mixed = np.asarray(responsibilities, dtype=np.float32) @ colors.astype(np.float32)
-    return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
-
-
-def hard_label_colors(responsibilities: np.ndarray, colors: np.ndarray) -> np.ndarray:
-    """Colour each point by its most responsible component.
-
-    Parameters
-    ----------
-    responsibilities : ndarray of shape (N, K)
-    colors : ndarray of shape (K, 3)
-
-    Returns
-    -------
-    ndarray of shape (N, 3), dtype uint8
-    """
-    return colors[np.argmax(responsibilities, axis=1)]
