@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self._point_colours: tuple[np.ndarray, np.ndarray] | None = None
         self._drawn_point_colours: tuple[np.ndarray, np.ndarray] | None = None
         self._last_snapshot = None
+        self._run_when_ready = False
         self._stop_note = ""
 
         self.canvas = Canvas()
@@ -205,6 +206,9 @@ class MainWindow(QMainWindow):
     def run_or_pause(self) -> None:
         """Run EM, or pause it when it is running (Space)."""
         if not self.run_action.isEnabled():
+            return
+        if self.state == INITIALISING:
+            self._run_when_ready = True  # a press during the start is kept, not lost
             return
         if self.controller.running:
             self.controller.pause()
@@ -457,6 +461,9 @@ class MainWindow(QMainWindow):
         self.frames_drawn += 1
         if frame.initial and self.state == INITIALISING:
             self._set_state(READY)
+            if self._run_when_ready:
+                self._run_when_ready = False
+                self.run_or_pause()
         else:
             self._update_actions()
 
@@ -470,6 +477,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_job_failed(self, message: str) -> None:
+        self._run_when_ready = False
         self.error_message = message
         self.message_label.setText(message)
         self.message_label.setToolTip(message)
@@ -537,7 +545,7 @@ class MainWindow(QMainWindow):
         has_fit = doc.mixture is not None
         running = self.state == RUNNING
         can_go = has_fit and self.state not in (CONVERGED, EMPTY, INITIALISING)
-        self.run_action.setEnabled(can_go)
+        self.run_action.setEnabled(can_go or self.state == INITIALISING)
         self.run_action.setText("Pause" if running else "Run")
         self.step_action.setEnabled(can_go and not running)
         self.stop_action.setEnabled(self.state in (RUNNING, PAUSED))

@@ -257,3 +257,13 @@ def test_hard_labels_use_one_component_colour_per_point(qtbot, window):
     palette = {tuple(c) for c in component_colors(3)}
     assert {tuple(c) for c in hard} <= palette
     assert not np.array_equal(blended, hard)
+
+
+def test_run_pressed_while_the_start_is_drawn_runs_once_it_is_ready(qtbot, make_window):
+    window = make_window(document_of(blobs(), n_components=3, seed=4), wait_ready=False)
+    assert window.state == "initialising"  # the start's first frame has not been drawn yet
+    assert window.run_action.isEnabled()
+    with qtbot.waitSignal(window.controller.jobFinished, timeout=30_000) as blocker:
+        window.run_action.trigger()  # the toolbar's Run
+    assert blocker.args == ["converged"]
+    assert window.document.iteration > 0
