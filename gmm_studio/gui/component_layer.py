@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGraphicsItem
 
 from gmm_studio.core import Mixture, ellipse_points
 from gmm_studio.gui.palette import component_colors
@@ -99,9 +98,8 @@ class ComponentLayer:
             curve = pg.PlotCurveItem(connect="finite", antialias=True)
             curve.setZValue(10)
             curve.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-            # Wide antialiased strokes are the costliest thing on the canvas; cached in device
-            # pixels, a pan only moves the cached image and a repaint costs a third as much.
-            curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            # No QGraphicsItem cache: a device-coordinate cache kept stale pieces of rings
+            # that had moved (tests/gui/test_drawn_pixels.py).
             self._viewbox.addItem(curve, ignoreBounds=True)
             self.curves.append(curve)
 

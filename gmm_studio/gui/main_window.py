@@ -516,7 +516,7 @@ class MainWindow(QMainWindow):
         doc = self.document
         snap = self._last_snapshot
         labels = self.status_labels
-        labels["n"].setText(f"N = {doc.n_points}")
+        labels["n"].setText(f"N = {doc.n_points:,}")
         labels["k"].setText(f"K = {doc.settings.n_components}")
         has_fit = doc.mixture is not None and snap is not None
         labels["iteration"].setText(f"iteration {doc.iteration}" if has_fit else "iteration –")

@@ -212,6 +212,7 @@ def test_a_million_point_window_runs_em_and_closes_cleanly(qtbot, make_window):
     with qtbot.waitSignal(window.controller.jobFinished, timeout=60_000):
         window.run_action.trigger()
     assert window.document.iteration == 3
+    assert window.status_labels["n"].text() == "N = 1,000,000"  # readable from the back row
     qtbot.waitUntil(layer.raster_is_current, timeout=10_000)
     assert len(layer.colors) == 1_000_000 and layer.colors.dtype == np.uint8
     # Pan: the raster follows, then the window closes with nothing left running.

@@ -1,0 +1,60 @@
+"""What reaches the screen: every ellipse ring is painted whole, after a run with many redraws."""
+
+from PySide6.QtGui import QColor
+
+from gmm_studio.core import ellipse_points
+from gmm_studio.gui.control_panel import SPEED_MAX
+from gmm_studio.gui.palette import component_colors
+
+from .conftest import blobs, document_of, pixel_of
+
+NEIGHBOURHOOD = 3  # pixels around the ideal position that may carry the line
+
+
+def _ring_is_painted(image, window, polyline, colour) -> float:
+    """Fraction of sampled ring points whose neighbourhood holds the component's colour."""
+    hits = total = 0
+    width, height = image.width(), image.height()
+    for x, y in polyline[::4]:
+        p = pixel_of(window, x, y)
+        if not (NEIGHBOURHOOD <= p.x() < width - NEIGHBOURHOOD):
+            continue
+        if not (NEIGHBOURHOOD <= p.y() < height - NEIGHBOURHOOD):
+            continue
+        total += 1
+        for dx in range(-NEIGHBOURHOOD, NEIGHBOURHOOD + 1):
+            for dy in range(-NEIGHBOURHOOD, NEIGHBOURHOOD + 1):
+                c = QColor(image.pixel(p.x() + dx, p.y() + dy))
+                if max(abs(c.red() - colour[0]), abs(c.green() - colour[1]),
+                       abs(c.blue() - colour[2])) < 60:  # fmt: skip
+                    hits += 1
+                    break
+            else:
+                continue
+            break
+    assert total > 10
+    return hits / total
+
+
+def test_rings_are_painted_whole_after_a_slow_then_fast_run(qtbot, make_window):
+    window = make_window(
+        document_of(blobs(), n_components=3, init="random-points", seed=3), speed=None
+    )
+    window.panel.set_speed_position(0)  # one iteration per second: the rings move a lot
+    for _ in range(3):
+        with qtbot.waitSignal(window.controller.frameReady, timeout=10_000):
+            window.step_action.trigger()
+        qtbot.waitUntil(window.controller.is_idle_waiting)
+    window.panel.set_speed_position(SPEED_MAX)
+    with qtbot.waitSignal(window.controller.jobFinished, timeout=30_000):
+        window.run_action.trigger()
+    qtbot.wait(50)
+    image = window.canvas.viewport().grab().toImage()
+    mixture = window.document.mixture
+    covariances = mixture.full_covariances()
+    colours = component_colors(mixture.n_components)
+    for k in range(mixture.n_components):
+        for radius in (1.0, 2.0, 3.0):
+            ring = ellipse_points(mixture.means[k], covariances[k], radius, n=256)
+            painted = _ring_is_painted(image, window, ring, [int(v) for v in colours[k]])
+            assert painted > 0.9, f"component {k}, {radius}σ ring: {painted:.0%} painted"
