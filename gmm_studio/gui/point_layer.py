@@ -20,6 +20,7 @@ the last image moves and scales with the data, and is re-rasterised when the vie
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import time
 import weakref
@@ -248,26 +249,40 @@ def _raster_executor() -> ThreadPoolExecutor:
 
 
 class _RasterRelay(QObject):
-    """Brings finished raster jobs back to the GUI thread (a queued signal to itself)."""
+    """Brings finished raster jobs back to the GUI thread (a queued signal to itself).
 
-    finished = Signal(object)
+    One relay serves every layer and lives as long as the process: the raster thread only
+    ever emits on it, so no QObject is ever destroyed from that thread (a relay per layer
+    could lose its last reference there, racing the queued event Qt still had for it).
+    """
 
-    def __init__(self, layer: PointLayer) -> None:
+    finished = Signal(object, object)
+
+    def __init__(self) -> None:
         super().__init__()
-        self._layer = weakref.ref(layer)
         self.finished.connect(self._deliver)
 
-    def send(self, future) -> None:
+    def send(self, layer_ref: weakref.ref, future) -> None:
         """Called in the raster thread when a job is done."""
-        with contextlib.suppress(RuntimeError):  # the window (and this object) is gone
-            self.finished.emit(future)
+        self.finished.emit(layer_ref, future)
 
-    @Slot(object)
-    def _deliver(self, future) -> None:
-        layer = self._layer()
+    @Slot(object, object)
+    def _deliver(self, layer_ref: weakref.ref, future) -> None:
+        layer = layer_ref()
         if layer is not None:
             with contextlib.suppress(RuntimeError):  # its items were deleted with the window
                 layer._on_raster_done(future)
+
+
+_relay: _RasterRelay | None = None
+
+
+def _raster_relay() -> _RasterRelay:
+    """The process-wide relay, created in the GUI thread on first use."""
+    global _relay
+    if _relay is None:
+        _relay = _RasterRelay()
+    return _relay
 
 
 class PointLayer:
@@ -314,7 +329,7 @@ class PointLayer:
         self._raster_busy = False
         self._raster_dirty = False
         self._raster_cache = _RasterCache()
-        self._relay = _RasterRelay(self)
+        self._relay = _raster_relay()
         #: Raster images shown so far (for tests and benchmarks).
         self.rasters_drawn = 0
         self._view_timer = QTimer()
@@ -506,7 +521,7 @@ class PointLayer:
         self._raster_busy = True
         self._raster_dirty = False
         future = _raster_executor().submit(_raster_job, self._raster_cache, request)
-        future.add_done_callback(self._relay.send)
+        future.add_done_callback(functools.partial(self._relay.send, weakref.ref(self)))
 
     def _on_raster_done(self, future) -> None:
         self._raster_busy = False
