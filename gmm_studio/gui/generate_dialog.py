@@ -10,7 +10,6 @@ from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from gmm_studio.core import PRESETS, Mixture, generate_mixture_data
+from gmm_studio.gui.dialog_parts import ok_cancel_buttons, show_status, status_label
 
 MAX_COMPONENTS = 10
 MAX_POINTS = 1_000_000
@@ -145,15 +145,8 @@ class GenerateDialog(QDialog):
                 row.append(edit)
             self.edits.append(row)
 
-        self.status = QLabel()
-        self.status.setObjectName("status")
-        self.status.setWordWrap(True)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Generate")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.status = status_label()
+        self.buttons = ok_cancel_buttons(self, "Generate")
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -292,8 +285,7 @@ class GenerateDialog(QDialog):
             problem = None
         n = self.points_spin.value()
         source = PRESET_LABELS[self.preset].lower()
-        self.status.setText(problem or f"{n:,} points from {source} parameters.")
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(problem is None)
+        show_status(self.status, self.buttons, problem, f"{n:,} points from {source} parameters.")
         self.parametersChanged.emit()
         return problem is None
 

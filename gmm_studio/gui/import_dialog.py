@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gmm_studio.gui.dialog_parts import ok_cancel_buttons, show_status, status_label
 from gmm_studio.io import PointTable, TableInfo
 
 PREVIEW_SHOWN = 10
@@ -120,16 +120,8 @@ class ImportDialog(QDialog):
         self.drop_check.setChecked(True)
         self.drop_check.toggled.connect(self._update_status)
 
-        self.status = QLabel()
-        self.status.setObjectName("status")
-        self.status.setWordWrap(True)
-
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.status = status_label()
+        self.buttons = ok_cancel_buttons(self, "Import")
 
         layout = QVBoxLayout(self)
         layout.addWidget(summary)
@@ -231,10 +223,8 @@ class ImportDialog(QDialog):
         self.drop_check.setEnabled(incomplete > 0)
         problem = self._problem()
         kept = self.info.n_rows - incomplete
-        self.status.setText(
-            problem or f"{kept} points in {len(self.selected_columns())} dimensions."
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(problem is None)
+        ok = f"{kept} points in {len(self.selected_columns())} dimensions."
+        show_status(self.status, self.buttons, problem, ok)
         self.choiceChanged.emit()
 
     def choice(self) -> ImportChoice | None:
