@@ -18,6 +18,10 @@ CHECK_INTERVAL_MS = 500
 #: encoding holds the GIL, so a million points, about 2 s to write, would otherwise stall the
 #: window every few seconds.)
 MAX_WRITE_SHARE = 0.05
+#: While EM runs, an autosave waits for it to pause or finish, but never longer than this.
+#: The writer is one more Python thread wanting the interpreter lock, and the window's
+#: thread is slowest to get it back while EM and the raster thread want it too.
+MAX_BUSY_DEFER_S = 60.0
 
 
 class AutosaveController(QObject):
@@ -32,6 +36,8 @@ class AutosaveController(QObject):
         (the document's arrays are immutable, so capturing them is cheap).
     interval : float
         Minimum seconds between two autosaves.
+    is_busy : callable, optional
+        Returns True while EM runs; autosaves then wait (at most ``MAX_BUSY_DEFER_S``).
 
     Signals
     -------
@@ -50,9 +56,12 @@ class AutosaveController(QObject):
         make_session: Callable[[], Session],
         interval: float = AUTOSAVE_INTERVAL_S,
         parent: QObject | None = None,
+        is_busy: Callable[[], bool] = lambda: False,
     ) -> None:
         super().__init__(parent)
         self._is_dirty = is_dirty
+        self._is_busy = is_busy
+        self._busy_since: float | None = None
         self._make_session = make_session
         self.interval = interval
         self._changed = False
@@ -98,11 +107,17 @@ class AutosaveController(QObject):
         if self._thread is not None and self._thread.is_alive():
             return
         self._thread = None
-        if not self._changed or time.monotonic() < self._next_allowed:
+        now = time.monotonic()
+        if not self._changed or now < self._next_allowed:
             return
         if not self._is_dirty():
             self._changed = False
             return
+        if self._is_busy():
+            self._busy_since = self._busy_since or now
+            if now - self._busy_since < MAX_BUSY_DEFER_S:
+                return
+        self._busy_since = None
         session = self._make_session()
         self._changed = False
         self._written = True  # from now on there may be a file to remove

@@ -162,7 +162,10 @@ class FileActions(QObject):
         self.store: QSettings = open_settings()
         self.source_table: PointTable | None = None
         self.autosave = AutosaveController(
-            lambda: self.document.dirty, self.session_from_document, parent=self
+            lambda: self.document.dirty,
+            self.session_from_document,
+            parent=self,
+            is_busy=lambda: window.controller.running,
         )
         self.autosave.failed.connect(self.show_status)
         self._build_actions()

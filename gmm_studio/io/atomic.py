@@ -6,6 +6,7 @@ import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from gmm_studio.io.errors import DataFileError
@@ -39,9 +40,14 @@ def write_problem(error: OSError) -> str:
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically.
+    """Write ``data`` to ``path`` atomically (see `atomic_write_pieces`)."""
+    atomic_write_pieces(path, [data])
 
-    The bytes go to a temporary file in the same folder, are flushed to disk, and the
+
+def atomic_write_pieces(path: str | os.PathLike[str], pieces: Iterable[bytes]) -> None:
+    """Write the concatenation of ``pieces`` to ``path`` atomically.
+
+    Pieces are written as they come, so a large file never needs one large string. The bytes go to a temporary file in the same folder, are flushed to disk, and the
     temporary file then replaces ``path`` with `os.replace`, which is atomic: readers see the
     old file or the new one, never a mix. On any failure the temporary file is removed and the
     old file is left as it was.
@@ -64,7 +70,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         raise DataFileError(path, write_problem(error)) from None
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for piece in pieces:
+                f.write(piece)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp_name, mode)

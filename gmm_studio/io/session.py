@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import numpy as np
 
 from gmm_studio import __version__
 from gmm_studio.core import FitError, FitSettings, Mixture
-from gmm_studio.io.atomic import atomic_write_text
+from gmm_studio.io.atomic import atomic_write_pieces
 from gmm_studio.io.errors import DataFileError
 from gmm_studio.io.export import check_version, load_json_document
 
@@ -61,15 +62,14 @@ class Session:
         if problem:
             raise ValueError(problem)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, with_points: bool = True) -> dict[str, Any]:
         """The session as a plain, JSON-ready dict in the current format version."""
-        return {
+        doc = {
             "format": SESSION_FORMAT,
             "version": SESSION_VERSION,
             "saved_by": f"GMM Studio {__version__}",
             "columns": self.columns,
             "axes": list(self.axes),
-            "points": self.points.tolist(),
             "settings": self.settings.to_dict(),
             "model": None if self.mixture is None else self.mixture.to_dict(),
             "log_likelihood_history": [
@@ -77,6 +77,9 @@ class Session:
             ],
             "source": self.source,
         }
+        if with_points:
+            doc["points"] = self.points.tolist()
+        return doc
 
 
 def session_problem(session: Session) -> str | None:
@@ -104,8 +107,27 @@ def save_session(path: str | os.PathLike[str], session: Session) -> None:
     DataFileError
         If the file cannot be written; the previous file, if any, is left intact.
     """
-    text = json.dumps(session.to_dict(), allow_nan=False, separators=(",", ":"))
-    atomic_write_text(path, text + "\n")
+    pieces = (piece.encode("utf-8") for piece in session_json_pieces(session))
+    atomic_write_pieces(path, pieces)
+
+
+#: Rows of points encoded per ``json.dumps`` call. Each call holds the GIL throughout; small
+#: pieces let the window's thread run between them while an autosave writes a million points.
+POINT_ROWS_PER_PIECE = 2_000
+
+
+def session_json_pieces(session: Session) -> Iterator[str]:
+    """The session as compact JSON text with a final newline, in pieces of some tens of KB.
+
+    The points come last, ``POINT_ROWS_PER_PIECE`` rows at a time; joined, the pieces are
+    the same JSON document as ``json.dumps(session.to_dict())``.
+    """
+    compact = {"allow_nan": False, "separators": (",", ":")}
+    yield json.dumps(session.to_dict(with_points=False), **compact)[:-1] + ',"points":['
+    for start in range(0, len(session.points), POINT_ROWS_PER_PIECE):
+        rows = session.points[start : start + POINT_ROWS_PER_PIECE].tolist()
+        yield ("," if start else "") + json.dumps(rows, **compact)[1:-1]
+    yield "]}\n"
 
 
 def load_session(path: str | os.PathLike[str]) -> Session:

@@ -13,6 +13,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QProgressDialog
 
+from gmm_studio.gui import autosave
+from gmm_studio.gui.commands import AddPointsCommand
 from gmm_studio.gui.progress import run_with_progress
 from gmm_studio.io import list_recovery, load_session
 from gmm_studio.io.recovery import recovery_path
@@ -124,6 +126,30 @@ def test_autosave_writes_the_document_while_unsaved(qtbot, edited, tmp_path):
     # Saving the document removes the recovery file: nothing left to recover.
     assert edited.file_actions.save_session_to(tmp_path / "s.gmms")
     assert not recovery_path().exists()
+
+
+def test_autosave_waits_while_em_runs_and_saves_once_it_pauses(qtbot, make_window):
+    window = make_window(speed=0)  # one iteration per second: EM keeps running
+    window.run_action.trigger()
+    doc = window.document
+    doc.undo_stack.push(AddPointsCommand(doc, doc.lift_to_features([[0.5, 0.5]])))
+    assert doc.dirty and window.controller.running
+    qtbot.wait(2 * autosave.CHECK_INTERVAL_MS + 200)  # several autosave checks go by
+    assert not recovery_path().exists()
+    window.run_action.trigger()  # pause
+    assert not window.controller.running
+    qtbot.waitUntil(recovery_path().exists, timeout=10_000)
+    np.testing.assert_array_equal(load_session(recovery_path()).points, doc.points)
+
+
+def test_autosave_during_a_long_run_is_deferred_only_so_long(qtbot, make_window, monkeypatch):
+    monkeypatch.setattr(autosave, "MAX_BUSY_DEFER_S", 0.0)
+    window = make_window(speed=0)
+    window.run_action.trigger()
+    doc = window.document
+    doc.undo_stack.push(AddPointsCommand(doc, doc.lift_to_features([[0.5, 0.5]])))
+    assert window.controller.running
+    qtbot.waitUntil(recovery_path().exists, timeout=10_000)
 
 
 CHILD = textwrap.dedent(

@@ -8,6 +8,7 @@ import pytest
 
 from gmm_studio.core import FitSettings, em_steps
 from gmm_studio.io import DataFileError, Session, load_session, read_points, save_session
+from gmm_studio.io.session import POINT_ROWS_PER_PIECE
 
 
 @pytest.fixture
@@ -37,6 +38,18 @@ def test_round_trip_is_exact(tmp_path, session):
     assert back.mixture == session.mixture
     assert back.log_likelihood_history == session.log_likelihood_history
     assert back.source == session.source
+
+
+def test_points_written_in_pieces_are_the_same_json(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 2 * POINT_ROWS_PER_PIECE + 7  # two full pieces and a short one
+    points = rng.normal(size=(n, 3)) * 10.0 ** rng.integers(-8, 8, size=(n, 3))
+    session = Session(points=points, columns=["a", "b", "c"], axes=(2, 0))
+    path = tmp_path / "big.gmms"
+    save_session(path, session)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc == json.loads(json.dumps(session.to_dict()))
+    np.testing.assert_array_equal(load_session(path).points, points)
 
 
 def test_empty_canvas_session_round_trips(tmp_path):
