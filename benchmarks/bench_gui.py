@@ -59,7 +59,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from pyqtgraph import GraphicsView
-    from PySide6.QtCore import QElapsedTimer, QEvent, QEventLoop, QObject, QTimer
+    from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QTimer
 
     from gmm_studio.core import FitSettings
     from gmm_studio.gui.app import create_main_window
@@ -87,10 +87,7 @@ def main(argv=None) -> int:
 
     MainWindow._on_frame = timed_on_frame  # measure the GUI thread's work per snapshot
 
-    def spin(ms: int) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
+    from event_loop import spin
 
     class PaintCounter(QObject):
         count = 0

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import pathlib
 import sys
-import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
@@ -24,20 +23,10 @@ def main(argv=None) -> int:
     out = pathlib.Path(argv[0] if argv else ".")
     out.mkdir(parents=True, exist_ok=True)
 
-    from PySide6.QtCore import QEventLoop, QTimer
+    from event_loop import spin, wait_for
 
     from gmm_studio.gui.app import create_main_window
     from gmm_studio.gui.control_panel import SPEED_MAX
-
-    def spin(ms: int) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
-    def wait_for(condition, seconds=30.0) -> None:
-        deadline = time.monotonic() + seconds
-        while not condition() and time.monotonic() < deadline:
-            spin(20)
 
     window = create_main_window()
     window.resize(1360, 900)

@@ -14,7 +14,6 @@ import os
 import pathlib
 import sys
 import tempfile
-import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
@@ -28,7 +27,7 @@ def main(argv=None) -> int:
     os.environ["GMM_STUDIO_DATA_DIR"] = str(scratch / "data")
 
     import numpy as np
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QSettings
     from PySide6.QtGui import QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
@@ -46,15 +45,7 @@ def main(argv=None) -> int:
 
     ensure_application()
 
-    def spin(ms: int) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
-    def wait_for(condition, seconds=30.0) -> None:
-        deadline = time.monotonic() + seconds
-        while not condition() and time.monotonic() < deadline:
-            spin(20)
+    from event_loop import spin, wait_for
 
     # A 3-D data set: three clusters that separate in (length, depth) but not in width.
     rng = np.random.default_rng(4)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import pathlib
 import sys
-import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -29,22 +28,12 @@ def main(argv=None) -> int:
     sizes = [int(a) for a in argv[1:]] or [1_000_000, 100]
 
     from bench_gui import make_points
-    from PySide6.QtCore import QEventLoop, QTimer
+    from event_loop import spin, wait_for
 
     from gmm_studio.core import FitSettings
     from gmm_studio.gui.app import create_main_window
     from gmm_studio.gui.control_panel import SPEED_MAX
     from gmm_studio.gui.document import Document
-
-    def spin(ms: int) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
-    def wait_for(condition, seconds=120.0) -> None:
-        deadline = time.monotonic() + seconds
-        while not condition() and time.monotonic() < deadline:
-            spin(20)
 
     for n in sizes:
         settings = FitSettings(n_components=8, init="random-points", tol=1e-4, seed=1)
@@ -53,7 +42,7 @@ def main(argv=None) -> int:
         window.resize(1360, 900)
         window.show()
         window.panel.set_speed_position(SPEED_MAX)
-        wait_for(lambda w=window: w.state == "ready")
+        wait_for(lambda w=window: w.state == "ready", 120)
         points = window.canvas.points
 
         def settle(w=window, p=points) -> None:
@@ -61,9 +50,9 @@ def main(argv=None) -> int:
             wait_for(lambda: not p.uses_raster or p.raster_is_current(), 10)
 
         window.run_or_pause()
-        wait_for(lambda w=window: w.document.iteration >= 6)
+        wait_for(lambda w=window: w.document.iteration >= 6, 120)
         window.run_or_pause()  # pause
-        wait_for(lambda w=window: w.state == "paused")
+        wait_for(lambda w=window: w.state == "paused", 120)
         settle()
         window.grab().save(str(out / f"{n}-mid-run.png"))
         window.run_or_pause()

@@ -95,7 +95,7 @@ class Canvas(pg.PlotWidget):
         self.view_box = EditViewBox()
         super().__init__(parent=parent, viewBox=self.view_box, background=BACKGROUND)
         item = self.getPlotItem()
-        _style_axes(item)
+        style_axes(item, point_size=13)
         self.points = PointLayer(self.view_box)
         self.components = ComponentLayer(self.view_box)
         self.setMinimumSize(400, 300)
@@ -136,9 +136,10 @@ class Canvas(pg.PlotWidget):
         return view.x(), view.y()
 
 
-def _style_axes(item: pg.PlotItem) -> None:
+def style_axes(item: pg.PlotItem, point_size: int) -> None:
+    """Projector-readable axes: ``point_size`` tick labels and firm dark lines."""
     font = QFont()
-    font.setPointSize(13)
+    font.setPointSize(point_size)
     for name in ("left", "bottom"):
         axis = item.getAxis(name)
         axis.setTickFont(font)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFont
 
+from gmm_studio.gui.canvas import style_axes
 from gmm_studio.gui.palette import BACKGROUND, FOREGROUND
 
 
@@ -19,14 +19,9 @@ class LogLikelihoodPlot(pg.PlotWidget):
         item.setLabel("bottom", "iteration", **style)
         item.setLabel("left", "log-likelihood", **style)
         item.showGrid(x=True, y=True, alpha=0.2)
-        font = QFont()
-        font.setPointSize(12)
+        style_axes(item, point_size=12)
         for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setTickFont(font)
-            axis.setPen(pg.mkPen(*FOREGROUND, width=1.5))
-            axis.setTextPen(pg.mkPen(*FOREGROUND))
-            axis.enableAutoSIPrefix(False)
+            item.getAxis(name).enableAutoSIPrefix(False)
         self.setMouseEnabled(x=False, y=False)
         item.hideButtons()
         self.curve = pg.PlotDataItem(
