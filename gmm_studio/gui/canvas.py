@@ -98,7 +98,10 @@ class Canvas(pg.PlotWidget):
         style_axes(item, point_size=13)
         item.hideButtons()  # no auto-range "A" in the corner: Fit view (F) frames the data
         self.points = PointLayer(self.view_box)
-        self.components = ComponentLayer(self.view_box)
+        self.components = ComponentLayer()
+        self.components.setZValue(1)  # ellipses and means above the points
+        for layer in (self.points, self.components):
+            self.view_box.addItem(layer, ignoreBounds=True)
         self.setMinimumSize(400, 300)
         # Clicking the canvas takes the keyboard focus from the side panel, so Space, N and R
         # drive EM again right after a setting was typed in.

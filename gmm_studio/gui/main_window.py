@@ -473,7 +473,7 @@ class MainWindow(QMainWindow):
     # -- drawing and status -----------------------------------------------------------------
     def _draw_fit(self) -> None:
         doc = self.document
-        self.canvas.components.show(doc.mixture, doc.axes)
+        self.canvas.components.draw(doc.mixture, doc.axes)
         self._draw_point_colors(force=False)
         self.ll_plot.set_history(doc.log_likelihood_history)
         self._update_status()

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QRectF, QTimer, Signal, Slot
 
 from gmm_studio.core.point_raster import (
     POINT_SIZE,
@@ -42,7 +42,11 @@ VIEW_MAX_WAIT_MS = 200
 
 
 class PassiveScatter(pg.ScatterPlotItem):
-    """A scatter that never takes mouse clicks: clicks on points belong to the view (edit)."""
+    """A scatter that never takes mouse clicks: clicks on points belong to the view (edit).
+
+    This is the canvas's one click-through rule: pyqtgraph offers a click to every item under
+    the cursor, and only scatters would take it (curves and images are not clickable).
+    """
 
     def mouseClickEvent(self, ev) -> None:
         """Leave the click to the ViewBox underneath."""
@@ -128,8 +132,11 @@ def _raster_relay() -> _RasterRelay:
     return _relay
 
 
-class PointLayer:
-    """The points of the canvas: positions and colours, scatter or raster.
+class PointLayer(pg.ItemGroup):
+    """The points of the canvas: positions and colors, scatter or raster.
+
+    A graphics item whose children are the scatter and the raster image; the canvas adds the
+    layer to its view.
 
     Colours come either alone (one RGB per point) or with hard labels and the component
     palette; :meth:`set_hard_labels` switches between the blended colours and the label
@@ -140,12 +147,13 @@ class PointLayer:
     Parameters
     ----------
     viewbox : pyqtgraph.ViewBox
-        The view to draw into.
+        The view the layer draws in (its range and size set the raster).
     scatter_limit : int
         Largest number of points drawn as a scatter.
     """
 
     def __init__(self, viewbox: pg.ViewBox, scatter_limit: int = SCATTER_LIMIT) -> None:
+        super().__init__()
         self._viewbox = viewbox
         self.scatter_limit = scatter_limit
         self._outline = pg.mkPen(255, 255, 255, 220, width=1.2)
@@ -155,10 +163,8 @@ class PointLayer:
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(4)
         self.image.setVisible(False)
-        for item in (self.scatter, self.image):
-            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks belong to the view
-        viewbox.addItem(self.scatter)
-        viewbox.addItem(self.image, ignoreBounds=True)
+        self.addItem(self.image)
+        self.addItem(self.scatter)
         self._xy = np.zeros((0, 2))
         self._blended = np.zeros((0, 3), dtype=np.uint8)
         self._labels: np.ndarray | None = None
@@ -175,7 +181,7 @@ class PointLayer:
         self._relay = _raster_relay()
         #: Raster images shown so far (for tests and benchmarks).
         self.rasters_drawn = 0
-        self._view_timer = QTimer()
+        self._view_timer = QTimer(self)
         self._view_timer.setSingleShot(True)
         self._view_timer.setInterval(VIEW_IDLE_MS)
         self._view_timer.timeout.connect(self.refresh_raster)

@@ -12,19 +12,19 @@ PALETTE = np.array([[230, 25, 75], [60, 180, 75], [0, 130, 200], [245, 130, 48]]
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 @pytest.mark.parametrize("d", [1, 2, 3])
-def test_colours_blend_the_palette_by_responsibility(covariance_type, d):
+def test_colors_blend_the_palette_by_responsibility(covariance_type, d):
     rng = np.random.default_rng(d)
     X = np.concatenate([rng.normal(size=(150, d)) + 2.5 * c for c in range(4)])
     mixture = initialize(X, 4, covariance_type=covariance_type, seed=0)
-    colours, labels = blended_colors(X, mixture, PALETTE)
-    assert colours.dtype == np.uint8 and colours.shape == (600, 3)
+    colors, labels = blended_colors(X, mixture, PALETTE)
+    assert colors.dtype == np.uint8 and colors.shape == (600, 3)
     expected = mixture.predict_proba(X) @ PALETTE
-    assert np.max(np.abs(colours - expected)) <= 0.5 + 1e-9
+    assert np.max(np.abs(colors - expected)) <= 0.5 + 1e-9
     assert labels.dtype == np.uint8
     np.testing.assert_array_equal(labels, mixture.predict(X))
 
 
-def test_colours_with_alpha_and_threads_cover_every_row():
+def test_colors_with_alpha_and_threads_cover_every_row():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(70_000, 2)) * [1.0, 2.0] + rng.integers(0, 2, (70_000, 1)) * 5
     mixture = initialize(X[:1000], 2, seed=1)
@@ -32,21 +32,21 @@ def test_colours_with_alpha_and_threads_cover_every_row():
     try:
         blockwise.set_thread_count(2)
         data = blockwise.BlockData(X)
-        colours, labels = blended_colors(X, mixture, PALETTE[:2], alpha=True, data=data)
+        colors, labels = blended_colors(X, mixture, PALETTE[:2], alpha=True, data=data)
     finally:
         blockwise.set_thread_count(before)
-    assert colours.shape == (70_000, 4)
-    assert np.all(colours[:, 3] == 255)
+    assert colors.shape == (70_000, 4)
+    assert np.all(colors[:, 3] == 255)
     expected = mixture.predict_proba(X) @ PALETTE[:2]
-    assert np.max(np.abs(colours[:, :3] - expected)) <= 0.5 + 1e-9
+    assert np.max(np.abs(colors[:, :3] - expected)) <= 0.5 + 1e-9
     np.testing.assert_array_equal(labels, mixture.predict(X))
 
 
-def test_a_point_owned_by_one_component_takes_its_colour_exactly():
+def test_a_point_owned_by_one_component_takes_its_color_exactly():
     X = np.array([[0.0, 0.0], [100.0, 100.0]])
     mixture = initialize(np.array([[0.0, 0.0], [100.0, 100.0]]), 2, init="kmeans")
-    colours, labels = blended_colors(X, mixture, PALETTE[:2])
-    np.testing.assert_array_equal(colours, PALETTE[labels])
+    colors, labels = blended_colors(X, mixture, PALETTE[:2])
+    np.testing.assert_array_equal(colors, PALETTE[labels])
 
 
 def test_bad_palette_is_a_clear_error():
