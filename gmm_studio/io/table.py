@@ -11,6 +11,8 @@ import numpy as np
 from gmm_studio.io.errors import DataFileError
 
 PREVIEW_ROWS = 20
+# Longer column names are shortened: a name is shown in menus, tables and summaries.
+MAX_NAME_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -283,16 +285,43 @@ def default_column_names(n: int) -> list[str]:
 
 
 def unique_names(names: Sequence[str]) -> list[str]:
-    """Make column names unique and non-empty (``column 3`` for a blank one, ``a_2`` for a
-    repeat)."""
+    """Make column names unique, non-empty and of a displayable length.
+
+    A blank name becomes ``column 3``, a repeat ``a_2``, and a name longer than
+    `MAX_NAME_LENGTH` characters keeps its start and end around an ellipsis. Linear in the
+    number of names, so a header of a million columns is quick.
+    """
     out: list[str] = []
+    used: set[str] = set()
+    next_suffix: dict[str, int] = {}
     for i, raw in enumerate(names):
-        name = raw.strip() or f"column {i}"
-        base, n = name, 2
-        while name in out:
-            name, n = f"{base}_{n}", n + 1
+        name = shorten_name(raw.strip()) or f"column {i}"
+        if name in used:
+            base, n = name, next_suffix.get(name, 2)
+            while f"{base}_{n}" in used:
+                n += 1
+            name = f"{base}_{n}"
+            next_suffix[base] = n + 1
+        used.add(name)
         out.append(name)
     return out
+
+
+def shortened_note(names: Sequence[str]) -> list[str]:
+    """A note for the names `unique_names` shortens (empty when none is too long)."""
+    n = sum(len(name.strip()) > MAX_NAME_LENGTH for name in names)
+    if not n:
+        return []
+    which = "a column name" if n == 1 else f"{n} column names"
+    return [f"shortened {which} longer than {MAX_NAME_LENGTH} characters"]
+
+
+def shorten_name(name: str) -> str:
+    """``name``, or its start and end around "…" when longer than `MAX_NAME_LENGTH`."""
+    if len(name) <= MAX_NAME_LENGTH:
+        return name
+    tail = (MAX_NAME_LENGTH - 1) // 2
+    return f"{name[: MAX_NAME_LENGTH - 1 - tail]}…{name[-tail:]}"
 
 
 def _too_few_numeric(info: TableInfo) -> str:

@@ -23,15 +23,26 @@ from gmm_studio.io.table import (
     LoadSpec,
     TableInfo,
     default_column_names,
+    shortened_note,
     unique_names,
 )
 
 HEAD_BYTES = 1 << 16
 FAST_SNIFF_BYTES = 4096  # enough lines to sniff a plain numeric table
 SNIFF_LINES = 200
+SNIFF_CELLS = 10_000  # enough cells to judge a delimiter or a header, even for wide files
 DELIMITERS = ("\t", ",", ";", "|", None)  # None = runs of whitespace; ties go to the first
+# Spreadsheets write a formula's error as one of these; each is a missing value, not a
+# comment, though it starts with '#'.
+SPREADSHEET_ERRORS = re.compile(
+    r"#(?:N/A(?: N/A)?|NAME\?|NA|DIV/0!|VALUE!|REF!|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)",
+    re.IGNORECASE,
+)
+SPREADSHEET_ERROR_END = frozenset(',;\t|" \r\n')
 MISSING_MARKERS = frozenset(
-    {"", "na", "n/a", "nan", "null", "none", "missing", "?", "-", "--", "#n/a"}
+    {"", "na", "n/a", "nan", "null", "none", "missing", "?", "-", "--"}
+    | {"#n/a", "#n/a n/a", "#na", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!"}
+    | {"#spill!", "#calc!", "#getting_data"}
 )
 # "1,5" written by a spreadsheet in a locale with a decimal comma (no thousands separators).
 DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$")
@@ -88,20 +99,24 @@ def _looks_binary(sample: str) -> bool:
 
 
 def _strip_comment(line: str) -> str:
+    """``line`` without its ``#`` comment; a spreadsheet error such as ``#N/A`` is a cell."""
     if "#" not in line:
         return line
-    stripped = line.lstrip()
-    if stripped.startswith("#"):
-        return ""
-    if '"' not in line:
-        return line[: line.index("#")]
     in_quotes = False  # a '#' inside a quoted field is data
     for i, ch in enumerate(line):
         if ch == '"':
             in_quotes = not in_quotes
-        elif ch == "#" and not in_quotes:
+        elif ch == "#" and not in_quotes and not _spreadsheet_error_at(line, i):
             return line[:i]
     return line
+
+
+def _spreadsheet_error_at(line: str, i: int) -> bool:
+    match = SPREADSHEET_ERRORS.match(line, i)
+    if match is None:
+        return False
+    end = match.end()
+    return end == len(line) or line[end] in SPREADSHEET_ERROR_END or line[end].isspace()
 
 
 def _data_lines(text: str) -> list[tuple[int, str]]:
@@ -115,18 +130,40 @@ def _data_lines(text: str) -> list[tuple[int, str]]:
 
 
 def _split(lines: list[str], delimiter: str | None) -> list[list[str]]:
+    return _split_rows(lines, delimiter)[0]
+
+
+def _split_rows(lines: list[str], delimiter: str | None) -> tuple[list[list[str]], list[int]]:
+    """Split ``lines`` into rows of fields, and say which line each row starts on.
+
+    A quoted cell may span lines (``"1\n2"``): it keeps its line break, so it is text, never
+    the number 12.
+    """
     if delimiter is None:
-        return [line.split() for line in lines]
-    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', skipinitialspace=True)
-    return [[cell.strip() for cell in row] for row in reader]
+        return [line.split() for line in lines], list(range(len(lines)))
+    reader = csv.reader(
+        (line + "\n" for line in lines), delimiter=delimiter, quotechar='"', skipinitialspace=True
+    )
+    rows, starts, start = [], [], 0
+    for row in reader:
+        rows.append([cell.strip() for cell in row])
+        starts.append(start)
+        start = reader.line_num
+    return rows, starts
 
 
 def _is_number(cell: str) -> bool:
+    return _parse_number(cell) is not None
+
+
+def _parse_number(cell: str) -> float | None:
+    """The number written in ``cell``, or None; Python's ``1_000`` is not a number in a table."""
+    if "_" in cell:
+        return None
     try:
-        float(cell)
+        return float(cell)
     except ValueError:
-        return False
-    return "_" not in cell
+        return None
 
 
 def _is_missing(cell: str) -> bool:
@@ -153,7 +190,7 @@ def sniff_delimiter(lines: list[str]) -> str | None:
             continue
         modal = max(set(counts), key=lambda c: (counts.count(c), c))
         consistent = counts.count(modal) / len(counts)
-        cells = [c for r in rows[1:] for c in r] or [c for r in rows for c in r]
+        cells = _sample_cells(rows[1:]) or _sample_cells(rows)
         numeric = sum(_numberish(c) or _is_missing(c) for c in cells) / max(len(cells), 1)
         score = (modal > 1, consistent, numeric, modal)
         if best_score is None or score > best_score:
@@ -161,9 +198,19 @@ def sniff_delimiter(lines: list[str]) -> str | None:
     return best
 
 
+def _sample_cells(rows: list[list[str]]) -> list[str]:
+    cells: list[str] = []
+    for row in rows:
+        cells.extend(row[: SNIFF_CELLS - len(cells)])
+        if len(cells) >= SNIFF_CELLS:
+            break
+    return cells
+
+
 def detect_header(rows: list[list[str]]) -> bool:
-    """Whether the first row names the columns rather than holding data."""
-    first = rows[0]
+    """Whether the first row names the columns rather than holding data (judged on its first
+    `SNIFF_CELLS` cells)."""
+    first = rows[0][:SNIFF_CELLS]
     if any(_numberish(c) for c in first if not _is_missing(c)) and all(
         _numberish(c) or _is_missing(c) for c in first
     ):
@@ -192,9 +239,11 @@ def read_text_table(path: Path | None, raw: bytes, kind: str = "text") -> TableI
     contents = [c for _, c in numbered]
     delimiter = sniff_delimiter(contents[:SNIFF_LINES])
     try:
-        rows = _split(contents, delimiter)
+        rows, starts = _split_rows(contents, delimiter)
     except csv.Error as error:
         raise DataFileError(path, f"cannot split the text into fields ({error})") from None
+    if len(starts) != len(line_numbers):
+        line_numbers = [line_numbers[i] for i in starts]
     has_header = detect_header(rows[: SNIFF_LINES + 1])
     if has_header:
         header, header_line = rows[0], line_numbers[0]
@@ -205,7 +254,11 @@ def read_text_table(path: Path | None, raw: bytes, kind: str = "text") -> TableI
         header, header_line = None, 0
     width = len(header) if header is not None else len(rows[0])
     rows = _check_ragged(path, rows, line_numbers, width, header is not None, header_line)
-    names = unique_names(header) if header is not None else default_column_names(width)
+    if header is not None:
+        names = unique_names(header)
+        notes.extend(shortened_note(header))
+    else:
+        names = default_column_names(width)
     values, numeric, problems, comma_columns = _convert_columns(
         names, rows, line_numbers, decimal_comma=delimiter != ","
     )
@@ -264,10 +317,10 @@ def _decimal_comma_column(cells: list[str]) -> np.ndarray | None:
             continue
         if DECIMAL_COMMA.match(text):
             text, seen_comma = text.replace(",", "."), True
-        try:
-            out[i] = float(text)
-        except ValueError:
+        number = _parse_number(text)
+        if number is None:
             return None
+        out[i] = number
     return out if seen_comma else None
 
 
@@ -283,6 +336,8 @@ def _convert_columns(names, rows, line_numbers, decimal_comma=False):
             column = np.array(cells, dtype=np.float64)
         except ValueError:
             column = None
+        if column is not None and any("_" in cell for cell in cells):
+            column = None  # numpy, like float(), reads 1_000 as 1000
         if column is not None:
             values[:, j] = column
             numeric[j] = True
@@ -300,10 +355,11 @@ def _convert_columns(names, rows, line_numbers, decimal_comma=False):
         for i, cell in enumerate(cells):
             if _is_missing(cell):
                 continue
-            try:
-                numbers[i] = float(cell)
+            number = _parse_number(cell)
+            if number is not None:
+                numbers[i] = number
                 n_numbers += 1
-            except ValueError:
+            else:
                 n_text += 1
                 if first_text is None:
                     first_text = i
@@ -312,6 +368,7 @@ def _convert_columns(names, rows, line_numbers, decimal_comma=False):
             numeric[j] = True
             if first_text is not None:
                 cell = cells[first_text]
+                cell = cell.replace("\n", "\\n")
                 shown = cell if len(cell) <= 40 else cell[:37] + "..."
                 extra = f" (and {n_text - 1} more)" if n_text > 1 else ""
                 problems[j] = (
@@ -347,7 +404,7 @@ def try_fast_text(path: Path, head: bytes, size: int) -> TableInfo | None:
     has_header = detect_header(rows[: SNIFF_LINES + 1])
     body = rows[1:] if has_header else rows
     width = len(rows[0])
-    if width < 2 or not body:
+    if not body:
         return None
     # Quotes are fine in a header (skipped by loadtxt), not in the numbers: loadtxt is run
     # without quote handling, so quoted data goes through the careful path.
@@ -357,13 +414,15 @@ def try_fast_text(path: Path, head: bytes, size: int) -> TableInfo | None:
     for row in body:
         if len(row) != width or not all(_is_number(c) for c in row):
             return None
-    skip = numbered[0][0] if has_header else 0
+    # Lines above the first row are skipped; further down, a '#' makes loadtxt fail and the
+    # careful path decide, since "#N/A" at the start of a row is a missing value.
+    skip = numbered[0][0] if has_header else numbered[0][0] - 1
     try:
         values = np.loadtxt(
             path,
             delimiter=delimiter,
             skiprows=skip,
-            comments="#",
+            comments=None,
             encoding="utf-8-sig",
             ndmin=2,
             dtype=np.float64,
@@ -373,6 +432,8 @@ def try_fast_text(path: Path, head: bytes, size: int) -> TableInfo | None:
     if values.shape[1] != width:
         return None
     names = unique_names(rows[0]) if has_header else default_column_names(width)
+    if has_header and shortened_note(rows[0]):
+        return None  # the careful path says so
     return TableInfo(
         source=path,
         columns=names,
