@@ -27,7 +27,12 @@ from gmm_studio.gui.autosave import AutosaveController
 from gmm_studio.gui.axes_bar import AxesBar
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.generate_dialog import PRESET_LABELS, GeneratedData, GenerateDialog
-from gmm_studio.gui.import_dialog import ImportDialog, ask_import, import_choice_needed
+from gmm_studio.gui.import_dialog import (
+    ImportDialog,
+    ask_import,
+    check_window_columns,
+    import_choice_needed,
+)
 from gmm_studio.gui.progress import run_with_progress
 from gmm_studio.io import (
     SESSION_SUFFIX,
@@ -112,9 +117,7 @@ def prepare_startup_file(path: pathlib.Path) -> tuple[Document | None, Callable 
 
         return None, restore
     info = inspect_table(path)
-    usable = [i for i in info.numeric_columns if i not in info.column_problems]
-    if len(usable) < 2:
-        info.resolve_columns(None)
+    check_window_columns(info)
     if info.notes or import_choice_needed(info):
         return None, lambda window: QTimer.singleShot(
             0, lambda: window.file_actions.import_table(path, info)
@@ -307,9 +310,8 @@ class FileActions(QObject):
         The dialog is also shown when the reader has notes (a file that is not UTF-8, decimal
         commas, ...), so the user sees them before the points replace the document.
         """
+        check_window_columns(info)
         usable = [i for i in info.numeric_columns if i not in info.column_problems]
-        if len(usable) < 2:
-            info.resolve_columns(None)  # raises the first column's problem, naming the file
         if info.incomplete_count(usable) == info.n_rows:
             info.select(usable)  # raises "every row has a missing or non-finite value"
         if not info.notes or import_choice_needed(info):

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from gmm_studio.gui.dialog_parts import ok_cancel_buttons, show_status, status_label
-from gmm_studio.io import PointTable, TableInfo
+from gmm_studio.io import DataFileError, PointTable, TableInfo
 
 PREVIEW_SHOWN = 10
 
@@ -45,6 +45,27 @@ class ImportChoice:
     columns: list[int]
     axes: tuple[int, int]
     drop_incomplete: bool = True
+
+
+def check_window_columns(info: TableInfo) -> None:
+    """Refuse a table the window cannot show: it draws two or more columns.
+
+    Raises
+    ------
+    DataFileError
+        Naming the file and what it holds, when fewer than two numeric columns are usable.
+    """
+    usable = [i for i in info.numeric_columns if i not in info.column_problems]
+    if len(usable) < 2 and info.column_problems:
+        raise DataFileError(info.source, next(iter(info.column_problems.values())))
+    if not usable:
+        info.resolve_columns(None)  # raises "no numeric columns", naming the file
+    if len(usable) < 2:
+        raise DataFileError(
+            info.source,
+            f"needs at least 2 numeric columns but found only 1 ('{info.columns[usable[0]]}'); "
+            "the window shows two or more, so fit one column with 'gmm-studio fit'",
+        )
 
 
 def import_choice_needed(info: TableInfo) -> bool:

@@ -21,6 +21,7 @@ from gmm_studio.io.errors import DataFileError
 from gmm_studio.io.table import (
     PREVIEW_ROWS,
     LoadSpec,
+    ReadOptions,
     TableInfo,
     default_column_names,
     shortened_note,
@@ -30,6 +31,7 @@ from gmm_studio.io.table import (
 HEAD_BYTES = 1 << 16
 FAST_SNIFF_BYTES = 4096  # enough lines to sniff a plain numeric table
 SNIFF_LINES = 200
+MAX_PREAMBLE_LINES = 10  # leading lines that may be skipped as a title or notes
 SNIFF_CELLS = 10_000  # enough cells to judge a delimiter or a header, even for wide files
 DELIMITERS = ("\t", ",", ";", "|", None)  # None = runs of whitespace; ties go to the first
 # Spreadsheets write a formula's error as one of these; each is a missing value, not a
@@ -139,8 +141,9 @@ def _split_rows(lines: list[str], delimiter: str | None) -> tuple[list[list[str]
     A quoted cell may span lines (``"1\n2"``): it keeps its line break, so it is text, never
     the number 12.
     """
-    if delimiter is None:
-        return [line.split() for line in lines], list(range(len(lines)))
+    if delimiter is None:  # quotes around a whole field are dropped, as R writes them
+        rows = [[_unquoted(cell) for cell in line.split()] for line in lines]
+        return rows, list(range(len(lines)))
     reader = csv.reader(
         (line + "\n" for line in lines), delimiter=delimiter, quotechar='"', skipinitialspace=True
     )
@@ -150,6 +153,12 @@ def _split_rows(lines: list[str], delimiter: str | None) -> tuple[list[list[str]
         starts.append(start)
         start = reader.line_num
     return rows, starts
+
+
+def _unquoted(cell: str) -> str:
+    if len(cell) >= 2 and cell[0] == cell[-1] == '"':
+        return cell[1:-1]
+    return cell
 
 
 def _is_number(cell: str) -> bool:
@@ -227,12 +236,26 @@ def detect_header(rows: list[list[str]]) -> bool:
     return False
 
 
-def read_text_table(path: Path | None, raw: bytes, kind: str = "text") -> TableInfo:
-    """Parse the whole of ``raw`` (the bytes of a text table) into a `TableInfo`."""
+def read_text_table(
+    path: Path | None, raw: bytes, kind: str = "text", options: ReadOptions | None = None
+) -> TableInfo:
+    """Parse the whole of ``raw`` (the bytes of a text table) into a `TableInfo`.
+
+    Parameters
+    ----------
+    path : pathlib.Path or None
+    raw : bytes
+    kind : {"text", "pasted"}
+    options : ReadOptions, optional
+        Lines to skip and whether there is a header; by default both are found from the text.
+    """
+    options = options or ReadOptions()
     if not raw.strip():
         raise DataFileError(path, "the file is empty" if kind == "text" else "nothing to paste")
     text, encoding, notes = decode_text(path, raw)
     numbered = _data_lines(text)
+    if options.skip_rows:
+        numbered = [(n, c) for n, c in numbered if n > options.skip_rows]
     if not numbered:
         raise DataFileError(path, "holds only comments or blank lines, no data")
     line_numbers = [n for n, _ in numbered]
@@ -244,21 +267,37 @@ def read_text_table(path: Path | None, raw: bytes, kind: str = "text") -> TableI
         raise DataFileError(path, f"cannot split the text into fields ({error})") from None
     if len(starts) != len(line_numbers):
         line_numbers = [line_numbers[i] for i in starts]
-    has_header = detect_header(rows[: SNIFF_LINES + 1])
+    names_hint = None
+    if options.skip_rows is None:
+        rows, line_numbers, names_hint, preamble_notes = _skip_preamble(rows, line_numbers)
+        notes.extend(preamble_notes)
+    if names_hint is not None:
+        has_header = False
+    elif options.header is None:
+        has_header = detect_header(rows[: SNIFF_LINES + 1])
+    else:
+        has_header = options.header
     if has_header:
         header, header_line = rows[0], line_numbers[0]
         rows, line_numbers = rows[1:], line_numbers[1:]
-        if not rows:
-            raise DataFileError(path, "has a header row but no data rows")
+        if rows and len(header) == len(rows[0]) - 1:
+            header = ["", *header]  # R's write.table: no name above the row names
     else:
-        header, header_line = None, 0
+        header, header_line = None, line_numbers[0] - 1
+    if options.first_data_row is not None:
+        keep = [i for i, n in enumerate(line_numbers) if n >= options.first_data_row]
+        rows, line_numbers = [rows[i] for i in keep], [line_numbers[i] for i in keep]
+    if not rows:
+        if header is not None:
+            raise DataFileError(path, "has a header row but no data rows")
+        raise DataFileError(path, "holds no data rows")
     width = len(header) if header is not None else len(rows[0])
     rows = _check_ragged(path, rows, line_numbers, width, header is not None, header_line)
     if header is not None:
         names = unique_names(header)
         notes.extend(shortened_note(header))
     else:
-        names = default_column_names(width)
+        names = names_hint or default_column_names(width)
     values, numeric, problems, comma_columns = _convert_columns(
         names, rows, line_numbers, decimal_comma=delimiter != ","
     )
@@ -267,10 +306,13 @@ def read_text_table(path: Path | None, raw: bytes, kind: str = "text") -> TableI
     spec = LoadSpec(
         kind=kind,
         delimiter=delimiter,
-        skip_lines=header_line,
+        skip_lines=header_line if header is not None else line_numbers[0] - 1,
         encoding=encoding,
         decimal_comma=bool(comma_columns),
     )
+    text_cells = {
+        j: np.array([r[j] for r in rows], dtype=object) for j in range(width) if not numeric[j]
+    }
     return TableInfo(
         source=path,
         columns=names,
@@ -282,7 +324,70 @@ def read_text_table(path: Path | None, raw: bytes, kind: str = "text") -> TableI
         spec=spec,
         column_problems=problems,
         lines=np.asarray(line_numbers, dtype=np.int64),
+        text=text_cells,
     )
+
+
+def _skip_preamble(rows, line_numbers):
+    """Drop leading lines that are not part of the table: scikit-learn's count line
+    (``178,13,class_0,class_1,class_2``), a title, notes with a different number of fields.
+
+    Returns
+    -------
+    rows, line_numbers, names or None, notes
+        ``names`` when scikit-learn's count line says the file has no header (its last
+        column is then called ``target``).
+    """
+    sample = [len(r) for r in rows[:SNIFF_LINES]]
+    width = max(set(sample), key=lambda c: (sample.count(c), c))
+    first = rows[0]
+    shown = _shown_line(first)
+    if (
+        len(rows) > 1
+        and len(first) >= 2
+        and first[0].isdigit()
+        and first[1].isdigit()
+        and int(first[0]) == len(rows) - 1
+        and int(first[1]) in (width, width - 1)
+        and len(first) > 2
+        and not any(_numberish(c) or _is_missing(c) for c in first[2:])
+        and all(len(r) == width for r in rows[1:SNIFF_LINES])
+    ):
+        names = default_column_names(width)
+        if int(first[1]) == width - 1:
+            names[-1] = "target"
+        note = (
+            f"skipped line {line_numbers[0]} ('{shown}'): scikit-learn's count of "
+            f"{first[0]} rows and {first[1]} features"
+        )
+        return rows[1:], line_numbers[1:], names, [note]
+    n = 0
+    while n < min(MAX_PREAMBLE_LINES, len(rows) - 1) and len(rows[n]) != width:
+        n += 1
+    if n == 0 or len(rows[n]) != width:
+        return rows, line_numbers, None, []
+    if (
+        len(rows[n - 1]) == width - 1
+        and not any(_numberish(c) for c in rows[n - 1])
+        and any(_numberish(c) for c in rows[n])
+    ):
+        n -= 1  # a header with no name above the row names, as R writes it
+        if n == 0:
+            return rows, line_numbers, None, []
+    which = (
+        f"line {line_numbers[0]}" if n == 1 else f"lines {line_numbers[0]}–{line_numbers[n - 1]}"
+    )
+    note = (
+        f"skipped {which} above the table ('{shown}'"
+        + (", ..." if n > 1 else "")
+        + f"): fewer or more fields than the {width} columns below"
+    )
+    return rows[n:], line_numbers[n:], None, [note]
+
+
+def _shown_line(row: list[str], limit: int = 60) -> str:
+    text = ",".join(row)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _check_ragged(path, rows, line_numbers, width, from_header, header_line):
