@@ -1,4 +1,5 @@
-"""The one import path for point data: text tables, ``.npy``/``.npz`` and pasted text."""
+"""The one import path for point data: text tables, ``.npy``/``.npz``, ``.xlsx``, ``.parquet``
+and pasted text."""
 
 from __future__ import annotations
 
@@ -16,15 +17,18 @@ from gmm_studio.io.files import (
     read_all,
     read_head,
 )
+from gmm_studio.io.parquet_reader import PARQUET_MAGIC, read_parquet
 from gmm_studio.io.table import PointTable, ReadOptions, TableInfo
 from gmm_studio.io.text_reader import HEAD_BYTES, read_text_table, try_fast_text
+from gmm_studio.io.xlsx_reader import OLE2_MAGIC, is_workbook, read_xlsx
 
 
 def inspect_table(path: str | os.PathLike[str], options: ReadOptions | None = None) -> TableInfo:
     """Read a data file and describe it: columns, which are numeric, a preview, incomplete rows.
 
-    The format is recognised from the content (numpy's magic bytes, a zip archive) and
-    otherwise read as CSV, TSV or whitespace-separated text.
+    The format is recognised from the content, not the name: numpy's magic bytes, a zip
+    archive holding ``xl/workbook.xml`` (a workbook) or arrays (``.npz``), Parquet's ``PAR1``;
+    anything else is read as CSV, TSV or whitespace-separated text.
 
     Parameters
     ----------
@@ -48,11 +52,24 @@ def inspect_table(path: str | os.PathLike[str], options: ReadOptions | None = No
     path = Path(path)
     size = check_regular_file(path)
     head = read_head(path, HEAD_BYTES)
+    suffix = path.suffix.lower()
     if head.startswith(NPY_MAGIC):
         info = read_npy(path)
-    elif head.startswith(ZIP_MAGIC) or path.suffix.lower() == ".npz":
+    elif head.startswith(ZIP_MAGIC) and is_workbook(path):
+        info = read_xlsx(path, options)
+    elif head.startswith(PARQUET_MAGIC):
+        info = read_parquet(path)
+    elif head.startswith(OLE2_MAGIC):
+        raise DataFileError(
+            path, "an old-style Excel (.xls) or other Office file: save it as .xlsx or CSV"
+        )
+    elif suffix == ".xlsx":
+        raise DataFileError(path, "not a valid .xlsx workbook (it is not a zip archive)")
+    elif suffix == ".parquet":
+        raise DataFileError(path, "not a valid .parquet file (it does not start with PAR1)")
+    elif head.startswith(ZIP_MAGIC) or suffix == ".npz":
         info = read_npz(path)
-    elif path.suffix.lower() == ".npy":
+    elif suffix == ".npy":
         raise DataFileError(path, "not a valid .npy file (it does not start with numpy's header)")
     else:
         if not head.strip():

@@ -22,7 +22,7 @@ class LoadSpec:
 
     Attributes
     ----------
-    kind : {"text", "npy", "npz", "pasted"}
+    kind : {"text", "npy", "npz", "pasted", "xlsx", "parquet"}
     delimiter : str or None
         Field separator of a text table; ``None`` means runs of whitespace.
     skip_lines : int
@@ -35,6 +35,8 @@ class LoadSpec:
         For numpy files: the array is a record array whose fields are the columns.
     decimal_comma : bool
         Some text columns write numbers with a decimal comma (``1,5``).
+    sheet : str or None
+        For ``.xlsx``: the worksheet read.
     """
 
     kind: str
@@ -44,6 +46,7 @@ class LoadSpec:
     npz_keys: tuple[str, ...] = ()
     record: bool = False
     decimal_comma: bool = False
+    sheet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ class TableInfo:
         Columns that number the rows (not fitted by default).
     label_columns : tuple of int
         Columns that look like true classes (not fitted by default; offered as labels).
+    line_word : str
+        What ``lines`` counts, in messages: "line" in a text file, "row" in a sheet.
     """
 
     source: Path | None
@@ -117,6 +122,7 @@ class TableInfo:
     text: dict[int, np.ndarray] = field(default_factory=dict)
     index_columns: tuple[int, ...] = ()
     label_columns: tuple[int, ...] = ()
+    line_word: str = "line"
 
     @property
     def n_rows(self) -> int:
@@ -156,7 +162,7 @@ class TableInfo:
         idx = np.flatnonzero(mask)
         if self.lines is not None:
             shown = [str(int(self.lines[i])) for i in idx[:limit]]
-            word = "line" if len(idx) == 1 else "lines"
+            word = self.line_word if len(idx) == 1 else f"{self.line_word}s"
         else:
             shown = [str(int(i) + 1) for i in idx[:limit]]
             word = "row" if len(idx) == 1 else "rows"

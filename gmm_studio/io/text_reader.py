@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import re
 import unicodedata
 from pathlib import Path
@@ -267,9 +268,50 @@ def read_text_table(
         raise DataFileError(path, f"cannot split the text into fields ({error})") from None
     if len(starts) != len(line_numbers):
         line_numbers = [line_numbers[i] for i in starts]
+    spec = LoadSpec(kind=kind, delimiter=delimiter, encoding=encoding)
+    return table_from_rows(
+        path, rows, line_numbers, options=options, notes=notes, spec=spec,
+        decimal_comma=delimiter != ",",
+    )  # fmt: skip
+
+
+def table_from_rows(
+    path: Path | None,
+    rows: list[list[str]],
+    line_numbers: list[int],
+    *,
+    options: ReadOptions,
+    notes: list[str],
+    spec: LoadSpec,
+    decimal_comma: bool = False,
+    unit: str = "line",
+    pad_short: bool = False,
+) -> TableInfo:
+    """Build a `TableInfo` from rows of cells as text: skip a preamble, find the header,
+    convert the columns.
+
+    Parameters
+    ----------
+    path : pathlib.Path or None
+    rows : list of list of str
+    line_numbers : list of int
+        Where each row is in the file (1-based), for messages.
+    options : ReadOptions
+    notes : list of str
+        Notes so far (this function adds its own).
+    spec : LoadSpec
+        How the cells were read; ``skip_lines`` and ``decimal_comma`` are filled in here.
+    decimal_comma : bool
+        Whether ``1,5`` may be a number (not when the comma separates fields).
+    unit : {"line", "row"}
+        What a position in ``line_numbers`` is called in messages.
+    pad_short : bool
+        Fill short rows with empty cells (a sheet's trailing empty cells), instead of
+        refusing them as ragged.
+    """
     names_hint = None
     if options.skip_rows is None:
-        rows, line_numbers, names_hint, preamble_notes = _skip_preamble(rows, line_numbers)
+        rows, line_numbers, names_hint, preamble_notes = _skip_preamble(rows, line_numbers, unit)
         notes.extend(preamble_notes)
     if names_hint is not None:
         has_header = False
@@ -292,22 +334,22 @@ def read_text_table(
             raise DataFileError(path, "has a header row but no data rows")
         raise DataFileError(path, "holds no data rows")
     width = len(header) if header is not None else len(rows[0])
-    rows = _check_ragged(path, rows, line_numbers, width, header is not None, header_line)
+    rows = _check_ragged(
+        path, rows, line_numbers, width, header is not None, header_line, unit, pad_short
+    )
     if header is not None:
         names = unique_names(header)
         notes.extend(shortened_note(header))
     else:
         names = names_hint or default_column_names(width)
     values, numeric, problems, comma_columns = _convert_columns(
-        names, rows, line_numbers, decimal_comma=delimiter != ","
+        names, rows, line_numbers, decimal_comma=decimal_comma, unit=unit
     )
     if comma_columns:
         notes.append(f"read decimal commas in {', '.join(names[j] for j in comma_columns)}")
-    spec = LoadSpec(
-        kind=kind,
-        delimiter=delimiter,
+    spec = dataclasses.replace(
+        spec,
         skip_lines=header_line if header is not None else line_numbers[0] - 1,
-        encoding=encoding,
         decimal_comma=bool(comma_columns),
     )
     text_cells = {
@@ -325,10 +367,11 @@ def read_text_table(
         column_problems=problems,
         lines=np.asarray(line_numbers, dtype=np.int64),
         text=text_cells,
+        line_word=unit,
     )
 
 
-def _skip_preamble(rows, line_numbers):
+def _skip_preamble(rows, line_numbers, unit="line"):
     """Drop leading lines that are not part of the table: scikit-learn's count line
     (``178,13,class_0,class_1,class_2``), a title, notes with a different number of fields.
 
@@ -357,7 +400,7 @@ def _skip_preamble(rows, line_numbers):
         if int(first[1]) == width - 1:
             names[-1] = "target"
         note = (
-            f"skipped line {line_numbers[0]} ('{shown}'): scikit-learn's count of "
+            f"skipped {unit} {line_numbers[0]} ('{shown}'): scikit-learn's count of "
             f"{first[0]} rows and {first[1]} features"
         )
         return rows[1:], line_numbers[1:], names, [note]
@@ -375,7 +418,9 @@ def _skip_preamble(rows, line_numbers):
         if n == 0:
             return rows, line_numbers, None, []
     which = (
-        f"line {line_numbers[0]}" if n == 1 else f"lines {line_numbers[0]}–{line_numbers[n - 1]}"
+        f"{unit} {line_numbers[0]}"
+        if n == 1
+        else f"{unit}s {line_numbers[0]}–{line_numbers[n - 1]}"
     )
     note = (
         f"skipped {which} above the table ('{shown}'"
@@ -390,25 +435,28 @@ def _shown_line(row: list[str], limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _check_ragged(path, rows, line_numbers, width, from_header, header_line):
+def _check_ragged(path, rows, line_numbers, width, from_header, header_line, unit, pad_short):
     out = rows
     for i, row in enumerate(rows):
         if len(row) == width:
             continue
         if len(row) > width and not any(row[width:]):
             row = row[:width]  # trailing separators only
-            if out is rows:
-                out = list(rows)
-            out[i] = row
-            continue
-        if from_header:
-            expected = f"the header (line {header_line}) has {width}"
+        elif len(row) < width and pad_short:
+            row = row + [""] * (width - len(row))
         else:
-            expected = f"line {line_numbers[0]} has {width}"
-        fields = "field" if len(row) == 1 else "fields"
-        raise DataFileError(
-            path, f"ragged rows: line {line_numbers[i]} has {len(row)} {fields} but {expected}"
-        )
+            if from_header:
+                expected = f"the header ({unit} {header_line}) has {width}"
+            else:
+                expected = f"{unit} {line_numbers[0]} has {width}"
+            fields = "field" if len(row) == 1 else "fields"
+            raise DataFileError(
+                path,
+                f"ragged rows: {unit} {line_numbers[i]} has {len(row)} {fields} but {expected}",
+            )
+        if out is rows:
+            out = list(rows)
+        out[i] = row
     return out
 
 
@@ -429,7 +477,7 @@ def _decimal_comma_column(cells: list[str]) -> np.ndarray | None:
     return out if seen_comma else None
 
 
-def _convert_columns(names, rows, line_numbers, decimal_comma=False):
+def _convert_columns(names, rows, line_numbers, decimal_comma=False, unit="line"):
     n, width = len(rows), len(names)
     values = np.full((n, width), np.nan)
     numeric = [False] * width
@@ -477,7 +525,7 @@ def _convert_columns(names, rows, line_numbers, decimal_comma=False):
                 shown = cell if len(cell) <= 40 else cell[:37] + "..."
                 extra = f" (and {n_text - 1} more)" if n_text > 1 else ""
                 problems[j] = (
-                    f"text in numeric column '{names[j]}': line {line_numbers[first_text]} "
+                    f"text in numeric column '{names[j]}': {unit} {line_numbers[first_text]} "
                     f"holds '{shown}', not a number{extra}"
                 )
     return values, numeric, problems, comma_columns
