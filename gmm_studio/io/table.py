@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,6 +141,23 @@ class TableInfo:
         roles = set(self.index_columns) | set(self.label_columns)
         return [i for i in self.numeric_columns if i not in roles]
 
+    def renamed(self, names: Sequence[str]) -> TableInfo:
+        """The same table with its columns called ``names`` (one unique, non-blank name each).
+
+        Raises
+        ------
+        ValueError
+            For a wrong number of names, a blank one or a repeat.
+        """
+        names = [str(name).strip() for name in names]
+        if len(names) != len(self.columns):
+            raise ValueError(f"{len(self.columns)} names are needed, not {len(names)}")
+        if not all(names):
+            raise ValueError("a column name is blank")
+        if len(set(names)) != len(names):
+            raise ValueError("two columns have the same name")
+        return dataclasses.replace(self, columns=names)
+
     def incomplete_mask(self, columns: Sequence[int] | None = None) -> np.ndarray:
         """Return a boolean mask of the rows with a missing or non-finite value in ``columns``.
 
@@ -276,7 +294,7 @@ class TableInfo:
         chosen = self.resolve_columns(columns, exclude)
         notes = list(self.notes)
         if columns is None:
-            notes.extend(self._not_fitted_notes(chosen, exclude))
+            notes.extend(self._not_fitted_notes(exclude))
         if chosen == list(range(self.values.shape[1])):
             data = self.values  # every column in order: no copy (matters for large files)
         else:
@@ -363,7 +381,8 @@ class TableInfo:
         if not weights.any():
             raise DataFileError(self.source, f"weights column '{name}' holds only zeros")
 
-    def _not_fitted_notes(self, chosen: list[int], exclude: list[int]) -> list[str]:
+    def role_notes(self, exclude: Sequence[int] = ()) -> list[str]:
+        """Say which numeric columns are not fitted by default, and why (index, labels)."""
         notes = []
         index = [self.columns[i] for i in self.index_columns if i not in exclude]
         labels = [self.columns[i] for i in self.label_columns if i not in exclude]
@@ -371,6 +390,10 @@ class TableInfo:
             notes.append(f"not fitted: {_quoted(index)} numbers the rows (an index)")
         if labels:
             notes.append(f"not fitted: {_quoted(labels)} looks like true labels")
+        return notes
+
+    def _not_fitted_notes(self, exclude: list[int]) -> list[str]:
+        notes = self.role_notes(exclude)
         skipped = [
             name
             for i, name in enumerate(self.columns)
