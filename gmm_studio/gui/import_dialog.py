@@ -155,6 +155,17 @@ class ImportDialog(QDialog):
         rows_line.addSpacing(24)
         rows_line.addWidget(QLabel("First data row:"))
         rows_line.addWidget(self.data_spin)
+        self.sheet_combo = QComboBox()
+        self.sheet_combo.setObjectName("sheet")
+        self.sheet_combo.addItems(info.spec.sheets)
+        self.sheet_combo.setCurrentText(info.spec.sheet or "")
+        sheet_label = QLabel("Sheet:")
+        for widget in (sheet_label, self.sheet_combo):
+            widget.setVisible(len(info.spec.sheets) > 1)
+        rows_line.addSpacing(24)
+        rows_line.addWidget(sheet_label)
+        rows_line.addWidget(self.sheet_combo)
+        self.sheet_combo.currentIndexChanged.connect(self._change_sheet)
         rows_line.addStretch(1)
         rows_box.setVisible(info.source is not None and info.lines is not None)
         self._show_rows()
@@ -356,7 +367,13 @@ class ImportDialog(QDialog):
             options = ReadOptions(skip_rows=header - 1, header=True, first_data_row=first)
         else:
             options = ReadOptions(skip_rows=first - 1, header=False)
-        options = dataclasses.replace(options, sheet=self.info.spec.sheet)
+        self._read(dataclasses.replace(options, sheet=self.info.spec.sheet))
+
+    def _change_sheet(self) -> None:
+        """Read another sheet of the workbook, its rows found afresh."""
+        self._read(ReadOptions(sheet=self.sheet_combo.currentText()))
+
+    def _read(self, options: ReadOptions) -> None:
         try:
             info = inspect_table(self.info.source, options)
         except DataFileError as error:
@@ -365,6 +382,7 @@ class ImportDialog(QDialog):
             return
         self.read_problem = None
         self.info = info
+        self._show_rows()
         self._populate()
 
     # -- state --------------------------------------------------------------------------

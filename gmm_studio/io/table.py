@@ -38,6 +38,8 @@ class LoadSpec:
         Some text columns write numbers with a decimal comma (``1,5``).
     sheet : str or None
         For ``.xlsx``: the worksheet read.
+    sheets : tuple of str
+        For ``.xlsx``: every worksheet of the workbook, in order.
     """
 
     kind: str
@@ -48,6 +50,7 @@ class LoadSpec:
     record: bool = False
     decimal_comma: bool = False
     sheet: str | None = None
+    sheets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,7 @@ def _is_missing(cell: str) -> bool:
     return cell.strip().lower() in MISSING_MARKERS
 
 
-def _numberish(cell: str) -> bool:
+def numberish(cell: str) -> bool:
     """A number, possibly written with a decimal comma."""
     return _is_number(cell) or DECIMAL_COMMA.match(cell.strip()) is not None
 
@@ -201,7 +201,7 @@ def sniff_delimiter(lines: list[str]) -> str | None:
         modal = max(set(counts), key=lambda c: (counts.count(c), c))
         consistent = counts.count(modal) / len(counts)
         cells = _sample_cells(rows[1:]) or _sample_cells(rows)
-        numeric = sum(_numberish(c) or _is_missing(c) for c in cells) / max(len(cells), 1)
+        numeric = sum(numberish(c) or _is_missing(c) for c in cells) / max(len(cells), 1)
         score = (modal > 1, consistent, numeric, modal)
         if best_score is None or score > best_score:
             best, best_score = delimiter, score
@@ -221,18 +221,18 @@ def detect_header(rows: list[list[str]]) -> bool:
     """Whether the first row names the columns rather than holding data (judged on its first
     `SNIFF_CELLS` cells)."""
     first = rows[0][:SNIFF_CELLS]
-    if any(_numberish(c) for c in first if not _is_missing(c)) and all(
-        _numberish(c) or _is_missing(c) for c in first
+    if any(numberish(c) for c in first if not _is_missing(c)) and all(
+        numberish(c) or _is_missing(c) for c in first
     ):
         return False
-    if not any(_numberish(c) for c in first):
+    if not any(numberish(c) for c in first):
         return True  # no number at all in the first row: names
     # Mixed first row: a header if one of its text cells sits above numbers.
     for j, cell in enumerate(first):
-        if _numberish(cell) or _is_missing(cell):
+        if numberish(cell) or _is_missing(cell):
             continue
         below = [r[j] for r in rows[1:] if j < len(r) and not _is_missing(r[j])]
-        if below and sum(map(_numberish, below)) > len(below) / 2:
+        if below and sum(map(numberish, below)) > len(below) / 2:
             return True
     return False
 
@@ -393,7 +393,7 @@ def _skip_preamble(rows, line_numbers, unit="line"):
         and int(first[0]) == len(rows) - 1
         and int(first[1]) in (width, width - 1)
         and len(first) > 2
-        and not any(_numberish(c) or _is_missing(c) for c in first[2:])
+        and not any(numberish(c) or _is_missing(c) for c in first[2:])
         and all(len(r) == width for r in rows[1:SNIFF_LINES])
     ):
         names = default_column_names(width)
@@ -411,8 +411,8 @@ def _skip_preamble(rows, line_numbers, unit="line"):
         return rows, line_numbers, None, []
     if (
         len(rows[n - 1]) == width - 1
-        and not any(_numberish(c) for c in rows[n - 1])
-        and any(_numberish(c) for c in rows[n])
+        and not any(numberish(c) for c in rows[n - 1])
+        and any(numberish(c) for c in rows[n])
     ):
         n -= 1  # a header with no name above the row names, as R writes it
         if n == 0:

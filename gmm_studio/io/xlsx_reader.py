@@ -14,7 +14,7 @@ from gmm_studio.io.errors import DataFileError
 from gmm_studio.io.files import available_memory, format_size, os_error_problem
 from gmm_studio.io.optional import import_optional
 from gmm_studio.io.table import LoadSpec, ReadOptions, TableInfo
-from gmm_studio.io.text_reader import table_from_rows
+from gmm_studio.io.text_reader import SNIFF_LINES, numberish, table_from_rows
 
 WORKBOOK_PART = "xl/workbook.xml"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls (and other Office files)
@@ -53,17 +53,28 @@ def read_xlsx(path: Path, options: ReadOptions | None = None) -> TableInfo:
                 path, f"not a readable .xlsx workbook ({type(error).__name__})"
             ) from None
         try:
+            sheets = tuple(book.sheetnames)
             sheet = _sheet(path, book, options.sheet)
             rows, numbers = _cells(path, sheet, options.skip_rows or 0)
-            title, n_sheets = sheet.title, len(book.sheetnames)
+            skipped = []
+            if options.sheet is None:  # the first sheet with numbers: a read-me sheet is passed
+                for other in book.worksheets[1:]:
+                    if any(map(numberish, (c for row in rows[:SNIFF_LINES] for c in row))):
+                        break
+                    skipped.append(sheet.title)
+                    sheet = other
+                    rows, numbers = _cells(path, sheet, options.skip_rows or 0)
+            title = sheet.title
         finally:
             book.close()
     if not rows:
         raise DataFileError(path, f"sheet '{title}' holds no data")
-    notes = [] if n_sheets == 1 else [f"read sheet '{title}' of {n_sheets}"]
+    notes = [] if len(sheets) == 1 else [f"read sheet '{title}' of {len(sheets)}"]
+    if skipped:
+        notes.append(f"passed over sheets without numbers: {', '.join(skipped)}")
     return table_from_rows(
         path, rows, numbers, options=options, notes=notes,
-        spec=LoadSpec(kind="xlsx", sheet=title), unit="row", pad_short=True,
+        spec=LoadSpec(kind="xlsx", sheet=title, sheets=sheets), unit="row", pad_short=True,
     )  # fmt: skip
 
 

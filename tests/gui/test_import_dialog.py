@@ -248,3 +248,28 @@ def test_choosing_weights_and_standardize_when_offered(qtbot, iris_like):
     assert dialog.weights_column() == 1
     assert dialog.status.text().startswith("Weights column 'a' holds negative weights")
     assert not ok_button(dialog).isEnabled()
+
+
+def test_another_sheet_of_a_workbook(qtbot, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "small"
+    for row in [["x", "y"], [1.0, 2.0], [3.0, 4.0], [5.0, 6.5]]:
+        book.active.append(row)
+    other = book.create_sheet("large")
+    other.append(["Readings"])
+    other.append(["u", "v", "w"])
+    for i in range(12):
+        other.append([i / 2, float(i * i), float(-i)])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    dialog = show(qtbot, ImportDialog(inspect_table(path)))
+    assert dialog.sheet_combo.isVisibleTo(dialog) and dialog.sheet_combo.currentText() == "small"
+    assert dialog.preview.verticalHeaderItem(0).text() == "row 2"
+    dialog.sheet_combo.setFocus()
+    qtbot.keyClick(dialog.sheet_combo, Qt.Key.Key_Down)
+    assert dialog.info.spec.sheet == "large" and dialog.info.columns == ["u", "v", "w"]
+    assert (dialog.header_spin.value(), dialog.data_spin.value()) == (2, 3)
+    assert dialog.status.text() == "12 points in 3 dimensions."
+    assert dialog.points().data[-1].tolist() == [5.5, 121.0, -11.0]

@@ -69,7 +69,10 @@ def test_xlsx_chosen_sheet_title_row_and_empty_cells(tmp_path):
     rows.append([1.0, "#N/A", 12])  # an Excel error value: a missing value
     path = workbook(tmp_path / "book.xlsx", {"readme": first, "points": rows})
     with pytest.raises(DataFileError, match="no numeric columns"):
-        inspect_table(path)
+        inspect_table(path, ReadOptions(sheet="readme"))
+    first_with_numbers = inspect_table(path)
+    assert first_with_numbers.spec.sheet == "points"
+    assert "passed over sheets without numbers: readme" in first_with_numbers.notes
     info = inspect_table(path, ReadOptions(sheet="points"))
     assert info.columns == ["a", "b", "c"] and info.index_columns == (2,)
     assert "read sheet 'points' of 2" in info.notes
