@@ -13,6 +13,8 @@ import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gmm_studio.cli import main
 from gmm_studio.io import DataFileError, ReadOptions, inspect_table, read_points
@@ -219,3 +221,26 @@ def test_a_missing_library_names_the_extra(tmp_path, module, suffix, extra):
         f"needs the {module} package, which is not installed; install it with: "
         f"pip install 'gmm-studio[{extra}]'\n"
     )
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.binary(max_size=3000), cut=st.integers(0, 4000))
+def test_damaged_workbooks_and_parquet_files_are_clean_errors(tmp_path, data, cut):
+    X = [[1.0, 2.0], [3.0, 4.0], [5.0, 7.0]]
+    book = tmp_path / "good.xlsx"
+    if not book.exists():
+        workbook(book, {"s": [["x", "y"], *X]})
+        pq.write_table(pa.table({"x": [1.0, 3.0], "y": [2.0, 4.0]}), tmp_path / "good.parquet")
+    for good in (book, tmp_path / "good.parquet"):
+        raw = good.read_bytes()
+        damaged = tmp_path / f"damaged{good.suffix}"
+        # cut short, or with random bytes written over a part
+        damaged.write_bytes(raw[: cut % len(raw)] + data + raw[cut % len(raw) + len(data) :])
+        try:
+            table = read_points(damaged)
+        except DataFileError as error:
+            assert str(error).startswith(f"{damaged.name}: ") and "\n" not in str(error)
+        else:
+            assert table.data.ndim == 2 and np.isfinite(table.data).all()
