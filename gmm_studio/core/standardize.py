@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gmm_studio.core.em import FitResult, fit
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.mixture import Mixture
+from gmm_studio.core.run import FitResult, fit
 
 
 @dataclass(frozen=True, eq=False)

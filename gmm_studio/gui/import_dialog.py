@@ -59,27 +59,6 @@ class ImportChoice:
     standardize: bool = False
 
 
-def check_window_columns(info: TableInfo) -> None:
-    """Refuse a table the window cannot show: it draws two or more columns.
-
-    Raises
-    ------
-    DataFileError
-        Naming the file and what it holds, when fewer than two numeric columns are usable.
-    """
-    usable = [i for i in info.numeric_columns if i not in info.column_problems]
-    if len(usable) < 2 and info.column_problems:
-        raise DataFileError(info.source, next(iter(info.column_problems.values())))
-    if not usable:
-        info.resolve_columns(None)  # raises "no numeric columns", naming the file
-    if len(usable) < 2:
-        raise DataFileError(
-            info.source,
-            f"needs at least 2 numeric columns but found only 1 ('{info.columns[usable[0]]}'); "
-            "the window shows two or more, so fit one column with 'gmm-studio fit'",
-        )
-
-
 def import_choice_needed(info: TableInfo) -> bool:
     """Whether to ask the user before importing: more than two numeric columns, non-numeric
     columns, index or label columns, numeric columns with stray text, or rows with missing
@@ -513,6 +492,13 @@ class ImportDialog(QDialog):
             super().accept()
 
 
+def import_dialog_needed(info: TableInfo) -> bool:
+    """True when importing ``info`` shows the dialog: a choice to make, or reader notes (a
+    file that is not UTF-8, decimal commas, ...) the user should see before the points
+    replace the document."""
+    return bool(info.notes) or import_choice_needed(info)
+
+
 def ask_import(
     info: TableInfo, parent: QWidget | None = None
 ) -> tuple[PointTable, tuple[int, int]] | None:
@@ -524,11 +510,13 @@ def ask_import(
         ``axes`` are the positions of the two shown columns within the table's columns;
         None if the user cancelled.
     """
-    if not import_choice_needed(info):
+    if not import_dialog_needed(info):
         return info.select(), (0, 1)
     dialog = ImportDialog(info, parent)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    if dialog.exec() != QDialog.DialogCode.Accepted:
-        return None
-    choice = dialog.choice()
-    return dialog.points(), choice.axes
+    try:
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.points(), dialog.choice().axes
+    finally:
+        dialog.deleteLater()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,6 +143,27 @@ class TableInfo:
         """The numeric columns fitted by default: neither an index nor true labels."""
         roles = set(self.index_columns) | set(self.label_columns)
         return [i for i in self.numeric_columns if i not in roles]
+
+    def usable_columns(self, minimum: int = 1) -> list[int]:
+        """The numeric columns without stray text, at least ``minimum`` of them.
+
+        Raises
+        ------
+        DataFileError
+            With the first column's problem, or saying how many numeric columns there are.
+        """
+        usable = [i for i in self.numeric_columns if i not in self.column_problems]
+        if len(usable) >= minimum:
+            return usable
+        if self.column_problems:
+            raise DataFileError(self.source, next(iter(self.column_problems.values())))
+        if not usable:
+            raise DataFileError(self.source, _too_few_numeric(self))
+        raise DataFileError(
+            self.source,
+            f"needs at least {minimum} numeric columns but found only {len(usable)} "
+            f"({_quoted(self.columns[i] for i in usable)}); fit fewer with 'gmm-studio fit'",
+        )
 
     def renamed(self, names: Sequence[str]) -> TableInfo:
         """The same table with its columns called ``names`` (one unique, non-blank name each).
@@ -510,7 +531,7 @@ def shorten_name(name: str) -> str:
     return f"{name[: MAX_NAME_LENGTH - 1 - tail]}…{name[-tail:]}"
 
 
-def _quoted(names: Sequence[str]) -> str:
+def _quoted(names: Iterable[str]) -> str:
     return ", ".join(f"'{name}'" for name in names)
 
 
