@@ -7,7 +7,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from gmm_studio.cli import main
-from gmm_studio.core import fit
+from gmm_studio.core import Mixture, fit
 from gmm_studio.core.standardize import fit_standardized
 from tests.io.test_preambles_and_roles import sklearn_style
 
@@ -88,3 +88,27 @@ def test_bad_weights_are_one_line_errors(capsys, tmp_path):
     )
     code, _, err = run(capsys, "fit", path, "-k", "1", "--weights", "v")
     assert code == 1 and "no column named 'v'" in err
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_weights_column_is_passed_as_sample_weight(capsys, tmp_path, standardize):
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal(size=(40, 2)), rng.normal(size=(40, 2)) * 0.5 + 4])
+    w = rng.integers(0, 4, size=80).astype(float)
+    w[0] = 1.0
+    path = tmp_path / "w.csv"
+    rows = [f"{a!r},{b!r},{c!r}" for (a, b), c in zip(X.tolist(), w.tolist(), strict=True)]
+    path.write_text("x,y,count\n" + "\n".join(rows) + "\n")
+    argv = ["fit", path, "-k", "2", "--seed", "5", "--weights", "count", "--json"]
+    code, out, err = run(capsys, *argv, *(["--standardize"] if standardize else []))
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["columns"] == ["x", "y"]
+    expected = (fit_standardized if standardize else fit)(X, 2, seed=5, sample_weight=w)
+    np.testing.assert_allclose(doc["means"], expected.means.tolist(), rtol=1e-12)
+    assert doc["log_likelihood"] == pytest.approx(expected.log_likelihood, rel=1e-12)
+    # the reported log-likelihood is the weighted one of the reported mixture on the data
+    mixture = Mixture(doc["weights"], doc["means"], doc["covariances"], doc["covariance_type"])
+    assert doc["log_likelihood"] == pytest.approx(w @ mixture.score_samples(X), rel=1e-9)
+    unweighted = fit(X, 2, seed=5)
+    assert not np.allclose(doc["means"], unweighted.means)
