@@ -299,14 +299,15 @@ def run_fit(args: argparse.Namespace) -> int:
 
 
 def load_points_for_fit(args: argparse.Namespace):
-    """The `PointTable` that ``fit`` works on, read as its options say.
+    """The points ``fit`` works on, read as its options say (``PointTable.rows`` says which
+    of the file's rows were kept).
 
     Raises
     ------
     DataFileError
         For any problem with the file or the chosen columns.
     """
-    from gmm_studio.io import ReadOptions, read_points
+    from gmm_studio.io import ReadOptions, inspect_table
 
     sheet = args.sheet
     if sheet is not None and sheet.isdigit():
@@ -314,9 +315,8 @@ def load_points_for_fit(args: argparse.Namespace):
     options = ReadOptions(
         skip_rows=args.skip_rows, header=False if args.no_header else None, sheet=sheet
     )
-    return read_points(
-        args.path, args.columns, options=options, weights=args.weights, labels=args.labels_column
-    )
+    info = inspect_table(args.path, options)
+    return info.select(args.columns, weights=args.weights, labels=args.labels_column)
 
 
 def label_agreement(table, mixture) -> tuple[float, str]:
