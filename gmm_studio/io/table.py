@@ -12,7 +12,12 @@ import numpy as np
 from gmm_studio.io.errors import DataFileError
 
 PREVIEW_ROWS = 20
-MISSING_LABELS = frozenset({"", "na", "n/a", "nan", "null", "none", "missing", "?", "#n/a"})
+# Cells that mean "no value", in text and in a spreadsheet's error values (#N/A, #DIV/0!, ...).
+MISSING_MARKERS = frozenset(
+    {"", "na", "n/a", "nan", "null", "none", "missing", "?", "-", "--"}
+    | {"#n/a", "#n/a n/a", "#na", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!"}
+    | {"#spill!", "#calc!", "#getting_data"}
+)
 # Longer column names are shortened: a name is shown in menus, tables and summaries.
 MAX_NAME_LENGTH = 200
 
@@ -380,7 +385,7 @@ class TableInfo:
         index = self._column_index(column)
         if index in self.text:
             cells = self.text[index]
-            missing = np.array([cell.strip().lower() in MISSING_LABELS for cell in cells])
+            missing = np.array([cell.strip().lower() in MISSING_MARKERS for cell in cells])
             out = cells.copy()
         else:
             values = self.values[:, index]

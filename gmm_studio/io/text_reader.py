@@ -20,6 +20,7 @@ import numpy as np
 
 from gmm_studio.io.errors import DataFileError
 from gmm_studio.io.table import (
+    MISSING_MARKERS,
     PREVIEW_ROWS,
     LoadSpec,
     ReadOptions,
@@ -42,11 +43,6 @@ SPREADSHEET_ERRORS = re.compile(
     re.IGNORECASE,
 )
 SPREADSHEET_ERROR_END = frozenset(',;\t|" \r\n')
-MISSING_MARKERS = frozenset(
-    {"", "na", "n/a", "nan", "null", "none", "missing", "?", "-", "--"}
-    | {"#n/a", "#n/a n/a", "#na", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!"}
-    | {"#spill!", "#calc!", "#getting_data"}
-)
 # "1,5" written by a spreadsheet in a locale with a decimal comma (no thousands separators).
 DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$")
 DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "bar", None: "whitespace"}
