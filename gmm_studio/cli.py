@@ -114,6 +114,43 @@ def _add_fit_parser(commands) -> None:
         help="columns to fit, by name or 0-based index (default: every numeric column)",
     )
     fit.add_argument(
+        "--skip-rows",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="skip the first N lines (sheet rows) of the file unread (default: a title, notes "
+        "or scikit-learn's count line are recognised and skipped)",
+    )
+    fit.add_argument(
+        "--no-header",
+        action="store_true",
+        help="the first row read is data, not column names",
+    )
+    fit.add_argument(
+        "--sheet",
+        default=None,
+        metavar="NAME",
+        help="the worksheet of an .xlsx workbook, by name or 0-based position (default: the first)",
+    )
+    fit.add_argument(
+        "--weights",
+        default=None,
+        metavar="COLUMN",
+        help="a column of sample weights (finite, at least 0): each row counts that many times",
+    )
+    fit.add_argument(
+        "--labels-column",
+        dest="labels_column",
+        default=None,
+        metavar="NAME",
+        help="a column of true classes: report the adjusted Rand index of the fit against it",
+    )
+    fit.add_argument(
+        "--standardize",
+        action="store_true",
+        help="fit on z-scored columns; everything is reported in the original units",
+    )
+    fit.add_argument(
         "--json",
         action="store_true",
         help="print one JSON object instead of the summary",
@@ -134,6 +171,16 @@ def _seed(text: str) -> int | None:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number or 'none': {text!r}") from None
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 0: {text!r}")
+    return value
 
 
 def _column_list(text: str) -> list[str]:
@@ -187,7 +234,8 @@ def _summary(path: str, table, settings, result, mixture, data) -> str:
 def run_fit(args: argparse.Namespace) -> int:
     """The ``fit`` sub-command; returns the exit code."""
     from gmm_studio.core import FitError, FitSettings, fit
-    from gmm_studio.io import DataFileError, read_points, write_labels_csv
+    from gmm_studio.core.standardize import fit_standardized
+    from gmm_studio.io import DataFileError, write_labels_csv
 
     try:
         settings = FitSettings(
@@ -203,18 +251,22 @@ def run_fit(args: argparse.Namespace) -> int:
         raise _UsageError(str(error)) from None
     path = args.path
     try:
-        table = read_points(path, args.columns)
+        table = load_points_for_fit(args)
     except DataFileError as error:
         _error(f"{path}: {error.problem}")
         return EXIT_DATA
     for note in table.notes:
         _error(f"note: {path}: {note}")
+    kwargs = settings.fit_kwargs()
+    if table.sample_weight is not None:
+        kwargs["sample_weight"] = table.sample_weight
     try:
-        result = fit(table.data, **settings.fit_kwargs())
+        result = (fit_standardized if args.standardize else fit)(table.data, **kwargs)
     except FitError as error:
         _error(f"{path}: cannot fit: {error}")
         return EXIT_DATA
     mixture = result.mixture
+    agreement = None if table.labels is None else label_agreement(table, mixture)
     if args.labels:
         try:
             write_labels_csv(args.labels, mixture.predict_proba(table.data))
@@ -236,10 +288,50 @@ def run_fit(args: argparse.Namespace) -> int:
             "bic": mixture.bic(table.data),
             "aic": mixture.aic(table.data),
         }
+        if agreement is not None:
+            doc["adjusted_rand_index"] = agreement[0]
         print(json.dumps(_finite_json(doc), allow_nan=False))
     else:
         print(_summary(path, table, settings, result, mixture, table.data))
+        if agreement is not None:
+            print(agreement[1])
     return EXIT_OK
+
+
+def load_points_for_fit(args: argparse.Namespace):
+    """The points ``fit`` works on, read as its options say (``PointTable.rows`` says which
+    of the file's rows were kept).
+
+    Raises
+    ------
+    DataFileError
+        For any problem with the file or the chosen columns.
+    """
+    from gmm_studio.io import ReadOptions, inspect_table
+
+    sheet = args.sheet
+    if sheet is not None and sheet.isdigit():
+        sheet = int(sheet)
+    options = ReadOptions(
+        skip_rows=args.skip_rows, header=False if args.no_header else None, sheet=sheet
+    )
+    info = inspect_table(args.path, options)
+    return info.select(args.columns, weights=args.weights, labels=args.labels_column)
+
+
+def label_agreement(table, mixture) -> tuple[float, str]:
+    """The adjusted Rand index of the fit's hard labels against the table's true labels, and
+    a line saying so."""
+    import numpy as np
+
+    from gmm_studio.core.agreement import adjusted_rand_index
+
+    known = np.array([label is not None for label in table.labels])
+    predicted = mixture.predict(table.data)
+    ari = adjusted_rand_index(table.labels[known], predicted[known])
+    unknown = int((~known).sum())
+    extra = f" ({unknown} points without a label left out)" if unknown else ""
+    return ari, f"adjusted Rand index {ari:.6f} against '{table.label_column}'{extra}"
 
 
 def _finite_json(value):
