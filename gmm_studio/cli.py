@@ -1,7 +1,8 @@
 """The ``gmm-studio`` command: the desktop application by default, headless tools as sub-commands.
 
 ``gmm-studio`` with no arguments, or with a file to open, starts the GUI; ``gmm-studio fit``
-fits a Gaussian mixture to a data file without a screen.
+fits a Gaussian mixture to a data file without a screen, and ``gmm-studio select`` fits a grid
+of K × covariance type and chooses by BIC, AIC or ICL (:mod:`gmm_studio.cli_select`).
 
 Exit codes: 0 success, 1 a problem with the data (a one-line message on stderr naming the file
 and the problem), 2 a usage error.
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from gmm_studio import __version__
 
 PROG = "gmm-studio"
-SUBCOMMANDS = ("fit",)
+SUBCOMMANDS = ("fit", "select")
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 
@@ -40,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"GMM Studio {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_fit_parser(commands)
+    from gmm_studio.cli_select import add_select_parser
+
+    add_select_parser(commands, _seed, _column_list)
     return parser
 
 
