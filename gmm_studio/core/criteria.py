@@ -52,29 +52,19 @@ def icl(bic_value: float, entropy: float) -> float:
     return bic_value + 2.0 * entropy
 
 
-def posterior_summary(data: BlockData, mixture) -> tuple[np.ndarray, float]:
-    """Effective counts and classification entropy of ``mixture``'s responsibilities.
+def classification_entropy(data: BlockData, mixture) -> float:
+    """``EN = -Σ_i Σ_k r_ik log r_ik`` for the responsibilities of ``mixture`` on the data.
 
-    One block-wise pass with the EM kernel (no N×K matrix is kept).
-
-    Returns
-    -------
-    counts : ndarray, shape (K,)
-        ``N_k = Σ_i r_ik``, the number of points each component carries.
-    entropy : float
-        ``EN = -Σ_i Σ_k r_ik log r_ik``: 0 when every point belongs to one component with
-        certainty, ``N log K`` at most.
+    One block-wise pass with the EM kernel (no N×K matrix is kept). 0 when every point belongs
+    to one component with certainty, ``N log K`` at most.
     """
     kernel = make_kernel(mixture, data.centre, data.radius)
-    n_blocks = -(-data.n_samples // kernel.block_rows())
-    counts = np.zeros((n_blocks, mixture.n_components))
-    entropy = np.zeros(n_blocks)
+    block = kernel.block_rows()
+    parts = np.zeros(-(-data.n_samples // block))
 
     def visit(start, stop, R):
-        index = start // kernel.block_rows()
-        counts[index] = R.sum(axis=1)
         # normalise() floors responsibilities at e^-600 of the row's largest: log is finite.
-        entropy[index] = -np.einsum("ij,ij->", R, np.log(R))
+        parts[start // block] = -np.einsum("ij,ij->", R, np.log(R))
 
     for_each_block(data, kernel, visit)
-    return counts.sum(axis=0), float(entropy.sum())
+    return float(parts.sum())

@@ -69,7 +69,6 @@ def degenerate_components(
     distinct: DistinctRows,
     mixture,
     reg_covar: float,
-    counts: np.ndarray,
 ) -> tuple[int, ...]:
     """The components of ``mixture`` that are degenerate on the data, in increasing order.
 
@@ -85,7 +84,9 @@ def degenerate_components(
        ``reg_covar`` is 0.
     2. **it is carried by fewer than D + 1 distinct points**: at most D distinct data rows
        (rows equal in every column count once, their responsibilities added) carry at least
-       ``SUPPORT_SHARE = 99%`` of its effective count ``N_k = Σ_i r_ik``. D + 1 points in general
+       ``SUPPORT_SHARE = 99%`` of its effective count ``N_k = N · w_k``, with ``r_ik`` the
+       responsibilities under ``mixture``. (``N · w_k`` is the count the component's mean and
+       covariance were estimated from; at convergence it equals ``Σ_i r_ik``.) D + 1 points in general
        position are the fewest that determine a D-dimensional Gaussian; with fewer, what the
        component claims to know about its spread comes from ``reg_covar`` or from a
        coincidence (two points on a diagonal give a diag component two honest-looking
@@ -102,8 +103,6 @@ def degenerate_components(
     mixture : Mixture
     reg_covar : float
         The ``reg_covar`` of the fit.
-    counts : ndarray, shape (K,)
-        ``N_k`` under ``mixture`` (from :func:`gmm_studio.core.criteria.posterior_summary`).
     """
     d = data.n_features
     floor = floor_threshold(reg_covar, float(np.max(data.variance)))
@@ -112,6 +111,7 @@ def degenerate_components(
     # At most D distinct rows can carry at most D · (largest multiplicity) of responsibility,
     # so only components with a small N_k need their responsibilities looked at.
     reach = d * distinct.max_multiplicity
+    counts = data.n_samples * mixture.weights
     suspects = [
         k
         for k in range(mixture.n_components)

@@ -85,18 +85,12 @@ class StartOutcome:
         None when the start failed.
     error : str or None
         Why the start failed (a collapsing covariance with ``reg_covar=0``, say).
-    counts : ndarray or None
-        Effective count ``N_k = Σ_i r_ik`` of each component under the final mixture.
-    entropy : float
-        Classification entropy of the final responsibilities (NaN when failed).
     degenerate_components : tuple of int
     """
 
     index: int
     result: FitResult | None
     error: str | None = None
-    counts: np.ndarray | None = None
-    entropy: float = math.nan
     degenerate_components: tuple[int, ...] = ()
 
     @property
@@ -122,7 +116,8 @@ class RestartsResult:
     """All starts of one ``(n_components, covariance_type)`` fit, and the one kept.
 
     The criteria (scikit-learn's sign: lower is better) are those of the kept start; they are
-    NaN when every start failed.
+    NaN when every start failed. ``entropy`` is the kept start's classification entropy
+    (:func:`gmm_studio.core.criteria.classification_entropy`), for ICL.
     """
 
     n_components: int
@@ -131,6 +126,7 @@ class RestartsResult:
     n_features: int
     starts: tuple[StartOutcome, ...]
     best_index: int | None
+    entropy: float = math.nan
 
     @property
     def best(self) -> StartOutcome | None:
@@ -182,8 +178,7 @@ class RestartsResult:
 
     @property
     def icl(self) -> float:
-        entropy = math.nan if self.failed else self.best.entropy
-        return criteria.icl(self.bic, entropy)
+        return criteria.icl(self.bic, self.entropy)
 
     def criterion(self, name: str) -> float:
         """The value of criterion ``name`` ("bic", "aic" or "icl")."""
@@ -229,12 +224,25 @@ def run_start(
 
 
 def assess(prepared: PreparedData, index: int, result: FitResult, reg_covar: float):
-    """The :class:`StartOutcome` of a finished start: counts, entropy, degenerate components."""
-    counts, entropy = criteria.posterior_summary(prepared.blocks, result.mixture)
+    """The :class:`StartOutcome` of a finished start, with its degenerate components."""
     degenerate = degenerate_components(
-        prepared.blocks, prepared.distinct, result.mixture, reg_covar, counts
+        prepared.blocks, prepared.distinct, result.mixture, reg_covar
     )
-    return StartOutcome(index, result, None, counts, entropy, degenerate)
+    return StartOutcome(index, result, None, degenerate)
+
+
+def restarts_result(prepared: PreparedData, n_components, covariance_type, starts):
+    """The :class:`RestartsResult` of finished starts: the kept one and its entropy."""
+    best = best_start(starts)
+    entropy = (
+        math.nan
+        if best is None
+        else criteria.classification_entropy(prepared.blocks, starts[best].result.mixture)
+    )
+    n_samples, n_features = prepared.X.shape
+    return RestartsResult(
+        n_components, covariance_type, n_samples, n_features, tuple(starts), best, entropy
+    )
 
 
 def failed_start(index: int, error: FitError) -> StartOutcome:
@@ -292,10 +300,7 @@ def fit_starts(
             starts.append(failed_start(index, error))
             continue
         starts.append(assess(prepared, index, result, reg_covar))
-    n_samples, n_features = X.shape
-    return RestartsResult(
-        n_components, covariance_type, n_samples, n_features, tuple(starts), best_start(starts)
-    )
+    return restarts_result(prepared, n_components, covariance_type, starts)
 
 
 def best_fit(

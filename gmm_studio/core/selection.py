@@ -33,9 +33,9 @@ from gmm_studio.core.restarts import (
     PreparedData,
     RestartsResult,
     assess,
-    best_start,
     check_n_init,
     failed_start,
+    restarts_result,
     run_start,
     start_seeds,
 )
@@ -198,10 +198,7 @@ def grid_cells(
                     pending[cell][i] = outcome
                     missing[cell] -= 1
                     if missing[cell] == 0:
-                        starts = tuple(pending.pop(cell))
-                        yield RestartsResult(
-                            k, covariance_type, X.shape[0], X.shape[1], starts, best_start(starts)
-                        )
+                        yield restarts_result(prepared, k, covariance_type, pending.pop(cell))
                         if halt.is_set():
                             raise FitCancelled
     finally:
