@@ -128,15 +128,12 @@ def _grid_settings(args) -> GridSettings:
 def run_select(args: argparse.Namespace) -> int:
     """The ``select`` sub-command; returns the exit code."""
     from gmm_studio.cli import EXIT_DATA, EXIT_OK, _error, _finite_json, _UsageError
-    from gmm_studio.core import FitError, FitSettings
-    from gmm_studio.core.restarts import check_n_init
+    from gmm_studio.core import FitError
     from gmm_studio.core.selection import select_model
     from gmm_studio.io import DataFileError, read_points
 
     try:
-        check_n_init(args.n_init)
         settings = _grid_settings(args)
-        FitSettings(tol=args.tol, max_iter=args.max_iter, reg_covar=args.reg_covar)
     except FitError as error:
         raise _UsageError(str(error)) from None
     path = args.path
@@ -177,15 +174,7 @@ def run_select(args: argparse.Namespace) -> int:
     if not args.json:
         from gmm_studio.cli import _summary, restarts_summary
 
-        fit_settings = FitSettings(
-            n_components=best.n_components,
-            covariance_type=best.covariance_type,
-            init=settings.init,
-            tol=settings.tol,
-            max_iter=settings.max_iter,
-            reg_covar=settings.reg_covar,
-            seed=settings.seed,
-        )
+        fit_settings = settings.fit_settings(best.n_components, best.covariance_type)
         print()
         print(f"chosen: K={best.n_components}, {best.covariance_type} "
               f"({MCLUST_NAMES[best.covariance_type]})")  # fmt: skip

@@ -15,7 +15,7 @@ error could still exceed :data:`EXPANDED_FORM_ERROR`, that component's densities
 in the direct form ``|(z - mu) L|²``, and its scatter is recomputed about its new mean in a
 second pass. The first check bounds the rounding error before the pass, the second after it
 from the statistics themselves, so the fast path stays within rounding noise of the reference
-implementation (:func:`gmm_studio.core.em.reference_em_pass`).
+implementation (:func:`gmm_studio.core.reference.reference_em_pass`).
 """
 
 from __future__ import annotations

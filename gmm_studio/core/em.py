@@ -1,19 +1,17 @@
-"""Expectation-Maximization for Gaussian mixtures, written once as a generator of snapshots.
+"""One EM iteration on a block of data: the E-step's statistics and the M-step's parameters.
 
-The command line drains the generator; the window's worker thread steps it and draws each
-snapshot. Numerics follow scikit-learn's ``GaussianMixture``: a log-space E-step, Cholesky
-factors of the precisions, ``reg_covar`` on the diagonal, and stopping when the mean
-per-sample log-likelihood changes by less than ``tol``.
+:func:`em_pass` is the pass the application runs: one block-wise sweep over the data gathers
+the log-likelihood and the sufficient statistics (Σr, Σr·x, Σr·x xᵀ), and the M-step turns
+them into the next mixture, holding locked parameters fixed. :class:`gmm_studio.core.run.EMRun`
+steps it. Numerics follow scikit-learn's ``GaussianMixture``: a log-space E-step, Cholesky
+factors of the precisions and ``reg_covar`` on the diagonal.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
 
 from gmm_studio.core import covariance as cov
 from gmm_studio.core.blockwise import (
@@ -25,7 +23,8 @@ from gmm_studio.core.blockwise import (
     upper_pairs,
 )
 from gmm_studio.core.errors import FitError
-from gmm_studio.core.initialization import check_data, data_covariance, initialize
+from gmm_studio.core.initialization import data_covariance
+from gmm_studio.core.locks import Locks
 from gmm_studio.core.mixture import Mixture
 
 #: A component whose total responsibility falls below this many points is empty: its mean
@@ -38,124 +37,26 @@ _EPS = 10 * np.finfo(float).eps
 #: has collapsed onto a point or a line: its density is rounding noise, so EM stops there.
 COLLAPSE_RATIO = 1e-12
 
-#: Which EM pass :func:`em_steps` uses: "fast" (:func:`em_pass`) or "reference"
-#: (:func:`reference_em_pass`, for benchmarks and comparisons).
-ENGINE_PASS = "fast"
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The state of EM after one iteration. Immutable, safe to share between threads.
-
-    Attributes
-    ----------
-    iteration : int
-        0 for the starting parameters, then the number of EM iterations done.
-    mixture : Mixture
-        The parameters after ``iteration`` iterations.
-    log_likelihood : float
-        Total log-likelihood of the data under ``mixture``.
-    mean_log_likelihood : float
-        ``log_likelihood / n_samples``.
-    change : float
-        Change of the mean log-likelihood since the previous snapshot (NaN at iteration 0).
-    converged : bool
-        True when ``abs(change) < tol``; EM stops after such a snapshot.
-    n_samples : int
-    """
-
-    iteration: int
-    mixture: Mixture
-    log_likelihood: float
-    mean_log_likelihood: float
-    change: float
-    converged: bool
-    n_samples: int
-
-
-@dataclass(frozen=True)
-class FitResult:
-    """The outcome of :func:`fit`: the final mixture and how EM got there."""
-
-    mixture: Mixture
-    log_likelihood_trace: tuple[float, ...]
-    n_iter: int
-    converged: bool
-    n_samples: int
-
-    @property
-    def weights(self) -> np.ndarray:
-        return self.mixture.weights
-
-    @property
-    def means(self) -> np.ndarray:
-        return self.mixture.means
-
-    @property
-    def covariances(self) -> np.ndarray:
-        return self.mixture.covariances
-
-    @property
-    def covariance_type(self) -> str:
-        return self.mixture.covariance_type
-
-    @property
-    def log_likelihood(self) -> float:
-        """Total log-likelihood of the data under the final mixture."""
-        return self.log_likelihood_trace[-1]
-
-    @property
-    def mean_log_likelihood(self) -> float:
-        """Mean per-sample log-likelihood under the final mixture."""
-        return self.log_likelihood / self.n_samples
-
-
-def m_step(
-    X: np.ndarray,
-    resp: np.ndarray,
-    covariance_type: str,
-    reg_covar: float,
-    worst_rows: np.ndarray,
-) -> Mixture:
-    """New parameters from responsibilities, re-seeding any empty component.
-
-    Parameters
-    ----------
-    X : ndarray, shape (N, D)
-    resp : ndarray, shape (N, K)
-    covariance_type : str
-    reg_covar : float
-    worst_rows : ndarray of int
-        Rows of ``X`` ordered from the least well explained; an empty component restarts at
-        the first of them not yet taken, with the data's covariance and a weight of one point.
-    """
-    n_features = X.shape[1]
-    n_components = resp.shape[1]
-    raw_counts = resp.sum(axis=0)
-    nk = raw_counts + _EPS
-    means = resp.T @ X / nk[:, np.newaxis]
-    scatter = np.empty((n_components, n_features, n_features))
-    diag = np.empty((n_components, n_features))
-    for k in range(n_components):
-        diff = X - means[k]
-        weighted = resp[:, k, np.newaxis] * diff
-        if covariance_type in ("full", "tied"):
-            scatter[k] = weighted.T @ diff
-        else:
-            diag[k] = np.einsum("ij,ij->j", weighted, diff) / nk[k]
-    return mixture_from_moments(
-        X, raw_counts, means, scatter, diag, covariance_type, reg_covar, worst_rows
-    )
-
 
 def mixture_from_moments(
-    X, raw_counts, means, scatter, diag, covariance_type, reg_covar, worst_rows
+    X,
+    raw_counts,
+    means,
+    scatter,
+    diag,
+    covariance_type,
+    reg_covar,
+    worst_rows,
+    previous: Mixture | None = None,
+    locks: Locks | None = None,
 ) -> Mixture:
     """The M-step's mixture from per-component moments, re-seeding any empty component.
 
-    ``raw_counts`` (K,) are the summed responsibilities, ``means`` (K, D) the weighted means,
-    ``scatter`` (K, D, D) the summed weighted outer products about the means (full and tied),
-    ``diag`` (K, D) the weighted variances (diag and spherical).
+    ``raw_counts`` (K,) are the summed responsibilities, ``means`` (K, D) the component means
+    (locked ones already put back), ``scatter`` (K, D, D) the summed weighted outer products
+    about those means (full and tied), ``diag`` (K, D) the weighted variances (diag and
+    spherical). With ``locks``, the locked parameters of ``previous`` are kept bit for bit and
+    the free weights share what the locked weights leave.
     """
     n_samples, n_features = X.shape
     nk = raw_counts + _EPS
@@ -169,15 +70,40 @@ def mixture_from_moments(
         covariances = diag.mean(axis=1) + reg_covar
     weights = nk / n_samples
 
+    locked = locks is not None and locks.any
     empty = np.flatnonzero(raw_counts < EMPTY_COMPONENT)
     if len(empty):
         weights, means, covariances = _reseed(
             X, empty, worst_rows, weights, means, covariances, covariance_type, reg_covar
         )
+        if not locked:
+            weights = weights / weights.sum()
+    if locked:
+        weights, covariances = _keep_locked(previous, locks, weights, covariances)
     return Mixture(weights, means, covariances, covariance_type)
 
 
+def _keep_locked(previous: Mixture, locks: Locks, weights, covariances):
+    """Put the locked covariances and weights of ``previous`` back; renormalise the free weights."""
+    lock_cov = locks.array("covariance")
+    if previous.covariance_type == "tied":
+        if lock_cov.any():
+            covariances = previous.covariances
+    elif lock_cov.any():
+        covariances = np.array(covariances)
+        covariances[lock_cov] = previous.covariances[lock_cov]
+    lock_w = locks.array("weight")
+    if lock_w.all():
+        return previous.weights, covariances
+    free = ~lock_w
+    out = np.array(previous.weights)
+    left = 1.0 - float(previous.weights[lock_w].sum())
+    out[free] = max(left, 0.0) * weights[free] / weights[free].sum()
+    return out, covariances
+
+
 def _reseed(X, empty, worst_rows, weights, means, covariances, covariance_type, reg_covar):
+    """Restart each empty component at a badly explained row (weights not renormalised)."""
     n_samples, n_features = X.shape
     spread = cov.from_full(data_covariance(X)[np.newaxis], covariance_type)
     for k, row in zip(empty, worst_rows, strict=False):
@@ -187,7 +113,7 @@ def _reseed(X, empty, worst_rows, weights, means, covariances, covariance_type, 
             covariances[k] = spread[0] + reg_covar * np.eye(n_features)
         elif covariance_type in ("diag", "spherical"):
             covariances[k] = spread[0] + reg_covar
-    return weights / weights.sum(), means, covariances
+    return weights, means, covariances
 
 
 def check_not_collapsed(mixture: Mixture, floor: float) -> None:
@@ -206,30 +132,8 @@ def collapse_floor(X: np.ndarray) -> float:
     return COLLAPSE_RATIO * float(np.max(np.var(X, axis=0)))
 
 
-def reference_em_pass(X: np.ndarray, mixture: Mixture, reg_covar: float) -> tuple[float, Mixture]:
-    """One E-step and one M-step, written plainly over the whole (N, K) matrix.
-
-    The reference the fast :func:`em_pass` is tested against; it holds several N×K and N×D
-    arrays at once.
-
-    Returns
-    -------
-    log_likelihood : float
-        Total log-likelihood of ``X`` under ``mixture`` (the E-step's by-product).
-    next_mixture : Mixture
-        The M-step's update.
-    """
-    wlp = mixture.weighted_log_prob(X)
-    log_norm = logsumexp(wlp, axis=1)
-    total = float(np.sum(log_norm))
-    _check_finite(total)
-    resp = np.exp(wlp - log_norm[:, np.newaxis])
-    n_empty_possible = mixture.n_components
-    worst = np.argsort(log_norm, kind="stable")[:n_empty_possible]
-    return total, m_step(X, resp, mixture.covariance_type, reg_covar, worst)
-
-
-def _check_finite(total: float) -> None:
+def check_finite(total: float) -> None:
+    """Raise FitError when the log-likelihood is not a finite number."""
     if not math.isfinite(total):
         raise FitError(
             "the log-likelihood is no longer a finite number; the data may be too badly scaled "
@@ -238,12 +142,16 @@ def _check_finite(total: float) -> None:
 
 
 def em_pass(
-    X: np.ndarray, mixture: Mixture, reg_covar: float, data: BlockData | None = None
+    X: np.ndarray,
+    mixture: Mixture,
+    reg_covar: float,
+    data: BlockData | None = None,
+    locks: Locks | None = None,
 ) -> tuple[float, Mixture]:
     """One E-step and one M-step in a single block-wise pass over the data.
 
-    Same results as :func:`reference_em_pass` up to rounding, without any N×K matrix: see
-    :mod:`gmm_studio.core.blockwise`.
+    Same results as the plain N×K pass :func:`gmm_studio.core.reference.reference_em_pass` up
+    to rounding, without any N×K matrix: see :mod:`gmm_studio.core.blockwise`.
 
     Parameters
     ----------
@@ -252,6 +160,8 @@ def em_pass(
     reg_covar : float
     data : BlockData, optional
         ``X`` prepared once for many passes (``BlockData(X)``); made here when not given.
+    locks : Locks, optional
+        Parameters the M-step keeps from ``mixture``.
 
     Returns
     -------
@@ -264,7 +174,7 @@ def em_pass(
         data = BlockData(X)
     kernel = make_kernel(mixture, data.centre, data.radius)
     stats = gather(data, kernel)
-    _check_finite(stats.total)
+    check_finite(stats.total)
 
     covariance_type = mixture.covariance_type
     k, d = mixture.means.shape
@@ -273,7 +183,11 @@ def em_pass(
     raw_counts = sums[:, -1].copy()
     linear = sums[:, nq : nq + d]
     nk = raw_counts + _EPS
-    shifted = linear / nk[:, np.newaxis]
+    # The scatter is taken about each component's new mean, or its kept one when locked.
+    about = linear / nk[:, np.newaxis]
+    lock_mean = None if locks is None or not any(locks.mean) else locks.array("mean")
+    if lock_mean is not None:
+        about[lock_mean] = mixture.means[lock_mean] - data.centre
     quad = sums[:, :nq]
     full_form = covariance_type in ("full", "tied")
     if full_form:
@@ -281,32 +195,34 @@ def em_pass(
         scatter = np.empty((k, d, d))
         scatter[:, rows, cols] = quad
         scatter[:, cols, rows] = quad
-        cross = shifted[:, :, np.newaxis] * linear[:, np.newaxis, :]
+        cross = about[:, :, np.newaxis] * linear[:, np.newaxis, :]
         scatter -= cross + np.swapaxes(cross, 1, 2)
         scatter += raw_counts[:, np.newaxis, np.newaxis] * (
-            shifted[:, :, np.newaxis] * shifted[:, np.newaxis, :]
+            about[:, :, np.newaxis] * about[:, np.newaxis, :]
         )
         diag = None
     else:
         scatter = None
-        diag = (quad - 2.0 * shifted * linear + raw_counts[:, np.newaxis] * shifted**2) / nk[
+        diag = (quad - 2.0 * about * linear + raw_counts[:, np.newaxis] * about**2) / nk[
             :, np.newaxis
         ]
 
-    redo = _cancelled_components(covariance_type, raw_counts, nk, shifted, scatter, diag, reg_covar)
+    redo = _cancelled_components(covariance_type, raw_counts, nk, about, scatter, diag, reg_covar)
     if len(redo):
-        again = gather(data, kernel, scatter_about={int(c): shifted[c] for c in redo})
+        again = gather(data, kernel, scatter_about={int(c): about[c] for c in redo})
         for c, value in again.scatter.items():
             if full_form:
                 scatter[c] = value
             else:
                 diag[c] = value / nk[c]
 
-    means = shifted + data.centre
-    worst = stats.worst_rows
+    means = about + data.centre
+    if lock_mean is not None:
+        means[lock_mean] = mixture.means[lock_mean]  # bit for bit, not re-centred
     next_mixture = mixture_from_moments(
-        data.X, raw_counts, means, scatter, diag, covariance_type, reg_covar, worst
-    )
+        data.X, raw_counts, means, scatter, diag, covariance_type, reg_covar, stats.worst_rows,
+        previous=mixture, locks=locks,
+    )  # fmt: skip
     return stats.total, next_mixture
 
 
@@ -332,188 +248,3 @@ def _cancelled_components(covariance_type, raw_counts, nk, shifted, scatter, dia
     positive = smallest > 0
     error = slack * size / np.where(positive, smallest, 1.0)
     return np.flatnonzero(live & ~((error <= EXPANDED_FORM_ERROR) & positive))
-
-
-def _check_settings(tol, max_iter, reg_covar):
-    if not (isinstance(tol, int | float) and math.isfinite(tol) and tol >= 0):
-        raise FitError(f"tol must be a number ≥ 0, not {tol!r}")
-    if not isinstance(max_iter, int | np.integer) or max_iter < 0:
-        raise FitError(f"max_iter must be a whole number ≥ 0, not {max_iter!r}")
-    if not (isinstance(reg_covar, int | float) and math.isfinite(reg_covar) and reg_covar >= 0):
-        raise FitError(f"reg_covar must be a number ≥ 0, not {reg_covar!r}")
-
-
-def starting_mixture(
-    X: np.ndarray,
-    n_components: int,
-    covariance_type: str,
-    init: str,
-    weights_init,
-    means_init,
-    covariances_init,
-    reg_covar: float,
-    seed,
-) -> Mixture:
-    """The mixture EM starts from: user-given parameters override those from ``init``."""
-    given = (weights_init, means_init, covariances_init)
-    if all(p is not None for p in given):
-        base = None
-    else:
-        base = initialize(
-            X, n_components, covariance_type=covariance_type, init=init,
-            reg_covar=reg_covar, seed=seed,
-        )  # fmt: skip
-    start = Mixture(
-        weights=base.weights if weights_init is None else weights_init,
-        means=base.means if means_init is None else means_init,
-        covariances=base.covariances if covariances_init is None else covariances_init,
-        covariance_type=covariance_type,
-    )
-    if start.n_components != n_components or start.n_features != X.shape[1]:
-        raise FitError(
-            f"the starting parameters describe {start.n_components} components in "
-            f"{start.n_features} dimensions, but the fit asks for {n_components} components "
-            f"on {X.shape[1]}-dimensional data"
-        )
-    return start
-
-
-def em_steps(
-    X,
-    n_components: int,
-    *,
-    covariance_type: str = "full",
-    init: str = "kmeans++",
-    weights_init=None,
-    means_init=None,
-    covariances_init=None,
-    tol: float = 1e-6,
-    max_iter: int = 1000,
-    reg_covar: float = 1e-6,
-    seed: int | np.random.Generator | None = None,
-) -> Iterator[Snapshot]:
-    """Run EM, yielding one :class:`Snapshot` per iteration.
-
-    The first snapshot (iteration 0) holds the starting parameters; EM stops after the first
-    snapshot whose mean log-likelihood changed by less than ``tol``, or after ``max_iter``
-    iterations.
-
-    Parameters
-    ----------
-    X : array_like, shape (N, D)
-    n_components : int
-    covariance_type : {"full", "tied", "diag", "spherical"}
-    init : {"random-points", "kmeans++", "kmeans"}
-        How to choose starting parameters that are not given (see :func:`initialize`).
-    weights_init, means_init, covariances_init : array_like, optional
-        Starting parameters, in scikit-learn's shapes; they override ``init``.
-    tol : float
-        Stop when the mean per-sample log-likelihood changes by less than this.
-    max_iter : int
-    reg_covar : float
-        Added to the diagonal of every covariance, keeping it positive definite.
-    seed : int, Generator or None
-        Seeds every random choice; the same seed gives the same fit.
-
-    Raises
-    ------
-    FitError
-        At call time, for arguments that cannot be fitted, with a readable message: for
-        example more components than points.
-    DegenerateCovarianceError
-        While iterating, if a covariance stops being positive definite or collapses (its
-        smallest eigenvalue falls below ``COLLAPSE_RATIO`` times the data's largest variance).
-        This only happens with ``reg_covar=0`` (or a ``reg_covar`` far below the data's scale)
-        on degenerate data or starts: duplicate points, all points identical, a single point,
-        collinear points, a component shrinking onto one point.
-
-    Notes
-    -----
-    Degenerate cases that end in a valid fit: more components than distinct points, duplicate
-    or identical points and single points all fit when ``reg_covar > 0`` (the default), the
-    covariances floored at ``reg_covar``. A component whose responsibility collapses to
-    nothing is re-seeded at the worst-explained point with the data's covariance.
-    """
-    X = check_data(X, n_components)
-    cov.check_covariance_type(covariance_type)
-    _check_settings(tol, max_iter, reg_covar)
-    start = starting_mixture(
-        X, n_components, covariance_type, init,
-        weights_init, means_init, covariances_init, reg_covar, seed,
-    )  # fmt: skip
-    return _iterate(X, start, tol, max_iter, reg_covar)
-
-
-def _iterate(X, mixture, tol, max_iter, reg_covar) -> Iterator[Snapshot]:
-    n_samples = X.shape[0]
-    if ENGINE_PASS == "reference":
-        floor = collapse_floor(X)
-
-        def one_pass(m):
-            return reference_em_pass(X, m, reg_covar)
-    else:
-        data = BlockData(X)
-        floor = COLLAPSE_RATIO * float(np.max(data.variance))
-
-        def one_pass(m):
-            return em_pass(X, m, reg_covar, data)
-
-    previous = math.nan
-    for iteration in range(max_iter + 1):
-        total, next_mixture = one_pass(mixture)
-        if iteration < max_iter:
-            check_not_collapsed(next_mixture, floor)
-        mean = total / n_samples
-        change = mean - previous
-        converged = iteration > 0 and abs(change) < tol
-        yield Snapshot(iteration, mixture, total, mean, change, converged, n_samples)
-        if converged:
-            return
-        previous = mean
-        mixture = next_mixture
-
-
-def fit(
-    X,
-    n_components: int,
-    *,
-    covariance_type: str = "full",
-    init: str = "kmeans++",
-    weights_init=None,
-    means_init=None,
-    covariances_init=None,
-    tol: float = 1e-6,
-    max_iter: int = 1000,
-    reg_covar: float = 1e-6,
-    seed: int | np.random.Generator | None = None,
-    n_init: int = 1,
-) -> FitResult:
-    """Fit a Gaussian mixture by EM; the arguments are those of :func:`em_steps`, plus
-
-    n_init : int
-        Number of independent starts, the best kept (:mod:`gmm_studio.core.restarts`).
-
-    Returns
-    -------
-    FitResult
-        With ``weights``, ``means``, ``covariances``, ``covariance_type``, ``log_likelihood``
-        (total), ``log_likelihood_trace`` (before the first iteration, then after each),
-        ``n_iter`` and ``converged``.
-    """
-    if n_init != 1:
-        from gmm_studio.core.restarts import best_fit  # restarts builds on this module
-
-        return best_fit(
-            X, n_components, n_init=n_init, covariance_type=covariance_type, init=init,
-            weights_init=weights_init, means_init=means_init, covariances_init=covariances_init,
-            tol=tol, max_iter=max_iter, reg_covar=reg_covar, seed=seed,
-        )  # fmt: skip
-    steps = em_steps(
-        X, n_components, covariance_type=covariance_type, init=init,
-        weights_init=weights_init, means_init=means_init, covariances_init=covariances_init,
-        tol=tol, max_iter=max_iter, reg_covar=reg_covar, seed=seed,
-    )  # fmt: skip
-    trace = []
-    for last in steps:
-        trace.append(last.log_likelihood)
-    return FitResult(last.mixture, tuple(trace), last.iteration, last.converged, last.n_samples)

@@ -6,9 +6,10 @@ kept, with one difference: a start that ends with a degenerate component
 degenerate, because its likelihood is inflated by a covariance held up by ``reg_covar`` alone.
 
 Seeding: start 0 uses ``seed`` itself, so ``n_init=1`` is the single fit of that seed; start
-i ≥ 1 uses child i - 1 of ``numpy.random.SeedSequence(seed)``. The starts are independent
-streams, the same seed gives the same starts in any order, and the starts of ``n_init=n``
-are the first n of ``n_init=n + 1``: more starts never give a worse fit.
+i ≥ 1 uses a seed drawn from child i - 1 of ``numpy.random.SeedSequence(seed)`` (a whole
+number below 2**63, so ``fit(..., seed=that)`` alone gives that start's fit). The starts are
+independent streams, the same seed gives the same starts in any order, and the starts of
+``n_init=n`` are the first n of ``n_init=n + 1``: more starts never give a worse fit.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gmm_studio.core import covariance as cov
 from gmm_studio.core import criteria
 from gmm_studio.core.blockwise import BlockData
 from gmm_studio.core.degenerate import DistinctRows, degenerate_components
-from gmm_studio.core.em import FitResult, em_steps
+from gmm_studio.core.em import em_pass
 from gmm_studio.core.errors import FitError
-from gmm_studio.core.initialization import check_data
+from gmm_studio.core.initialization import check_data, check_fit_size, initialize
 from gmm_studio.core.mixture import Mixture
+from gmm_studio.core.run import EMPass, EMRun, FitResult
+from gmm_studio.core.settings import FitSettings
 
 
 class FitCancelled(Exception):
@@ -39,20 +41,22 @@ def check_n_init(n_init) -> int:
     return int(n_init)
 
 
-def start_seeds(seed, n_init: int) -> list:
+def start_seeds(seed: int | None, n_init: int) -> list[int]:
     """The seed of each of ``n_init`` starts (see the module notes).
 
     Parameters
     ----------
-    seed : int, Generator or None
+    seed : int or None
         None draws fresh entropy (a different fit on every call).
     n_init : int
     """
-    if isinstance(seed, np.random.Generator):
-        return [seed, *seed.spawn(n_init - 1)]
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy)
-    return [seed, *np.random.SeedSequence(seed).spawn(n_init - 1)]
+        seed = _whole_seed(np.random.SeedSequence())
+    return [seed, *(_whole_seed(c) for c in np.random.SeedSequence(seed).spawn(n_init - 1))]
+
+
+def _whole_seed(sequence: np.random.SeedSequence) -> int:
+    return int(sequence.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
 class PreparedData:
@@ -64,7 +68,7 @@ class PreparedData:
     """
 
     def __init__(self, X):
-        self.X = check_data(X, 1)
+        self.X = check_data(X)
         self.blocks = BlockData(self.X)
         self.distinct = DistinctRows(self.X)
 
@@ -81,6 +85,8 @@ class StartOutcome:
     ----------
     index : int
         Which start (0-based).
+    seed : int
+        The seed it was drawn from.
     result : FitResult or None
         None when the start failed.
     error : str or None
@@ -89,6 +95,7 @@ class StartOutcome:
     """
 
     index: int
+    seed: int
     result: FitResult | None
     error: str | None = None
     degenerate_components: tuple[int, ...] = ()
@@ -194,12 +201,11 @@ class RestartsResult:
 
 def run_start(
     prepared: PreparedData,
+    settings: FitSettings,
     start: Mixture,
     *,
-    tol: float,
-    max_iter: int,
-    reg_covar: float,
     cancel=None,
+    em_pass: EMPass = em_pass,
 ) -> FitResult:
     """EM from the mixture ``start`` to convergence, checking ``cancel`` between iterations.
 
@@ -208,27 +214,22 @@ def run_start(
     FitCancelled
         If ``cancel.is_set()`` became true.
     FitError
-        If EM cannot go on (see :func:`gmm_studio.core.em.em_steps`).
+        If EM cannot go on (see :func:`gmm_studio.core.run.em_steps`).
     """
-    steps = em_steps(
-        prepared.X, start.n_components, covariance_type=start.covariance_type,
-        weights_init=start.weights, means_init=start.means, covariances_init=start.covariances,
-        tol=tol, max_iter=max_iter, reg_covar=reg_covar,
-    )  # fmt: skip
     trace = []
-    for last in steps:
+    for last in EMRun(prepared.X, settings, start, em_pass=em_pass).snapshots():
         trace.append(last.log_likelihood)
         if cancel is not None and cancel.is_set():
             raise FitCancelled
     return FitResult(last.mixture, tuple(trace), last.iteration, last.converged, last.n_samples)
 
 
-def assess(prepared: PreparedData, index: int, result: FitResult, reg_covar: float):
+def assess(prepared: PreparedData, index: int, seed: int, result: FitResult, reg_covar: float):
     """The :class:`StartOutcome` of a finished start, with its degenerate components."""
     degenerate = degenerate_components(
         prepared.blocks, prepared.distinct, result.mixture, reg_covar
     )
-    return StartOutcome(index, result, None, degenerate)
+    return StartOutcome(index, seed, result, None, degenerate)
 
 
 def restarts_result(prepared: PreparedData, n_components, covariance_type, starts):
@@ -245,8 +246,8 @@ def restarts_result(prepared: PreparedData, n_components, covariance_type, start
     )
 
 
-def failed_start(index: int, error: FitError) -> StartOutcome:
-    return StartOutcome(index, None, str(error))
+def failed_start(index: int, seed: int, error: FitError) -> StartOutcome:
+    return StartOutcome(index, seed, None, str(error))
 
 
 def fit_starts(
@@ -258,14 +259,15 @@ def fit_starts(
     tol: float = 1e-6,
     max_iter: int = 1000,
     reg_covar: float = 1e-6,
-    seed: int | np.random.Generator | None = None,
+    seed: int | None = None,
     n_init: int = 1,
+    em_pass: EMPass = em_pass,
     prepared: PreparedData | None = None,
     cancel=None,
 ) -> RestartsResult:
     """Run ``n_init`` starts of EM one after the other and keep the best (module notes).
 
-    Parameters are those of :func:`gmm_studio.core.em.em_steps`, plus
+    Parameters are those of :func:`gmm_studio.core.run.em_steps`, plus
 
     n_init : int
         Number of starts.
@@ -277,29 +279,28 @@ def fit_starts(
     Raises
     ------
     FitError
-        For arguments that cannot be fitted (as :func:`gmm_studio.core.em.em_steps`).
+        For arguments that cannot be fitted (as :func:`gmm_studio.core.run.em_steps`).
         A start that fails while iterating is recorded in the result instead.
     """
-    from gmm_studio.core.initialization import initialize
-
     n_init = check_n_init(n_init)
-    X = check_data(X, n_components)
-    cov.check_covariance_type(covariance_type)
+    settings = FitSettings(
+        n_components=n_components, covariance_type=covariance_type, init=init, tol=tol,
+        max_iter=max_iter, reg_covar=reg_covar, seed=seed,
+    )  # fmt: skip
     prepared = prepared or PreparedData(X)
+    check_fit_size(prepared.X, n_components)
     starts = []
     for index, start_seed in enumerate(start_seeds(seed, n_init)):
         start = initialize(
-            X, n_components, covariance_type=covariance_type, init=init,
+            prepared.X, n_components, covariance_type=covariance_type, init=init,
             reg_covar=reg_covar, seed=start_seed,
         )  # fmt: skip
         try:
-            result = run_start(
-                prepared, start, tol=tol, max_iter=max_iter, reg_covar=reg_covar, cancel=cancel
-            )
+            result = run_start(prepared, settings, start, cancel=cancel, em_pass=em_pass)
         except FitError as error:
-            starts.append(failed_start(index, error))
+            starts.append(failed_start(index, start_seed, error))
             continue
-        starts.append(assess(prepared, index, result, reg_covar))
+        starts.append(assess(prepared, index, start_seed, result, reg_covar))
     return restarts_result(prepared, n_components, covariance_type, starts)
 
 

@@ -23,9 +23,9 @@ from gmm_studio.core import covariance as cov
 from gmm_studio.core.criteria import CRITERIA
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.initialization import (
-    INIT_METHODS,
     CentreSeeding,
     check_data,
+    check_fit_size,
     initial_clusters,
 )
 from gmm_studio.core.restarts import (
@@ -39,6 +39,7 @@ from gmm_studio.core.restarts import (
     run_start,
     start_seeds,
 )
+from gmm_studio.core.settings import FitSettings
 
 #: mclust's names for the models GMM Studio's covariance types fit.
 MCLUST_NAMES = {"spherical": "VII", "diag": "VVI", "tied": "EEE", "full": "VVV"}
@@ -51,8 +52,8 @@ DEFAULT_N_COMPONENTS = tuple(range(1, 10))
 class GridSettings:
     """What a model-selection grid fits: the K values, the covariance types, the EM settings.
 
-    Parameters mean what they mean in :func:`gmm_studio.core.fit`; ``seed`` must be a whole
-    number (or None for fresh entropy, fixed once when the settings are made).
+    Parameters mean what they mean in :func:`gmm_studio.core.fit`; ``seed`` None draws fresh
+    entropy, fixed once when the settings are made. Invalid values raise FitError.
     """
 
     n_components: tuple[int, ...] = DEFAULT_N_COMPONENTS
@@ -75,13 +76,19 @@ class GridSettings:
             raise FitError("at least one covariance type is needed")
         for covariance_type in types:
             cov.check_covariance_type(covariance_type)
-        if self.init not in INIT_METHODS:
-            raise FitError(f"init must be one of {', '.join(INIT_METHODS)}, not {self.init!r}")
         check_n_init(self.n_init)
         object.__setattr__(self, "n_components", tuple(sorted({int(k) for k in ks})))
         object.__setattr__(self, "covariance_types", tuple(dict.fromkeys(types)))
         if self.seed is None:
-            object.__setattr__(self, "seed", int(np.random.SeedSequence().entropy))
+            object.__setattr__(self, "seed", start_seeds(None, 1)[0])
+        self.fit_settings(1, types[0])  # checks init, tol, max_iter, reg_covar and seed
+
+    def fit_settings(self, n_components: int, covariance_type: str) -> FitSettings:
+        """The settings of the fit in one cell (and of its first start)."""
+        return FitSettings(
+            n_components=n_components, covariance_type=covariance_type, init=self.init,
+            tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar, seed=self.seed,
+        )  # fmt: skip
 
     def cells(self) -> list[tuple[int, str]]:
         """Every ``(n_components, covariance_type)`` of the grid, in table order."""
@@ -100,7 +107,7 @@ class _Worker:
         self.cancel = cancel
         self._seedings: dict[int, CentreSeeding] = {}
 
-    def run(self, n_components: int, index: int, seed) -> list:
+    def run(self, n_components: int, index: int, seed: int) -> list:
         """Start ``index`` of K = ``n_components`` for every covariance type of the grid."""
         s = self.settings
         seeding = self._seedings.get(index)
@@ -111,15 +118,13 @@ class _Worker:
         outcomes = []
         for covariance_type in s.covariance_types:
             start = clusters.mixture(covariance_type, s.reg_covar)
+            fit_settings = s.fit_settings(n_components, covariance_type)
             try:
-                result = run_start(
-                    self.prepared, start, tol=s.tol, max_iter=s.max_iter,
-                    reg_covar=s.reg_covar, cancel=self.cancel,
-                )  # fmt: skip
+                result = run_start(self.prepared, fit_settings, start, cancel=self.cancel)
             except FitError as error:
-                outcomes.append(failed_start(index, error))
+                outcomes.append(failed_start(index, seed, error))
                 continue
-            outcomes.append(assess(self.prepared, index, result, s.reg_covar))
+            outcomes.append(assess(self.prepared, index, seed, result, s.reg_covar))
         return outcomes
 
 
@@ -156,7 +161,8 @@ def grid_cells(
     FitCancelled
         When ``cancel`` was set.
     """
-    X = check_data(X, max(settings.n_components))
+    X = check_data(X)
+    check_fit_size(X, max(settings.n_components))
     workers = workers or default_workers()
     n_init = settings.n_init
     seeds = start_seeds(settings.seed, n_init)
