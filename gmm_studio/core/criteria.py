@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.special import xlogy
 
 from gmm_studio.core.blockwise import BlockData, for_each_block, make_kernel
 
@@ -63,8 +64,7 @@ def classification_entropy(data: BlockData, mixture) -> float:
     parts = np.zeros(-(-data.n_samples // block))
 
     def visit(start, stop, R):
-        # normalise() floors responsibilities at e^-600 of the row's largest: log is finite.
-        parts[start // block] = -np.einsum("ij,ij->", R, np.log(R))
+        parts[start // block] = -xlogy(R, R).sum()  # 0 log 0 = 0
 
     for_each_block(data, kernel, visit)
     return float(parts.sum())
