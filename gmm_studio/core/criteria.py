@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import xlogy
 
 from gmm_studio.core.blockwise import BlockData, for_each_block, make_kernel
 
@@ -64,7 +63,9 @@ def classification_entropy(data: BlockData, mixture) -> float:
     parts = np.zeros(-(-data.n_samples // block))
 
     def visit(start, stop, R):
-        parts[start // block] = -xlogy(R, R).sum()  # 0 log 0 = 0
+        log_r = np.zeros_like(R)
+        np.log(R, out=log_r, where=R > 0)  # 0 log 0 = 0
+        parts[start // block] = -np.einsum("ij,ij->", R, log_r)
 
     for_each_block(data, kernel, visit)
     return float(parts.sum())

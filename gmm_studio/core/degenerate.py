@@ -31,14 +31,22 @@ class DistinctRows:
     """
 
     def __init__(self, X: np.ndarray):
-        _, inverse, counts = np.unique(X, axis=0, return_inverse=True, return_counts=True)
         self.n_samples, self.n_features = X.shape
+        order = np.lexsort(X.T[::-1])
+        ordered = X[order]
+        starts = np.ones(self.n_samples, dtype=bool)
+        starts[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+        group = np.cumsum(starts) - 1
+        counts = np.bincount(group)
         #: Number of distinct rows.
         self.n_distinct = len(counts)
         #: How often the most repeated row occurs.
         self.max_multiplicity = int(counts.max())
         #: For each row, the index of its distinct value (None when all rows differ).
-        self.inverse = None if self.n_distinct == self.n_samples else inverse.ravel()
+        self.inverse = None
+        if self.n_distinct < self.n_samples:
+            self.inverse = np.empty(self.n_samples, dtype=np.intp)
+            self.inverse[order] = group
 
     def masses(self, responsibilities: np.ndarray) -> np.ndarray:
         """Responsibilities (N,) summed over equal rows: one mass per distinct row."""

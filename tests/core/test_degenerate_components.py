@@ -119,3 +119,15 @@ def test_old_faithful_diag_k5_spike_on_waiting_83(old_faithful):
     assert several.starts[0].degenerate_components == (k,)
     assert several.best_index != 0 and not several.degenerate
     assert several.starts[0].log_likelihood > several.log_likelihood
+
+
+def test_distinct_rows():
+    X = np.array([[1.0, 2.0], [0.0, 5.0], [1.0, 2.0], [-0.0, 5.0], [1.0, 3.0], [1.0, 2.0]])
+    distinct = DistinctRows(X)
+    assert distinct.n_distinct == 3 and distinct.max_multiplicity == 3
+    inv = distinct.inverse
+    assert inv[0] == inv[2] == inv[5] and inv[1] == inv[3] and len({inv[0], inv[1], inv[4]}) == 3
+    np.testing.assert_array_equal(
+        distinct.masses(np.arange(6.0))[[inv[0], inv[1], inv[4]]], [0 + 2 + 5, 1 + 3, 4]
+    )
+    assert DistinctRows(np.eye(3)).inverse is None
