@@ -43,12 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_fit_parser(commands)
     from gmm_studio.cli_select import add_select_parser
 
-    add_select_parser(commands, _seed, _column_list)
+    add_select_parser(commands)
     return parser
 
 
 def _add_fit_parser(commands) -> None:
-    from gmm_studio.core import COVARIANCE_TYPES, INIT_METHODS, FitSettings
+    from gmm_studio.core import COVARIANCE_TYPES, FitSettings
 
     defaults = FitSettings()
     fit = commands.add_parser(
@@ -76,55 +76,7 @@ def _add_fit_parser(commands) -> None:
         default=defaults.covariance_type,
         help="covariance_type, as in scikit-learn (default: %(default)s)",
     )
-    fit.add_argument(
-        "--init",
-        choices=INIT_METHODS,
-        default=defaults.init,
-        help="how to choose the starting parameters (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--seed",
-        type=_seed,
-        default=defaults.seed,
-        metavar="N",
-        help="seed for every random choice; 'none' for a fresh one each run (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--n-init",
-        type=int,
-        default=1,
-        metavar="N",
-        help="number of starts; the best by log-likelihood is kept, a start with a degenerate "
-        "component only if every start has one (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--tol",
-        type=float,
-        default=defaults.tol,
-        metavar="T",
-        help="stop when the mean log-likelihood per point changes by less (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--max-iter",
-        type=int,
-        default=defaults.max_iter,
-        metavar="M",
-        help="most EM iterations (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--reg-covar",
-        type=float,
-        default=defaults.reg_covar,
-        metavar="R",
-        help="added to each covariance's diagonal (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--columns",
-        type=_column_list,
-        default=None,
-        metavar="A,B,...",
-        help="columns to fit, by name or 0-based index (default: every numeric column)",
-    )
+    add_em_options(fit, defaults.tol)
     fit.add_argument(
         "--json",
         action="store_true",
@@ -137,6 +89,62 @@ def _add_fit_parser(commands) -> None:
         help="write each kept row's hard label and responsibilities to OUT.csv",
     )
     fit.set_defaults(handler=run_fit)
+
+
+def add_em_options(parser: argparse.ArgumentParser, tol: float) -> None:
+    """The options ``fit`` and ``select`` share: the start, the iterations, the columns."""
+    from gmm_studio.core import INIT_METHODS, FitSettings
+
+    defaults = FitSettings()
+    parser.add_argument(
+        "--init",
+        choices=INIT_METHODS,
+        default=defaults.init,
+        help="how to choose the starting parameters (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        default=defaults.seed,
+        metavar="N",
+        help="seed for every random choice; 'none' for a fresh one each run (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--n-init",
+        type=int,
+        default=1,
+        metavar="N",
+        help="number of starts; the best by log-likelihood is kept, a start with a degenerate "
+        "component only if every start has one (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--tol",
+        type=float,
+        default=tol,
+        metavar="T",
+        help="stop when the mean log-likelihood per point changes by less (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-iter",
+        type=int,
+        default=defaults.max_iter,
+        metavar="M",
+        help="most EM iterations (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--reg-covar",
+        type=float,
+        default=defaults.reg_covar,
+        metavar="R",
+        help="added to each covariance's diagonal (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--columns",
+        type=_column_list,
+        default=None,
+        metavar="A,B,...",
+        help="columns to fit, by name or 0-based index (default: every numeric column)",
+    )
 
 
 def _seed(text: str) -> int | None:

@@ -9,7 +9,6 @@ import sys
 
 from gmm_studio.core.covariance import COVARIANCE_TYPES
 from gmm_studio.core.criteria import CRITERIA
-from gmm_studio.core.initialization import INIT_METHODS
 from gmm_studio.core.selection import MCLUST_NAMES, GridSettings
 
 CRITERION_NAMES = {"bic": "BIC", "aic": "AIC", "icl": "ICL"}
@@ -19,9 +18,10 @@ GRID_FIELDS = (
 )  # fmt: skip
 
 
-def add_select_parser(commands, seed_type, column_list) -> None:
+def add_select_parser(commands) -> None:
     """Add the ``select`` sub-command to ``commands`` (argparse sub-parsers)."""
-    defaults = GridSettings()
+    from gmm_studio.cli import add_em_options
+
     select = commands.add_parser(
         "select",
         help="fit every K × covariance type and choose the model by BIC, AIC or ICL",
@@ -54,55 +54,7 @@ def add_select_parser(commands, seed_type, column_list) -> None:
         default="bic",
         help="how to choose the model (default: %(default)s)",
     )
-    select.add_argument(
-        "--n-init",
-        type=int,
-        default=defaults.n_init,
-        metavar="N",
-        help="starts per cell, the best kept (default: %(default)s)",
-    )
-    select.add_argument(
-        "--init",
-        choices=INIT_METHODS,
-        default=defaults.init,
-        help="how to choose the starting parameters (default: %(default)s)",
-    )
-    select.add_argument(
-        "--seed",
-        type=seed_type,
-        default=defaults.seed,
-        metavar="N",
-        help="seed of every start; 'none' for a fresh one (default: %(default)s)",
-    )
-    select.add_argument(
-        "--tol",
-        type=float,
-        default=defaults.tol,
-        metavar="T",
-        help="stop each fit when the mean log-likelihood per point changes by less; "
-        "scikit-learn's default (default: %(default)s)",
-    )
-    select.add_argument(
-        "--max-iter",
-        type=int,
-        default=defaults.max_iter,
-        metavar="M",
-        help="most EM iterations per fit (default: %(default)s)",
-    )
-    select.add_argument(
-        "--reg-covar",
-        type=float,
-        default=defaults.reg_covar,
-        metavar="R",
-        help="added to each covariance's diagonal (default: %(default)s)",
-    )
-    select.add_argument(
-        "--columns",
-        type=column_list,
-        default=None,
-        metavar="A,B,...",
-        help="columns to fit, by name or 0-based index (default: every numeric column)",
-    )
+    add_em_options(select, GridSettings().tol)
     select.add_argument(
         "--json", action="store_true", help="print one JSON object instead of the table"
     )

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gmm_studio.cli import main
 from gmm_studio.core.selection import GridSettings, select_model
 from gmm_studio.io import read_points
 
@@ -20,22 +19,8 @@ GRID_KEYS = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def faithful(samples_dir):
-    return str(samples_dir / "old_faithful.csv")
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
-
-
-def test_json_grid_and_best_match_the_engine(capsys, faithful):
-    code, out, err = run(
-        capsys, "select", faithful, "-k", "1-4", "--n-init", "2", "--seed", "3", "--json"
-    )
+def test_json_grid_and_best_match_the_engine(run, faithful):
+    code, out, err = run("select", faithful, "-k", "1-4", "--n-init", "2", "--seed", "3", "--json")
     assert code == 0 and err == ""
     doc = json.loads(out)
     assert doc["criterion"] == "bic" and doc["n_samples"] == 272
@@ -56,9 +41,9 @@ def test_json_grid_and_best_match_the_engine(capsys, faithful):
     assert list(doc["best"])[-3:] == ["weights", "means", "covariances"]
 
 
-def test_table_marks_best_and_degenerate_cells(capsys, faithful):
+def test_table_marks_best_and_degenerate_cells(run, faithful):
     code, out, _ = run(
-        capsys, "select", faithful, "-k", "2,5", "--covariance-types", "full,diag",
+        "select", faithful, "-k", "2,5", "--covariance-types", "full,diag",
         "--seed", "2", "--tol", "1e-6",
     )  # fmt: skip
     assert code == 0
@@ -75,8 +60,8 @@ def test_table_marks_best_and_degenerate_cells(capsys, faithful):
     assert "component 1: weight" in out
 
 
-def test_criterion_choice(capsys, faithful):
-    _, out, _ = run(capsys, "select", faithful, "-k", "1-4", "--criterion", "aic", "--json")
+def test_criterion_choice(run, faithful):
+    _, out, _ = run("select", faithful, "-k", "1-4", "--criterion", "aic", "--json")
     doc = json.loads(out)
     assert doc["criterion"] == "aic"
     healthy = [c for c in doc["grid"] if not c["degenerate"]]
@@ -93,19 +78,19 @@ def test_criterion_choice(capsys, faithful):
         (["--tol", "-1"], "tol must be a number ≥ 0"),
     ],
 )
-def test_usage_errors_exit_2_with_one_line(capsys, faithful, argv, message):
-    code, out, err = run(capsys, "select", faithful, *argv)
+def test_usage_errors_exit_2_with_one_line(run, faithful, argv, message):
+    code, out, err = run("select", faithful, *argv)
     assert code == 2 and out == ""
     assert err.startswith("gmm-studio select: error: ") and message in err
     assert len(err.strip().splitlines()) == 1
 
 
-def test_data_errors_exit_1_naming_the_file(capsys, tmp_path, faithful):
+def test_data_errors_exit_1_naming_the_file(run, tmp_path, faithful):
     missing = tmp_path / "nope.csv"
-    code, _, err = run(capsys, "select", str(missing))
+    code, _, err = run("select", str(missing))
     assert code == 1 and err.startswith(f"gmm-studio: {missing}: ")
     assert len(err.strip().splitlines()) == 1
-    code, _, err = run(capsys, "select", faithful, "-k", "300")
+    code, _, err = run("select", faithful, "-k", "300")
     assert code == 1
     assert err.strip() == (
         f"gmm-studio: {faithful}: cannot fit: n_components=300 is more than the 272 points "
@@ -113,10 +98,10 @@ def test_data_errors_exit_1_naming_the_file(capsys, tmp_path, faithful):
     )
 
 
-def test_every_cell_failed(capsys, tmp_path):
+def test_every_cell_failed(run, tmp_path):
     path = tmp_path / "three.csv"
     np.savetxt(path, np.repeat([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]], 4, axis=0), delimiter=",")
-    code, out, err = run(capsys, "select", str(path), "-k", "3", "--covariance-types", "full",
+    code, out, err = run("select", str(path), "-k", "3", "--covariance-types", "full",
                          "--reg-covar", "0")  # fmt: skip
     assert code == 1 and "failed" in out
     assert err.strip().startswith(f"gmm-studio: {path}: cannot fit: no cell of the grid")
