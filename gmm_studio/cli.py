@@ -226,11 +226,26 @@ def restarts_summary(outcome) -> str:
     return "\n".join(lines)
 
 
+def read_table(args: argparse.Namespace):
+    """The points of ``args.path`` (``args.columns`` of them), notes printed on stderr; None
+    after printing the one-line message of a file that cannot be read."""
+    from gmm_studio.io import DataFileError, read_points
+
+    try:
+        table = read_points(args.path, args.columns)
+    except DataFileError as error:
+        _error(f"{args.path}: {error.problem}")
+        return None
+    for note in table.notes:
+        _error(f"note: {args.path}: {note}")
+    return table
+
+
 def run_fit(args: argparse.Namespace) -> int:
     """The ``fit`` sub-command; returns the exit code."""
     from gmm_studio.core import FitError, FitSettings
     from gmm_studio.core.restarts import check_n_init, fit_starts
-    from gmm_studio.io import DataFileError, read_points, write_labels_csv
+    from gmm_studio.io import DataFileError, write_labels_csv
 
     try:
         check_n_init(args.n_init)
@@ -246,13 +261,9 @@ def run_fit(args: argparse.Namespace) -> int:
     except FitError as error:
         raise _UsageError(str(error)) from None
     path = args.path
-    try:
-        table = read_points(path, args.columns)
-    except DataFileError as error:
-        _error(f"{path}: {error.problem}")
+    table = read_table(args)
+    if table is None:
         return EXIT_DATA
-    for note in table.notes:
-        _error(f"note: {path}: {note}")
     try:
         outcome = fit_starts(table.data, n_init=args.n_init, **settings.fit_kwargs())
     except FitError as error:

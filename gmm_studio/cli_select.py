@@ -79,23 +79,18 @@ def _grid_settings(args) -> GridSettings:
 
 def run_select(args: argparse.Namespace) -> int:
     """The ``select`` sub-command; returns the exit code."""
-    from gmm_studio.cli import EXIT_DATA, EXIT_OK, _error, _finite_json, _UsageError
+    from gmm_studio.cli import EXIT_DATA, EXIT_OK, _error, _finite_json, _UsageError, read_table
     from gmm_studio.core import FitError
     from gmm_studio.core.selection import select_model
-    from gmm_studio.io import DataFileError, read_points
 
     try:
         settings = _grid_settings(args)
     except FitError as error:
         raise _UsageError(str(error)) from None
     path = args.path
-    try:
-        table = read_points(path, args.columns)
-    except DataFileError as error:
-        _error(f"{path}: {error.problem}")
+    table = read_table(args)
+    if table is None:
         return EXIT_DATA
-    for note in table.notes:
-        _error(f"note: {path}: {note}")
     progress = _Progress(len(settings.cells()), enabled=not args.json and sys.stderr.isatty())
     try:
         selection = select_model(table.data, settings, on_cell=progress.step)

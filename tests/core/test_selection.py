@@ -110,6 +110,17 @@ def test_cancel_stops_the_work_and_leaves_no_thread():
     assert grid_threads() == []
 
 
+def test_an_exception_in_the_consumer_stops_the_work():
+    X = PRESETS["well-separated"](20_000, seed=1)[0]
+
+    def interrupt(cell):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        select_model(X, GridSettings(n_init=3, tol=1e-8), on_cell=interrupt)
+    assert grid_threads() == []
+
+
 def test_cancel_from_another_thread_before_any_cell():
     X = PRESETS["well-separated"](20_000, seed=1)[0]
     cancel = threading.Event()
