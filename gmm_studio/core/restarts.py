@@ -312,6 +312,7 @@ def best_fit(
     weights_init=None,
     means_init=None,
     covariances_init=None,
+    sample_weight=None,
     **settings,
 ) -> FitResult:
     """:func:`gmm_studio.core.fit` with ``n_init`` starts: the kept start's FitResult.
@@ -319,9 +320,12 @@ def best_fit(
     Raises
     ------
     FitError
-        If starting parameters are given (every start would be the same), or if every start
-        failed (the message is the first start's).
+        If starting parameters are given (every start would be the same), with
+        ``sample_weight`` (not supported with restarts yet), or if every start failed (the
+        message is the first start's).
     """
+    if sample_weight is not None:
+        raise FitError("sample_weight is not supported with n_init > 1 yet")
     if any(p is not None for p in (weights_init, means_init, covariances_init)):
         raise FitError(
             "n_init > 1 needs starts drawn by init; with weights_init, means_init or "

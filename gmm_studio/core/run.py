@@ -477,7 +477,8 @@ def fit(
         return best_fit(
             X, n_components, n_init=n_init, covariance_type=covariance_type, init=init,
             weights_init=weights_init, means_init=means_init, covariances_init=covariances_init,
-            tol=tol, max_iter=max_iter, reg_covar=reg_covar, seed=seed, em_pass=em_pass,
+            tol=tol, max_iter=max_iter, reg_covar=reg_covar, seed=seed,
+            sample_weight=sample_weight, em_pass=em_pass,
         )  # fmt: skip
     steps = em_steps(
         X, n_components, covariance_type=covariance_type, init=init,

@@ -66,6 +66,8 @@ def test_n_init_must_be_a_whole_number(bad):
 def test_starting_parameters_and_restarts_do_not_mix():
     with pytest.raises(FitError, match="n_init"):
         fit(IRIS, 2, n_init=2, means_init=IRIS[:2])
+    with pytest.raises(FitError, match="sample_weight"):
+        fit(IRIS, 2, n_init=2, sample_weight=np.ones(len(IRIS)))
 
 
 def test_cancel_between_iterations():
