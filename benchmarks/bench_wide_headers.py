@@ -2,12 +2,14 @@
 
 Run from the project root::
 
-    python benchmarks/bench_wide_headers.py [--columns 40000] [--header-only 1000000]
+    python benchmarks/bench_wide_headers.py [--columns 40000] [--header-only 50000]
 
 Times, best of ``--repeat`` interleaved runs each: a CSV of ``--columns`` columns that all have
 the same name (three rows), a header-only file of ``--header-only`` columns (which GMM
 Studio refuses: "has a header row but no data rows"), and a 10 MB column name. Prints the
 times and the ratio GMM Studio / pandas (below 1: GMM Studio is faster), and the machine.
+A header-only file of a million columns is timed for GMM Studio alone: pandas' time grows
+faster than linearly with the columns (1.3 s for 10,000, 8.9 s for 50,000 here).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def theirs(path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--columns", type=int, default=40_000)
-    parser.add_argument("--header-only", type=int, default=1_000_000)
+    parser.add_argument("--header-only", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     print(machine())
@@ -97,6 +99,10 @@ def main() -> None:
                 t_theirs = float("nan")
                 print(f"  pandas: {type(error).__name__}: {str(error)[:60]}")
         print(f"{label:<34} {t_ours:>10.3f}s {t_theirs:>8.3f}s {t_ours / t_theirs:>7.2f}")
+    million = folder / "million.csv"
+    million.write_text(",".join(f"c{i}" for i in range(1_000_000)) + "\n")
+    t_ours = min(best_time(lambda: ours(million), 1) for _ in range(args.repeat))
+    print(f"{'header only, 1,000,000 columns':<34} {t_ours:>10.3f}s {'(not run)':>9}")
 
 
 if __name__ == "__main__":
