@@ -1,7 +1,8 @@
 """The ``gmm-studio`` command: the desktop application by default, headless tools as sub-commands.
 
 ``gmm-studio`` with no arguments, or with a file to open, starts the GUI; ``gmm-studio fit``
-fits a Gaussian mixture to a data file without a screen.
+fits a Gaussian mixture to a data file without a screen, and ``gmm-studio select`` fits a grid
+of K × covariance type and chooses by BIC, AIC or ICL (:mod:`gmm_studio.cli_select`).
 
 Exit codes: 0 success, 1 a problem with the data (a one-line message on stderr naming the file
 and the problem), 2 a usage error.
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from gmm_studio import __version__
 
 PROG = "gmm-studio"
-SUBCOMMANDS = ("fit",)
+SUBCOMMANDS = ("fit", "select")
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 
@@ -40,11 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"GMM Studio {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_fit_parser(commands)
+    from gmm_studio.cli_select import add_select_parser
+
+    add_select_parser(commands)
     return parser
 
 
 def _add_fit_parser(commands) -> None:
-    from gmm_studio.core import COVARIANCE_TYPES, INIT_METHODS, FitSettings
+    from gmm_studio.core import COVARIANCE_TYPES, FitSettings
 
     defaults = FitSettings()
     fit = commands.add_parser(
@@ -72,66 +76,8 @@ def _add_fit_parser(commands) -> None:
         default=defaults.covariance_type,
         help="covariance_type, as in scikit-learn (default: %(default)s)",
     )
-    fit.add_argument(
-        "--init",
-        choices=INIT_METHODS,
-        default=defaults.init,
-        help="how to choose the starting parameters (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--seed",
-        type=_seed,
-        default=defaults.seed,
-        metavar="N",
-        help="seed for every random choice; 'none' for a fresh one each run (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--tol",
-        type=float,
-        default=defaults.tol,
-        metavar="T",
-        help="stop when the mean log-likelihood per point changes by less (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--max-iter",
-        type=int,
-        default=defaults.max_iter,
-        metavar="M",
-        help="most EM iterations (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--reg-covar",
-        type=float,
-        default=defaults.reg_covar,
-        metavar="R",
-        help="added to each covariance's diagonal (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--columns",
-        type=_column_list,
-        default=None,
-        metavar="A,B,...",
-        help="columns to fit, by name or 0-based index (default: every numeric column)",
-    )
-    fit.add_argument(
-        "--skip-rows",
-        type=_count,
-        default=None,
-        metavar="N",
-        help="skip the first N lines (sheet rows) of the file unread (default: a title, notes "
-        "or scikit-learn's count line are recognised and skipped)",
-    )
-    fit.add_argument(
-        "--no-header",
-        action="store_true",
-        help="the first row read is data, not column names",
-    )
-    fit.add_argument(
-        "--sheet",
-        default=None,
-        metavar="NAME",
-        help="the worksheet of an .xlsx workbook, by name or 0-based position (default: the first)",
-    )
+    add_em_options(fit, defaults.tol)
+    add_reader_options(fit)
     fit.add_argument(
         "--weights",
         default=None,
@@ -162,6 +108,85 @@ def _add_fit_parser(commands) -> None:
         help="write each kept row's hard label and responsibilities to OUT.csv",
     )
     fit.set_defaults(handler=run_fit)
+
+
+def add_reader_options(parser: argparse.ArgumentParser) -> None:
+    """The options that say how to read a data file, shared by the sub-commands."""
+    parser.add_argument(
+        "--skip-rows",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="skip the first N lines (sheet rows) of the file unread (default: a title, notes "
+        "or scikit-learn's count line are recognised and skipped)",
+    )
+    parser.add_argument(
+        "--no-header",
+        action="store_true",
+        help="the first row read is data, not column names",
+    )
+    parser.add_argument(
+        "--sheet",
+        default=None,
+        metavar="NAME",
+        help="the worksheet of an .xlsx workbook, by name or 0-based position (default: the first)",
+    )
+
+
+def add_em_options(parser: argparse.ArgumentParser, tol: float) -> None:
+    """The options ``fit`` and ``select`` share: the start, the iterations, the columns."""
+    from gmm_studio.core import INIT_METHODS, FitSettings
+
+    defaults = FitSettings()
+    parser.add_argument(
+        "--init",
+        choices=INIT_METHODS,
+        default=defaults.init,
+        help="how to choose the starting parameters (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        default=defaults.seed,
+        metavar="N",
+        help="seed for every random choice; 'none' for a fresh one each run (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--n-init",
+        type=int,
+        default=1,
+        metavar="N",
+        help="number of starts; the best by log-likelihood is kept, a start with a degenerate "
+        "component only if every start has one (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--tol",
+        type=float,
+        default=tol,
+        metavar="T",
+        help="stop when the mean log-likelihood per point changes by less (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-iter",
+        type=int,
+        default=defaults.max_iter,
+        metavar="M",
+        help="most EM iterations (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--reg-covar",
+        type=float,
+        default=defaults.reg_covar,
+        metavar="R",
+        help="added to each covariance's diagonal (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--columns",
+        type=_column_list,
+        default=None,
+        metavar="A,B,...",
+        help="columns to fit, by name or 0-based index (default: every numeric column)",
+    )
 
 
 def _seed(text: str) -> int | None:
@@ -214,7 +239,8 @@ def _summary(path: str, table, settings, result, mixture, data) -> str:
         ),
         f"log-likelihood {result.log_likelihood:.6f}  (mean {result.mean_log_likelihood:.6f} "
         f"per point)",
-        f"BIC {mixture.bic(data):.6f}  AIC {mixture.aic(data):.6f}",
+        f"BIC {mixture.bic(data, table.sample_weight):.6f}  "
+        f"AIC {mixture.aic(data, table.sample_weight):.6f}",
     ]
     full = mixture.full_covariances()
     header = "  ".join(f"{name[:12]:>12}" for name in table.columns)
@@ -231,13 +257,61 @@ def _summary(path: str, table, settings, result, mixture, data) -> str:
     return "\n".join(lines)
 
 
+def restarts_summary(outcome) -> str:
+    """The lines on the starts and the health of a fit, for the readable summaries."""
+    lines = []
+    if len(outcome.starts) > 1:
+        finals = ", ".join(
+            "failed" if math.isnan(v) else f"{v:.6f}" for v in outcome.start_log_likelihoods
+        )
+        lines.append(f"best of {len(outcome.starts)} starts (start {outcome.best_index}); "
+                     f"final log-likelihoods: {finals}")  # fmt: skip
+    if outcome.degenerate:
+        lines.append(
+            "degenerate components: "
+            + ", ".join(str(k) for k in outcome.degenerate_components)
+            + " (a covariance on the reg_covar floor, or fewer than D+1 distinct points"
+            + (" in every start" if len(outcome.starts) > 1 else "")
+            + "); its likelihood is not to be trusted"
+        )
+    else:
+        lines.append("no degenerate components")
+    return "\n".join(lines)
+
+
+def read_table(args: argparse.Namespace, *, weights=None, labels=None):
+    """The points of ``args.path`` read as the reader options in ``args`` say, with notes
+    printed on stderr; None after printing the one-line message of a file that cannot be
+    read. ``weights`` and ``labels`` name the weight and true-label columns, if any."""
+    from gmm_studio.io import DataFileError, ReadOptions, inspect_table
+
+    sheet = args.sheet
+    if sheet is not None and sheet.isdigit():
+        sheet = int(sheet)
+    options = ReadOptions(
+        skip_rows=args.skip_rows, header=False if args.no_header else None, sheet=sheet
+    )
+    try:
+        table = inspect_table(args.path, options).select(
+            args.columns, weights=weights, labels=labels
+        )
+    except DataFileError as error:
+        _error(f"{args.path}: {error.problem}")
+        return None
+    for note in table.notes:
+        _error(f"note: {args.path}: {note}")
+    return table
+
+
 def run_fit(args: argparse.Namespace) -> int:
     """The ``fit`` sub-command; returns the exit code."""
-    from gmm_studio.core import FitError, FitSettings, fit
-    from gmm_studio.core.standardize import fit_standardized
+    from gmm_studio.core import FitError, FitSettings
+    from gmm_studio.core.restarts import check_n_init, fit_starts
+    from gmm_studio.core.standardize import Standardization
     from gmm_studio.io import DataFileError, write_labels_csv
 
     try:
+        check_n_init(args.n_init)
         settings = FitSettings(
             n_components=args.n_components,
             covariance_type=args.covariance_type,
@@ -250,21 +324,29 @@ def run_fit(args: argparse.Namespace) -> int:
     except FitError as error:
         raise _UsageError(str(error)) from None
     path = args.path
-    try:
-        table = load_points_for_fit(args)
-    except DataFileError as error:
-        _error(f"{path}: {error.problem}")
+    table = read_table(args, weights=args.weights, labels=args.labels_column)
+    if table is None:
         return EXIT_DATA
-    for note in table.notes:
-        _error(f"note: {path}: {note}")
-    kwargs = settings.fit_kwargs()
-    if table.sample_weight is not None:
-        kwargs["sample_weight"] = table.sample_weight
+    weights = table.sample_weight
     try:
-        result = (fit_standardized if args.standardize else fit)(table.data, **kwargs)
+        data, scaling = table.data, None
+        if args.standardize:
+            scaling = Standardization.of(table.data, weights)
+            scaling.check_covariance_type(settings.covariance_type)
+            data = scaling.transform(table.data)
+        outcome = fit_starts(
+            data, n_init=args.n_init, sample_weight=weights, **settings.fit_kwargs()
+        )
     except FitError as error:
         _error(f"{path}: cannot fit: {error}")
         return EXIT_DATA
+    if outcome.failed:
+        _error(f"{path}: cannot fit: {outcome.error}")
+        return EXIT_DATA
+    result = outcome.result
+    if scaling is not None:
+        total = table.n_samples if weights is None else float(weights.sum())
+        result = scaling.result_to_original(result, total)
     mixture = result.mixture
     agreement = None if table.labels is None else label_agreement(table, mixture)
     if args.labels:
@@ -285,38 +367,22 @@ def run_fit(args: argparse.Namespace) -> int:
             "mean_log_likelihood": result.mean_log_likelihood,
             "n_iter": result.n_iter,
             "converged": result.converged,
-            "bic": mixture.bic(table.data),
-            "aic": mixture.aic(table.data),
+            "bic": mixture.bic(table.data, weights),
+            "aic": mixture.aic(table.data, weights),
+            "n_init": args.n_init,
+            "start_seeds": [start.seed for start in outcome.starts],
+            "start_log_likelihoods": list(outcome.start_log_likelihoods),
+            "degenerate_components": list(outcome.degenerate_components),
         }
         if agreement is not None:
             doc["adjusted_rand_index"] = agreement[0]
         print(json.dumps(_finite_json(doc), allow_nan=False))
     else:
         print(_summary(path, table, settings, result, mixture, table.data))
+        print(restarts_summary(outcome))
         if agreement is not None:
             print(agreement[1])
     return EXIT_OK
-
-
-def load_points_for_fit(args: argparse.Namespace):
-    """The points ``fit`` works on, read as its options say (``PointTable.rows`` says which
-    of the file's rows were kept).
-
-    Raises
-    ------
-    DataFileError
-        For any problem with the file or the chosen columns.
-    """
-    from gmm_studio.io import ReadOptions, inspect_table
-
-    sheet = args.sheet
-    if sheet is not None and sheet.isdigit():
-        sheet = int(sheet)
-    options = ReadOptions(
-        skip_rows=args.skip_rows, header=False if args.no_header else None, sheet=sheet
-    )
-    info = inspect_table(args.path, options)
-    return info.select(args.columns, weights=args.weights, labels=args.labels_column)
 
 
 def label_agreement(table, mixture) -> tuple[float, str]:

@@ -73,6 +73,17 @@ class Standardization:
             covariance_type=mixture.covariance_type,
         )
 
+    def result_to_original(self, result: FitResult, total_weight: float) -> FitResult:
+        """A fit on z-scored data, in the original units: the mixture mapped back and every
+        log-likelihood shifted by ``total_weight`` (N, or the sum of the weights) times
+        :attr:`log_density_shift`."""
+        shift = total_weight * self.log_density_shift
+        return dataclasses.replace(
+            result,
+            mixture=self.to_original(result.mixture),
+            log_likelihood_trace=tuple(ll + shift for ll in result.log_likelihood_trace),
+        )
+
     def inverse(self) -> Standardization:
         """The map from the original units to z-scores, as a `Standardization`."""
         return Standardization(-self.mean / self.scale, 1.0 / self.scale)
@@ -123,9 +134,4 @@ def fit_standardized(X, n_components: int, *, sample_weight=None, **kwargs) -> F
         kwargs["sample_weight"] = sample_weight
     result = fit(scaling.transform(X), n_components, **kwargs)
     total = len(X) if sample_weight is None else float(np.sum(sample_weight))
-    shift = total * scaling.log_density_shift
-    return dataclasses.replace(
-        result,
-        mixture=scaling.to_original(result.mixture),
-        log_likelihood_trace=tuple(ll + shift for ll in result.log_likelihood_trace),
-    )
+    return scaling.result_to_original(result, total)

@@ -130,3 +130,35 @@ def test_points_without_a_label_are_left_out_of_the_index(capsys, tmp_path):
     assert out.splitlines()[-1] == (
         f"adjusted Rand index {ari:.6f} against 'kind' (2 points without a label left out)"
     )
+
+
+def test_restarts_with_weights_and_standardized_columns(capsys, tmp_path):
+    rng = np.random.default_rng(4)
+    X = np.vstack([rng.normal(0, 1, (60, 2)), rng.normal([5, 300], [1, 40], (60, 2))])
+    w = rng.integers(1, 4, len(X))
+    path = tmp_path / "weighted.csv"
+    lines = [f"{float(a)!r},{float(b)!r},{c}" for (a, b), c in zip(X, w, strict=True)]
+    path.write_text("a,b,count\n" + "\n".join(lines) + "\n")
+    code, out, _ = run(
+        capsys, "fit", path, "-k", "2", "--weights", "count", "--n-init", "3", "--json"
+    )
+    assert code == 0
+    doc = json.loads(out)
+    assert len(doc["start_log_likelihoods"]) == 3
+    assert doc["log_likelihood"] == pytest.approx(max(doc["start_log_likelihoods"]), rel=1e-12)
+    mixture = Mixture(doc["weights"], doc["means"], doc["covariances"])
+    # The weighted log-likelihood, and the BIC counts the sum of the weights as N.
+    assert mixture.log_likelihood(X, w) == pytest.approx(doc["log_likelihood"], rel=1e-9)
+    n_params = 2 * 3 + 2 * 2 + 1
+    expected_bic = -2 * doc["log_likelihood"] + n_params * np.log(w.sum())
+    assert doc["bic"] == pytest.approx(expected_bic, rel=1e-9)
+
+    code, out, _ = run(
+        capsys, "fit", path, "-k", "2", "--columns", "a,b", "--standardize", "--n-init", "2",
+        "--json",
+    )  # fmt: skip
+    assert code == 0
+    doc = json.loads(out)
+    mixture = Mixture(doc["weights"], doc["means"], doc["covariances"])
+    # Reported in the original units: the mixture's own log-likelihood on the file's data.
+    assert mixture.log_likelihood(X) == pytest.approx(doc["log_likelihood"], rel=1e-9)
