@@ -77,6 +77,25 @@ def _add_fit_parser(commands) -> None:
         help="covariance_type, as in scikit-learn (default: %(default)s)",
     )
     add_em_options(fit, defaults.tol)
+    add_reader_options(fit)
+    fit.add_argument(
+        "--weights",
+        default=None,
+        metavar="COLUMN",
+        help="a column of sample weights (finite, at least 0): each row counts that many times",
+    )
+    fit.add_argument(
+        "--labels-column",
+        dest="labels_column",
+        default=None,
+        metavar="NAME",
+        help="a column of true classes: report the adjusted Rand index of the fit against it",
+    )
+    fit.add_argument(
+        "--standardize",
+        action="store_true",
+        help="fit on z-scored columns; everything is reported in the original units",
+    )
     fit.add_argument(
         "--json",
         action="store_true",
@@ -89,6 +108,29 @@ def _add_fit_parser(commands) -> None:
         help="write each kept row's hard label and responsibilities to OUT.csv",
     )
     fit.set_defaults(handler=run_fit)
+
+
+def add_reader_options(parser: argparse.ArgumentParser) -> None:
+    """The options that say how to read a data file, shared by the sub-commands."""
+    parser.add_argument(
+        "--skip-rows",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="skip the first N lines (sheet rows) of the file unread (default: a title, notes "
+        "or scikit-learn's count line are recognised and skipped)",
+    )
+    parser.add_argument(
+        "--no-header",
+        action="store_true",
+        help="the first row read is data, not column names",
+    )
+    parser.add_argument(
+        "--sheet",
+        default=None,
+        metavar="NAME",
+        help="the worksheet of an .xlsx workbook, by name or 0-based position (default: the first)",
+    )
 
 
 def add_em_options(parser: argparse.ArgumentParser, tol: float) -> None:
@@ -156,6 +198,16 @@ def _seed(text: str) -> int | None:
         raise argparse.ArgumentTypeError(f"not a whole number or 'none': {text!r}") from None
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 0: {text!r}")
+    return value
+
+
 def _column_list(text: str) -> list[str]:
     names = [part.strip() for part in text.split(",")]
     if not all(names):
@@ -187,7 +239,8 @@ def _summary(path: str, table, settings, result, mixture, data) -> str:
         ),
         f"log-likelihood {result.log_likelihood:.6f}  (mean {result.mean_log_likelihood:.6f} "
         f"per point)",
-        f"BIC {mixture.bic(data):.6f}  AIC {mixture.aic(data):.6f}",
+        f"BIC {mixture.bic(data, table.sample_weight):.6f}  "
+        f"AIC {mixture.aic(data, table.sample_weight):.6f}",
     ]
     full = mixture.full_covariances()
     header = "  ".join(f"{name[:12]:>12}" for name in table.columns)
@@ -226,13 +279,22 @@ def restarts_summary(outcome) -> str:
     return "\n".join(lines)
 
 
-def read_table(args: argparse.Namespace):
-    """The points of ``args.path`` (``args.columns`` of them), notes printed on stderr; None
-    after printing the one-line message of a file that cannot be read."""
-    from gmm_studio.io import DataFileError, read_points
+def read_table(args: argparse.Namespace, *, weights=None, labels=None):
+    """The points of ``args.path`` read as the reader options in ``args`` say, with notes
+    printed on stderr; None after printing the one-line message of a file that cannot be
+    read. ``weights`` and ``labels`` name the weight and true-label columns, if any."""
+    from gmm_studio.io import DataFileError, ReadOptions, inspect_table
 
+    sheet = args.sheet
+    if sheet is not None and sheet.isdigit():
+        sheet = int(sheet)
+    options = ReadOptions(
+        skip_rows=args.skip_rows, header=False if args.no_header else None, sheet=sheet
+    )
     try:
-        table = read_points(args.path, args.columns)
+        table = inspect_table(args.path, options).select(
+            args.columns, weights=weights, labels=labels
+        )
     except DataFileError as error:
         _error(f"{args.path}: {error.problem}")
         return None
@@ -245,6 +307,7 @@ def run_fit(args: argparse.Namespace) -> int:
     """The ``fit`` sub-command; returns the exit code."""
     from gmm_studio.core import FitError, FitSettings
     from gmm_studio.core.restarts import check_n_init, fit_starts
+    from gmm_studio.core.standardize import Standardization
     from gmm_studio.io import DataFileError, write_labels_csv
 
     try:
@@ -261,11 +324,19 @@ def run_fit(args: argparse.Namespace) -> int:
     except FitError as error:
         raise _UsageError(str(error)) from None
     path = args.path
-    table = read_table(args)
+    table = read_table(args, weights=args.weights, labels=args.labels_column)
     if table is None:
         return EXIT_DATA
+    weights = table.sample_weight
     try:
-        outcome = fit_starts(table.data, n_init=args.n_init, **settings.fit_kwargs())
+        data, scaling = table.data, None
+        if args.standardize:
+            scaling = Standardization.of(table.data, weights)
+            scaling.check_covariance_type(settings.covariance_type)
+            data = scaling.transform(table.data)
+        outcome = fit_starts(
+            data, n_init=args.n_init, sample_weight=weights, **settings.fit_kwargs()
+        )
     except FitError as error:
         _error(f"{path}: cannot fit: {error}")
         return EXIT_DATA
@@ -273,7 +344,11 @@ def run_fit(args: argparse.Namespace) -> int:
         _error(f"{path}: cannot fit: {outcome.error}")
         return EXIT_DATA
     result = outcome.result
+    if scaling is not None:
+        total = table.n_samples if weights is None else float(weights.sum())
+        result = scaling.result_to_original(result, total)
     mixture = result.mixture
+    agreement = None if table.labels is None else label_agreement(table, mixture)
     if args.labels:
         try:
             write_labels_csv(args.labels, mixture.predict_proba(table.data))
@@ -292,18 +367,37 @@ def run_fit(args: argparse.Namespace) -> int:
             "mean_log_likelihood": result.mean_log_likelihood,
             "n_iter": result.n_iter,
             "converged": result.converged,
-            "bic": mixture.bic(table.data),
-            "aic": mixture.aic(table.data),
+            "bic": mixture.bic(table.data, weights),
+            "aic": mixture.aic(table.data, weights),
             "n_init": args.n_init,
             "start_seeds": [start.seed for start in outcome.starts],
             "start_log_likelihoods": list(outcome.start_log_likelihoods),
             "degenerate_components": list(outcome.degenerate_components),
         }
+        if agreement is not None:
+            doc["adjusted_rand_index"] = agreement[0]
         print(json.dumps(_finite_json(doc), allow_nan=False))
     else:
         print(_summary(path, table, settings, result, mixture, table.data))
         print(restarts_summary(outcome))
+        if agreement is not None:
+            print(agreement[1])
     return EXIT_OK
+
+
+def label_agreement(table, mixture) -> tuple[float, str]:
+    """The adjusted Rand index of the fit's hard labels against the table's true labels, and
+    a line saying so."""
+    import numpy as np
+
+    from gmm_studio.core.agreement import adjusted_rand_index
+
+    known = np.array([label is not None for label in table.labels])
+    predicted = mixture.predict(table.data)
+    ari = adjusted_rand_index(table.labels[known], predicted[known])
+    unknown = int((~known).sum())
+    extra = f" ({unknown} points without a label left out)" if unknown else ""
+    return ari, f"adjusted Rand index {ari:.6f} against '{table.label_column}'{extra}"
 
 
 def _finite_json(value):

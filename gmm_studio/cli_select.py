@@ -20,7 +20,7 @@ GRID_FIELDS = (
 
 def add_select_parser(commands) -> None:
     """Add the ``select`` sub-command to ``commands`` (argparse sub-parsers)."""
-    from gmm_studio.cli import add_em_options
+    from gmm_studio.cli import add_em_options, add_reader_options
 
     select = commands.add_parser(
         "select",
@@ -55,6 +55,7 @@ def add_select_parser(commands) -> None:
         help="how to choose the model (default: %(default)s)",
     )
     add_em_options(select, GridSettings().tol)
+    add_reader_options(select)
     select.add_argument(
         "--json", action="store_true", help="print one JSON object instead of the table"
     )

@@ -65,11 +65,17 @@ class PreparedData:
     Parameters
     ----------
     X : array_like, shape (N, D)
+    sample_weight : array_like, shape (N,), optional
+        Row weights for every fit on these data (see :class:`gmm_studio.core.run.EMRun`).
     """
 
-    def __init__(self, X):
+    def __init__(self, X, sample_weight=None):
         self.X = check_data(X)
-        self.blocks = BlockData(self.X)
+        try:
+            self.blocks = BlockData(self.X, sample_weight)
+        except ValueError as exc:
+            raise FitError(str(exc)) from None
+        self.sample_weight = self.blocks.sample_weight
         self.distinct = DistinctRows(self.X)
 
     @property
@@ -129,7 +135,7 @@ class RestartsResult:
 
     n_components: int
     covariance_type: str
-    n_samples: int
+    n_samples: float
     n_features: int
     starts: tuple[StartOutcome, ...]
     best_index: int | None
@@ -217,7 +223,8 @@ def run_start(
         If EM cannot go on (see :func:`gmm_studio.core.run.em_steps`).
     """
     trace = []
-    for last in EMRun(prepared.X, settings, start, em_pass=em_pass).snapshots():
+    run = EMRun(prepared.X, settings, start, em_pass=em_pass, sample_weight=prepared.sample_weight)
+    for last in run.snapshots():
         trace.append(last.log_likelihood)
         if cancel is not None and cancel.is_set():
             raise FitCancelled
@@ -240,10 +247,11 @@ def restarts_result(prepared: PreparedData, n_components, covariance_type, start
         if best is None
         else criteria.classification_entropy(prepared.blocks, starts[best].result.mixture)
     )
-    n_samples, n_features = prepared.X.shape
+    n_features = prepared.X.shape[1]
     return RestartsResult(
-        n_components, covariance_type, n_samples, n_features, tuple(starts), best, entropy
-    )
+        n_components, covariance_type, prepared.blocks.total_weight, n_features, tuple(starts),
+        best, entropy,
+    )  # fmt: skip
 
 
 def failed_start(index: int, seed: int, error: FitError) -> StartOutcome:
@@ -262,6 +270,7 @@ def fit_starts(
     seed: int | None = None,
     n_init: int = 1,
     em_pass: EMPass = em_pass,
+    sample_weight=None,
     prepared: PreparedData | None = None,
     cancel=None,
 ) -> RestartsResult:
@@ -271,6 +280,8 @@ def fit_starts(
 
     n_init : int
         Number of starts.
+    sample_weight : array_like, shape (N,), optional
+        Row weights (ignored when ``prepared`` is given: it carries its own).
     prepared : PreparedData, optional
         ``X`` prepared once for many calls; made here when not given.
     cancel : threading.Event or similar, optional
@@ -287,7 +298,7 @@ def fit_starts(
         n_components=n_components, covariance_type=covariance_type, init=init, tol=tol,
         max_iter=max_iter, reg_covar=reg_covar, seed=seed,
     )  # fmt: skip
-    prepared = prepared or PreparedData(X)
+    prepared = prepared or PreparedData(X, sample_weight)
     check_fit_size(prepared.X, n_components)
     starts = []
     for index, start_seed in enumerate(start_seeds(seed, n_init)):
@@ -320,18 +331,15 @@ def best_fit(
     Raises
     ------
     FitError
-        If starting parameters are given (every start would be the same), with
-        ``sample_weight`` (not supported with restarts yet), or if every start failed (the
-        message is the first start's).
+        If starting parameters are given (every start would be the same), or if every
+        start failed (the message is the first start's).
     """
-    if sample_weight is not None:
-        raise FitError("sample_weight is not supported with n_init > 1 yet")
     if any(p is not None for p in (weights_init, means_init, covariances_init)):
         raise FitError(
             "n_init > 1 needs starts drawn by init; with weights_init, means_init or "
             "covariances_init given every start would be the same"
         )
-    outcome = fit_starts(X, n_components, n_init=n_init, **settings)
+    outcome = fit_starts(X, n_components, n_init=n_init, sample_weight=sample_weight, **settings)
     if outcome.failed:
         raise FitError(outcome.error)
     return outcome.result

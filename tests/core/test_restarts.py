@@ -66,8 +66,13 @@ def test_n_init_must_be_a_whole_number(bad):
 def test_starting_parameters_and_restarts_do_not_mix():
     with pytest.raises(FitError, match="n_init"):
         fit(IRIS, 2, n_init=2, means_init=IRIS[:2])
-    with pytest.raises(FitError, match="sample_weight"):
-        fit(IRIS, 2, n_init=2, sample_weight=np.ones(len(IRIS)))
+
+
+def test_restarts_take_sample_weights():
+    unit = fit(IRIS, 2, n_init=2, seed=0, sample_weight=np.ones(len(IRIS)))
+    assert unit.log_likelihood == pytest.approx(fit(IRIS, 2, n_init=2, seed=0).log_likelihood)
+    doubled = fit(IRIS, 2, n_init=2, seed=0, sample_weight=np.full(len(IRIS), 2.0))
+    assert doubled.log_likelihood == pytest.approx(2 * unit.log_likelihood)
 
 
 def test_cancel_between_iterations():
