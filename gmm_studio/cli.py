@@ -67,12 +67,7 @@ def _add_fit_parser(commands) -> None:
     _add_model_options(fit)
     add_em_options(fit, defaults.tol)
     add_reader_options(fit)
-    fit.add_argument(
-        "--weights",
-        default=None,
-        metavar="COLUMN",
-        help="a column of sample weights (finite, at least 0): each row counts that many times",
-    )
+    add_weights_option(fit)
     fit.add_argument(
         "--labels-column",
         dest="labels_column",
@@ -140,6 +135,16 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="NAME",
         help="the worksheet of an .xlsx workbook, by name or 0-based position (default: the first)",
+    )
+
+
+def add_weights_option(parser: argparse.ArgumentParser) -> None:
+    """``--weights COLUMN``: a column of sample weights, for ``fit`` and ``select``."""
+    parser.add_argument(
+        "--weights",
+        default=None,
+        metavar="COLUMN",
+        help="a column of sample weights (finite, at least 0): each row counts that many times",
     )
 
 
