@@ -382,15 +382,15 @@ class MainWindow(QMainWindow):
             )
         self._update_status()
 
-    @Slot(str)
-    def _on_preference_changed(self, key: str) -> None:
+    @Slot(object)
+    def _on_preference_changed(self, preference) -> None:
         store = self.settings_store
-        if key == SPEED.key:
+        if preference is SPEED:
             self.controller.set_speed(speed_from_position(store.get(SPEED)))
-        elif key == RADII.key:
+        elif preference is RADII:
             self.canvas.components.radii = tuple(store.get(RADII))
             self._draw_fit()
-        elif key == HARD_LABELS.key:
+        elif preference is HARD_LABELS:
             self.hard_labels_action.setChecked(store.get(HARD_LABELS))
             self._draw_point_colors()
 
