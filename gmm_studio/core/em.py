@@ -15,15 +15,15 @@ import numpy as np
 
 from gmm_studio.core import covariance as cov
 from gmm_studio.core.blockwise import (
-    EXPANDED_FORM_ERROR,
-    ROUNDING_SLACK,
     BlockData,
+    Statistics,
     gather,
-    make_kernel,
-    upper_pairs,
+    gather_scatter,
+    kernel_for,
+    one_pass_scatter,
+    scatter_request,
 )
 from gmm_studio.core.errors import FitError
-from gmm_studio.core.initialization import data_covariance
 from gmm_studio.core.locks import Locks
 from gmm_studio.core.mixture import Mixture
 
@@ -39,43 +39,49 @@ COLLAPSE_RATIO = 1e-12
 
 
 def mixture_from_moments(
-    X,
+    total_weight,
     raw_counts,
     means,
     scatter,
     diag,
     covariance_type,
     reg_covar,
-    worst_rows,
+    worst_points,
+    spread,
     previous: Mixture | None = None,
     locks: Locks | None = None,
 ) -> Mixture:
     """The M-step's mixture from per-component moments, re-seeding any empty component.
 
-    ``raw_counts`` (K,) are the summed responsibilities, ``means`` (K, D) the component means
-    (locked ones already put back), ``scatter`` (K, D, D) the summed weighted outer products
-    about those means (full and tied), ``diag`` (K, D) the weighted variances (diag and
-    spherical). With ``locks``, the locked parameters of ``previous`` are kept bit for bit and
-    the free weights share what the locked weights leave.
+    ``total_weight`` is the number of rows (the sum of their weights), ``raw_counts`` (K,) the
+    summed responsibilities, ``means`` (K, D) the component means (locked ones already put
+    back), ``scatter`` the summed weighted outer products about those means ((K, D, D) for
+    full, summed over components (D, D) for tied), ``diag`` (K, D) the weighted variances
+    (diag and spherical). ``worst_points`` are the least well explained rows, worst first, and
+    ``spread`` the data's covariance (ddof=1): an empty component restarts at the first of
+    those rows not yet taken, with that covariance and a weight of one row. With ``locks``,
+    the locked parameters of ``previous`` are kept bit for bit and the free weights share what
+    the locked weights leave.
     """
-    n_samples, n_features = X.shape
+    n_features = means.shape[1]
     nk = raw_counts + _EPS
     if covariance_type == "full":
         covariances = scatter / nk[:, np.newaxis, np.newaxis] + reg_covar * np.eye(n_features)
     elif covariance_type == "tied":
-        covariances = scatter.sum(axis=0) / nk.sum() + reg_covar * np.eye(n_features)
+        covariances = scatter / nk.sum() + reg_covar * np.eye(n_features)
     elif covariance_type == "diag":
         covariances = diag + reg_covar
     else:
         covariances = diag.mean(axis=1) + reg_covar
-    weights = nk / n_samples
+    weights = nk / total_weight
 
     locked = locks is not None and locks.any
     empty = np.flatnonzero(raw_counts < EMPTY_COMPONENT)
     if len(empty):
         weights, means, covariances = _reseed(
-            X, empty, worst_rows, weights, means, covariances, covariance_type, reg_covar
-        )
+            total_weight, spread, empty, worst_points, weights, means, covariances,
+            covariance_type, reg_covar,
+        )  # fmt: skip
         if not locked:
             weights = weights / weights.sum()
     if locked:
@@ -102,17 +108,19 @@ def _keep_locked(previous: Mixture, locks: Locks, weights, covariances):
     return out, covariances
 
 
-def _reseed(X, empty, worst_rows, weights, means, covariances, covariance_type, reg_covar):
+def _reseed(
+    total_weight, spread, empty, worst_points, weights, means, covariances, covariance_type, reg
+):
     """Restart each empty component at a badly explained row (weights not renormalised)."""
-    n_samples, n_features = X.shape
-    spread = cov.from_full(data_covariance(X)[np.newaxis], covariance_type)
-    for k, row in zip(empty, worst_rows, strict=False):
-        means[k] = X[row]
-        weights[k] = 1.0 / n_samples
+    n_features = means.shape[1]
+    spread = cov.from_full(spread[np.newaxis], covariance_type)
+    for k, point in zip(empty, worst_points, strict=False):
+        means[k] = point
+        weights[k] = 1.0 / total_weight
         if covariance_type == "full":
-            covariances[k] = spread[0] + reg_covar * np.eye(n_features)
+            covariances[k] = spread[0] + reg * np.eye(n_features)
         elif covariance_type in ("diag", "spherical"):
-            covariances[k] = spread[0] + reg_covar
+            covariances[k] = spread[0] + reg
     return weights, means, covariances
 
 
@@ -159,92 +167,94 @@ def em_pass(
     mixture : Mixture
     reg_covar : float
     data : BlockData, optional
-        ``X`` prepared once for many passes (``BlockData(X)``); made here when not given.
+        ``X`` prepared once for many passes (``BlockData(X, sample_weight)``, which also
+        carries the row weights); made here, unweighted, when not given.
     locks : Locks, optional
         Parameters the M-step keeps from ``mixture``.
 
     Returns
     -------
     log_likelihood : float
-        Total log-likelihood of ``X`` under ``mixture``.
+        Total (weighted) log-likelihood of ``X`` under ``mixture``.
     next_mixture : Mixture
         The M-step's update.
     """
     if data is None:
         data = BlockData(X)
-    kernel = make_kernel(mixture, data.centre, data.radius)
+    kernel = kernel_for(mixture, data)
     stats = gather(data, kernel)
-    check_finite(stats.total)
-
-    covariance_type = mixture.covariance_type
-    k, d = mixture.means.shape
-    nq = kernel.n_quadratic
-    sums = stats.sums
-    raw_counts = sums[:, -1].copy()
-    linear = sums[:, nq : nq + d]
-    nk = raw_counts + _EPS
-    # The scatter is taken about each component's new mean, or its kept one when locked.
-    about = linear / nk[:, np.newaxis]
-    lock_mean = None if locks is None or not any(locks.mean) else locks.array("mean")
-    if lock_mean is not None:
-        about[lock_mean] = mixture.means[lock_mean] - data.centre
-    quad = sums[:, :nq]
-    full_form = covariance_type in ("full", "tied")
-    if full_form:
-        rows, cols = upper_pairs(d)
-        scatter = np.empty((k, d, d))
-        scatter[:, rows, cols] = quad
-        scatter[:, cols, rows] = quad
-        cross = about[:, :, np.newaxis] * linear[:, np.newaxis, :]
-        scatter -= cross + np.swapaxes(cross, 1, 2)
-        scatter += raw_counts[:, np.newaxis, np.newaxis] * (
-            about[:, :, np.newaxis] * about[:, np.newaxis, :]
-        )
-        diag = None
-    else:
-        scatter = None
-        diag = (quad - 2.0 * about * linear + raw_counts[:, np.newaxis] * about**2) / nk[
-            :, np.newaxis
-        ]
-
-    redo = _cancelled_components(covariance_type, raw_counts, nk, about, scatter, diag, reg_covar)
-    if len(redo):
-        again = gather(data, kernel, scatter_about={int(c): about[c] for c in redo})
-        for c, value in again.scatter.items():
-            if full_form:
-                scatter[c] = value
-            else:
-                diag[c] = value / nk[c]
-
-    means = about + data.centre
-    if lock_mean is not None:
-        means[lock_mean] = mixture.means[lock_mean]  # bit for bit, not re-centred
-    next_mixture = mixture_from_moments(
-        data.X, raw_counts, means, scatter, diag, covariance_type, reg_covar, stats.worst_rows,
-        previous=mixture, locks=locks,
-    )  # fmt: skip
-    return stats.total, next_mixture
+    check_finite(stats.log_likelihood)
+    redo = scatter_request(stats, mixture.covariance_type, reg_covar)
+    if redo:
+        about = _scatter_centres(stats, mixture, data.centre, locks)
+        stats.scatter = gather_scatter(data, kernel, {c: about[c] for c in redo})
+    return stats.log_likelihood, mixture_from_statistics(
+        stats, mixture.covariance_type, data.centre, reg_covar, previous=mixture, locks=locks
+    )
 
 
-def _cancelled_components(covariance_type, raw_counts, nk, shifted, scatter, diag, reg):
-    """Components whose one-pass scatter may carry more than EXPANDED_FORM_ERROR of rounding.
+def _scatter_centres(stats: Statistics, previous: Mixture | None, centre, locks) -> np.ndarray:
+    """Centred points the M-step's scatter is taken about: the new means, or the locked ones."""
+    about = stats.linear / (stats.counts + _EPS)[:, np.newaxis]
+    if locks is not None and any(locks.mean):
+        lock_mean = locks.array("mean")
+        about[lock_mean] = previous.means[lock_mean] - centre
+    return about
 
-    The one-pass scatter subtracts n·m mᵀ from Σr·z zᵀ; the relative error of the result grows
-    with (|m|² + tr C) / λ_min(C), m the component's mean about the data centre.
+
+def mixture_from_statistics(
+    stats: Statistics,
+    covariance_type: str,
+    centre: np.ndarray,
+    reg_covar: float,
+    previous: Mixture | None = None,
+    locks: Locks | None = None,
+) -> Mixture:
+    """The M-step from summed statistics (of one pass, or of chunks added together).
+
+    ``centre`` is the point the statistics' rows were centred on (the kernel's centre).
+    Scatters in ``stats.scatter`` (from a second pass, see
+    :func:`gmm_studio.core.blockwise.scatter_request`) replace the one-pass ones. With
+    ``locks``, the locked parameters of ``previous`` are kept bit for bit; the scatter of a
+    component whose mean is locked is taken about that mean.
     """
-    live = raw_counts >= EMPTY_COMPONENT
-    slack = ROUNDING_SLACK * np.finfo(float).eps
-    if scatter is not None:
-        covariances = scatter / nk[:, np.newaxis, np.newaxis]
+    raw_counts = stats.counts
+    nk = raw_counts + _EPS
+    about = _scatter_centres(stats, previous, centre, locks)
+    scatter, diag = one_pass_scatter(stats, covariance_type, about)
+    if stats.scatter:
         if covariance_type == "tied":
-            tied = scatter.sum(axis=0) / nk.sum()
-            smallest = np.full(len(nk), np.linalg.eigvalsh(tied)[0] + reg)
-        else:
-            smallest = np.linalg.eigvalsh(covariances)[:, 0] + reg
-        size = np.sum(shifted**2, axis=1) + np.abs(np.trace(covariances, axis1=1, axis2=2))
+            scatter = sum(stats.scatter.values())
+        for c, value in stats.scatter.items():
+            if covariance_type == "full":
+                scatter[c] = value
+            elif covariance_type != "tied":
+                diag[c] = value / nk[c]
+    means = about + centre
+    if locks is not None and any(locks.mean):
+        lock_mean = locks.array("mean")
+        means[lock_mean] = previous.means[lock_mean]  # bit for bit, not re-centred
+    return mixture_from_moments(
+        stats.total_weight, raw_counts, means, scatter, diag, covariance_type, reg_covar,
+        stats.worst_points, _spread_of(stats, covariance_type), previous=previous, locks=locks,
+    )  # fmt: skip
+
+
+def _spread_of(stats: Statistics, covariance_type: str) -> np.ndarray:
+    """The data's covariance (ddof=1, weighted) from the statistics: Σ_k r_k = 1 for each row.
+
+    Diag and spherical statistics hold only squares: the off-diagonal entries are zero there
+    (the re-seed uses only the diagonal for those types).
+    """
+    w = stats.total_weight
+    d = stats.linear.shape[1]
+    if w <= 1.0:
+        return np.zeros((d, d))
+    s = stats.linear.sum(axis=0)
+    if covariance_type == "tied":
+        q = stats.quadratic
+    elif covariance_type == "full":
+        q = stats.quadratic.sum(axis=0)
     else:
-        smallest = np.min(diag, axis=1) + reg
-        size = np.max(shifted**2 + np.abs(diag), axis=1)
-    positive = smallest > 0
-    error = slack * size / np.where(positive, smallest, 1.0)
-    return np.flatnonzero(live & ~((error <= EXPANDED_FORM_ERROR) & positive))
+        return np.diag((stats.quadratic.sum(axis=0) - s * s / w) / (w - 1.0))
+    return (q - np.outer(s, s) / w) / (w - 1.0)

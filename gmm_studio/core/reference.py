@@ -12,6 +12,8 @@ from scipy.special import logsumexp
 
 from gmm_studio.core.blockwise import BlockData
 from gmm_studio.core.em import check_finite, mixture_from_moments
+from gmm_studio.core.errors import FitError
+from gmm_studio.core.initialization import data_covariance
 from gmm_studio.core.locks import Locks
 from gmm_studio.core.mixture import Mixture
 
@@ -55,9 +57,11 @@ def m_step(
             scatter[k] = weighted.T @ diff
         else:
             diag[k] = np.einsum("ij,ij->j", weighted, diff) / nk[k]
+    if covariance_type == "tied":
+        scatter = scatter.sum(axis=0)
     return mixture_from_moments(
-        X, raw_counts, means, scatter, diag, covariance_type, reg_covar, worst_rows,
-        previous=previous, locks=locks,
+        float(X.shape[0]), raw_counts, means, scatter, diag, covariance_type, reg_covar,
+        X[worst_rows], data_covariance(X), previous=previous, locks=locks,
     )  # fmt: skip
 
 
@@ -80,6 +84,8 @@ def reference_em_pass(
     next_mixture : Mixture
         The M-step's update.
     """
+    if data is not None and data.sample_weight is not None:
+        raise FitError("the reference pass does not take sample weights")
     wlp = mixture.weighted_log_prob(X)
     log_norm = logsumexp(wlp, axis=1)
     total = float(np.sum(log_norm))

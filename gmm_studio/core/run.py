@@ -158,7 +158,9 @@ class EMRun:
         The pass each iteration runs (default :func:`gmm_studio.core.em.em_pass`; tests and
         benchmarks pass the oracle :func:`gmm_studio.core.reference.reference_em_pass`).
     sample_weight : array_like of shape (N,), optional
-        Not supported yet by the block kernel; a FitError says so.
+        Non-negative row weights: row i counts ``sample_weight[i]`` times in the E-step, the
+        M-step and the log-likelihood (an integer weight is the same as repeating the row).
+        The mean log-likelihood is then per unit of weight.
 
     Raises
     ------
@@ -183,8 +185,6 @@ class EMRun:
             raise FitError("a run needs FitSettings")
         X = check_data(X)
         check_fit_size(X, settings.n_components)
-        if sample_weight is not None:
-            raise FitError("sample_weight is not supported by this version of the EM kernel")
         if resumed_from is not None:
             start, iteration = resumed_from.mixture, resumed_from.iteration
         if start is not None:
@@ -192,7 +192,10 @@ class EMRun:
         if not isinstance(iteration, int) or iteration < 0:
             raise FitError(f"a run starts at a whole iteration number ≥ 0, not {iteration!r}")
         self._settings = settings
-        self._data = BlockData(X)
+        try:
+            self._data = BlockData(X, sample_weight)
+        except ValueError as exc:
+            raise FitError(str(exc)) from None
         self._floor = COLLAPSE_RATIO * float(np.max(self._data.variance))
         self._pass = em_pass
         self._mixture = start
@@ -212,6 +215,11 @@ class EMRun:
     def X(self) -> np.ndarray:
         """The data, shape (N, D)."""
         return self._data.X
+
+    @property
+    def block_data(self) -> BlockData:
+        """The data prepared for the block kernel (reusable by other passes over them)."""
+        return self._data
 
     @property
     def settings(self) -> FitSettings:
@@ -270,7 +278,7 @@ class EMRun:
         if self._current is None:
             total = self._evaluate()
             n = self._data.n_samples
-            mean = total / n
+            mean = total / self._data.total_weight
             change = mean - self._previous_mean
             converged = abs(change) < self._settings.tol  # never for a first snapshot (NaN)
             self._current = Snapshot(
@@ -375,6 +383,7 @@ def em_steps(
     max_iter: int = 1000,
     reg_covar: float = 1e-6,
     seed: int | None = None,
+    sample_weight=None,
     em_pass: EMPass = em_pass,
 ) -> Iterator[Snapshot]:
     """Run EM, yielding one :class:`Snapshot` per iteration (``EMRun(...).snapshots()``).
@@ -399,6 +408,8 @@ def em_steps(
         Added to the diagonal of every covariance, keeping it positive definite.
     seed : int or None
         Seeds every random choice; the same seed gives the same fit.
+    sample_weight : array_like, shape (N,), optional
+        Non-negative row weights (see :class:`EMRun`).
     em_pass : callable, optional
         The pass each iteration runs (see :class:`EMRun`).
 
@@ -433,7 +444,7 @@ def em_steps(
             X, n_components, covariance_type=covariance_type, init=init,
             reg_covar=reg_covar, seed=seed,
         )  # fmt: skip
-    return EMRun(X, settings, start, em_pass=em_pass).snapshots()
+    return EMRun(X, settings, start, em_pass=em_pass, sample_weight=sample_weight).snapshots()
 
 
 def fit(
@@ -449,6 +460,7 @@ def fit(
     max_iter: int = 1000,
     reg_covar: float = 1e-6,
     seed: int | None = None,
+    sample_weight=None,
     em_pass: EMPass = em_pass,
 ) -> FitResult:
     """Fit a Gaussian mixture by EM; the arguments are those of :func:`em_steps`.
@@ -463,7 +475,8 @@ def fit(
     steps = em_steps(
         X, n_components, covariance_type=covariance_type, init=init,
         weights_init=weights_init, means_init=means_init, covariances_init=covariances_init,
-        tol=tol, max_iter=max_iter, reg_covar=reg_covar, seed=seed, em_pass=em_pass,
+        tol=tol, max_iter=max_iter, reg_covar=reg_covar, seed=seed,
+        sample_weight=sample_weight, em_pass=em_pass,
     )  # fmt: skip
     trace = []
     for last in steps:
