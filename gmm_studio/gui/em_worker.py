@@ -24,7 +24,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from gmm_studio.core import EMRun, Snapshot
-from gmm_studio.core.point_colours import blended_colours
+from gmm_studio.core.point_colors import blended_colors
 from gmm_studio.gui.em_mailbox import Control, Frame, Halt, Mailbox, Task, Work
 from gmm_studio.gui.palette import component_colors
 
@@ -113,7 +113,7 @@ class EMWorker(QObject):
         if colors:
             started = time.monotonic()
             palette = component_colors(snapshot.mixture.n_components)
-            point_colors, labels = blended_colours(
+            point_colors, labels = blended_colors(
                 run.X, snapshot.mixture, palette, data=run.block_data
             )
             self._colored_at = time.monotonic()

@@ -257,7 +257,7 @@ class FileCommands(QObject):
     # -- recent files -----------------------------------------------------------------------
     def recent_files(self) -> list[str]:
         """Recent files, newest first."""
-        return self.store.get(RECENT_FILES)
+        return list(self.store.get(RECENT_FILES))
 
     def set_recent_files(self, items: list[str]) -> None:
         """Replace the recent files list."""

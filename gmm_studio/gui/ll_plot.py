@@ -15,6 +15,9 @@ from gmm_studio.gui.palette import BACKGROUND, FOREGROUND
 
 DASH = Qt.PenStyle.DashLine
 
+#: The y range shown before the first iteration.
+EMPTY_Y_RANGE = (0.0, 1.0)
+
 
 class LogLikelihoodPlot(pg.PlotWidget):
     """Total log-likelihood against iteration; one curve item updated with ``setData``.
@@ -83,8 +86,12 @@ class LogLikelihoodPlot(pg.PlotWidget):
         self.curve.setSymbol("o" if n <= 60 else None)
         self.curve.setData(x, y, connect="finite")
         self._show_marks(marks)
-        # Whole iterations on the x axis, starting at 0, with room to grow.
         item = self.getPlotItem()
+        if not n:
+            # Nothing to fit the y axis to: forget the last document's range.
+            item.setYRange(*EMPTY_Y_RANGE, padding=0)
+            item.enableAutoRange(axis="y")  # the next document's curve sets it again
+        # Whole iterations on the x axis, starting at 0, with room to grow.
         last = float(np.nanmax(x)) if n else 0.0
         item.setXRange(0, max(5.0, last), padding=0.03)
         axis = item.getAxis("bottom")

@@ -24,6 +24,7 @@ from gmm_studio.gui.fit_status import FitStatus
 from gmm_studio.gui.ll_plot import LogLikelihoodPlot
 from gmm_studio.gui.palette import UNFITTED_POINT, component_colors
 from gmm_studio.gui.settings_store import GEOMETRY, HARD_LABELS, RADII, SPEED, SettingsStore
+from gmm_studio.gui.window_layout import fit_to_screen, steady_width, undo_redo_actions
 from gmm_studio.model import EventKind, FitModel, FitState
 
 
@@ -60,9 +61,8 @@ class MainWindow(QMainWindow):
         self._connect()
 
         self.settings_store = SettingsStore(self)
+        self.panel.bind(self.document, self.settings_store)
         self._apply_preferences()
-
-        self.panel.set_settings(self.document.settings)
         self._show_points(fit_view=True)
         self._update_title()
         self._draw_fit()
@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
         main.setStretchFactor(1, 0)
         main.setSizes([1000, 340])
         self.setCentralWidget(main)
-        self.resize(1360, 900)
+        fit_to_screen(self)
 
     def _action(self, text: str, shortcuts, slot, tip: str) -> QAction:
         action = QAction(text, self)
@@ -146,14 +146,14 @@ class MainWindow(QMainWindow):
         self.clear_action = self._action("Clear", ["Ctrl+Delete"], self.clear, "Remove all points")
         self.fit_view_action = self._action("Fit view", ["F"], self.canvas.fit_view, "Frame data")
         self.hard_labels_action = self._action(
-            "Hard labels", ["H"], self._toggle_hard_labels, "Colour by most likely component"
+            "Hard labels",
+            ["H"],
+            lambda on: self.settings_store.set(HARD_LABELS, bool(on)),
+            "Colour by most likely component",
         )
         self.hard_labels_action.setCheckable(True)
         stack = self.document.undo_stack
-        self.undo_action = stack.createUndoAction(self, "Undo")
-        self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
-        self.redo_action = stack.createRedoAction(self, "Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.undo_action, self.redo_action = undo_redo_actions(stack, self)
         self.addAction(self.undo_action)
         self.addAction(self.redo_action)
 
@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.fit_view_action)
         toolbar.addAction(self.hard_labels_action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        steady_width(toolbar, self.run_action, ("Run", "Pause"))
         self.toolbar = toolbar
 
     def _connect(self) -> None:
@@ -193,17 +194,14 @@ class MainWindow(QMainWindow):
         self.ll_plot.iterationClicked.connect(self._rewind_to)
         self.panel.settingsEdited.connect(self._on_settings_edited)
         self.panel.newInitialisationRequested.connect(self.new_initialisation)
-        self.panel.speedChanged.connect(self._on_speed_changed)
-        self.panel.radiiChanged.connect(self._on_radii_changed)
-        self.panel.hardLabelsToggled.connect(self._set_hard_labels)
+        self.panel.pass_keys_to(self.canvas, self.actions())
 
     def _apply_preferences(self) -> None:
         store = self.settings_store
-        self.panel.set_speed_position(store.get(SPEED))
         self.controller.set_speed(speed_from_position(store.get(SPEED)))
-        self.panel.set_radii(store.get(RADII))
         self.canvas.components.radii = tuple(store.get(RADII))
-        self._set_hard_labels(store.get(HARD_LABELS))
+        self.hard_labels_action.setChecked(store.get(HARD_LABELS))
+        store.changed.connect(self._on_preference_changed)
         geometry = store.get(GEOMETRY)
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -243,7 +241,6 @@ class MainWindow(QMainWindow):
     def new_initialisation(self) -> None:
         """Draw a new starting point: next seed, then initialise again."""
         self.fit_control.new_initialisation()
-        self.panel.set_settings(self.document.settings)
 
     @Slot()
     def clear(self) -> None:
@@ -295,7 +292,6 @@ class MainWindow(QMainWindow):
     def _on_document_replaced(self) -> None:
         """Another file, session or sample: show it and its fit."""
         self._drawn_point_colors = None
-        self.panel.set_settings(self.document.settings)
         self.canvas.points.set_points(np.zeros((0, 2)))
         self._show_points(fit_view=True)
         self._draw_fit()
@@ -324,36 +320,23 @@ class MainWindow(QMainWindow):
     # -- settings ---------------------------------------------------------------------------
     def apply_settings(self, settings: FitSettings) -> None:
         """Change the fit settings as if edited in the panel (used by sessions and tests)."""
-        self.panel.set_settings(settings)
         self._on_settings_edited(settings)
 
     @Slot(object)
     def _on_settings_edited(self, settings: FitSettings) -> None:
         self.document.set_settings(settings)
 
-    @Slot(int)
-    def _on_speed_changed(self, position: int) -> None:
-        self.controller.set_speed(speed_from_position(position))
-        self.settings_store.set(SPEED, position)
-
-    @Slot(tuple)
-    def _on_radii_changed(self, radii) -> None:
-        self.canvas.components.radii = tuple(radii)
-        self.settings_store.set(RADII, tuple(radii))
-        self._draw_fit()
-
-    @Slot()
-    def _toggle_hard_labels(self) -> None:
-        self._set_hard_labels(self.hard_labels_action.isChecked())
-
-    @Slot(bool)
-    def _set_hard_labels(self, on: bool) -> None:
-        self.settings_store.set(HARD_LABELS, bool(on))
-        for widget in (self.hard_labels_action, self.panel.hard_labels):
-            widget.blockSignals(True)
-            widget.setChecked(bool(on))
-            widget.blockSignals(False)
-        self._draw_point_colors(force=True)
+    @Slot(object)
+    def _on_preference_changed(self, preference) -> None:
+        store = self.settings_store
+        if preference is SPEED:
+            self.controller.set_speed(speed_from_position(store.get(SPEED)))
+        elif preference is RADII:
+            self.canvas.components.radii = tuple(store.get(RADII))
+            self._draw_fit()
+        elif preference is HARD_LABELS:
+            self.hard_labels_action.setChecked(store.get(HARD_LABELS))
+            self._draw_point_colors(force=True)
 
     # -- the fit ----------------------------------------------------------------------------
     @Slot(object)
@@ -375,7 +358,7 @@ class MainWindow(QMainWindow):
 
     def _draw_fit(self) -> None:
         fit = self.fit
-        self.canvas.components.show(fit.mixture, self.document.axes)
+        self.canvas.components.draw(fit.mixture, self.document.axes)
         marks = [
             (e.iteration, e.description or e.kind.value)
             for e in fit.events

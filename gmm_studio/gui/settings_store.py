@@ -23,7 +23,7 @@ ORGANIZATION = "GMM Studio"
 APPLICATION = "gmm-studio"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class Preference:
     """One remembered value.
 
@@ -97,7 +97,7 @@ WINDOW_STATE = Preference("window/state", None, _parse_bytes)
 #: Folder of the last file opened or saved ("" = the home folder).
 LAST_FOLDER = Preference("files/last_folder", "", str, str)
 #: Recently opened files, newest first.
-RECENT_FILES = Preference("files/recent", [], _parse_recent, list)
+RECENT_FILES = Preference("files/recent", (), _parse_recent, list)
 #: The fit settings a new document starts with (the last ones used).
 EM_DEFAULTS = Preference(
     "em/defaults",
@@ -123,11 +123,11 @@ class SettingsStore(QObject):
 
     Signals
     -------
-    changed(str)
-        The key of a preference whose value changed.
+    changed(Preference)
+        A preference whose value changed (one of :data:`PREFERENCES`).
     """
 
-    changed = Signal(str)
+    changed = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -148,7 +148,7 @@ class SettingsStore(QObject):
         if self._settings.contains(preference.key) and self.get(preference) == value:
             return
         self._settings.setValue(preference.key, preference.dump(value))
-        self.changed.emit(preference.key)
+        self.changed.emit(preference)
 
     def sync(self) -> None:
         """Write everything to disk now."""
