@@ -156,6 +156,8 @@ def test_space_and_n_act_from_a_field_without_typing_into_it(qtbot, make_window)
     type_into(qtbot, panel.max_iter, "500")
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
     assert window.document.settings.max_iter == 500 and panel.max_iter.text() == "500"
-    qtbot.waitUntil(lambda: window.fit.state in (FitState.RUNNING, FitState.CONVERGED), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.fit.state in (FitState.RUNNING, FitState.CONVERGED), timeout=10_000
+    )
     assert window.canvas.hasFocus()
     window.stop()
