@@ -77,6 +77,18 @@ def mixture_from_moments(
 
     locked = locks is not None and locks.any
     empty = np.flatnonzero(raw_counts < EMPTY_COMPONENT)
+    if locked and len(empty):
+        # An empty component with a lock is the user's: EM neither re-seeds nor moves it, it
+        # keeps all its parameters (so the likelihood still cannot decrease).
+        some = locks.array("mean") | locks.array("covariance") | locks.array("weight")
+        hold, empty = empty[some[empty]], empty[~some[empty]]
+        if len(hold):
+            means = np.array(means)
+            means[hold] = previous.means[hold]
+            held = {kind: locks.array(kind) for kind in ("mean", "covariance", "weight")}
+            for flags in held.values():
+                flags[hold] = True
+            locks = Locks(**{kind: tuple(flags) for kind, flags in held.items()})
     if len(empty):
         weights, means, covariances = _reseed(
             total_weight, spread, empty, worst_points, weights, means, covariances,

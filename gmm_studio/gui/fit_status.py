@@ -76,8 +76,9 @@ class FitStatus:
         elif fit.message and state is FitState.STOPPED:
             text = f"stopped ({fit.message})"
         labels["state"].setText(text)
-        color = STATE_COLORS.get(state, "#1e1e1e")
-        labels["state"].setStyleSheet(f"font-weight: bold; color: {color};")
+        style = f"font-weight: bold; color: {STATE_COLORS.get(state, '#1e1e1e')};"
+        if labels["state"].styleSheet() != style:  # restyling costs more than the rest
+            labels["state"].setStyleSheet(style)
         error = fit.message if state is FitState.ERROR else ""
         if self.message.text() != error:
             self.message.setText(error)

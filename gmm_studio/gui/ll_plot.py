@@ -14,6 +14,7 @@ from gmm_studio.gui.canvas import style_axes
 from gmm_studio.gui.palette import BACKGROUND, FOREGROUND
 
 DASH = Qt.PenStyle.DashLine
+
 #: The y range shown before the first iteration.
 EMPTY_Y_RANGE = (0.0, 1.0)
 
@@ -51,15 +52,16 @@ class LogLikelihoodPlot(pg.PlotWidget):
         self.addItem(self.curve)
 
         self.markers: list[pg.InfiniteLine] = []
-        self.scene().sigMouseClicked.connect(self._on_click)
 
-    def _on_click(self, event) -> None:
-        item = self.getPlotItem()
+    def mouseReleaseEvent(self, event) -> None:
+        """A left click inside the plot area says which iteration it points at."""
+        super().mouseReleaseEvent(event)
         if event.button() != Qt.MouseButton.LeftButton:
             return
-        if not item.vb.sceneBoundingRect().contains(event.scenePos()):
-            return
-        self.iterationClicked.emit(float(item.vb.mapSceneToView(event.scenePos()).x()))
+        scene = self.mapToScene(event.position().toPoint())
+        box = self.getPlotItem().vb
+        if box.sceneBoundingRect().contains(scene):
+            self.iterationClicked.emit(float(box.mapSceneToView(scene).x()))
 
     def set_history(self, history) -> None:
         """Show one stretch of log-likelihoods, one per iteration from 0."""

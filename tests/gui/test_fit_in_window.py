@@ -120,6 +120,7 @@ def test_clicking_an_earlier_iteration_rewinds_and_stepping_from_it_is_undoable(
     full = window.fit.history
     plot = window.ll_plot
     vb = plot.getPlotItem().vb
+    vb.prepareForPaint()  # the range set by the last frame, as the user sees it once painted
     scene = vb.mapViewToScene(QPointF(2.0, full[2].log_likelihood))
     qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=plot.mapFromScene(scene))
     assert window.document.iteration == 2 and window.fit.state is FitState.PAUSED

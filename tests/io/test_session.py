@@ -207,12 +207,16 @@ def _model(d):
 def test_hand_edited_bodies(tmp_path, session, edit, message):
     path = tmp_path / "edited.gmms"
     save_session(path, session)
-    doc = json.loads(path.read_text())
+    assert_refused(path, json.loads(path.read_text()), edit, message, "")
+
+
+def assert_refused(path, doc, edit, message, prefix):
+    """Edit ``doc``, write it (infinity as the literal 1e400), and expect a clear refusal."""
     edit(doc)
     path.write_text(json.dumps(doc).replace("Infinity", "1e400"))
     with pytest.raises(DataFileError) as info:
         load_session(path)
-    assert str(info.value).startswith("edited.gmms: ")
+    assert str(info.value).startswith(f"{path.name}: {prefix}")
     assert message in str(info.value)
 
 
@@ -231,13 +235,7 @@ def test_hand_edited_bodies(tmp_path, session, edit, message):
 )
 def test_hand_edited_version_1_bodies(tmp_path, edit, message):
     path = tmp_path / "edited.gmms"
-    doc = version_1_body()
-    edit(doc)
-    path.write_text(json.dumps(doc).replace("Infinity", "1e400"))
-    with pytest.raises(DataFileError) as info:
-        load_session(path)
-    assert str(info.value).startswith("edited.gmms: damaged session file: ")
-    assert message in str(info.value)
+    assert_refused(path, version_1_body(), edit, message, "damaged session file: ")
 
 
 def test_saving_never_fails_on_numbers_that_cannot_be_written(tmp_path, session):
