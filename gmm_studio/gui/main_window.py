@@ -22,7 +22,7 @@ from gmm_studio.gui.file_handling import install_file_handling
 from gmm_studio.gui.fit_control import FitControl
 from gmm_studio.gui.fit_status import FitStatus
 from gmm_studio.gui.ll_plot import LogLikelihoodPlot
-from gmm_studio.gui.palette import UNFITTED_POINT, component_colors
+from gmm_studio.gui.palette import UNFITTED_POINT
 from gmm_studio.gui.settings_store import GEOMETRY, HARD_LABELS, RADII, SPEED, SettingsStore
 from gmm_studio.gui.window_layout import fit_to_screen, steady_width, undo_redo_actions
 from gmm_studio.model import EventKind, FitModel, FitState
@@ -381,14 +381,20 @@ class MainWindow(QMainWindow):
         hard = self.settings_store.get(HARD_LABELS)
         new = self.fit_control.point_colors
         mixture = self.fit.mixture
-        usable = new is not None and len(new[0]) == self.document.n_points and mixture is not None
+        palette = self.canvas.components.colors  # the colors the ellipses are drawn in
+        usable = (
+            new is not None
+            and len(new[0]) == self.document.n_points
+            and mixture is not None
+            and len(palette) == mixture.n_components
+        )
         if not usable or (not force and new is self._drawn_point_colors):
             points.set_hard_labels(hard)  # redraws only if toggled
             return
         self._drawn_point_colors = new
         colors, labels = new
         points.set_hard_labels(hard, redraw=False)
-        points.set_colors(colors, labels, component_colors(mixture.n_components))
+        points.set_colors(colors, labels, palette)
 
     def _update_status(self) -> None:
         self.status.show(self.document)
