@@ -38,6 +38,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
+from gmm_studio.model import FitState
+
 HEARTBEAT_MS = 5
 
 
@@ -109,10 +111,10 @@ def main(argv=None) -> int:
         window.show()
         window.panel.set_speed_position(SPEED_MAX)
         deadline = time.monotonic() + 60
-        while window.state != "ready" and time.monotonic() < deadline:
+        while window.fit.state is not FitState.READY and time.monotonic() < deadline:
             spin(20)
-        if window.state != "ready":
-            print(f"window did not become ready (state: {window.state})", file=sys.stderr)
+        if window.fit.state is not FitState.READY:
+            print(f"window did not become ready (state: {window.fit.state.value})", file=sys.stderr)
             return 1
         spin(300)
         painter = PaintCounter()

@@ -14,6 +14,8 @@ import os
 import pathlib
 import sys
 
+from gmm_studio.model import FitState
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
@@ -34,7 +36,7 @@ def main(argv=None) -> int:
     # A start that makes EM visibly work on the notebook's data (k-means++ lands almost
     # on the answer, which makes a dull demo).
     window.apply_settings(window.document.settings.replace(init="random-points", seed=3))
-    wait_for(lambda: window.state == "ready")
+    wait_for(lambda: window.fit.state is FitState.READY)
     spin(200)
     window.grab().save(str(out / "startup.png"))
 
@@ -47,10 +49,10 @@ def main(argv=None) -> int:
 
     window.panel.set_speed_position(SPEED_MAX)
     window.run_or_pause()
-    wait_for(lambda: window.state == "converged")
+    wait_for(lambda: window.fit.state is FitState.CONVERGED)
     spin(200)
     window.grab().save(str(out / "converged.png"))
-    print(f"state: {window.state}, iteration {window.document.iteration}")
+    print(f"state: {window.fit.state.value}, iteration {window.document.iteration}")
     window.close()
     return 0
 

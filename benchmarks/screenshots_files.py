@@ -15,6 +15,8 @@ import pathlib
 import sys
 import tempfile
 
+from gmm_studio.model import FitState
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
@@ -78,9 +80,9 @@ def main(argv=None) -> int:
     window.show()
     window.panel.set_speed_position(SPEED_MAX)
     window.axes_bar.y_combo.setCurrentIndex(2)  # length against depth
-    wait_for(lambda: window.state == "ready")
+    wait_for(lambda: window.fit.state is FitState.READY)
     window.run_or_pause()
-    wait_for(lambda: window.state in ("converged", "stopped"))
+    wait_for(lambda: window.fit.state in (FitState.CONVERGED, FitState.STOPPED))
     spin(300)
     window.grab().save(str(out / "window-3d-length-depth.png"))
 
@@ -93,7 +95,9 @@ def main(argv=None) -> int:
     renderer.render(painter)
     painter.end()
     image.save(str(out / "canvas-svg-rendered.png"))
-    print(f"state: {window.state}, iteration {window.document.iteration}, axes {doc.axes}")
+    print(
+        f"state: {window.fit.state.value}, iteration {window.document.iteration}, axes {doc.axes}"
+    )
     window.close()
     return 0
 

@@ -15,6 +15,8 @@ import os
 import pathlib
 import sys
 
+from gmm_studio.model import FitState
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,7 +44,7 @@ def main(argv=None) -> int:
         window.resize(1360, 900)
         window.show()
         window.panel.set_speed_position(SPEED_MAX)
-        wait_for(lambda w=window: w.state == "ready", 120)
+        wait_for(lambda w=window: w.fit.state is FitState.READY, 120)
         points = window.canvas.points
 
         def settle(w=window, p=points) -> None:
@@ -52,11 +54,11 @@ def main(argv=None) -> int:
         window.run_or_pause()
         wait_for(lambda w=window: w.document.iteration >= 6, 120)
         window.run_or_pause()  # pause
-        wait_for(lambda w=window: w.state == "paused", 120)
+        wait_for(lambda w=window: w.fit.state is FitState.PAUSED, 120)
         settle()
         window.grab().save(str(out / f"{n}-mid-run.png"))
         window.run_or_pause()
-        wait_for(lambda w=window: w.state == "converged", 600)
+        wait_for(lambda w=window: w.fit.state is FitState.CONVERGED, 600)
         settle()
         window.grab().save(str(out / f"{n}-converged.png"))
         window.hard_labels_action.trigger()
@@ -71,7 +73,7 @@ def main(argv=None) -> int:
         )
         settle()
         window.grab().save(str(out / f"{n}-zoom.png"))
-        print(f"N={n}: {window.state} at iteration {window.document.iteration}")
+        print(f"N={n}: {window.fit.state.value} at iteration {window.document.iteration}")
         window.close()
     return 0
 

@@ -15,6 +15,8 @@ import pathlib
 import sys
 import time
 
+from gmm_studio.model import FitState
+
 HERE = pathlib.Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "screenshots" / "main-window.png"
 SIZE = (1280, 800)
@@ -40,12 +42,12 @@ def capture(out: pathlib.Path) -> pathlib.Path:
     window.resize(*SIZE)
     window.show()
     deadline = time.monotonic() + TIMEOUT_S
-    while window.state != "ready":
+    while window.fit.state is not FitState.READY:
         app.processEvents()
         if time.monotonic() > deadline:
             raise TimeoutError("EM did not initialise")
     window.run_action.trigger()
-    while window.state not in ("converged", "stopped", "error"):
+    while window.fit.state not in (FitState.CONVERGED, FitState.STOPPED, FitState.ERROR):
         app.processEvents()
         if time.monotonic() > deadline:
             raise TimeoutError("EM did not converge")

@@ -76,10 +76,19 @@ def mixture_from_moments(
     weights = nk / total_weight
 
     locked = locks is not None and locks.any
-    empty = raw_counts < EMPTY_COMPONENT
-    if locked:  # a component whose mean is locked stays where it is, even when empty
-        empty &= ~locks.array("mean")
-    empty = np.flatnonzero(empty)
+    empty = np.flatnonzero(raw_counts < EMPTY_COMPONENT)
+    if locked and len(empty):
+        # An empty component with a lock is the user's: EM neither re-seeds nor moves it, it
+        # keeps all its parameters (so the likelihood still cannot decrease).
+        some = locks.array("mean") | locks.array("covariance") | locks.array("weight")
+        hold, empty = empty[some[empty]], empty[~some[empty]]
+        if len(hold):
+            means = np.array(means)
+            means[hold] = previous.means[hold]
+            held = {kind: locks.array(kind) for kind in ("mean", "covariance", "weight")}
+            for flags in held.values():
+                flags[hold] = True
+            locks = Locks(**{kind: tuple(flags) for kind, flags in held.items()})
     if len(empty):
         weights, means, covariances = _reseed(
             total_weight, spread, empty, worst_points, weights, means, covariances,

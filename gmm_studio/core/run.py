@@ -217,6 +217,11 @@ class EMRun:
         return self._data.X
 
     @property
+    def block_data(self) -> BlockData:
+        """The data prepared for the block kernel (reusable by other passes over them)."""
+        return self._data
+
+    @property
     def settings(self) -> FitSettings:
         return self._settings
 

@@ -80,6 +80,11 @@ class ComponentLayer(pg.ItemGroup):
         self._brushes: list = []
         self._halo_pen = pg.mkPen(255, 255, 255, width=2.0)
 
+    @property
+    def colors(self) -> np.ndarray:
+        """The component colors drawn, shape (K, 3) uint8: also the points' hard-label colors."""
+        return self._colors
+
     def _ensure(self, n_components: int) -> None:
         if len(self.curves) == n_components:
             return

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from gmm_studio.core import COVARIANCE_TYPES, INIT_METHODS, FitSettings
-from gmm_studio.gui.settings_store import HARD_LABELS, RADII, SPEED, SettingsStore
+from gmm_studio.gui.settings_store import HARD_LABELS, RADII, SPEED, Preference, SettingsStore
 
 NO_MODIFIER = Qt.KeyboardModifier.NoModifier
 
@@ -194,7 +194,7 @@ class ControlPanel(QWidget):
         store.changed.connect(self._show_preference)
         self._show_document_settings()
         for preference in (SPEED, RADII, HARD_LABELS):
-            self._show_preference(preference.key)
+            self._show_preference(preference)
 
     def pass_keys_to(self, home: QWidget, actions) -> None:
         """Hand the keyboard back to ``home`` after Enter, and let the single-key shortcuts
@@ -241,15 +241,15 @@ class ControlPanel(QWidget):
         self.tol.setText(f"{settings.tol:g}")
         self.reg_covar.setText(f"{settings.reg_covar:g}")
 
-    def _show_preference(self, key: str) -> None:
+    def _show_preference(self, preference: Preference) -> None:
         store = self._store
-        if key == SPEED.key:
+        if preference is SPEED:
             self.speed.setValue(store.get(SPEED))
-        elif key == RADII.key:
+        elif preference is RADII:
             wanted = {round(float(r)) for r in store.get(RADII)}
             for i, box in enumerate(self.radius_boxes):
                 box.setChecked(i + 1 in wanted)
-        elif key == HARD_LABELS.key:
+        elif preference is HARD_LABELS:
             self.hard_labels.setChecked(store.get(HARD_LABELS))
 
     # -- edits ------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
-"""The document behind the main window: the data, what is shown, the fit settings and the fit.
+"""The document behind the main window: the data, what is shown, and its fit.
 
 The window, the file menu, sessions and autosave all work on this one object, so adding a
 feature means reading or changing the document and reacting to its signals, never reaching
-into widgets.
+into widgets. The fit itself (settings, start, history, state) lives in the document's
+:class:`gmm_studio.model.FitModel`, :attr:`Document.fit`; the document re-emits the model's
+notifications as :attr:`Document.fitChanged`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from gmm_studio.core import FitSettings, Mixture
+from gmm_studio.core import FitError, FitSettings, Mixture
+from gmm_studio.model import FitModel, SavedFit
 
 
 class Document(QObject):
@@ -23,23 +26,17 @@ class Document(QObject):
     ----------
     undo_stack : QUndoStack
         Every point edit is a command on this stack; its clean state is the saved state.
-    settings : FitSettings
-        The settings the next fit starts with.
-    mixture : Mixture or None
-        The parameters currently shown (the latest EM snapshot), if any.
-    initial_mixture : Mixture or None
-        The parameters EM started from (what Reset returns to).
-    iteration : int
-        The EM iteration ``mixture`` belongs to (0 = initial parameters).
-    log_likelihood_history : list of float
-        Total log-likelihood after each iteration shown so far, starting at iteration 0.
+    fit : FitModel
+        The fit of the points: settings, start, history and state. Read it; change it only
+        through its methods.
     path : pathlib.Path or None
         File the document was read from or saved to.
     """
 
     pointsChanged = Signal()
     settingsChanged = Signal()
-    fitChanged = Signal()
+    #: The fit model changed; the argument is its :class:`gmm_studio.model.Change`.
+    fitChanged = Signal(object)
     dirtyChanged = Signal(bool)
     titleChanged = Signal(str)
     axesChanged = Signal()
@@ -64,11 +61,8 @@ class Document(QObject):
         if len(self.columns) != pts.shape[1]:
             raise ValueError("one column name per column of points is needed")
         self.axes: tuple[int, int] = (0, 1)
-        self.settings = settings if settings is not None else FitSettings()
-        self.mixture: Mixture | None = None
-        self.initial_mixture: Mixture | None = None
-        self.iteration = 0
-        self.log_likelihood_history: list[float] = []
+        self.fit = FitModel(self._points, settings if settings is not None else FitSettings())
+        self.fit.subscribe(lambda _model, change: self.fitChanged.emit(change))
         self.path = path
         self.name = name
         self._settings_modified = False
@@ -78,6 +72,22 @@ class Document(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._emit_dirty)
         self.fitChanged.connect(self._check_dirty)
+
+    # -- what the fit model holds --------------------------------------------------------
+    @property
+    def settings(self) -> FitSettings:
+        """The fit settings."""
+        return self.fit.settings
+
+    @property
+    def mixture(self) -> Mixture | None:
+        """The parameters shown, if any."""
+        return self.fit.mixture
+
+    @property
+    def iteration(self) -> int:
+        """The EM iteration of the parameters shown (0 = the start)."""
+        return self.fit.iteration
 
     # -- points ---------------------------------------------------------------------------
     @property
@@ -116,8 +126,7 @@ class Document(QObject):
         """Append rows; return their indices. Use undo commands rather than calling this."""
         rows = np.atleast_2d(np.asarray(rows, dtype=np.float64))
         start = self.n_points
-        self._points = _frozen(np.vstack([self._points, rows]))
-        self.pointsChanged.emit()
+        self._set_fitted_points(_frozen(np.vstack([self._points, rows])), "points added")
         return np.arange(start, start + rows.shape[0])
 
     def remove_rows(self, indices: np.ndarray) -> np.ndarray:
@@ -126,8 +135,7 @@ class Document(QObject):
         removed = self._points[indices].copy()
         keep = np.ones(self.n_points, dtype=bool)
         keep[indices] = False
-        self._points = _frozen(self._points[keep])
-        self.pointsChanged.emit()
+        self._set_fitted_points(_frozen(self._points[keep]), "points removed")
         return removed
 
     def insert_rows(self, indices: np.ndarray, rows: np.ndarray) -> None:
@@ -139,17 +147,21 @@ class Document(QObject):
         merged = np.empty((total, self.n_features))
         merged[at] = rows
         merged[~at] = self._points
-        self._points = _frozen(merged)
+        self._set_fitted_points(_frozen(merged), "points restored")
+
+    def _set_fitted_points(self, points: np.ndarray, description: str) -> None:
+        self._points = points
+        self.fit.set_data(points, description)
         self.pointsChanged.emit()
 
     def set_points(self, points: np.ndarray, columns: list[str] | None = None) -> None:
-        """Replace all data (a new file); clears the undo history and the fit."""
+        """Replace all data (a new file); clears the undo history and starts a new fit."""
         pts = np.asarray(points, dtype=np.float64)
         self._points = _frozen(pts)
         self.columns = list(columns) if columns else [f"x{i + 1}" for i in range(pts.shape[1])]
         self.axes = (0, 1)
         self.undo_stack.clear()
-        self.clear_fit()
+        self.fit.load(self._points, self.fit.settings)
         self.pointsChanged.emit()
 
     def set_axes(self, axes: tuple[int, int]) -> None:
@@ -169,8 +181,7 @@ class Document(QObject):
         *,
         axes: tuple[int, int] = (0, 1),
         settings: FitSettings | None = None,
-        mixture: Mixture | None = None,
-        log_likelihood_history=(),
+        fit: SavedFit | None = None,
         name: str = "Untitled",
         path: pathlib.Path | None = None,
         modified: bool = False,
@@ -184,7 +195,7 @@ class Document(QObject):
         Raises
         ------
         ValueError
-            If the points, columns, axes or mixture do not fit together; nothing changes then.
+            If the points, columns, axes or fit do not fit together; nothing changes then.
         """
         pts = np.asarray(points, dtype=np.float64).reshape(-1, len(columns))
         if pts.shape[1] < 2:
@@ -192,19 +203,18 @@ class Document(QObject):
         a, b = (int(axes[0]), int(axes[1]))
         if a == b or not (0 <= a < pts.shape[1] and 0 <= b < pts.shape[1]):
             raise ValueError("axes must be two different column indices")
-        if mixture is not None and mixture.n_features != pts.shape[1]:
-            raise ValueError("the model does not have one feature per column")
-        history = [float(v) for v in log_likelihood_history]
+        points = _frozen(pts)
+        settings = settings if settings is not None else self.settings
+        if fit is not None:
+            try:  # check first: nothing changes if the fit does not belong to these points
+                FitModel(points, settings).load(points, settings, fit)
+            except FitError as error:
+                raise ValueError(str(error)) from None
         self.undo_stack.clear()
-        self._points = _frozen(pts)
+        self._points = points
         self.columns = list(columns)
         self.axes = (a, b)
-        if settings is not None:
-            self.settings = settings
-        self.mixture = mixture
-        self.initial_mixture = None
-        self.log_likelihood_history = history if mixture is not None else []
-        self.iteration = max(len(self.log_likelihood_history) - 1, 0)
+        self.fit.load(points, settings, fit)
         self.path = None if path is None else pathlib.Path(path)
         self.name = name
         self._settings_modified = False
@@ -219,20 +229,12 @@ class Document(QObject):
         """Change the fit settings (marks the document modified)."""
         if settings == self.settings:
             return
-        self.settings = settings
         was = self.dirty
+        self.fit.set_settings(settings)
         self._settings_modified = True
         self.settingsChanged.emit()
         if not was:
             self._emit_dirty()
-
-    def clear_fit(self) -> None:
-        """Forget the current fit (no model shown)."""
-        self.mixture = None
-        self.initial_mixture = None
-        self.iteration = 0
-        self.log_likelihood_history = []
-        self.fitChanged.emit()
 
     # -- saved state ----------------------------------------------------------------------
     @property
@@ -270,7 +272,7 @@ class Document(QObject):
         self.dirtyChanged.emit(self._last_dirty)
         self.titleChanged.emit(self.title())
 
-    def _check_dirty(self) -> None:
+    def _check_dirty(self, *_args) -> None:
         # A fit that moved away from the saved iteration (Run, Step, Reset) is an unsaved change.
         if self.dirty != self._last_dirty:
             self._emit_dirty()

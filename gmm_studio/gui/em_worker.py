@@ -1,19 +1,19 @@
-"""Running EM off the GUI thread.
+"""Driving an EM run off the GUI thread.
 
-:class:`EMController` (GUI thread) owns one ``QThread`` and one :class:`EMWorker` moved to it.
-A *job* is one pass over the core ``em_steps`` generator. The worker checks a job's
-thread-safe :class:`JobControl` between iterations for pause, single steps, the speed limit and
-cancellation (a busy loop never sees queued signals, so flags are the only way in). Snapshots go
-into a one-slot :class:`Mailbox` that the controller reads on a ~60 Hz timer, so however fast
-EM runs the GUI draws at most once a frame; the final snapshot of a job is always delivered
-before the job's end is announced.
+:class:`EMController` (GUI thread) owns one ``QThread`` with one :class:`EMWorker` in it. The
+worker steps whatever :class:`gmm_studio.core.EMRun` it was last given, as the thread-safe
+:class:`Control` allows: running (at most the speed setting's rate), paused, a step or a
+half-step, a new run, quit. A busy loop never sees queued signals, so these flags are the
+only way in. Snapshots go into a one-slot :class:`Mailbox` that the controller reads on a
+~60 Hz timer, so however fast EM runs the GUI draws at most once a frame; every snapshot
+reaches the GUI (the mailbox keeps the ones between frames), and the last one arrives
+before the worker says it has stopped.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import dataclasses
 import itertools
 import os
 import sys
@@ -23,9 +23,9 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from gmm_studio.core import FitSettings, Mixture, Snapshot, em_steps
-from gmm_studio.core.blockwise import BlockData
+from gmm_studio.core import EMRun, Snapshot
 from gmm_studio.core.point_colors import blended_colors
+from gmm_studio.gui.em_mailbox import Control, Frame, Halt, Mailbox, Task, Work
 from gmm_studio.gui.palette import component_colors
 
 #: How often the GUI reads the mailbox, and the shortest interval between published frames.
@@ -41,341 +41,118 @@ _LIVE_CONTROLLERS: set[EMController] = set()
 #: Recolour a running fit only after this many times the cost of the last recolouring.
 COLOUR_COST_RATIO = 2.0
 
-CONVERGED = "converged"
-MAX_ITER = "max_iter"
-STOPPED = "stopped"
-
-# What a job does with the generator's first snapshot (iteration 0 = its start parameters).
-FIRST_INITIAL = "initial"  # a new start: publish it and begin the log-likelihood history
-FIRST_REFRESH = "refresh"  # same parameters, new data: publish it, history untouched
-FIRST_SKIP = "skip"  # continuing after a stop: it repeats what is shown, skip it
-
-
-@dataclasses.dataclass(frozen=True)
-class Frame:
-    """What the GUI draws: one snapshot plus everything derived from it off the GUI thread.
-
-    Attributes
-    ----------
-    job_id : int
-    snapshot : Snapshot
-    iteration : int
-        Iteration as shown to the user (continued runs keep counting).
-    colours : ndarray of shape (N, 3), uint8, or None
-        Each point's colour blended from the component colours by its responsibilities,
-        computed in the worker thread. None on intermediate frames of big data sets (the
-        previous colours stay).
-    labels : ndarray of shape (N,), uint8 (int16 above 255 components), or None
-        Each point's most responsible component; None exactly when ``colours`` is None.
-    initial : bool
-        True for the start parameters of a new initialisation or reset.
-    refresh : bool
-        True when the same parameters are re-evaluated on edited data.
-    history : list of (int, float)
-        (iteration, total log-likelihood) of every iteration since the previous frame.
-    """
-
-    job_id: int
-    snapshot: Snapshot
-    iteration: int
-    colours: np.ndarray | None
-    labels: np.ndarray | None
-    initial: bool = False
-    refresh: bool = False
-    history: tuple = ()
-
-
-@dataclasses.dataclass
-class EMJob:
-    """One run of the EM generator on fixed data."""
-
-    id: int
-    X: np.ndarray
-    settings: FitSettings
-    start: Mixture | None
-    offset: int
-    first: str
-    control: JobControl
-
-
-class JobControl:
-    """Thread-safe pause / step / speed / cancel flags of one job."""
-
-    def __init__(self, paused: bool, steps: int, delay: float) -> None:
-        self._cond = threading.Condition()
-        self._cancelled = False
-        self._paused = paused
-        self._steps = steps
-        self._delay = delay
-        self._released_at = 0.0
-        self._waiting = False
-
-    @property
-    def cancelled(self) -> bool:
-        """True once the job has been told to stop."""
-        return self._cancelled
-
-    @property
-    def paused(self) -> bool:
-        """True while paused (single steps may still be pending)."""
-        return self._paused
-
-    @property
-    def waiting(self) -> bool:
-        """True while the worker sits paused with no step pending."""
-        with self._cond:
-            return self._waiting
-
-    def cancel(self) -> None:
-        """Stop the job at the next check (between iterations)."""
-        with self._cond:
-            self._cancelled = True
-            self._cond.notify_all()
-
-    def set_paused(self, paused: bool) -> None:
-        """Pause or resume."""
-        with self._cond:
-            self._paused = paused
-            if not paused:
-                self._steps = 0
-            self._cond.notify_all()
-
-    def add_step(self) -> None:
-        """Allow exactly one more iteration while paused."""
-        with self._cond:
-            self._steps += 1
-            self._cond.notify_all()
-
-    def set_delay(self, delay: float) -> None:
-        """Least time between iterations while running (0 = as fast as possible)."""
-        with self._cond:
-            self._delay = max(0.0, float(delay))
-            self._cond.notify_all()
-
-    def gate(self, before_wait=None) -> bool:
-        """Block until the next iteration may run; False if the job was cancelled.
-
-        ``before_wait`` (called at most once, without the lock held) runs just before the
-        worker would block, so whatever it computed last can be shown while it waits.
-        """
-        with self._cond:
-            while True:
-                if self._cancelled:
-                    self._waiting = False
-                    return False
-                if self._paused and self._steps > 0:
-                    self._steps -= 1
-                    self._waiting = False
-                    self._released_at = time.monotonic()
-                    return True
-                remaining = self._released_at + self._delay - time.monotonic()
-                if self._paused or remaining > 0:
-                    if before_wait is not None:
-                        callback, before_wait = before_wait, None
-                        self._cond.release()
-                        try:
-                            callback()
-                        finally:
-                            self._cond.acquire()
-                        continue
-                    self._waiting = self._paused
-                    self._cond.wait(None if self._paused else remaining)
-                    continue
-                self._waiting = False
-                self._released_at = time.monotonic()
-                return True
-
-
-class Mailbox:
-    """One slot for the latest frame plus the log-likelihoods computed since the last read."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._job_id = -1
-        self._frame: Frame | None = None
-        self._history: list[tuple[int, float]] = []
-
-    def open(self, job_id: int) -> None:
-        """Accept only frames of ``job_id`` from now on (drops anything older)."""
-        with self._lock:
-            self._job_id = job_id
-            self._frame = None
-            self._history = []
-
-    def record(self, job_id: int, iteration: int, log_likelihood: float) -> None:
-        """Add one (iteration, log-likelihood) to the history."""
-        with self._lock:
-            if job_id == self._job_id:
-                self._history.append((iteration, log_likelihood))
-
-    def put(self, frame: Frame) -> None:
-        """Replace the slot's frame with a newer one."""
-        with self._lock:
-            if frame.job_id == self._job_id:
-                self._frame = frame
-
-    def take(self) -> Frame | None:
-        """Return the newest frame (with the history since the last take), or None."""
-        with self._lock:
-            frame, self._frame = self._frame, None
-            if frame is None:
-                return None
-            history, self._history = tuple(self._history), []
-            return dataclasses.replace(frame, history=history)
+__all__ = ["EMController", "EMWorker", "Frame", "Halt", "shutdown_all"]
 
 
 class EMWorker(QObject):
-    """Runs EM jobs in the worker thread. Create it in the GUI thread, then move it.
+    """Steps EM runs in the worker thread. Create it in the GUI thread, then move it.
 
     Signals
     -------
-    jobEnded(int, str)
-        The job ended: ``"converged"``, ``"max_iter"`` or ``"stopped"``.
-    jobFailed(int, str)
-        EM raised; the string is a readable message.
+    parked(int, int, object)
+        Generation, instruction ticket and :class:`Halt`: the worker waits for instructions.
+    failed(int, str)
+        EM raised in that generation's run; the string is a readable message.
     """
 
-    jobEnded = Signal(int, str)
-    jobFailed = Signal(int, str)
+    parked = Signal(int, int, object)
+    failed = Signal(int, str)
 
-    def __init__(self, mailbox: Mailbox) -> None:
+    def __init__(self, control: Control, mailbox: Mailbox) -> None:
         super().__init__()
+        self._control = control
         self._mailbox = mailbox
-        self._coloured_at = -np.inf
-        self._colour_cost = 0.0
-        self._block_data: tuple[int, BlockData] | None = None
+        self._colored_at = -np.inf
+        self._color_cost = 0.0
+        self._pending: tuple[int, EMRun, Snapshot] | None = None
+        self._published_at = -np.inf
 
-    @Slot(object)
-    def run(self, job: EMJob) -> None:
-        """Drain ``em_steps`` for one job, honouring its control flags between iterations."""
-        control = job.control
-        if control.cancelled:
-            self.jobEnded.emit(job.id, STOPPED)
-            return
+    @Slot()
+    def loop(self) -> None:
+        """Work until told to quit (runs in the worker thread)."""
         _lower_this_thread_priority()
-        try:
-            with _single_blas_thread():
-                reason = self._iterate(job)
-        except Exception as exc:  # EM failed: report it, the application carries on
-            self.jobFailed.emit(job.id, _readable(exc))
-            return
-        finally:
-            self._block_data = None  # the job's data may be large; let it go
-        self.jobEnded.emit(job.id, reason)
+        with _single_blas_thread():
+            while (task := self._control.next_task(self._publish_pending)) is not None:
+                if task.work is Work.PARK:
+                    self.parked.emit(task.generation, task.ticket, task.halt)
+                    continue
+                try:
+                    snapshot = self._do(task)
+                except Exception as exc:  # EM failed: report it, the application carries on
+                    self._pending = None
+                    self._control.drop(task.generation)
+                    self.failed.emit(task.generation, _readable(exc))
+                    continue
+                if task.work is not Work.SHOW:  # SHOW repeats a snapshot the GUI has
+                    self._mailbox.record(task.generation, snapshot)
+                self._pending = (task.generation, task.run, snapshot)
+                final = snapshot.converged or task.work is not Work.STEP
+                if final or time.monotonic() - self._published_at >= FRAME_INTERVAL_S:
+                    self._publish_pending(colors=final or self._colors_due())
 
-    def _iterate(self, job: EMJob) -> str:
-        control, mailbox = job.control, self._mailbox
-        kwargs = job.settings.fit_kwargs()
-        if job.start is not None:
-            kwargs.update(
-                n_components=job.start.n_components,
-                covariance_type=job.start.covariance_type,
-                weights_init=job.start.weights,
-                means_init=job.start.means,
-                covariances_init=job.start.covariances,
-            )
-        max_iter = kwargs.get("max_iter", job.settings.max_iter)
-        last_published = -np.inf
-        pending: Snapshot | None = None
+    @staticmethod
+    def _do(task: Task) -> Snapshot:
+        if task.work is Work.HALF_STEP:
+            return task.run.half_step()
+        if task.work in (Work.EVALUATE, Work.SHOW):
+            return task.run.expectation()
+        return task.run.step()
 
-        def publish_pending(colours: bool = True) -> None:
-            nonlocal pending, last_published
-            if pending is not None:
-                self._publish(job, pending, colours)
-                pending, last_published = None, time.monotonic()
-
-        for snapshot in em_steps(job.X, **kwargs):
-            if control.cancelled:
-                publish_pending()
-                return STOPPED
-            first = snapshot.iteration == 0
-            if not (first and job.first == FIRST_SKIP):
-                if not (first and job.first == FIRST_REFRESH):
-                    mailbox.record(job.id, job.offset + snapshot.iteration, snapshot.log_likelihood)
-                pending = snapshot
-                if snapshot.converged:
-                    publish_pending()
-                elif time.monotonic() - last_published >= FRAME_INTERVAL_S:
-                    publish_pending(colours=self._colours_due())
-            if snapshot.converged:
-                return CONVERGED
-            if snapshot.iteration >= max_iter:
-                break
-            if not control.gate(before_wait=publish_pending):
-                publish_pending()  # the state it stopped in is what the user sees
-                return STOPPED
-        publish_pending()
-        return MAX_ITER
-
-    def _colours_due(self) -> bool:
-        # Point colours cost about half an EM iteration; while running on big data, recolour
+    def _colors_due(self) -> bool:
+        # Point colors cost about half an EM iteration; while running on big data, recolor
         # only often enough that it takes at most a third of the worker's time. Ellipses,
         # means and the curve still update with every frame.
-        return time.monotonic() - self._coloured_at >= COLOUR_COST_RATIO * self._colour_cost
+        return time.monotonic() - self._colored_at >= COLOUR_COST_RATIO * self._color_cost
 
-    def _publish(self, job: EMJob, snapshot: Snapshot, colours: bool = True) -> None:
-        first = snapshot.iteration == 0
-        point_colours = labels = None
-        if colours or first:
+    def _publish_pending(self, colors: bool = True) -> None:
+        if self._pending is None:
+            return
+        generation, run, snapshot = self._pending
+        self._pending = None
+        point_colors = labels = None
+        if colors:
             started = time.monotonic()
-            point_colours, labels = self._point_colours(job, snapshot.mixture)
-            self._coloured_at = time.monotonic()
-            self._colour_cost = self._coloured_at - started
-        self._mailbox.put(
-            Frame(
-                job_id=job.id,
-                snapshot=snapshot,
-                iteration=job.offset + snapshot.iteration,
-                colours=point_colours,
-                labels=labels,
-                initial=first and job.first == FIRST_INITIAL,
-                refresh=first and job.first == FIRST_REFRESH,
+            palette = component_colors(snapshot.mixture.n_components)
+            point_colors, labels = blended_colors(
+                run.X, snapshot.mixture, palette, data=run.block_data
             )
-        )
-
-    def _point_colours(self, job: EMJob, mixture: Mixture) -> tuple[np.ndarray, np.ndarray]:
-        """Blended colours and hard labels of every point, from the core block kernel.
-
-        Only these compact uint8 arrays cross to the GUI thread, never an N×K matrix.
-        """
-        if self._block_data is None or self._block_data[0] != job.id:
-            self._block_data = (job.id, BlockData(job.X))
-        palette = component_colors(mixture.n_components)
-        return blended_colors(job.X, mixture, palette, data=self._block_data[1])
+            self._colored_at = time.monotonic()
+            self._color_cost = self._colored_at - started
+        self._mailbox.put(Frame(generation, snapshot, point_colors, labels))
+        self._published_at = time.monotonic()
 
 
 class EMController(QObject):
-    """Owns the worker thread; starts, pauses, steps and stops EM jobs from the GUI thread.
+    """Owns the worker thread and tells it what to do, from the GUI thread.
 
     Signals
     -------
     frameReady(Frame)
         A new frame to draw (at most about 60 per second).
-    jobFinished(str)
-        The current job ended (``"converged"``, ``"max_iter"``, ``"stopped"``); its last frame
-        has already been delivered.
-    jobFailed(str)
-        The current job raised; the message is meant for the user.
+    halted(Halt)
+        The worker waits: after the latest instruction (pause, stop, a step), or because the
+        run converged or reached ``max_iter``. Every frame before it has been delivered.
+    failed(str)
+        The run raised; the message is meant for the user. The worker drops that run.
     """
 
     frameReady = Signal(object)
-    jobFinished = Signal(str)
-    jobFailed = Signal(str)
-    _submit = Signal(object)
+    halted = Signal(object)
+    failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._ids = itertools.count(1)
+        self._generations = itertools.count(1)
+        self._generation = 0
+        self._control = Control()
         self._mailbox = Mailbox()
-        self._job: EMJob | None = None
-        self._delay = 0.0
         self._thread = QThread()
         self._thread.setObjectName("gmm-studio-em")
-        self._worker = EMWorker(self._mailbox)
+        self._worker = EMWorker(self._control, self._mailbox)
         self._worker.moveToThread(self._thread)
-        self._submit.connect(self._worker.run)
-        self._worker.jobEnded.connect(self._on_job_ended)
-        self._worker.jobFailed.connect(self._on_job_failed)
+        self._thread.started.connect(self._worker.loop)
+        self._worker.parked.connect(self._on_parked)
+        self._worker.failed.connect(self._on_failed)
         self._thread.finished.connect(self._worker.deleteLater)
         self._thread.start()
         self._timer = QTimer(self)
@@ -386,23 +163,18 @@ class EMController(QObject):
 
     # -- state ------------------------------------------------------------------------------
     @property
-    def active(self) -> bool:
-        """True while a job exists (running or paused)."""
-        return self._job is not None
-
-    @property
     def running(self) -> bool:
-        """True while a job is iterating (not paused)."""
-        return self._job is not None and not self._job.control.paused
+        """True while the worker is told to iterate on its own."""
+        return self._control.running
 
     @property
-    def paused(self) -> bool:
-        """True while a job exists and is paused."""
-        return self._job is not None and self._job.control.paused
+    def generation(self) -> int:
+        """Which run the worker drives (frames of older runs are dropped)."""
+        return self._generation
 
     def is_idle_waiting(self) -> bool:
-        """True when the current job is paused and the worker is blocked waiting."""
-        return self._job is not None and self._job.control.waiting
+        """True when the worker sits idle with nothing asked of it."""
+        return self._control.waiting
 
     @property
     def thread(self) -> QThread:
@@ -410,88 +182,48 @@ class EMController(QObject):
         return self._thread
 
     # -- commands ---------------------------------------------------------------------------
-    def start(
-        self,
-        X: np.ndarray,
-        settings: FitSettings,
-        *,
-        start: Mixture | None = None,
-        offset: int = 0,
-        first: str = FIRST_INITIAL,
-        paused: bool = False,
-        steps: int = 0,
-    ) -> int:
-        """Cancel any current job and start a new one; return its id.
+    def drive(self, run: EMRun | None) -> int:
+        """Step ``run`` from now on, in the current mode; return its generation.
 
-        Parameters
-        ----------
-        X : ndarray of shape (N, D)
-        settings : FitSettings
-        start : Mixture, optional
-            Start from these parameters instead of initialising.
-        offset : int
-            Added to the generator's iteration numbers.
-        first : {"initial", "refresh", "skip"}
-            What to do with the generator's iteration 0.
-        paused : bool
-            Start paused (the first snapshot is still published unless skipped).
-        steps : int
-            Iterations allowed while paused.
+        The worker evaluates a new run's parameters at once, even when paused, so edited
+        data or a new start show their log-likelihood and colors.
         """
         if self._shut_down:
             raise RuntimeError("the EM controller has been shut down")
-        self._cancel_current()
-        job = EMJob(
-            id=next(self._ids),
-            X=np.array(X, dtype=np.float64),
-            settings=settings,
-            start=start,
-            offset=offset,
-            first=first,
-            control=JobControl(paused, steps, self._delay),
-        )
-        self._job = job
-        self._mailbox.open(job.id)
-        self._submit.emit(job)
+        self._generation = next(self._generations)
+        self._mailbox.open(self._generation)
+        self._control.drive(run, self._generation)
         self._timer.start()
-        return job.id
+        return self._generation
+
+    def run(self) -> None:
+        """Iterate on its own (at most at the speed setting's rate)."""
+        self._control.set_running(True)
+        self._timer.start()
 
     def pause(self) -> None:
-        """Pause the current job after the iteration in progress."""
-        if self._job is not None:
-            self._job.control.set_paused(True)
+        """Wait after the iteration in progress."""
+        self._control.set_running(False)
 
-    def resume(self) -> None:
-        """Resume a paused job."""
-        if self._job is not None:
-            self._job.control.set_paused(False)
-
-    def step(self) -> None:
-        """Let a paused job run exactly one more iteration."""
-        if self._job is not None:
-            self._job.control.add_step()
-
-    def stop(self) -> None:
-        """Cancel the current job; :attr:`jobFinished` follows with ``"stopped"``."""
-        if self._job is not None:
-            self._job.control.cancel()
+    def step(self, half: bool = False) -> None:
+        """One more iteration (or, with ``half``, its E-step or its M-step), then wait."""
+        self._control.add_step(half)
+        self._timer.start()
 
     def set_speed(self, iterations_per_second: float | None) -> None:
         """Limit the iteration rate; None means as fast as possible."""
-        self._delay = 0.0 if not iterations_per_second else 1.0 / iterations_per_second
-        if self._job is not None:
-            self._job.control.set_delay(self._delay)
+        self._control.set_delay(0.0 if not iterations_per_second else 1.0 / iterations_per_second)
 
     def shutdown(self, timeout_ms: int = SHUTDOWN_TIMEOUT_MS) -> bool:
-        """Cancel, stop the thread and wait for it (bounded). Safe to call twice."""
+        """Stop the worker and its thread and wait for them (bounded). Safe to call twice."""
         if self._shut_down:
             return True
         self._shut_down = True
         _LIVE_CONTROLLERS.discard(self)
         with contextlib.suppress(RuntimeError):  # the timer dies with a deleted window
             self._timer.stop()
-        self._cancel_current()
-        self._job = None
+        self._mailbox.open(-1)
+        self._control.quit()
         self._thread.quit()
         finished = self._thread.wait(timeout_ms)
         if not finished:
@@ -499,40 +231,28 @@ class EMController(QObject):
         return finished
 
     # -- plumbing ---------------------------------------------------------------------------
-    def discard(self) -> None:
-        """Cancel the current job without announcing it (a new start follows)."""
-        self._cancel_current()
-        self._timer.stop()
-
-    def _cancel_current(self) -> None:
-        if self._job is not None:
-            self._job.control.cancel()
-            self._job = None
-            self._mailbox.open(-1)
-
     @Slot()
     def _poll(self) -> None:
         frame = self._mailbox.take()
         if frame is not None:
             self.frameReady.emit(frame)
 
-    @Slot(int, str)
-    def _on_job_ended(self, job_id: int, reason: str) -> None:
-        if self._job is None or job_id != self._job.id:
+    @Slot(int, int, object)
+    def _on_parked(self, generation: int, ticket: int, halt: Halt) -> None:
+        if generation != self._generation:
             return
-        self._poll()  # the final snapshot is always shown
-        self._job = None
-        self._timer.stop()
-        self.jobFinished.emit(reason)
+        self._poll()  # the last snapshot is always shown first
+        if halt is not Halt.PAUSED or ticket == self._control.ticket:
+            self._timer.stop()
+            self.halted.emit(halt)
 
     @Slot(int, str)
-    def _on_job_failed(self, job_id: int, message: str) -> None:
-        if self._job is None or job_id != self._job.id:
+    def _on_failed(self, generation: int, message: str) -> None:
+        if generation != self._generation:
             return
         self._poll()
-        self._job = None
         self._timer.stop()
-        self.jobFailed.emit(message)
+        self.failed.emit(message)
 
 
 def shutdown_all() -> None:

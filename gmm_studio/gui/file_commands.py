@@ -146,8 +146,8 @@ class FileCommands(QObject):
         path = pathlib.Path(path)
         try:
             opened = self.questions.busy(f"Reading {path.name}…", lambda: open_document(path))
-        except DataFileError as error:
-            self._report_open_error(path, error)
+        except Exception as error:  # a reader's failure is a message, never an escape
+            self._report_open_error(path, _as_file_error(path, error))
             return False
         return self.show_opened(path, opened)
 
@@ -162,8 +162,8 @@ class FileCommands(QObject):
             return True
         try:
             chosen = self.questions.ask_import(opened)
-        except DataFileError as error:
-            self._report_open_error(path, error)
+        except Exception as error:
+            self._report_open_error(path, _as_file_error(path, error))
             return False
         if chosen is None or not self.confirm_discard(f"opening {path.name}"):
             return False
@@ -187,8 +187,7 @@ class FileCommands(QObject):
             columns=session.columns,
             axes=session.axes,
             settings=session.settings,
-            mixture=session.mixture,
-            log_likelihood_history=session.log_likelihood_history,
+            fit=session.fit,
             name=name,
             path=path,
             modified=modified,
@@ -286,8 +285,7 @@ class FileCommands(QObject):
             columns=list(doc.columns),
             axes=doc.axes,
             settings=doc.settings,
-            mixture=doc.mixture,
-            log_likelihood_history=list(doc.log_likelihood_history),
+            fit=doc.fit.saved(),
             source=source,
         )
 
@@ -380,7 +378,7 @@ class FileCommands(QObject):
     def python_code(self) -> str | None:
         """The "Copy as Python" code for the current fit, or None without a fit."""
         doc = self.document
-        start = doc.initial_mixture if doc.initial_mixture is not None else doc.mixture
+        start = doc.fit.start if doc.fit.start is not None else doc.mixture
         if start is None:
             return None
         table = self.source_table
@@ -464,3 +462,11 @@ def with_suffix(path: pathlib.Path, suffix: str) -> pathlib.Path:
     if path.suffix:
         return path
     return path.with_name(path.name + pathlib.Path("x" + suffix).suffix)
+
+
+def _as_file_error(path: pathlib.Path, error: Exception) -> DataFileError:
+    """``error`` as a DataFileError naming the file (readers should raise only those)."""
+    if isinstance(error, DataFileError):
+        return error
+    detail = str(error).strip() or type(error).__name__
+    return DataFileError(path, f"could not be read ({detail})")

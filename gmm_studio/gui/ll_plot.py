@@ -1,19 +1,34 @@
-"""The log-likelihood curve, one point per EM iteration, growing live."""
+"""The log-likelihood curve, one point per EM iteration, growing live.
+
+Where the data or the parameters were changed by hand the curve breaks and a dashed line
+marks the iteration: the likelihood after the change is of other data, not a step of EM.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
 
 from gmm_studio.gui.canvas import style_axes
 from gmm_studio.gui.palette import BACKGROUND, FOREGROUND
+
+DASH = Qt.PenStyle.DashLine
 
 #: The y range shown before the first iteration.
 EMPTY_Y_RANGE = (0.0, 1.0)
 
 
 class LogLikelihoodPlot(pg.PlotWidget):
-    """Total log-likelihood against iteration; one curve item updated with ``setData``."""
+    """Total log-likelihood against iteration; one curve item updated with ``setData``.
+
+    Signals
+    -------
+    iterationClicked(float)
+        The user clicked the plot at this iteration (to go back to it).
+    """
+
+    iterationClicked = Signal(float)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent=parent, background=BACKGROUND)
@@ -36,22 +51,64 @@ class LogLikelihoodPlot(pg.PlotWidget):
         )
         self.addItem(self.curve)
 
-    def set_history(self, history: list[float]) -> None:
-        """Show the log-likelihood after each iteration (index = iteration)."""
+        self.markers: list[pg.InfiniteLine] = []
+
+    def mouseReleaseEvent(self, event) -> None:
+        """A left click inside the plot area says which iteration it points at."""
+        super().mouseReleaseEvent(event)
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        scene = self.mapToScene(event.position().toPoint())
+        box = self.getPlotItem().vb
+        if box.sceneBoundingRect().contains(scene):
+            self.iterationClicked.emit(float(box.mapSceneToView(scene).x()))
+
+    def set_history(self, history) -> None:
+        """Show one stretch of log-likelihoods, one per iteration from 0."""
         y = np.asarray(history, dtype=float)
-        x = np.arange(len(y))
-        item = self.getPlotItem()
+        self.set_segments([(np.arange(len(y), dtype=float), y)])
+
+    def set_segments(self, segments, marks=()) -> None:
+        """Show pieces of (iterations, log-likelihoods), with a marker line at each of ``marks``.
+
+        The pieces are drawn as one curve broken between them (no line joins two pieces).
+        """
+        xs, ys = [], []
+        for x, y in segments:
+            if xs:
+                xs.append([np.nan])
+                ys.append([np.nan])
+            xs.append(np.asarray(x, dtype=float))
+            ys.append(np.asarray(y, dtype=float))
+        x = np.concatenate(xs) if xs else np.zeros(0)
+        y = np.concatenate(ys) if ys else np.zeros(0)
+        n = int(np.count_nonzero(np.isfinite(y)))
         # Markers help with few iterations and only clutter with many.
-        self.curve.setSymbol("o" if len(y) <= 60 else None)
-        self.curve.setData(x, y)
-        if not len(y):
+        self.curve.setSymbol("o" if n <= 60 else None)
+        self.curve.setData(x, y, connect="finite")
+        self._show_marks(marks)
+        item = self.getPlotItem()
+        if not n:
             # Nothing to fit the y axis to: forget the last document's range.
             item.setYRange(*EMPTY_Y_RANGE, padding=0)
             item.enableAutoRange(axis="y")  # the next document's curve sets it again
         # Whole iterations on the x axis, starting at 0, with room to grow.
-        item.setXRange(0, max(5, len(y) - 1), padding=0.03)
+        last = float(np.nanmax(x)) if n else 0.0
+        item.setXRange(0, max(5.0, last), padding=0.03)
         axis = item.getAxis("bottom")
-        if len(y) <= 12:
+        if last <= 12:
             axis.setTickSpacing(1, 1)
         else:
             axis.setTickSpacing()  # automatic
+
+    def _show_marks(self, marks) -> None:
+        marks = list(marks)
+        while len(self.markers) > len(marks):
+            self.removeItem(self.markers.pop())
+        while len(self.markers) < len(marks):
+            line = pg.InfiniteLine(angle=90, pen=pg.mkPen(178, 90, 0, width=2, style=DASH))
+            self.addItem(line)
+            self.markers.append(line)
+        for line, (iteration, text) in zip(self.markers, marks, strict=True):
+            line.setValue(iteration)
+            line.setToolTip(text)

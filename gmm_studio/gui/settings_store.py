@@ -123,11 +123,11 @@ class SettingsStore(QObject):
 
     Signals
     -------
-    changed(str)
-        The key of a preference whose value changed.
+    changed(Preference)
+        A preference whose value changed (one of :data:`PREFERENCES`).
     """
 
-    changed = Signal(str)
+    changed = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -148,7 +148,7 @@ class SettingsStore(QObject):
         if self._settings.contains(preference.key) and self.get(preference) == value:
             return
         self._settings.setValue(preference.key, preference.dump(value))
-        self.changed.emit(preference.key)
+        self.changed.emit(preference)
 
     def sync(self) -> None:
         """Write everything to disk now."""

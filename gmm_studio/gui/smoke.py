@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from gmm_studio.model import FitState
+
 __all__ = ["SmokeFailure", "run_smoke_test", "seconds_since_process_start"]
 
 #: Upper bound for anything the smoke test waits for (the window, the EM worker).
@@ -162,7 +164,9 @@ def _step_samples(ctx: SmokeContext) -> str:
     shown = "old_faithful.csv" if "old_faithful.csv" in ctx.samples else next(iter(ctx.samples))
     table = ctx.samples[shown]
     ctx.window.document.set_points(table.data, table.columns)
-    _wait_until(ctx.app, lambda: ctx.window.state == "ready", "EM to initialise on the sample")
+    _wait_until(
+        ctx.app, lambda: ctx.window.fit.state is FitState.READY, "EM to initialise on the sample"
+    )
     loaded = ", ".join(f"{n} {t.data.shape[0]}x{t.data.shape[1]}" for n, t in ctx.samples.items())
     return f"{loaded}; showing {shown}"
 
@@ -179,12 +183,14 @@ def _step_em(ctx: SmokeContext) -> str:
         window.step_action.trigger()
         _wait_until(
             ctx.app,
-            lambda n=expected: doc.iteration >= n or window.state in ("converged", "error"),
+            lambda n=expected: (
+                doc.iteration >= n or window.fit.state in (FitState.CONVERGED, FitState.ERROR)
+            ),
             f"EM iteration {expected} from the worker",
         )
-        if window.state == "error":
+        if window.fit.state is FitState.ERROR:
             raise SmokeFailure(f"EM failed: {window.error_message}")
-    history = doc.log_likelihood_history
+    history = [snapshot.log_likelihood for snapshot in doc.fit.history]
     if len(history) < 2 or any(b < a - 1e-6 * abs(a) for a, b in itertools.pairwise(history)):
         raise SmokeFailure(f"log-likelihood did not climb: {history}")
     return (
@@ -204,8 +210,7 @@ def _step_session(ctx: SmokeContext) -> str:
         columns=list(doc.columns),
         axes=tuple(doc.axes),
         settings=doc.settings,
-        mixture=doc.mixture,
-        log_likelihood_history=list(doc.log_likelihood_history),
+        fit=doc.fit.saved(),
     )
     path = os.path.join(ctx.workdir, "smoke.gmms")
     save_session(path, session)

@@ -1,5 +1,10 @@
-"""Sessions: the whole document (points, columns, axes, settings, model, history) in a ``.gmms``
-file of versioned JSON, saved atomically."""
+"""Sessions: the whole document (points, columns, axes, settings and the fit with its full
+history) in a ``.gmms`` file of versioned JSON, saved atomically.
+
+Format version 2 keeps the fit model exactly: its start, every snapshot of its history, the
+events between them, the current entry and the state (a converged fit reopens converged).
+Version 1 files (a final model and a log-likelihood trace) still open, paused at their model.
+"""
 
 from __future__ import annotations
 
@@ -14,14 +19,18 @@ from typing import Any
 import numpy as np
 
 from gmm_studio import __version__
-from gmm_studio.core import FitError, FitSettings, Mixture
+from gmm_studio.core import FitError, FitSettings, Locks, Mixture, Snapshot
 from gmm_studio.io.atomic import atomic_write_pieces
 from gmm_studio.io.errors import DataFileError
 from gmm_studio.io.export import check_version, load_json_document
+from gmm_studio.model import EventKind, FitModel, FitState, HistoryEvent, SavedFit
 
 SESSION_FORMAT = "gmm-studio-session"
-SESSION_VERSION = 1
+SESSION_VERSION = 2
 SESSION_SUFFIX = ".gmms"
+
+#: Relative asymmetry tolerated in a saved full or tied covariance (rounding of EM's sums).
+SYMMETRY_TOLERANCE = 1e-8
 
 
 @dataclass(eq=False)
@@ -37,10 +46,9 @@ class Session:
     axes : tuple of int
         The two column indices shown on the horizontal and vertical axes.
     settings : FitSettings
-    mixture : Mixture or None
-        The current model, if any.
-    log_likelihood_history : list of float
-        The total log-likelihood after each iteration of the current fit.
+    fit : SavedFit or None
+        The fit (start, history, events, state), if any; it must match the points and the
+        settings.
     source : str or None
         The data file the points came from, for information.
     """
@@ -49,18 +57,21 @@ class Session:
     columns: list[str]
     axes: tuple[int, int] = (0, 1)
     settings: FitSettings = field(default_factory=FitSettings)
-    mixture: Mixture | None = None
-    log_likelihood_history: list[float] = field(default_factory=list)
+    fit: SavedFit | None = None
     source: str | None = None
 
     def __post_init__(self):
         self.points = np.asarray(self.points, dtype=np.float64).reshape(-1, len(self.columns))
         self.columns = list(self.columns)
         self.axes = (int(self.axes[0]), int(self.axes[1]))
-        self.log_likelihood_history = [float(v) for v in self.log_likelihood_history]
         problem = session_problem(self)
         if problem:
             raise ValueError(problem)
+
+    @property
+    def mixture(self) -> Mixture | None:
+        """The fit's current parameters, if any."""
+        return None if self.fit is None else self.fit.mixture
 
     def to_dict(self, *, with_points: bool = True) -> dict[str, Any]:
         """The session as a plain, JSON-ready dict in the current format version."""
@@ -71,10 +82,7 @@ class Session:
             "columns": self.columns,
             "axes": list(self.axes),
             "settings": self.settings.to_dict(),
-            "model": None if self.mixture is None else self.mixture.to_dict(),
-            "log_likelihood_history": [
-                v if math.isfinite(v) else None for v in self.log_likelihood_history
-            ],
+            "fit": None if self.fit is None else _fit_to_dict(_finite_part(self.fit)),
             "source": self.source,
         }
         if with_points:
@@ -92,11 +100,101 @@ def session_problem(session: Session) -> str | None:
     a, b = session.axes
     if not (0 <= a < d and 0 <= b < d) or a == b:
         return f"axes must be two different column indices from 0 to {d - 1}, not {[a, b]}"
-    if session.mixture is not None and session.mixture.n_features != d:
-        return f"the model has {session.mixture.n_features} features but there are {d} columns"
     if not isinstance(session.settings, FitSettings):
         return "settings must be FitSettings"
+    fit = session.fit
+    if fit is not None:
+        for mixture in [fit.start, *(s.mixture for s in fit.history)]:
+            problem = mixture_problem(mixture) if mixture is not None else None
+            if problem:
+                return problem
+        try:
+            FitModel.restore_saved(
+                session.points, session.settings, start=fit.start, history=fit.history,
+                events=fit.events, position=fit.position, state=fit.state, locks=fit.locks,
+            )  # fmt: skip
+        except FitError as error:
+            return f"the fit does not match the points and settings: {error}"
     return None
+
+
+def mixture_problem(mixture: Mixture) -> str | None:
+    """What makes ``mixture`` unusable (non-finite or not positive definite), or None."""
+    covariances = mixture.covariances
+    if not np.all(np.isfinite(covariances)):
+        return "a covariance holds a number that is not finite"
+    if mixture.covariance_type in ("full", "tied"):
+        full = covariances if covariances.ndim == 3 else covariances[np.newaxis]
+        scale = np.max(np.abs(full), axis=(1, 2), keepdims=True)
+        if np.any(np.abs(full - np.swapaxes(full, 1, 2)) > SYMMETRY_TOLERANCE * scale):
+            return "a covariance matrix is not symmetric"
+    try:
+        mixture.precisions_cholesky()
+    except FitError:
+        return "a covariance is not positive definite"
+    return None
+
+
+def _finite_part(fit: SavedFit) -> SavedFit | None:
+    """The part of ``fit`` that can be written and read back: entries with finite numbers.
+
+    A numerical corner must never make Save fail; what it cannot keep of the fit it drops
+    (the points always survive).
+    """
+
+    def finite(snapshot: Snapshot) -> bool:
+        return math.isfinite(snapshot.log_likelihood) and mixture_problem(snapshot.mixture) is None
+
+    if fit.start is not None and mixture_problem(fit.start) is not None:
+        return None
+    keep = 0
+    while keep < len(fit.history) and finite(fit.history[keep]):
+        keep += 1
+    if keep == len(fit.history):
+        return fit
+    return SavedFit(
+        fit.start,
+        fit.history[:keep],
+        tuple(e for e in fit.events if e.index <= keep),
+        min(fit.position, keep - 1),
+        FitState.STOPPED,
+        fit.locks,
+    )
+
+
+def _fit_to_dict(fit: SavedFit | None) -> dict[str, Any] | None:
+    if fit is None:
+        return None
+
+    def number(v: float):
+        return v if math.isfinite(v) else None
+
+    return {
+        "start": None if fit.start is None else fit.start.to_dict(),
+        "history": [
+            {
+                "iteration": s.iteration,
+                "log_likelihood": s.log_likelihood,
+                "change": number(s.change),
+                "converged": s.converged,
+                "n_samples": s.n_samples,
+                "model": s.mixture.to_dict(),
+            }
+            for s in fit.history
+        ],
+        "events": [
+            {
+                "kind": e.kind.name,
+                "index": e.index,
+                "iteration": e.iteration,
+                "description": e.description,
+            }
+            for e in fit.events
+        ],
+        "position": fit.position,
+        "state": fit.state.name,
+        "locks": None if fit.locks is None else fit.locks.to_dict(),
+    }
 
 
 def save_session(path: str | os.PathLike[str], session: Session) -> None:
@@ -131,20 +229,21 @@ def session_json_pieces(session: Session) -> Iterator[str]:
 
 
 def load_session(path: str | os.PathLike[str]) -> Session:
-    """Read a ``.gmms`` session file.
+    """Read a ``.gmms`` session file (format version 1 or 2).
 
     Raises
     ------
     DataFileError
         For a missing or unreadable file, broken JSON, a session from a newer GMM Studio, or a
-        malformed or hand-edited body (wrong types, ragged points, an invalid model, ...); the
-        message says which part is wrong.
+        malformed or hand-edited body (wrong types, ragged points, numbers out of range, a
+        model that is not a valid mixture or does not match the settings, ...); the message
+        names the file and says which part is wrong. Nothing is re-initialised silently.
     """
     path = Path(path)
     doc = load_json_document(path, "session")
     if not isinstance(doc, dict) or doc.get("format") != SESSION_FORMAT:
         raise DataFileError(path, "not a GMM Studio session file")
-    check_version(path, doc, SESSION_VERSION, "session")
+    version = check_version(path, doc, SESSION_VERSION, "session")
 
     def bad(what: str) -> DataFileError:
         return DataFileError(path, f"damaged session file: {what}")
@@ -168,18 +267,11 @@ def load_session(path: str | os.PathLike[str]) -> Session:
         settings = FitSettings.from_dict(doc.get("settings", {}))
     except (FitError, TypeError) as error:
         raise bad(f"settings: {error}") from None
-    model = doc.get("model")
-    mixture = None
-    if model is not None:
-        if not isinstance(model, dict):
-            raise bad("'model' must be an object or null")
-        try:
-            mixture = Mixture.from_dict(model)
-        except (FitError, TypeError, ValueError) as error:
-            raise bad(f"model: {error}") from None
-    history = doc.get("log_likelihood_history", [])
-    if not isinstance(history, list) or not all(v is None or _is_number(v) for v in history):
-        raise bad("'log_likelihood_history' must be a list of numbers")
+    n_points = len(points)
+    try:
+        fit = _read_fit(doc, version, n_points)
+    except FitError as error:
+        raise bad(str(error)) from None
     axes = doc.get("axes", [0, 1])
     if not (isinstance(axes, list) and len(axes) == 2 and all(_is_int(a) for a in axes)):
         raise bad("'axes' must be two column indices")
@@ -192,16 +284,142 @@ def load_session(path: str | os.PathLike[str]) -> Session:
             columns=columns,
             axes=(axes[0], axes[1]),
             settings=settings,
-            mixture=mixture,
-            log_likelihood_history=[math.nan if v is None else v for v in history],
+            fit=fit,
             source=source,
         )
     except ValueError as error:
         raise bad(str(error)) from None
 
 
+def _read_fit(doc: dict, version: int, n_points: int) -> SavedFit | None:
+    """The fit of a session document; FitError says what is wrong with it."""
+    if version == 1:
+        return _read_version_1_fit(doc, n_points)
+    fit = doc.get("fit")
+    if fit is None:
+        return None
+    if not isinstance(fit, dict):
+        raise FitError("'fit' must be an object or null")
+    start = None if fit.get("start") is None else _read_mixture(fit["start"], "the start")
+    entries = fit.get("history", [])
+    if not isinstance(entries, list):
+        raise FitError("'fit.history' must be a list")
+    history = [_read_snapshot(entry, i) for i, entry in enumerate(entries)]
+    events = fit.get("events", [])
+    if not isinstance(events, list):
+        raise FitError("'fit.events' must be a list")
+    position = fit.get("position", len(history) - 1)
+    if not _is_int(position):
+        raise FitError("'fit.position' must be a whole number")
+    state_name = fit.get("state", FitState.PAUSED.name)
+    if not isinstance(state_name, str) or state_name not in FitState.__members__:
+        raise FitError(f"'fit.state' must be one of {', '.join(FitState.__members__)}")
+    locks = fit.get("locks")
+    if locks is not None:
+        if start is None:
+            raise FitError("'fit.locks' needs a start")
+        locks = Locks.from_dict(locks, start.n_components)
+    return SavedFit(
+        start,
+        tuple(history),
+        tuple(_read_event(event, i) for i, event in enumerate(events)),
+        position,
+        FitState[state_name],
+        locks,
+    )
+
+
+def _read_version_1_fit(doc: dict, n_points: int) -> SavedFit | None:
+    """A version-1 fit: its final model, at the iteration its trace reached, paused there.
+
+    Version 1 kept no start and no parameters per iteration: the model becomes the start
+    too (Reset returns to it), and only its own log-likelihood is kept.
+    """
+    model = doc.get("model")
+    if model is None:
+        return None
+    mixture = _read_mixture(model, "model")
+    trace = doc.get("log_likelihood_history", [])
+    if not isinstance(trace, list) or not all(v is None or _is_number(v) for v in trace):
+        raise FitError("'log_likelihood_history' must be a list of numbers")
+    iteration = max(len(trace) - 1, 0)
+    total = trace[-1] if trace and trace[-1] is not None else None
+    if total is None or n_points == 0:
+        return SavedFit(mixture)
+    total = float(total)
+    snapshot = Snapshot(iteration, mixture, total, total / n_points, math.nan, False, n_points)
+    return SavedFit(mixture, (snapshot,), (), 0, FitState.PAUSED)
+
+
+def _read_snapshot(entry: Any, i: int) -> Snapshot:
+    where = f"fit history entry {i}"
+    if not isinstance(entry, dict):
+        raise FitError(f"{where} must be an object")
+    iteration, total = entry.get("iteration"), entry.get("log_likelihood")
+    change, converged, n = (
+        entry.get("change"),
+        entry.get("converged", False),
+        entry.get("n_samples"),
+    )
+    if not (_is_int(iteration) and iteration >= 0):
+        raise FitError(f"{where}: 'iteration' must be a whole number ≥ 0")
+    if not _is_number(total):
+        raise FitError(f"{where}: 'log_likelihood' must be a finite number")
+    if change is not None and not _is_number(change):
+        raise FitError(f"{where}: 'change' must be a finite number or null")
+    if not isinstance(converged, bool):
+        raise FitError(f"{where}: 'converged' must be true or false")
+    if not (_is_int(n) and n >= 1):
+        raise FitError(f"{where}: 'n_samples' must be a whole number ≥ 1")
+    mixture = _read_mixture(entry.get("model"), where)
+    change = math.nan if change is None else float(change)
+    return Snapshot(iteration, mixture, float(total), float(total) / n, change, converged, n)
+
+
+def _read_event(entry: Any, i: int) -> HistoryEvent:
+    where = f"fit event {i}"
+    if not isinstance(entry, dict):
+        raise FitError(f"{where} must be an object")
+    kind = entry.get("kind")
+    if not isinstance(kind, str) or kind not in EventKind.__members__:
+        raise FitError(f"{where}: 'kind' must be one of {', '.join(EventKind.__members__)}")
+    index, iteration = entry.get("index"), entry.get("iteration")
+    description = entry.get("description", "")
+    if not (_is_int(index) and _is_int(iteration) and isinstance(description, str)):
+        raise FitError(f"{where}: 'index' and 'iteration' must be whole numbers")
+    return HistoryEvent(EventKind[kind], index, iteration, description)
+
+
+def _read_mixture(data: Any, where: str) -> Mixture:
+    if not isinstance(data, dict):
+        raise FitError(f"{where} must be an object")
+    for key in ("weights", "means", "covariances"):
+        if not _all_numbers(data.get(key)):
+            raise FitError(f"{where}: '{key}' must hold finite numbers only")
+    try:
+        mixture = Mixture.from_dict(data)
+    except (TypeError, ValueError) as error:
+        raise FitError(f"{where}: {error}") from None
+    problem = mixture_problem(mixture)
+    if problem:
+        raise FitError(f"{where}: {problem}")
+    return mixture
+
+
+def _all_numbers(value: Any, depth: int = 0) -> bool:
+    """True for a (nested, at most 3 deep) list of finite numbers, or one finite number."""
+    if isinstance(value, list):
+        return depth < 3 and all(_all_numbers(v, depth + 1) for v in value)
+    return _is_number(value)
+
+
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer literal beyond the range of a float
+        return False
 
 
 def _is_int(value: Any) -> bool:

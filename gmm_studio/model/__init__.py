@@ -5,6 +5,14 @@ the run (with the events that happened in between) and the fit's :class:`FitStat
 subscribe to it and ask it for changes; they never write its fields.
 """
 
-from gmm_studio.model.fit_model import Branch, Change, EventKind, FitModel, FitState, HistoryEvent
+from gmm_studio.model.fit_model import (
+    Branch,
+    Change,
+    EventKind,
+    FitModel,
+    FitState,
+    HistoryEvent,
+    SavedFit,
+)
 
-__all__ = ["Branch", "Change", "EventKind", "FitModel", "FitState", "HistoryEvent"]
+__all__ = ["Branch", "Change", "EventKind", "FitModel", "FitState", "HistoryEvent", "SavedFit"]

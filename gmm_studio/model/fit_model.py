@@ -93,6 +93,34 @@ class Branch:
     events: tuple[HistoryEvent, ...]
 
 
+@dataclass(frozen=True)
+class SavedFit:
+    """A fit as a session keeps it: enough to reopen it exactly as it was.
+
+    Attributes
+    ----------
+    start : Mixture or None
+    history : tuple of Snapshot
+    events : tuple of HistoryEvent
+    position : int
+        Index of the current entry (-1 without history).
+    state : FitState
+    locks : Locks or None
+    """
+
+    start: Mixture | None
+    history: tuple[Snapshot, ...] = ()
+    events: tuple[HistoryEvent, ...] = ()
+    position: int = -1
+    state: FitState = FitState.PAUSED
+    locks: Locks | None = None
+
+    @property
+    def mixture(self) -> Mixture | None:
+        """The current parameters (the start if nothing was evaluated)."""
+        return self.history[self.position].mixture if self.history else self.start
+
+
 Observer = Callable[["FitModel", Change], None]
 
 
@@ -132,6 +160,7 @@ class FitModel:
         self._message = ""
         self._note = ""
         self._run: EMRun | None = None
+        self._trace_cache = (None, np.zeros(0), np.zeros(0))
         self._clear()
 
     # -- reading ----------------------------------------------------------------------------
@@ -222,19 +251,27 @@ class FitModel:
     def segments(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(iterations, total log-likelihoods) of the history, split where data or parameters
         were changed by hand: each piece is one stretch of EM on unchanged data."""
+        iterations, totals = self._trace()
         cuts = sorted({e.index for e in self._events if e.kind.new_segment})
         pieces, begin = [], 0
         for cut in [*cuts, len(self._history)]:
             if cut > begin:
-                part = self._history[begin:cut]
-                pieces.append(
-                    (
-                        np.array([s.iteration for s in part], dtype=float),
-                        np.array([s.log_likelihood for s in part], dtype=float),
-                    )
-                )
+                pieces.append((iterations[begin:cut], totals[begin:cut]))
             begin = max(begin, cut)
         return pieces
+
+    def _trace(self) -> tuple[np.ndarray, np.ndarray]:
+        """Iterations and log-likelihoods of the history (kept and extended between calls:
+        a live curve asks for them on every frame)."""
+        history, (known, iterations, totals) = self._history, self._trace_cache
+        if known is not history or len(iterations) > len(history):
+            known, iterations, totals = history, np.zeros(0), np.zeros(0)
+        if len(iterations) < len(history):
+            new = history[len(iterations) :]
+            iterations = np.concatenate([iterations, [s.iteration for s in new]])
+            totals = np.concatenate([totals, [s.log_likelihood for s in new]])
+        self._trace_cache = (known, iterations, totals)
+        return iterations, totals
 
     # -- observers --------------------------------------------------------------------------
     def subscribe(self, observer: Observer) -> Callable[[], None]:
@@ -290,10 +327,10 @@ class FitModel:
             self._note = ""
         self._notify(Change.SETTINGS | Change.HISTORY | Change.STATE | Change.RUN)
 
-    def new_initialisation(self) -> None:
-        """Draw a new start: the next seed."""
+    def next_start_settings(self) -> FitSettings:
+        """The settings of a new start: the next seed (give them to :meth:`set_settings`)."""
         seed = 0 if self._settings.seed is None else (self._settings.seed + 1) % (2**31 - 1)
-        self.set_settings(self._settings.replace(seed=seed))
+        return self._settings.replace(seed=seed)
 
     def set_locks(self, locks: Locks) -> None:
         """Hold other parameters fixed from the next M-step on."""
@@ -360,7 +397,7 @@ class FitModel:
             tuple(self._history[position + 1 :]),
             tuple(e for e in self._events if e.index > position),
         )
-        del self._history[position + 1 :]
+        self._history = self._history[: position + 1]  # a new list: see _trace
         self._events = [e for e in self._events if e.index <= position]
         return dropped
 
@@ -393,6 +430,13 @@ class FitModel:
         """Mark the fit stopped; Run continues from the current parameters."""
         if self._state in (FitState.RUNNING, FitState.PAUSED):
             self._set_state(FitState.STOPPED)
+
+    def halt(self, converged: bool) -> None:
+        """The driver found nothing left to do: EM converged, or reached ``max_iter``."""
+        if self._state is FitState.RUNNING:
+            if not converged:
+                self._note = "max_iter reached"
+            self._set_state(FitState.CONVERGED if converged else FitState.STOPPED)
 
     def fail(self, message: str) -> None:
         """EM raised: show ``message``; the data and the history stay as they are."""
@@ -485,7 +529,34 @@ class FitModel:
             self._set_state(FitState.PAUSED)
         return snapshot
 
-    # -- restoring a saved fit --------------------------------------------------------------
+    # -- saving and restoring ---------------------------------------------------------------
+    def saved(self) -> SavedFit:
+        """What a session keeps of this fit (a half-step not yet evaluated is not kept)."""
+        return SavedFit(
+            self._start, tuple(self._history), tuple(self._events), self._position,
+            self._state, self._locks if self._locks.any else None,
+        )  # fmt: skip
+
+    def load(self, X, settings: FitSettings, saved: SavedFit | None = None) -> None:
+        """Become the fit of other data (a file, a session): one notification of everything.
+
+        Raises
+        ------
+        FitError
+            When ``saved`` does not fit the data and settings; nothing changes then.
+        """
+        if saved is None:
+            other = FitModel(X, settings)
+        else:
+            other = FitModel.restore_saved(
+                X, settings, start=saved.start, history=saved.history, events=saved.events,
+                position=saved.position, state=saved.state, locks=saved.locks,
+            )  # fmt: skip
+        observers = self._observers
+        self.__dict__.update(other.__dict__)
+        self._observers = observers
+        self._notify(Change.DATA | Change.SETTINGS | Change.HISTORY | Change.STATE | Change.RUN)
+
     @classmethod
     def restore_saved(
         cls,
@@ -501,6 +572,8 @@ class FitModel:
     ) -> FitModel:
         """A model as it was saved; raises FitError when the parts do not fit together."""
         model = cls(X, settings)
+        if position is not None and position < 0:
+            position = None
         history = list(history)
         d = model._X.shape[1]
         for mixture in [*([start] if start is not None else []), *(s.mixture for s in history)]:
@@ -529,6 +602,8 @@ class FitModel:
             )
             running = state in (FitState.RUNNING, FitState.INITIALISING)
             model._state = FitState.PAUSED if running else state
+            if state is FitState.STOPPED and history[position].iteration >= settings.max_iter:
+                model._note = "max_iter reached"
         elif start is not None:
             model._pending = Snapshot(0, start, math.nan, math.nan, math.nan, False, len(model._X))
             model._state = FitState.INITIALISING

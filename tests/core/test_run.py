@@ -14,6 +14,7 @@ from gmm_studio.core import (
     FitError,
     FitSettings,
     Locks,
+    Mixture,
     Phase,
     fit,
     generate_mixture_data,
@@ -132,6 +133,22 @@ def test_bad_arguments_are_fit_errors(call, message):
         call(three_blobs())
 
 
+def test_integer_sample_weights_are_repeated_rows_in_a_resumed_run():
+    X = three_blobs(seed=9)
+    weights = np.random.default_rng(0).integers(0, 4, len(X))
+    s = FitSettings(n_components=3, covariance_type="full", tol=0.0, max_iter=6)
+    start = initialize(X, 3, init="random-points", seed=5)
+    weighted = EMRun(X, s, start, sample_weight=weights)
+    repeated = EMRun(np.repeat(X, weights, axis=0), s, start)
+    for _ in range(3):
+        weighted.step(), repeated.step()
+    resumed = EMRun(X, s, resumed_from=weighted.expectation(), sample_weight=weights)
+    for a, b in zip(resumed.snapshots(), repeated.snapshots(), strict=True):
+        assert a.log_likelihood == pytest.approx(b.log_likelihood, rel=1e-10)
+        assert a.mean_log_likelihood == pytest.approx(b.mean_log_likelihood, rel=1e-10)
+        assert_same_mixture(a.mixture, b.mixture, rtol=1e-9)
+
+
 def test_settings_accept_numpy_integers():
     s = FitSettings(n_components=np.int64(3), max_iter=np.int32(5), seed=np.int64(2))
     assert s == FitSettings(n_components=3, max_iter=5, seed=2)
@@ -248,3 +265,20 @@ def test_locks_are_checked_and_round_trip():
         locks.with_lock(0, "colour")
     with pytest.raises(FitError, match="one mean"):
         Locks((True,), (False, False), (False,))
+
+
+def test_an_empty_component_with_a_lock_is_neither_reseeded_nor_moved():
+    rng = np.random.default_rng(2)
+    shift = np.array([6.0, 0.0])
+    X = np.concatenate([rng.normal(size=(60, 2)), rng.normal(size=(60, 2)) + shift])
+    start = Mixture(
+        [0.45, 0.45, 0.1], [[0.0, 0.0], [6.0, 0.0], [500.0, 500.0]], np.ones(3), "spherical"
+    )
+    s = FitSettings(n_components=3, covariance_type="spherical", reg_covar=0.0, tol=0.0, max_iter=5)
+    free = list(EMRun(X, s, start).snapshots())
+    assert not np.array_equal(free[-1].mixture.means[2], start.means[2])  # re-seeded
+    locks = Locks.none(3).with_lock(2, "covariance")
+    held = list(EMRun(X, s, start, locks=locks).snapshots())
+    m = held[-1].mixture
+    assert np.array_equal(m.means[2], start.means[2]) and m.weights[2] == start.weights[2]
+    assert np.all(np.diff([x.log_likelihood for x in held]) >= -1e-9)

@@ -12,6 +12,7 @@ from gmm_studio.core import FitSettings
 from gmm_studio.gui.app import create_main_window
 from gmm_studio.gui.control_panel import SPEED_MAX
 from gmm_studio.gui.document import Document
+from gmm_studio.model import FitState
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def make_window(qtbot):
             window.panel.set_speed_position(speed)
         window.canvas.fit_view()
         if wait_ready and window.document.n_points >= window.document.settings.n_components:
-            qtbot.waitUntil(lambda: window.state == "ready")
+            qtbot.waitUntil(lambda: window.fit.state is FitState.READY)
         return window
 
     yield build

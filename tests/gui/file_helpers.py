@@ -6,6 +6,7 @@ import numpy as np
 
 from gmm_studio.core import FitSettings
 from gmm_studio.gui.document import Document
+from gmm_studio.model import FitState
 
 from .conftest import blobs
 
@@ -38,15 +39,16 @@ def wait_shown(qtbot, window, before: int) -> None:
 
     def shown() -> bool:
         if doc.n_points < doc.settings.n_components:
-            return window.state == "waiting for points"
-        return window.frames_drawn > before and window.state in ("ready", "paused")
+            return window.fit.state is FitState.EMPTY
+        shown = (FitState.READY, FitState.PAUSED, FitState.STOPPED, FitState.CONVERGED)
+        return window.frames_drawn > before and window.fit.state in shown
 
     qtbot.waitUntil(shown, timeout=20_000)
 
 
 def run_to_the_end(qtbot, window) -> None:
     """Run EM until it converges or stops (max_iter)."""
-    with qtbot.waitSignal(window.controller.jobFinished, timeout=30_000):
+    with qtbot.waitSignal(window.controller.halted, timeout=30_000):
         window.run_action.trigger()
 
 
@@ -59,7 +61,7 @@ def snapshot_of(doc: Document) -> dict:
         "axes": doc.axes,
         "settings": doc.settings,
         "mixture": doc.mixture,
-        "history": list(doc.log_likelihood_history),
+        "history": doc.fit.history,
         "iteration": doc.iteration,
         "path": doc.path,
         "name": doc.name,

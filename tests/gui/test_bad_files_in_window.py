@@ -40,6 +40,20 @@ def truncated_npz(tmp_path):
     return path
 
 
+def damaged_deflate_npz(tmp_path):
+    """A .npz whose compressed stream is damaged: zlib itself fails while inflating it."""
+    import zipfile
+
+    path = tmp_path / "damaged.npz"
+    np.savez_compressed(path, X=np.random.default_rng(0).normal(size=(5000, 2)))
+    raw = bytearray(path.read_bytes())
+    info = zipfile.ZipFile(path).infolist()[0]
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    raw[start + 50 : start + 58] = b"\xff" * 8
+    path.write_bytes(bytes(raw))
+    return path
+
+
 def a_folder(tmp_path):
     (tmp_path / "data.csv").mkdir()
     return tmp_path / "data.csv"
@@ -107,6 +121,7 @@ BAD_FILES = {
         "fake.npy: not a valid .npy file",
     ),
     "truncated npz": (truncated_npz, "points.npz: damaged or truncated .npz archive"),
+    "npz with a damaged compressed stream": (damaged_deflate_npz, "damaged.npz: "),
     "session from a newer version": (
         lambda t: make(t, "future.gmms", session_body(version=99)),
         "future.gmms: was saved by a newer GMM Studio (session format version 99",

@@ -3,6 +3,8 @@
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 
+from gmm_studio.model import FitState
+
 from .conftest import data_at_pixel, pixel_of, shift_drag
 
 LEFT = Qt.MouseButton.LeftButton
@@ -97,13 +99,13 @@ def test_clear_empties_the_canvas_and_undo_restores_every_point(qtbot, window):
     original = doc.points.copy()
     window.clear_action.trigger()
     assert doc.n_points == 0
-    assert window.state == "waiting for points"
+    assert window.fit.state is FitState.EMPTY
     assert not window.run_action.isEnabled() and not window.clear_action.isEnabled()
     assert len(window.canvas.points.positions) == 0
     assert window.canvas.components.curves == []
     doc.undo_stack.undo()
     np.testing.assert_array_equal(doc.points, original)
-    qtbot.waitUntil(lambda: window.state == "ready")
+    qtbot.waitUntil(lambda: window.fit.state is FitState.READY)
 
 
 def test_clicking_points_onto_an_empty_canvas_starts_a_fit_once_there_are_enough(
@@ -113,11 +115,11 @@ def test_clicking_points_onto_an_empty_canvas_starts_a_fit_once_there_are_enough
 
     window = make_window(document_of(np.zeros((0, 2)), n_components=2))
     window.canvas.view_box.setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
-    assert window.state == "waiting for points"
+    assert window.fit.state is FitState.EMPTY
     click(qtbot, window, pixel_of(window, 2, 2))
-    assert window.state == "waiting for points"
+    assert window.fit.state is FitState.EMPTY
     click(qtbot, window, pixel_of(window, 8, 8))
-    qtbot.waitUntil(lambda: window.state == "ready")
+    qtbot.waitUntil(lambda: window.fit.state is FitState.READY)
     assert window.document.mixture.n_components == 2
 
 

@@ -46,7 +46,7 @@ def test_rings_are_painted_whole_after_a_slow_then_fast_run(qtbot, make_window):
             window.step_action.trigger()
         qtbot.waitUntil(window.controller.is_idle_waiting)
     window.panel.set_speed_position(SPEED_MAX)
-    with qtbot.waitSignal(window.controller.jobFinished, timeout=30_000):
+    with qtbot.waitSignal(window.controller.halted, timeout=30_000):
         window.run_action.trigger()
     qtbot.wait(50)
     image = window.canvas.viewport().grab().toImage()

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from gmm_studio.core import FitSettings, fit
-from gmm_studio.gui.em_worker import EMController
+from gmm_studio.core import EMRun, FitSettings, fit
+from gmm_studio.gui.em_worker import EMController, Halt
 
 from ..conftest import running_qthreads
 from .conftest import blobs
@@ -22,41 +22,69 @@ def test_frames_are_throttled_but_the_whole_history_and_the_final_state_arrive(q
     settings = FitSettings(n_components=3, init="random-points", seed=2, tol=1e-10)
     frames = []
     controller.frameReady.connect(frames.append)
-    with qtbot.waitSignal(controller.jobFinished, timeout=30_000) as blocker:
-        controller.start(X, settings)
-    assert blocker.args == ["converged"]
+    with qtbot.waitSignal(controller.halted, timeout=30_000) as blocker:
+        controller.drive(EMRun(X, settings))
+        controller.run()
+    assert blocker.args == [Halt.CONVERGED]
     expected = fit(X, **settings.fit_kwargs())
-    history = [ll for frame in frames for _, ll in frame.history]
-    iterations = [it for frame in frames for it, _ in frame.history]
-    assert iterations == list(range(expected.n_iter + 1))  # no iteration lost
-    np.testing.assert_allclose(history, expected.log_likelihood_trace)
+    snapshots = [s for frame in frames for s in frame.snapshots]
+    assert [s.iteration for s in snapshots] == list(range(expected.n_iter + 1))  # none lost
+    np.testing.assert_allclose([s.log_likelihood for s in snapshots], expected.log_likelihood_trace)
     assert len(frames) <= expected.n_iter + 1
     last = frames[-1]
-    assert last.iteration == expected.n_iter and last.snapshot.converged
+    assert last.snapshot.iteration == expected.n_iter and last.snapshot.converged
     np.testing.assert_allclose(last.snapshot.mixture.means, expected.means)
-    assert last.colours.shape == (len(X), 3) and last.colours.dtype == np.uint8
+    assert last.colors.shape == (len(X), 3) and last.colors.dtype == np.uint8
     assert last.labels.shape == (len(X),) and last.labels.dtype == np.uint8
 
 
-def test_a_paused_job_runs_one_iteration_per_step(qtbot, controller):
+def test_a_paused_run_is_evaluated_then_runs_one_iteration_or_half_per_step(qtbot, controller):
     X = blobs()
     settings = FitSettings(n_components=3, init="random-points", seed=4)
     with qtbot.waitSignal(controller.frameReady, timeout=10_000) as first:
-        controller.start(X, settings, paused=True)
-    assert first.args[0].iteration == 0 and first.args[0].initial
+        controller.drive(EMRun(X, settings))  # paused: only the start is evaluated
+    assert first.args[0].snapshot.iteration == 0 and first.args[0].snapshot.evaluated
     for expected in (1, 2):
         with qtbot.waitSignal(controller.frameReady, timeout=10_000) as blocker:
             controller.step()
-        assert blocker.args[0].iteration == expected
+        assert blocker.args[0].snapshot.iteration == expected
         qtbot.waitUntil(controller.is_idle_waiting)
+    with qtbot.waitSignal(controller.frameReady, timeout=10_000) as blocker:
+        controller.step(half=True)
+    m_step = blocker.args[0].snapshot
+    assert m_step.iteration == 3 and not m_step.evaluated
+    with qtbot.waitSignal(controller.frameReady, timeout=10_000) as blocker:
+        controller.step(half=True)
+    assert blocker.args[0].snapshot.iteration == 3 and blocker.args[0].snapshot.evaluated
+
+
+def test_a_new_run_replaces_the_old_one_and_old_frames_are_dropped(qtbot, controller):
+    X = blobs()
+    settings = FitSettings(n_components=3, init="random-points", seed=4, tol=0.0)
+    frames = []
+    controller.frameReady.connect(frames.append)
+    controller.drive(EMRun(X, settings))
+    controller.run()
+    qtbot.waitUntil(lambda: len(frames) >= 2)
+    generation = controller.drive(EMRun(X[:60], settings.replace(max_iter=3)))
+    with qtbot.waitSignal(controller.halted, timeout=10_000) as blocker:
+        pass
+    assert blocker.args == [Halt.MAX_ITER]
+    newer = [f for f in frames if f.generation == generation]
+    assert [s.iteration for f in newer for s in f.snapshots] == [0, 1, 2, 3]
+    assert all(s.n_samples == 60 for f in newer for s in f.snapshots)
 
 
 def test_an_error_arrives_as_a_readable_signal(qtbot, controller):
-    X = np.zeros((5, 2))
-    with qtbot.waitSignal(controller.jobFailed, timeout=10_000) as blocker:
-        controller.start(X, FitSettings(n_components=8))
-    assert "8" in blocker.args[0] and "Traceback" not in blocker.args[0]
-    assert not controller.active
+    X = np.zeros((5, 2))  # every point the same: no covariance without reg_covar
+    with qtbot.waitSignal(controller.failed, timeout=10_000) as blocker:
+        controller.drive(EMRun(X, FitSettings(n_components=1, reg_covar=0.0)))
+    assert "positive definite" in blocker.args[0] and "Traceback" not in blocker.args[0]
+    # The worker dropped that run and waits for the next one.
+    with qtbot.waitSignal(controller.halted, timeout=10_000) as blocker:
+        controller.drive(EMRun(blobs(), FitSettings(n_components=2, max_iter=2)))
+        controller.run()
+    assert blocker.args == [Halt.MAX_ITER]
 
 
 def test_the_thread_leak_check_sees_a_controller_that_was_not_shut_down(qtbot):

@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 
 from gmm_studio.core import ellipse_points, em_steps, fit
 from gmm_studio.gui.component_layer import ELLIPSE_SEGMENTS
+from gmm_studio.gui.em_worker import Halt
+from gmm_studio.model import FitState
 
 from .conftest import blobs, document_of, pixel_of
 
@@ -15,17 +17,17 @@ SLOW = 12  # speed slider position: about 5 iterations per second
 
 
 def wait_finished(qtbot, window, timeout=30_000):
-    with qtbot.waitSignal(window.controller.jobFinished, timeout=timeout) as blocker:
+    with qtbot.waitSignal(window.controller.halted, timeout=timeout) as blocker:
         pass
     return blocker.args[0]
 
 
 def test_run_to_convergence_draws_the_engines_fit(qtbot, make_window):
     window = make_window(document_of(blobs(), n_components=3, init="random-points", seed=4))
-    with qtbot.waitSignal(window.controller.jobFinished, timeout=30_000) as blocker:
+    with qtbot.waitSignal(window.controller.halted, timeout=30_000) as blocker:
         qtbot.keyClick(window, Qt.Key.Key_Space)
-    assert blocker.args == ["converged"]
-    assert window.state == "converged"
+    assert blocker.args == [Halt.CONVERGED]
+    assert window.fit.state is FitState.CONVERGED
     doc = window.document
     expected = fit(doc.points, **doc.settings.fit_kwargs())
     assert doc.iteration == expected.n_iter
@@ -38,7 +40,8 @@ def test_run_to_convergence_draws_the_engines_fit(qtbot, make_window):
             parts += [ellipse_points(expected.means[k], covs[k], r, n=ELLIPSE_SEGMENTS)]
             parts += [np.full((1, 2), np.nan)]
         np.testing.assert_allclose(drawn, np.vstack(parts[:-1]), equal_nan=True, atol=1e-9)
-    np.testing.assert_allclose(doc.log_likelihood_history, expected.log_likelihood_trace)
+    trace = [s.log_likelihood for s in window.fit.history]
+    np.testing.assert_allclose(trace, expected.log_likelihood_trace)
     _x, y = window.ll_plot.curve.getData()
     np.testing.assert_allclose(y, expected.log_likelihood_trace)
     status = " ".join(label.text() for label in window.status_labels.values())
@@ -59,8 +62,8 @@ def test_step_advances_exactly_one_iteration(qtbot, make_window):
         qtbot.waitUntil(window.controller.is_idle_waiting)
         window.controller._poll()  # nothing more arrives while paused
         assert window.document.iteration == expected
-        assert len(window.document.log_likelihood_history) == expected + 1
-        assert window.state == "paused"
+        assert len(window.fit.history) == expected + 1
+        assert window.fit.state is FitState.PAUSED
 
 
 def test_pause_and_resume(qtbot, make_window):
@@ -69,9 +72,9 @@ def test_pause_and_resume(qtbot, make_window):
     )
     with qtbot.waitSignal(window.controller.frameReady, timeout=10_000):
         window.run_action.trigger()
-    assert window.state == "running" and window.run_action.text() == "Pause"
+    assert window.fit.state is FitState.RUNNING and window.run_action.text() == "Pause"
     window.run_action.trigger()
-    assert window.state == "paused" and window.run_action.text() == "Run"
+    assert window.fit.state is FitState.PAUSED and window.run_action.text() == "Run"
     qtbot.waitUntil(window.controller.is_idle_waiting)
     window.controller._poll()
     paused_at = window.document.iteration
@@ -79,7 +82,7 @@ def test_pause_and_resume(qtbot, make_window):
     assert window.document.iteration == paused_at
     window.panel.set_speed_position(40)
     window.run_action.trigger()
-    assert wait_finished(qtbot, window) == "converged"
+    assert wait_finished(qtbot, window) == Halt.CONVERGED
     assert window.document.iteration > paused_at
 
 
@@ -87,27 +90,27 @@ def test_stop_then_run_continues_and_reset_returns_to_the_start(qtbot, make_wind
     window = make_window(
         document_of(blobs(), n_components=3, init="random-points", seed=4), speed=SLOW
     )
-    initial = window.document.initial_mixture
+    initial = window.fit.start
     with qtbot.waitSignal(window.controller.frameReady, timeout=10_000):
         window.run_action.trigger()
-    with qtbot.waitSignal(window.controller.jobFinished, timeout=10_000) as blocker:
+    with qtbot.waitSignal(window.controller.halted, timeout=10_000) as blocker:
         window.stop_action.trigger()
-    assert blocker.args == ["stopped"] and window.state == "stopped"
+    assert blocker.args == [Halt.PAUSED] and window.fit.state is FitState.STOPPED
     stopped_at = window.document.iteration
     assert stopped_at >= 1
     window.panel.set_speed_position(40)
     window.run_action.trigger()
-    assert wait_finished(qtbot, window) == "converged"
+    assert wait_finished(qtbot, window) == Halt.CONVERGED
     assert window.document.iteration > stopped_at
-    history = window.document.log_likelihood_history
+    history = [s.log_likelihood for s in window.fit.history]
     assert len(history) == window.document.iteration + 1
     assert np.all(np.diff(history) > -1e-9)
     assert window.reset_action.isEnabled()
     with qtbot.waitSignal(window.controller.frameReady, timeout=10_000):
         qtbot.keyClick(window, Qt.Key.Key_R)
-    qtbot.waitUntil(lambda: window.state == "ready")
+    qtbot.waitUntil(lambda: window.fit.state is FitState.READY)
     assert window.document.iteration == 0
-    assert len(window.document.log_likelihood_history) == 1
+    assert len(window.fit.history) == 1
     np.testing.assert_allclose(window.document.mixture.means, initial.means)
 
 
@@ -123,10 +126,10 @@ def test_adding_points_while_running_restarts_from_the_current_parameters(qtbot,
         window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=pixel_of(window, 3, 2)
     )
     assert window.document.n_points == 121
-    assert window.state == "running"
+    assert window.fit.state is FitState.RUNNING
     qtbot.waitUntil(lambda: window.canvas.points.colors.shape[0] == 121)
     window.panel.set_speed_position(40)
-    assert wait_finished(qtbot, window) == "converged"
+    assert wait_finished(qtbot, window) == Halt.CONVERGED
     # Iterations kept counting from where the edit happened; the fit is on the new data.
     assert window.document.iteration > before
     # The result is an EM fixed point on the edited data: one more step barely moves it.
@@ -141,26 +144,28 @@ def test_adding_points_while_running_restarts_from_the_current_parameters(qtbot,
 
 
 def test_changing_n_components_resets_cleanly(qtbot, window):
-    with qtbot.waitSignal(window.controller.jobFinished, timeout=30_000):
+    with qtbot.waitSignal(window.controller.halted, timeout=30_000):
         window.run_action.trigger()
     window.panel.n_components.setValue(4)
-    qtbot.waitUntil(lambda: window.state == "ready")
+    qtbot.waitUntil(lambda: window.fit.state is FitState.READY)
     doc = window.document
     assert doc.settings.n_components == 4 and doc.mixture.n_components == 4
-    assert doc.iteration == 0 and len(doc.log_likelihood_history) == 1
+    assert doc.iteration == 0 and len(window.fit.history) == 1
     assert len(window.canvas.components.curves) == 4
     window.panel.covariance_type.setCurrentText("diag")
-    qtbot.waitUntil(lambda: window.state == "ready" and doc.mixture.covariance_type == "diag")
+    qtbot.waitUntil(
+        lambda: window.fit.state is FitState.READY and doc.mixture.covariance_type == "diag"
+    )
     assert window.run_action.isEnabled() and window.step_action.isEnabled()
 
 
 def test_new_initialisation_draws_a_new_start(qtbot, make_window):
     window = make_window(document_of(blobs(), n_components=3, init="random-points", seed=4))
-    first = window.document.initial_mixture
+    first = window.fit.start
     window.panel.new_init.click()
-    qtbot.waitUntil(lambda: window.state == "ready")
+    qtbot.waitUntil(lambda: window.fit.state is FitState.READY)
     assert window.document.settings.seed == 5
-    assert not np.allclose(window.document.initial_mixture.means, first.means)
+    assert not np.allclose(window.fit.start.means, first.means)
 
 
 def test_start_and_stop_200_times(qtbot, make_window):
@@ -168,12 +173,12 @@ def test_start_and_stop_200_times(qtbot, make_window):
     thread = window.controller.thread
     for _ in range(200):
         window.run_action.trigger()
-        with qtbot.waitSignal(window.controller.jobFinished, timeout=10_000) as blocker:
+        with qtbot.waitSignal(window.controller.halted, timeout=10_000) as blocker:
             window.stop_action.trigger()
-        assert blocker.args == ["stopped"]
+        assert blocker.args == [Halt.PAUSED] and window.fit.state is FitState.STOPPED
     assert window.controller.thread is thread and thread.isRunning()
-    assert window.state == "stopped"
-    assert len(window.document.log_likelihood_history) == window.document.iteration + 1
+    assert window.fit.state is FitState.STOPPED
+    assert len(window.fit.history) == window.document.iteration + 1
     window.close()
     assert thread.isFinished()
 
@@ -212,23 +217,23 @@ def test_closing_during_a_run_exits_cleanly_with_code_0(tmp_path):
 def test_an_em_error_is_shown_and_no_point_is_lost(qtbot, make_window):
     points = np.repeat(np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0], [2.0, 7.0]]), 10, axis=0)
     window = make_window(document_of(points, n_components=4, reg_covar=0.0), wait_ready=False)
-    qtbot.waitUntil(lambda: window.state in ("ready", "error"))
-    if window.state == "ready":  # the start was fine; the first iterations fail
-        with qtbot.waitSignal(window.controller.jobFailed, timeout=10_000):
+    qtbot.waitUntil(lambda: window.fit.state in (FitState.READY, FitState.ERROR))
+    if window.fit.state is FitState.READY:  # the start was fine; the first iterations fail
+        with qtbot.waitSignal(window.controller.failed, timeout=10_000):
             window.run_action.trigger()
     message = window.error_message
     assert message and "Traceback" not in message
-    assert window.state == "error"
+    assert window.fit.state is FitState.ERROR
     assert window.message_label.text() == message
     np.testing.assert_array_equal(window.document.points, points)
     # The window keeps working: a positive reg_covar fits the same data.
     window.panel.reg_covar.setText("1e-3")
     window.panel.reg_covar.editingFinished.emit()
     window.new_initialisation()
-    qtbot.waitUntil(lambda: window.state == "ready")
-    with qtbot.waitSignal(window.controller.jobFinished, timeout=30_000):
+    qtbot.waitUntil(lambda: window.fit.state is FitState.READY)
+    with qtbot.waitSignal(window.controller.halted, timeout=30_000):
         window.run_action.trigger()
-    assert window.state == "converged" and window.message_label.text() == ""
+    assert window.fit.state is FitState.CONVERGED and window.message_label.text() == ""
 
 
 def test_title_marks_unsaved_changes(qtbot, window):
@@ -246,7 +251,7 @@ def test_title_marks_unsaved_changes(qtbot, window):
 
 
 def test_hard_labels_use_one_component_color_per_point(qtbot, window):
-    with qtbot.waitSignal(window.controller.jobFinished, timeout=30_000):
+    with qtbot.waitSignal(window.controller.halted, timeout=30_000):
         window.run_action.trigger()
     blended = window.canvas.points.colors.copy()
     window.hard_labels_action.trigger()
@@ -261,9 +266,11 @@ def test_hard_labels_use_one_component_color_per_point(qtbot, window):
 
 def test_run_pressed_while_the_start_is_drawn_runs_once_it_is_ready(qtbot, make_window):
     window = make_window(document_of(blobs(), n_components=3, seed=4), wait_ready=False)
-    assert window.state == "initialising"  # the start's first frame has not been drawn yet
+    assert (
+        window.fit.state is FitState.INITIALISING
+    )  # the start's first frame has not been drawn yet
     assert window.run_action.isEnabled()
-    with qtbot.waitSignal(window.controller.jobFinished, timeout=30_000) as blocker:
+    with qtbot.waitSignal(window.controller.halted, timeout=30_000) as blocker:
         window.run_action.trigger()  # the toolbar's Run
-    assert blocker.args == ["converged"]
+    assert blocker.args == [Halt.CONVERGED]
     assert window.document.iteration > 0

@@ -154,13 +154,14 @@ def test_changing_the_displayed_axes_does_not_refit(qtbot, make_window):
     window = make_window(three_column_document())
     run_to_the_end(qtbot, window)
     doc = window.document
-    mixture, iteration, state = doc.mixture, doc.iteration, window.state
+    mixture, iteration, state = doc.mixture, doc.iteration, window.fit.state
+    generation = window.controller.generation
     bar = window.axes_bar
     assert [bar.x_combo.itemText(i) for i in range(3)] == ["a", "b", "c"]
     bar.x_combo.setCurrentIndex(2)  # c against b
     assert doc.axes == (2, 1)
-    assert doc.mixture is mixture and doc.iteration == iteration and window.state == state
-    assert not window.controller.active
+    assert doc.mixture is mixture and doc.iteration == iteration and window.fit.state is state
+    assert window.controller.generation == generation  # the worker was given no new run
     np.testing.assert_array_equal(window.canvas.points.positions, doc.points[:, [2, 1]])
     np.testing.assert_array_equal(window.canvas.components.drawn_means(), mixture.means[:, [2, 1]])
     # Each ellipse is the matching 2x2 block of the 3x3 covariance.

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
-from gmm_studio.core import FitSettings, Mixture
+from gmm_studio.core import EMRun, FitSettings, Mixture
 from gmm_studio.core.point_colors import blended_colors
 from gmm_studio.core.point_raster import point_diameter
 from gmm_studio.gui.canvas import Canvas
@@ -140,20 +140,21 @@ def test_the_worker_sends_compact_colours_and_labels_from_the_core_kernel(qtbot)
     frames = []
     controller.frameReady.connect(frames.append)
     try:
-        with qtbot.waitSignal(controller.jobFinished, timeout=30_000):
-            controller.start(X, settings)
+        with qtbot.waitSignal(controller.halted, timeout=30_000):
+            controller.drive(EMRun(X, settings))
+            controller.run()
     finally:
         controller.shutdown()
-    coloured = [f for f in frames if f.colours is not None]
+    coloured = [f for f in frames if f.colors is not None]
     assert coloured and coloured[-1] is frames[-1]  # the final state always has colours
     for frame in coloured:
-        assert frame.colours.shape == (len(X), 3) and frame.colours.dtype == np.uint8
+        assert frame.colors.shape == (len(X), 3) and frame.colors.dtype == np.uint8
         assert frame.labels.shape == (len(X),) and frame.labels.dtype == np.uint8
         assert not hasattr(frame, "responsibilities")
     last = frames[-1]
     mixture: Mixture = last.snapshot.mixture
     expected, _ = blended_colors(X, mixture, component_colors(3))
-    np.testing.assert_array_equal(last.colours, expected)
+    np.testing.assert_array_equal(last.colors, expected)
     np.testing.assert_array_equal(last.labels, mixture.predict(X))
 
 
@@ -161,7 +162,7 @@ def test_above_the_limit_the_window_draws_a_raster_and_toggles_hard_labels(qtbot
     window = make_window(document_of(blobs(n_per=2000), n_components=3, seed=1, max_iter=20))
     layer = window.canvas.points
     assert layer.uses_raster
-    with qtbot.waitSignal(window.controller.jobFinished, timeout=30_000):
+    with qtbot.waitSignal(window.controller.halted, timeout=30_000):
         window.run_action.trigger()
     qtbot.waitUntil(layer.raster_is_current)
     palette = component_colors(3)
@@ -193,7 +194,7 @@ def test_a_million_point_window_runs_em_and_closes_cleanly(qtbot, make_window):
     window = make_window(Document(points, ["x", "y"], name="big.csv", settings=settings))
     layer = window.canvas.points
     assert layer.uses_raster
-    with qtbot.waitSignal(window.controller.jobFinished, timeout=60_000):
+    with qtbot.waitSignal(window.controller.halted, timeout=60_000):
         window.run_action.trigger()
     assert window.document.iteration == 3
     assert window.status_labels["n"].text() == "N = 1,000,000"  # readable from the back row

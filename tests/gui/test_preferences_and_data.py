@@ -38,7 +38,7 @@ def test_three_columns_fit_in_3d_and_draw_the_displayed_pair(qtbot, make_window)
     )
     added = doc.points[-1]
     assert added[2] == pytest.approx(np.mean(X[:, 2]))  # hidden column: the data's mean
-    with qtbot.waitSignal(window.controller.jobFinished, timeout=30_000):
+    with qtbot.waitSignal(window.controller.halted, timeout=30_000):
         window.run_action.trigger()
     np.testing.assert_allclose(window.canvas.components.drawn_means(), doc.mixture.means[:, :2])
 

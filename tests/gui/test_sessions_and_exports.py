@@ -9,6 +9,7 @@ from PySide6.QtGui import QGuiApplication, QImage
 from gmm_studio.core import FitSettings
 from gmm_studio.gui.commands import AddPointsCommand
 from gmm_studio.io import read_model_json, read_points
+from gmm_studio.model import FitState
 
 from .file_helpers import run_to_the_end, three_column_document, wait_shown, write_csv
 from .modal_driver import accept, choose_file, drive
@@ -69,8 +70,11 @@ def test_a_session_reopens_in_a_new_window_exactly(qtbot, make_window, fitted, t
     assert new.settings == doc.settings and second.panel.settings() == doc.settings
     for name in ("weights", "means", "covariances"):
         np.testing.assert_array_equal(getattr(new.mixture, name), getattr(doc.mixture, name))
-    assert new.log_likelihood_history == doc.log_likelihood_history
-    assert new.iteration == doc.iteration
+    assert [s.log_likelihood for s in new.fit.history] == [
+        s.log_likelihood for s in doc.fit.history
+    ]
+    assert new.iteration == doc.iteration and new.fit.state is doc.fit.state
+    assert new.fit.start == doc.fit.start
     assert not new.dirty and second.windowTitle() == "work.gmms — GMM Studio"
     np.testing.assert_array_equal(
         second.canvas.components.drawn_means(), doc.mixture.means[:, [0, 2]]
@@ -116,7 +120,7 @@ def test_model_json_round_trip_is_exact(qtbot, fitted, tmp_path):
     assert raw["bic"] == pytest.approx(doc.mixture.bic(doc.points), rel=1e-12)
     assert raw["aic"] == pytest.approx(doc.mixture.aic(doc.points), rel=1e-12)
     assert raw["n_iter"] == doc.iteration
-    assert raw["converged"] is (fitted.state == "converged")
+    assert raw["converged"] is (fitted.fit.state is FitState.CONVERGED)
 
 
 def test_labels_and_responsibilities_csv(qtbot, fitted, tmp_path):
@@ -170,7 +174,7 @@ def test_copy_as_python_reads_the_same_file(qtbot, make_window, tmp_path):
     assert window.file_commands.open_path(path)
     wait_shown(qtbot, window, before)
     window.apply_settings(window.document.settings.replace(n_components=2))
-    qtbot.waitUntil(lambda: window.state == "ready")
+    qtbot.waitUntil(lambda: window.fit.state is FitState.READY)
     QGuiApplication.clipboard().clear()
     window.file_menu.copy_python_action.trigger()
     code = QGuiApplication.clipboard().text()

@@ -31,7 +31,7 @@ def test_values_round_trip_through_the_settings_file(qtbot, tmp_path):
         store.set(preference, value)
     store.set(settings_store.SPEED, 7)  # the same value again: no change
     store.sync()
-    assert changed == [p.key for p in values]
+    assert changed == list(values)
     again = SettingsStore()
     for preference, value in values.items():
         assert again.get(preference) == value

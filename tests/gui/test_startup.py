@@ -8,13 +8,14 @@ import numpy as np
 
 from gmm_studio.gui.app import display_problem
 from gmm_studio.io import open_document
+from gmm_studio.model import FitState
 
 
 def test_the_window_opens_with_the_notebook_sample_and_three_components(qtbot, window):
     doc = window.document
     assert doc.name == "seed_example.csv" and doc.n_points == 100
     assert doc.settings.n_components == 3
-    assert window.state == "ready" and window.run_action.isEnabled()
+    assert window.fit.state is FitState.READY and window.run_action.isEnabled()
     assert len(window.canvas.components.curves) == 3
     assert not doc.dirty
 

@@ -7,6 +7,7 @@ import pytest
 from gmm_studio.cli import main
 from gmm_studio.gui.document import Document
 from gmm_studio.io import DataFileError, Session, open_document, save_session
+from gmm_studio.model import FitState
 
 from .file_helpers import wait_shown, write_csv
 from .modal_driver import accept, drive
@@ -26,7 +27,7 @@ def test_a_plain_table_opens_directly(qtbot, make_window, tmp_path):
     window = start_with(qtbot, make_window, path)
     assert window.document.name == "two.csv" and window.document.columns == ["u", "v"]
     assert window.file_commands.recent_files() == [str(path)]
-    qtbot.waitUntil(lambda: window.state == "ready")
+    qtbot.waitUntil(lambda: window.fit.state is FitState.READY)
     assert str(path) in window.file_commands.python_code()
 
 

@@ -117,7 +117,7 @@ def test_quit_asks_and_cancel_keeps_the_window(qtbot, edited):
 def test_a_fit_is_an_unsaved_change(qtbot, make_window):
     window = make_window()
     assert not window.document.dirty
-    with qtbot.waitSignal(window.controller.jobFinished, timeout=30_000):
+    with qtbot.waitSignal(window.controller.halted, timeout=30_000):
         window.run_action.trigger()
     assert window.document.dirty and window.windowTitle().endswith("* — GMM Studio")
 

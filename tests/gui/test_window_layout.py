@@ -9,6 +9,7 @@ from gmm_studio.gui.app import create_main_window
 from gmm_studio.gui.commands import AddPointsCommand
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.ll_plot import EMPTY_Y_RANGE
+from gmm_studio.model import FitState
 
 from .conftest import blobs
 from .modal_driver import click, drive
@@ -110,7 +111,7 @@ def test_toolbar_buttons_keep_their_width(qtbot, make_window):
 
 def test_new_resets_the_log_likelihood_range_and_the_plots_have_no_auto_button(qtbot, make_window):
     window = make_window()
-    with qtbot.waitSignal(window.controller.jobFinished, timeout=30_000):
+    with qtbot.waitSignal(window.controller.halted, timeout=30_000):
         window.run_action.trigger()
     assert window.ll_plot.getPlotItem().viewRange()[1][0] < -100  # the sample's log-likelihood
     driver = drive(qtbot, click("Discard"))  # the fit is unsaved work
@@ -145,7 +146,7 @@ def test_enter_commits_a_field_and_gives_the_keyboard_back_to_the_canvas(qtbot, 
 def test_space_and_n_act_from_a_field_without_typing_into_it(qtbot, make_window):
     window = make_window(Document(blobs(), ["x", "y"], name="blobs.csv"))
     panel = window.panel
-    qtbot.waitUntil(lambda: window.state == "ready")
+    qtbot.waitUntil(lambda: window.fit.state is FitState.READY)
     type_into(qtbot, panel.reg_covar, "0.0001")
     QApplication.processEvents()
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_N)
@@ -155,6 +156,8 @@ def test_space_and_n_act_from_a_field_without_typing_into_it(qtbot, make_window)
     type_into(qtbot, panel.max_iter, "500")
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
     assert window.document.settings.max_iter == 500 and panel.max_iter.text() == "500"
-    qtbot.waitUntil(lambda: window.state in ("running", "converged"), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.fit.state in (FitState.RUNNING, FitState.CONVERGED), timeout=10_000
+    )
     assert window.canvas.hasFocus()
     window.stop()

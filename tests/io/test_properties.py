@@ -167,7 +167,7 @@ json_values = st.recursive(
 
 
 SESSION_KEYS = [
-    "columns", "points", "axes", "settings", "model", "log_likelihood_history", "source", "version",
+    "columns", "points", "axes", "settings", "fit", "source", "version",
 ]  # fmt: skip
 
 
@@ -196,8 +196,9 @@ def test_hand_edited_session_bodies(tmp_path, key, value):
 
 @st.composite
 def sessions(draw):
-    from gmm_studio.core import COVARIANCE_TYPES, FitSettings, Mixture
+    from gmm_studio.core import COVARIANCE_TYPES, FitSettings, Mixture, Snapshot
     from gmm_studio.io import Session
+    from gmm_studio.model import FitState, SavedFit
 
     d = draw(st.integers(2, 4))
     k = draw(st.integers(1, 3))
@@ -221,15 +222,25 @@ def sessions(draw):
                           covariance_type)  # fmt: skip
     axes = draw(st.permutations(range(d)))[:2]
     settings = FitSettings(
-        n_components=draw(st.integers(1, 20)),
+        n_components=k if mixture is not None else draw(st.integers(1, 20)),
+        covariance_type="full" if mixture is None else mixture.covariance_type,
         tol=draw(st.floats(0, 1)),
         reg_covar=draw(st.floats(0, 1)),
         max_iter=draw(st.integers(0, 5000)),
         seed=draw(st.none() | st.integers(0, 2**31)),
     )
-    history = draw(st.lists(finite, max_size=10))
+    n = len(points)
+    fit = None
+    if mixture is not None and n >= k:
+        totals = draw(st.lists(finite, max_size=10))
+        history = tuple(
+            Snapshot(i, mixture, ll, ll / n, draw(st.just(np.nan) | finite), False, n)
+            for i, ll in enumerate(totals)
+        )
+        state = draw(st.sampled_from([FitState.PAUSED, FitState.STOPPED, FitState.CONVERGED]))
+        fit = SavedFit(mixture, history, (), len(history) - 1, state)
     return Session(np.array(points, dtype=float).reshape(-1, d), names, tuple(axes), settings,
-                   mixture, history, draw(st.none() | st.text(max_size=20)))  # fmt: skip
+                   fit, draw(st.none() | st.text(max_size=20)))  # fmt: skip
 
 
 @SETTINGS
@@ -244,7 +255,14 @@ def test_session_round_trip_is_exact(tmp_path, session):
     assert back.columns == session.columns and back.axes == session.axes
     assert back.settings == session.settings
     assert back.mixture == session.mixture
-    assert back.log_likelihood_history == session.log_likelihood_history
+    if session.fit is None:
+        assert back.fit is None
+    else:
+        a, b = back.fit, session.fit
+        assert (a.start, a.events, a.position, a.state) == (b.start, b.events, b.position, b.state)
+        assert [(s.iteration, s.log_likelihood, repr(s.change), s.mixture) for s in a.history] == [
+            (s.iteration, s.log_likelihood, repr(s.change), s.mixture) for s in b.history
+        ]
     assert back.source == session.source
 
 

@@ -9,22 +9,64 @@ import pytest
 from gmm_studio.core import FitSettings, em_steps
 from gmm_studio.io import DataFileError, Session, load_session, read_points, save_session
 from gmm_studio.io.session import POINT_ROWS_PER_PIECE
+from gmm_studio.model import EventKind, FitModel, FitState, HistoryEvent, SavedFit
 
 
 @pytest.fixture
 def session(samples_dir):
     table = read_points(samples_dir / "old_faithful.csv")
     settings = FitSettings(n_components=2, covariance_type="diag", seed=5, tol=1e-4)
-    steps = list(em_steps(table.data, **settings.fit_kwargs()))
+    steps = tuple(em_steps(table.data, **settings.fit_kwargs()))
+    events = (HistoryEvent(EventKind.SETTINGS_CHANGED, 2, 1, "settings changed"),)
     return Session(
         points=table.data,
         columns=table.columns,
         axes=(1, 0),
         settings=settings,
-        mixture=steps[-1].mixture,
-        log_likelihood_history=[s.log_likelihood for s in steps],
+        fit=SavedFit(steps[0].mixture, steps, events, len(steps) - 1, FitState.CONVERGED),
         source=str(samples_dir / "old_faithful.csv"),
     )
+
+
+def same_history(a, b) -> bool:
+    """Snapshots equal field by field (NaN changes equal each other)."""
+
+    def key(s):
+        return (s.iteration, s.log_likelihood, repr(s.change), s.converged, s.n_samples)
+
+    return len(a) == len(b) and all(
+        key(x) == key(y) and x.mixture == y.mixture for x, y in zip(a, b, strict=True)
+    )
+
+
+def same_fit(a: SavedFit, b: SavedFit) -> bool:
+    return (
+        a.start == b.start
+        and same_history(a.history, b.history)
+        and (a.events, a.position, a.state, a.locks) == (b.events, b.position, b.state, b.locks)
+    )
+
+
+def version_1_body(**changes):
+    """A session as GMM Studio saved it before the fit model (format version 1)."""
+    body = {
+        "format": "gmm-studio-session",
+        "version": 1,
+        "columns": ["x", "y"],
+        "axes": [1, 0],
+        "points": [[0.0, 0.0], [1.0, 0.5], [4.0, 4.0], [5.0, 4.5]],
+        "settings": {"n_components": 2, "covariance_type": "spherical"},
+        "model": {
+            "covariance_type": "spherical",
+            "weights": [0.5, 0.5],
+            "means": [[0.5, 0.25], [4.5, 4.25]],
+            "covariances": [0.3, 0.3],
+        },
+        "log_likelihood_history": [-20.0, -15.5, -14.25],
+        "source": None,
+    }
+    body.update(changes)
+    return body
 
 
 def test_round_trip_is_exact(tmp_path, session):
@@ -36,8 +78,31 @@ def test_round_trip_is_exact(tmp_path, session):
     assert back.axes == (1, 0)
     assert back.settings == session.settings
     assert back.mixture == session.mixture
-    assert back.log_likelihood_history == session.log_likelihood_history
+    assert same_fit(back.fit, session.fit)  # start, every snapshot, events, position, state
     assert back.source == session.source
+
+
+def test_a_saved_fit_reopens_as_it_was_and_resets_to_its_start(tmp_path, session):
+    path = tmp_path / "work.gmms"
+    save_session(path, session)
+    back = load_session(path)
+    model = FitModel(back.points, back.settings)
+    model.load(back.points, back.settings, back.fit)
+    assert model.state is FitState.CONVERGED
+    assert same_history(model.history, session.fit.history)
+    model.reset()
+    assert model.step().mixture == session.fit.start
+
+
+def test_version_1_sessions_still_open_paused_at_their_model(tmp_path):
+    path = tmp_path / "old.gmms"
+    path.write_text(json.dumps(version_1_body()))
+    back = load_session(path)
+    assert back.axes == (1, 0) and back.settings.covariance_type == "spherical"
+    (entry,) = back.fit.history
+    assert entry.iteration == 2 and entry.log_likelihood == -14.25
+    assert back.fit.state is FitState.PAUSED and back.fit.start == back.mixture
+    assert back.mixture.means.tolist() == [[0.5, 0.25], [4.5, 4.25]]
 
 
 def test_points_written_in_pieces_are_the_same_json(tmp_path):
@@ -93,14 +158,18 @@ def test_newer_version(tmp_path, session):
     path = tmp_path / "future.gmms"
     save_session(path, session)
     doc = json.loads(path.read_text())
-    doc["version"] = 2
+    doc["version"] = 3
     path.write_text(json.dumps(doc))
     with pytest.raises(DataFileError) as info:
         load_session(path)
     assert str(info.value) == (
-        "future.gmms: was saved by a newer GMM Studio (session format version 2; this version "
-        "reads up to 1); update GMM Studio to open it"
+        "future.gmms: was saved by a newer GMM Studio (session format version 3; this version "
+        "reads up to 2); update GMM Studio to open it"
     )
+
+
+def _model(d):
+    return d["fit"]["history"][-1]["model"]
 
 
 @pytest.mark.parametrize(
@@ -114,23 +183,76 @@ def test_newer_version(tmp_path, session):
         (lambda d: d.update(axes=[0, 5]), "axes must be two different column indices"),
         (lambda d: d["settings"].update(n_components=-3), "settings: n_components must be"),
         (lambda d: d["settings"].update(covariance_type="round"), "settings: covariance_type"),
-        (lambda d: d["model"].update(weights=[0.5, 0.7]), "model: weights must be"),
-        (lambda d: d["model"].update(covariance_type="full"), "model: full covariances must"),
-        (lambda d: d.update(model=[1, 2]), "'model' must be an object or null"),
-        (lambda d: d.update(log_likelihood_history="high"), "'log_likelihood_history' must be"),
+        (lambda d: _model(d).update(weights=[0.5, 0.7]), "weights must be"),
+        (lambda d: _model(d).update(covariance_type="full"), "full covariances must"),
+        (lambda d: d.update(fit=[1, 2]), "'fit' must be an object or null"),
+        (lambda d: d["fit"].update(history="high"), "'fit.history' must be a list"),
+        (lambda d: d["fit"].update(state="dancing"), "'fit.state' must be one of"),
+        (lambda d: d["fit"].update(position=99), "not in the history"),
+        (lambda d: d["fit"].update(start=None), "needs its start"),
+        (lambda d: d["fit"]["events"][0].update(kind="moved"), "'kind' must be one of"),
+        (lambda d: d["fit"]["history"][0].update(log_likelihood=None), "'log_likelihood' must"),
         (lambda d: d.pop("version"), "missing or bad 'version'"),
+        # Issue S2: numbers a valid mixture cannot hold, and a model of another K.
+        (lambda d: _model(d).update(covariances=[[1.0, 1e400], [1.0, 1.0]]), "finite numbers"),
+        (lambda d: _model(d).update(covariances=[[1.0, 10**400], [1.0, 1.0]]), "finite numbers"),
+        (lambda d: _model(d).update(covariances=[[1.0, -2.0], [1.0, 1.0]]), "positive definite"),
+        (lambda d: _model(d).update(covariances=[[1.0, 0.0], [1.0, 1.0]]), "positive definite"),
+        (lambda d: _model(d).update(weights=[0.3, 0.3]), "sum to 1"),
+        (lambda d: _model(d).update(weights=[1.5, -0.5]), "non-negative"),
+        (lambda d: d.update(points=[[1.0, 10**400]]), "point 0 must be a list of 2 finite"),
+        (lambda d: d["settings"].update(n_components=3), "3 components"),
     ],
 )
 def test_hand_edited_bodies(tmp_path, session, edit, message):
     path = tmp_path / "edited.gmms"
     save_session(path, session)
-    doc = json.loads(path.read_text())
+    assert_refused(path, json.loads(path.read_text()), edit, message, "")
+
+
+def assert_refused(path, doc, edit, message, prefix):
+    """Edit ``doc``, write it (infinity as the literal 1e400), and expect a clear refusal."""
     edit(doc)
-    path.write_text(json.dumps(doc))
+    path.write_text(json.dumps(doc).replace("Infinity", "1e400"))
     with pytest.raises(DataFileError) as info:
         load_session(path)
-    assert str(info.value).startswith("edited.gmms: ")
+    assert str(info.value).startswith(f"{path.name}: {prefix}")
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d["model"].update(weights=[0.5, 0.7]), "model: weights must be"),
+        (lambda d: d["model"].update(covariance_type="full"), "model: full covariances must"),
+        (lambda d: d.update(model=[1, 2]), "model must be an object"),
+        (lambda d: d.update(log_likelihood_history="high"), "'log_likelihood_history' must be"),
+        (lambda d: d["model"].update(covariances=[1e400, 1.0]), "finite numbers"),
+        (lambda d: d["model"].update(covariances=[-1.0, 1.0]), "positive definite"),
+        # A model of another K than the settings is refused, never re-initialised silently.
+        (lambda d: d["settings"].update(n_components=3), "describe 2 components"),
+    ],
+)
+def test_hand_edited_version_1_bodies(tmp_path, edit, message):
+    path = tmp_path / "edited.gmms"
+    assert_refused(path, version_1_body(), edit, message, "damaged session file: ")
+
+
+def test_saving_never_fails_on_numbers_that_cannot_be_written(tmp_path, session):
+    """A fit entry holding inf (a numerical corner) is dropped, the points are kept."""
+    from gmm_studio.core import Mixture, Snapshot
+
+    bad = session.fit.history[-1]
+    broken = Mixture(bad.mixture.weights, bad.mixture.means, np.full((2, 2), np.inf), "diag")
+    entry = Snapshot(bad.iteration + 1, broken, np.inf, np.inf, np.nan, False, bad.n_samples)
+    fit = session.fit
+    history = (*fit.history, entry)
+    session.fit = SavedFit(fit.start, history, fit.events, len(history) - 1, FitState.PAUSED)
+    path = tmp_path / "work.gmms"
+    save_session(path, session)
+    back = load_session(path)
+    np.testing.assert_array_equal(back.points, session.points)
+    assert same_history(back.fit.history, fit.history) and back.fit.state is FitState.STOPPED
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from gmm_studio import resources
 from gmm_studio.core import FitSettings, fit
 from gmm_studio.gui.app import create_main_window
 from gmm_studio.io import DataFileError, Session, open_document, read_points, save_session
+from gmm_studio.model import FitModel, FitState
 
 
 @pytest.fixture
@@ -14,26 +15,24 @@ def saved_session(tmp_path):
     table = read_points(resources.sample_path("old_faithful"))
     settings = FitSettings(n_components=2, max_iter=4)
     result = fit(table.data, **settings.fit_kwargs())
+    model = FitModel(table.data, settings)
+    model.run_to_convergence()  # four iterations: stopped at max_iter
     path = tmp_path / f"faithful{resources.SESSION_SUFFIX}"
     save_session(
         path,
-        Session(
-            points=table.data,
-            columns=table.columns,
-            settings=settings,
-            mixture=result.mixture,
-            log_likelihood_history=result.log_likelihood_trace,
-        ),
+        Session(points=table.data, columns=table.columns, settings=settings, fit=model.saved()),
     )
     return path, table, result
 
 
-def test_session_file_opens_paused_at_its_saved_fit(qtbot, saved_session):
+def test_session_file_opens_at_its_saved_fit_in_its_saved_state(qtbot, saved_session):
     path, table, result = saved_session
     window = create_main_window(opened=(path, open_document(path)))
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window.state == "paused")
+    qtbot.waitUntil(lambda: window.fit.state is FitState.STOPPED)
+    assert window.fit.message == "max_iter reached"
+    assert [s.log_likelihood for s in window.fit.history] == list(result.log_likelihood_trace)
     doc = window.document
     assert doc.name == path.name and doc.columns == ["eruptions", "waiting"]
     np.testing.assert_array_equal(doc.points, table.data)

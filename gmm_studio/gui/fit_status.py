@@ -1,0 +1,85 @@
+"""The status bar's view of the fit: N, the K of the mixture drawn, iteration, log-likelihood,
+its change and the fit's state, all read from the document's fit model."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+from gmm_studio.gui.document import Document
+from gmm_studio.model import FitState
+
+STATE_COLORS = {
+    FitState.RUNNING: "#0072b2",
+    FitState.CONVERGED: "#007a57",
+    FitState.ERROR: "#b00020",
+    FitState.PAUSED: "#b35a00",
+}
+
+
+class FitStatus:
+    """Labels in a status bar showing the fit of ``document``.
+
+    Attributes
+    ----------
+    labels : dict of str to QLabel
+        ``n``, ``k``, ``iteration``, ``ll``, ``change``, ``state``.
+    message : QLabel
+        The error message of a failed fit (empty otherwise).
+    """
+
+    def __init__(self, bar: QStatusBar, font: QFont) -> None:
+        font = QFont(font)
+        font.setPointSize(13)
+        bar.setFont(font)
+        self.labels: dict[str, QLabel] = {}
+        for key in ("n", "k", "iteration", "ll", "change", "state"):
+            label = QLabel()
+            label.setFont(font)
+            label.setContentsMargins(8, 2, 8, 2)
+            bar.addPermanentWidget(label)
+            self.labels[key] = label
+        self.message = QLabel()
+        self.message.setFont(font)
+        self.message.setStyleSheet("color: #b00020; font-weight: bold;")
+        bar.addWidget(self.message, 1)
+
+    def show(self, document: Document) -> None:
+        """Show the fit as it is now."""
+        fit = document.fit
+        labels = self.labels
+        labels["n"].setText(f"N = {document.n_points:,}")
+        mixture = fit.mixture
+        labels["k"].setText("K –" if mixture is None else f"K = {mixture.n_components}")
+        current, evaluated = fit.current, fit.evaluated
+        labels["iteration"].setText(
+            "iteration –" if current is None else f"iteration {fit.iteration}"
+        )
+        if current is not None and not current.evaluated:  # an M half-step: not yet evaluated
+            labels["ll"].setText("log-likelihood – (E-step next)")
+            labels["change"].setText("change –")
+        elif evaluated is not None:
+            labels["ll"].setText(f"log-likelihood {evaluated.log_likelihood:.6g}")
+            change = evaluated.change
+            labels["change"].setText(
+                f"change {change:.2e}" if math.isfinite(change) else "change –"
+            )
+        else:
+            labels["ll"].setText("log-likelihood –")
+            labels["change"].setText("change –")
+        state = fit.state
+        text = state.value
+        if state is FitState.EMPTY:
+            text = f"need ≥ {fit.settings.n_components} points"
+        elif fit.message and state is FitState.STOPPED:
+            text = f"stopped ({fit.message})"
+        labels["state"].setText(text)
+        style = f"font-weight: bold; color: {STATE_COLORS.get(state, '#1e1e1e')};"
+        if labels["state"].styleSheet() != style:  # restyling costs more than the rest
+            labels["state"].setStyleSheet(style)
+        error = fit.message if state is FitState.ERROR else ""
+        if self.message.text() != error:
+            self.message.setText(error)
+            self.message.setToolTip(error)
