@@ -49,6 +49,32 @@ def _isolated_qsettings(tmp_path):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _closed_windows_destroyed_before_the_next_test(request):
+    """Destroy the widgets a Qt test closed, and then their Python wrappers, right after it.
+
+    pytest-qt closes a test's widgets and calls ``deleteLater()``, and Qt would destroy them
+    inside whichever event loop runs next: the next test's ``qtbot.wait...``. A window's
+    Python wrappers form reference cycles that only the cyclic garbage collector frees, so
+    the collector could run while Qt is half-way through destroying the window, in the
+    middle of another test (a segmentation fault inside ``QEventLoop.exec``, marked
+    "Garbage-collecting"). Here the deferred deletions run at once with the collector
+    paused, then the collector frees the wrappers, in the GUI thread, between tests.
+    """
+    yield
+    qtcore = sys.modules.get("PySide6.QtCore")
+    if qtcore is None or qtcore.QCoreApplication.instance() is None:
+        return
+    if not {"qtbot", "qapp"} & set(request.fixturenames):
+        return
+    gc.disable()
+    try:
+        qtcore.QCoreApplication.sendPostedEvents(None, qtcore.QEvent.Type.DeferredDelete)
+    finally:
+        gc.enable()
+    gc.collect()
+
+
 def running_qthreads() -> list:
     """Every QThread object that is still running (other than the current thread)."""
     qtcore = sys.modules.get("PySide6.QtCore")

@@ -563,6 +563,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Stop the EM thread (bounded wait) and remember the view preferences."""
         self.controller.shutdown()
+        # Free the undo history now: left to the garbage collector, the stack and its
+        # commands were destroyed part-way through freeing the window's Python objects,
+        # a segmentation fault in QUndoStack::clear.
+        self.document.undo_stack.clear()
         self.preferences.geometry = self.saveGeometry()
         self.preferences.save(self._settings_store)
         super().closeEvent(event)
