@@ -1,7 +1,8 @@
 """The ``gmm-studio`` command: the desktop application by default, headless tools as sub-commands.
 
 ``gmm-studio`` with no arguments, or with a file to open, starts the GUI; ``gmm-studio fit``
-fits a Gaussian mixture to a data file without a screen.
+fits a Gaussian mixture to a data file without a screen, and ``gmm-studio select`` fits a grid
+of K × covariance type and chooses by BIC, AIC or ICL (:mod:`gmm_studio.cli_select`).
 
 Exit codes: 0 success, 1 a problem with the data (a one-line message on stderr naming the file
 and the problem), 2 a usage error.
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from gmm_studio import __version__
 
 PROG = "gmm-studio"
-SUBCOMMANDS = ("fit",)
+SUBCOMMANDS = ("fit", "select")
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 
@@ -40,11 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"GMM Studio {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_fit_parser(commands)
+    from gmm_studio.cli_select import add_select_parser
+
+    add_select_parser(commands)
     return parser
 
 
 def _add_fit_parser(commands) -> None:
-    from gmm_studio.core import COVARIANCE_TYPES, INIT_METHODS, FitSettings
+    from gmm_studio.core import COVARIANCE_TYPES, FitSettings
 
     defaults = FitSettings()
     fit = commands.add_parser(
@@ -72,46 +76,25 @@ def _add_fit_parser(commands) -> None:
         default=defaults.covariance_type,
         help="covariance_type, as in scikit-learn (default: %(default)s)",
     )
+    add_em_options(fit, defaults.tol)
+    add_reader_options(fit)
     fit.add_argument(
-        "--init",
-        choices=INIT_METHODS,
-        default=defaults.init,
-        help="how to choose the starting parameters (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--seed",
-        type=_seed,
-        default=defaults.seed,
-        metavar="N",
-        help="seed for every random choice; 'none' for a fresh one each run (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--tol",
-        type=float,
-        default=defaults.tol,
-        metavar="T",
-        help="stop when the mean log-likelihood per point changes by less (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--max-iter",
-        type=int,
-        default=defaults.max_iter,
-        metavar="M",
-        help="most EM iterations (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--reg-covar",
-        type=float,
-        default=defaults.reg_covar,
-        metavar="R",
-        help="added to each covariance's diagonal (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--columns",
-        type=_column_list,
+        "--weights",
         default=None,
-        metavar="A,B,...",
-        help="columns to fit, by name or 0-based index (default: every numeric column)",
+        metavar="COLUMN",
+        help="a column of sample weights (finite, at least 0): each row counts that many times",
+    )
+    fit.add_argument(
+        "--labels-column",
+        dest="labels_column",
+        default=None,
+        metavar="NAME",
+        help="a column of true classes: report the adjusted Rand index of the fit against it",
+    )
+    fit.add_argument(
+        "--standardize",
+        action="store_true",
+        help="fit on z-scored columns; everything is reported in the original units",
     )
     fit.add_argument(
         "--json",
@@ -127,6 +110,85 @@ def _add_fit_parser(commands) -> None:
     fit.set_defaults(handler=run_fit)
 
 
+def add_reader_options(parser: argparse.ArgumentParser) -> None:
+    """The options that say how to read a data file, shared by the sub-commands."""
+    parser.add_argument(
+        "--skip-rows",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="skip the first N lines (sheet rows) of the file unread (default: a title, notes "
+        "or scikit-learn's count line are recognised and skipped)",
+    )
+    parser.add_argument(
+        "--no-header",
+        action="store_true",
+        help="the first row read is data, not column names",
+    )
+    parser.add_argument(
+        "--sheet",
+        default=None,
+        metavar="NAME",
+        help="the worksheet of an .xlsx workbook, by name or 0-based position (default: the first)",
+    )
+
+
+def add_em_options(parser: argparse.ArgumentParser, tol: float) -> None:
+    """The options ``fit`` and ``select`` share: the start, the iterations, the columns."""
+    from gmm_studio.core import INIT_METHODS, FitSettings
+
+    defaults = FitSettings()
+    parser.add_argument(
+        "--init",
+        choices=INIT_METHODS,
+        default=defaults.init,
+        help="how to choose the starting parameters (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        default=defaults.seed,
+        metavar="N",
+        help="seed for every random choice; 'none' for a fresh one each run (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--n-init",
+        type=int,
+        default=1,
+        metavar="N",
+        help="number of starts; the best by log-likelihood is kept, a start with a degenerate "
+        "component only if every start has one (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--tol",
+        type=float,
+        default=tol,
+        metavar="T",
+        help="stop when the mean log-likelihood per point changes by less (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-iter",
+        type=int,
+        default=defaults.max_iter,
+        metavar="M",
+        help="most EM iterations (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--reg-covar",
+        type=float,
+        default=defaults.reg_covar,
+        metavar="R",
+        help="added to each covariance's diagonal (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--columns",
+        type=_column_list,
+        default=None,
+        metavar="A,B,...",
+        help="columns to fit, by name or 0-based index (default: every numeric column)",
+    )
+
+
 def _seed(text: str) -> int | None:
     if text.strip().lower() == "none":
         return None
@@ -134,6 +196,16 @@ def _seed(text: str) -> int | None:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number or 'none': {text!r}") from None
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 0: {text!r}")
+    return value
 
 
 def _column_list(text: str) -> list[str]:
@@ -167,7 +239,8 @@ def _summary(path: str, table, settings, result, mixture, data) -> str:
         ),
         f"log-likelihood {result.log_likelihood:.6f}  (mean {result.mean_log_likelihood:.6f} "
         f"per point)",
-        f"BIC {mixture.bic(data):.6f}  AIC {mixture.aic(data):.6f}",
+        f"BIC {mixture.bic(data, table.sample_weight):.6f}  "
+        f"AIC {mixture.aic(data, table.sample_weight):.6f}",
     ]
     full = mixture.full_covariances()
     header = "  ".join(f"{name[:12]:>12}" for name in table.columns)
@@ -184,12 +257,61 @@ def _summary(path: str, table, settings, result, mixture, data) -> str:
     return "\n".join(lines)
 
 
+def restarts_summary(outcome) -> str:
+    """The lines on the starts and the health of a fit, for the readable summaries."""
+    lines = []
+    if len(outcome.starts) > 1:
+        finals = ", ".join(
+            "failed" if math.isnan(v) else f"{v:.6f}" for v in outcome.start_log_likelihoods
+        )
+        lines.append(f"best of {len(outcome.starts)} starts (start {outcome.best_index}); "
+                     f"final log-likelihoods: {finals}")  # fmt: skip
+    if outcome.degenerate:
+        lines.append(
+            "degenerate components: "
+            + ", ".join(str(k) for k in outcome.degenerate_components)
+            + " (a covariance on the reg_covar floor, or fewer than D+1 distinct points"
+            + (" in every start" if len(outcome.starts) > 1 else "")
+            + "); its likelihood is not to be trusted"
+        )
+    else:
+        lines.append("no degenerate components")
+    return "\n".join(lines)
+
+
+def read_table(args: argparse.Namespace, *, weights=None, labels=None):
+    """The points of ``args.path`` read as the reader options in ``args`` say, with notes
+    printed on stderr; None after printing the one-line message of a file that cannot be
+    read. ``weights`` and ``labels`` name the weight and true-label columns, if any."""
+    from gmm_studio.io import DataFileError, ReadOptions, inspect_table
+
+    sheet = args.sheet
+    if sheet is not None and sheet.isdigit():
+        sheet = int(sheet)
+    options = ReadOptions(
+        skip_rows=args.skip_rows, header=False if args.no_header else None, sheet=sheet
+    )
+    try:
+        table = inspect_table(args.path, options).select(
+            args.columns, weights=weights, labels=labels
+        )
+    except DataFileError as error:
+        _error(f"{args.path}: {error.problem}")
+        return None
+    for note in table.notes:
+        _error(f"note: {args.path}: {note}")
+    return table
+
+
 def run_fit(args: argparse.Namespace) -> int:
     """The ``fit`` sub-command; returns the exit code."""
-    from gmm_studio.core import FitError, FitSettings, fit
-    from gmm_studio.io import DataFileError, read_points, write_labels_csv
+    from gmm_studio.core import FitError, FitSettings
+    from gmm_studio.core.restarts import check_n_init, fit_starts
+    from gmm_studio.core.standardize import Standardization
+    from gmm_studio.io import DataFileError, write_labels_csv
 
     try:
+        check_n_init(args.n_init)
         settings = FitSettings(
             n_components=args.n_components,
             covariance_type=args.covariance_type,
@@ -202,19 +324,31 @@ def run_fit(args: argparse.Namespace) -> int:
     except FitError as error:
         raise _UsageError(str(error)) from None
     path = args.path
-    try:
-        table = read_points(path, args.columns)
-    except DataFileError as error:
-        _error(f"{path}: {error.problem}")
+    table = read_table(args, weights=args.weights, labels=args.labels_column)
+    if table is None:
         return EXIT_DATA
-    for note in table.notes:
-        _error(f"note: {path}: {note}")
+    weights = table.sample_weight
     try:
-        result = fit(table.data, **settings.fit_kwargs())
+        data, scaling = table.data, None
+        if args.standardize:
+            scaling = Standardization.of(table.data, weights)
+            scaling.check_covariance_type(settings.covariance_type)
+            data = scaling.transform(table.data)
+        outcome = fit_starts(
+            data, n_init=args.n_init, sample_weight=weights, **settings.fit_kwargs()
+        )
     except FitError as error:
         _error(f"{path}: cannot fit: {error}")
         return EXIT_DATA
+    if outcome.failed:
+        _error(f"{path}: cannot fit: {outcome.error}")
+        return EXIT_DATA
+    result = outcome.result
+    if scaling is not None:
+        total = table.n_samples if weights is None else float(weights.sum())
+        result = scaling.result_to_original(result, total)
     mixture = result.mixture
+    agreement = None if table.labels is None else label_agreement(table, mixture)
     if args.labels:
         try:
             write_labels_csv(args.labels, mixture.predict_proba(table.data))
@@ -233,13 +367,37 @@ def run_fit(args: argparse.Namespace) -> int:
             "mean_log_likelihood": result.mean_log_likelihood,
             "n_iter": result.n_iter,
             "converged": result.converged,
-            "bic": mixture.bic(table.data),
-            "aic": mixture.aic(table.data),
+            "bic": mixture.bic(table.data, weights),
+            "aic": mixture.aic(table.data, weights),
+            "n_init": args.n_init,
+            "start_seeds": [start.seed for start in outcome.starts],
+            "start_log_likelihoods": list(outcome.start_log_likelihoods),
+            "degenerate_components": list(outcome.degenerate_components),
         }
+        if agreement is not None:
+            doc["adjusted_rand_index"] = agreement[0]
         print(json.dumps(_finite_json(doc), allow_nan=False))
     else:
         print(_summary(path, table, settings, result, mixture, table.data))
+        print(restarts_summary(outcome))
+        if agreement is not None:
+            print(agreement[1])
     return EXIT_OK
+
+
+def label_agreement(table, mixture) -> tuple[float, str]:
+    """The adjusted Rand index of the fit's hard labels against the table's true labels, and
+    a line saying so."""
+    import numpy as np
+
+    from gmm_studio.core.agreement import adjusted_rand_index
+
+    known = np.array([label is not None for label in table.labels])
+    predicted = mixture.predict(table.data)
+    ari = adjusted_rand_index(table.labels[known], predicted[known])
+    unknown = int((~known).sum())
+    extra = f" ({unknown} points without a label left out)" if unknown else ""
+    return ari, f"adjusted Rand index {ari:.6f} against '{table.label_column}'{extra}"
 
 
 def _finite_json(value):
@@ -251,38 +409,6 @@ def _finite_json(value):
     if isinstance(value, list):
         return [_finite_json(v) for v in value]
     return value
-
-
-def load_points_for_window(path) -> tuple:
-    """Read the points a window opens with: ``(points (N, D), column names)``.
-
-    Raises
-    ------
-    DataFileError
-        For any problem with the file, worded for the user.
-    """
-    from gmm_studio.io import read_points
-
-    table = read_points(path)
-    return table.data, table.columns
-
-
-def document_for_file(path: pathlib.Path):
-    """The window's document for a file named on the command line (or opened from a file
-    manager through the desktop entry): a ``.gmms`` session, or a data file of points.
-
-    Raises
-    ------
-    DataFileError
-        If the file cannot be read.
-    """
-    from gmm_studio.gui.app import file_document, session_document
-    from gmm_studio.io import SESSION_SUFFIX, load_session
-
-    if path.suffix.lower() == SESSION_SUFFIX:
-        return session_document(path, load_session(path))
-    points, columns = load_points_for_window(path)
-    return file_document(path, points, columns)
 
 
 def launch_window(argv: list[str]) -> int:
@@ -301,24 +427,20 @@ def launch_window(argv: list[str]) -> int:
         print(hint, file=sys.stderr)
         return EXIT_DATA
     from gmm_studio.gui.app import create_main_window, ensure_application
-    from gmm_studio.io import DataFileError
+    from gmm_studio.io import DataFileError, open_document
 
-    document = setup = None
+    opened = None
     if argv:
-        from gmm_studio.gui.file_actions import prepare_startup_file
-
         path = pathlib.Path(argv[0])
-        try:  # the same import path as File > Open; sessions too
-            document, setup = prepare_startup_file(path)
+        try:  # the same path as File > Open, before any window: a bad file opens none
+            opened = open_document(path)
         except DataFileError as error:
             _error(str(error))
             return EXIT_DATA
     app = ensure_application()
-    window = create_main_window(document)
+    window = create_main_window(opened=None if opened is None else (path, opened))
     window.show()
-    if setup is not None:
-        setup(window)
-    window.file_actions.offer_recovery_soon()
+    window.file_handling.offer_recovery_soon()
     return app.exec()
 
 

@@ -13,6 +13,7 @@ from gmm_studio.io.export import (
     write_model_json,
     write_points_csv,
 )
+from gmm_studio.io.opening import looks_like_session, open_document
 from gmm_studio.io.readers import inspect_pasted_text, inspect_table, parse_pasted_text, read_points
 from gmm_studio.io.recent import add_recent, existing_recent, remove_recent
 from gmm_studio.io.recovery import (
@@ -26,7 +27,7 @@ from gmm_studio.io.recovery import (
 )
 from gmm_studio.io.session import SESSION_SUFFIX, Session, load_session, save_session
 from gmm_studio.io.snippet import python_snippet
-from gmm_studio.io.table import LoadSpec, PointTable, TableInfo
+from gmm_studio.io.table import LoadSpec, PointTable, ReadOptions, TableInfo
 
 __all__ = [
     "SESSION_SUFFIX",
@@ -35,6 +36,7 @@ __all__ = [
     "LoadSpec",
     "ModelFile",
     "PointTable",
+    "ReadOptions",
     "RecoveryFile",
     "Session",
     "TableInfo",
@@ -44,7 +46,9 @@ __all__ = [
     "inspect_table",
     "list_recovery",
     "load_session",
+    "looks_like_session",
     "model_document",
+    "open_document",
     "parse_pasted_text",
     "python_snippet",
     "read_model_json",
