@@ -84,7 +84,8 @@ DEPENDS = (
     "libwayland-cursor0",
     "libwayland-egl1",
 )
-RECOMMENDS = ("fonts-dejavu-core | fonts-liberation2",)
+# The hicolor theme gives the icons their index (and the icon cache its trigger).
+RECOMMENDS = ("fonts-dejavu-core | fonts-liberation2", "hicolor-icon-theme")
 
 DESCRIPTION = """\
 Watch Gaussian mixture models learn
