@@ -53,13 +53,13 @@ def _isolated_qsettings(tmp_path):
 def _closed_windows_destroyed_before_the_next_test(request):
     """Destroy the widgets a Qt test closed, and then their Python wrappers, right after it.
 
-    pytest-qt closes a test's widgets and calls ``deleteLater()``, and Qt would destroy them
-    inside whichever event loop runs next: the next test's ``qtbot.wait...``. A window's
-    Python wrappers form reference cycles that only the cyclic garbage collector frees, so
-    the collector could run while Qt is half-way through destroying the window, in the
-    middle of another test (a segmentation fault inside ``QEventLoop.exec``, marked
-    "Garbage-collecting"). Here the deferred deletions run at once with the collector
-    paused, then the collector frees the wrappers, in the GUI thread, between tests.
+    pytest-qt closes a test's widgets and calls ``deleteLater()``; Qt would destroy them
+    inside whichever event loop runs next (the next test's ``qtbot.wait...``), and their
+    Python wrappers, which form reference cycles, whenever the garbage collector next runs.
+    A crash while freeing a window (as its undo stack once caused, see
+    tests/gui/test_window_teardown.py) then struck a random later test. Here the deferred
+    deletions run at once with the collector paused, then the collector frees the wrappers,
+    in the GUI thread, so such a problem shows in the test that made the window.
     """
     yield
     qtcore = sys.modules.get("PySide6.QtCore")
