@@ -468,6 +468,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         The arguments after the program name (default: ``sys.argv[1:]``).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--probe-platform"]:  # gmm_studio.gui.app.platform_plugin_problem's child
+        from gmm_studio.gui.app import probe_platform
+
+        return probe_platform()
     if argv == ["--smoke-test"]:
         from gmm_studio.gui.smoke import run_smoke_test
 
