@@ -26,6 +26,7 @@ from gmm_studio.core.blockwise import (
 )
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.initialization import check_data, data_covariance, initialize
+from gmm_studio.core.memory import check_fit_memory
 from gmm_studio.core.mixture import Mixture
 
 #: A component whose total responsibility falls below this many points is empty: its mean
@@ -437,6 +438,7 @@ def em_steps(
     X = check_data(X, n_components)
     cov.check_covariance_type(covariance_type)
     _check_settings(tol, max_iter, reg_covar)
+    check_fit_memory(*X.shape, n_components, covariance_type)
     start = starting_mixture(
         X, n_components, covariance_type, init,
         weights_init, means_init, covariances_init, reg_covar, seed,
