@@ -122,7 +122,11 @@ def _add_fit_parser(commands) -> None:
         "--labels",
         metavar="OUT.csv",
         default=None,
-        help="write each kept row's hard label and responsibilities to OUT.csv",
+        help=(
+            "write each kept row's hard label and responsibilities to OUT.csv; its first "
+            "column is the row's source: 'line', the 1-based line number in a text file, or "
+            "'row', the 0-based row index of a .npy/.npz array"
+        ),
     )
     fit.set_defaults(handler=run_fit)
 
@@ -147,11 +151,40 @@ def _error(message: str) -> None:
     print(f"{PROG}: {message}", file=sys.stderr)
 
 
-def _format_row(values) -> str:
-    return "  ".join(f"{v:>12.6g}" for v in values)
+#: Values this small relative to their scale are round-off, shown as 0: an exact zero
+#: computed in floating point comes out as ~1e-16 times the numbers it was computed from.
+ROUND_OFF = 1e-12
+#: Narrowest column of the summary's tables.
+CELL = 12
+
+
+def _iterations(n: int) -> str:
+    return f"{n} iteration" if n == 1 else f"{n} iterations"
+
+
+def _shown_covariance(covariance):
+    """The covariance as printed: exactly symmetric, round-off shown as 0."""
+    import numpy as np
+
+    sym = (covariance + covariance.T) / 2  # a + b == b + a exactly: the halves agree
+    scale = np.sqrt(np.outer(np.abs(np.diag(sym)), np.abs(np.diag(sym))))
+    return np.where(np.abs(sym) <= ROUND_OFF * scale, 0.0, sym) + 0.0  # + 0.0: no "-0"
+
+
+def _shown_means(means, data):
+    """The means as printed: round-off relative to each column's magnitude shown as 0."""
+    import numpy as np
+
+    scale = np.abs(data).max(axis=0)
+    return np.where(np.abs(means) <= ROUND_OFF * scale, 0.0, means) + 0.0
+
+
+def _format_row(values, widths) -> str:
+    return "  ".join(f"{v:>{w}.6g}" for v, w in zip(values, widths, strict=True))
 
 
 def _summary(path: str, table, settings, result, mixture, data) -> str:
+    n_iter = _iterations(result.n_iter)
     lines = [
         f"{path}: {table.n_samples} points, {table.n_features} columns "
         f"({', '.join(table.columns)})"
@@ -161,33 +194,46 @@ def _summary(path: str, table, settings, result, mixture, data) -> str:
             f"{key}={value}" for key, value in settings.to_dict().items() if key != "n_components"
         ),
         (
-            f"converged after {result.n_iter} iterations"
+            f"converged after {n_iter}"
             if result.converged
-            else f"did not converge in {result.n_iter} iterations (max_iter); raise --max-iter"
+            else f"did not converge in {n_iter} (max_iter); raise --max-iter"
         ),
         f"log-likelihood {result.log_likelihood:.6f}  (mean {result.mean_log_likelihood:.6f} "
         f"per point)",
         f"BIC {mixture.bic(data):.6f}  AIC {mixture.aic(data):.6f}",
     ]
     full = mixture.full_covariances()
-    header = "  ".join(f"{name[:12]:>12}" for name in table.columns)
+    means = _shown_means(mixture.means, data)
+    widths = [max(CELL, len(name)) for name in table.columns]
+    header = "  ".join(f"{name:>{w}}" for name, w in zip(table.columns, widths, strict=True))
     for k in range(mixture.n_components):
         lines += [
             "",
             f"component {k}: weight {mixture.weights[k]:.6f}",
             f"  {'':10}  {header}",
-            f"  {'mean':10}  {_format_row(mixture.means[k])}",
+            f"  {'mean':10}  {_format_row(means[k], widths)}",
         ]
-        for i, row in enumerate(full[k]):
+        for i, row in enumerate(_shown_covariance(full[k])):
             label = "covariance" if i == 0 else ""
-            lines.append(f"  {label:10}  {_format_row(row)}")
+            lines.append(f"  {label:10}  {_format_row(row, widths)}")
     return "\n".join(lines)
+
+
+def _source_rows(info, table):
+    """Where each kept point came from: ("line", 1-based line numbers) for text files,
+    ("row", 0-based row indices) otherwise."""
+    import numpy as np
+
+    kept = np.flatnonzero(~info.incomplete_mask(table.column_indices))
+    if info.lines is not None:
+        return "line", info.lines[kept]
+    return "row", kept
 
 
 def run_fit(args: argparse.Namespace) -> int:
     """The ``fit`` sub-command; returns the exit code."""
     from gmm_studio.core import FitError, FitSettings, fit
-    from gmm_studio.io import DataFileError, read_points, write_labels_csv
+    from gmm_studio.io import DataFileError, inspect_table, write_labels_csv
 
     try:
         settings = FitSettings(
@@ -203,7 +249,8 @@ def run_fit(args: argparse.Namespace) -> int:
         raise _UsageError(str(error)) from None
     path = args.path
     try:
-        table = read_points(path, args.columns)
+        info = inspect_table(path)
+        table = info.select(args.columns)
     except DataFileError as error:
         _error(f"{path}: {error.problem}")
         return EXIT_DATA
@@ -217,7 +264,13 @@ def run_fit(args: argparse.Namespace) -> int:
     mixture = result.mixture
     if args.labels:
         try:
-            write_labels_csv(args.labels, mixture.predict_proba(table.data))
+            id_name, ids = _source_rows(info, table)
+            write_labels_csv(
+                args.labels,
+                mixture.predict_proba(table.data),
+                row_ids=ids,
+                row_id_name=id_name,
+            )
         except DataFileError as error:
             _error(f"{args.labels}: {error.problem}")
             return EXIT_DATA
