@@ -8,7 +8,15 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from gmm_studio.io import DataFileError, Session, remove_recovery, write_recovery
+from gmm_studio.io import (
+    DataFileError,
+    RecoveryFile,
+    Session,
+    adopt_recovery,
+    clean_recovery_folder,
+    remove_recovery,
+    write_recovery,
+)
 
 #: At most one autosave per this many seconds (longer for documents that are slow to write).
 AUTOSAVE_INTERVAL_S = 3.0
@@ -26,6 +34,13 @@ MAX_BUSY_DEFER_S = 60.0
 
 class AutosaveController(QObject):
     """Writes this process's recovery file (`gmm_studio.io.write_recovery`) in a worker thread.
+
+    The recovery file's life: written while the document has unsaved changes (a failed write
+    is retried, without waiting for another change, every ``interval`` seconds); removed when
+    the document is saved or its changes discarded, and on a clean exit. Work restored from a
+    killed run's recovery file is adopted (`adopt`): that file becomes this process's, so it
+    is never deleted before the restored work is safe in a new one. Starting removes what
+    killed runs left in the recovery folder besides their recovery files.
 
     Parameters
     ----------
@@ -74,6 +89,7 @@ class AutosaveController(QObject):
         self._timer.setInterval(CHECK_INTERVAL_MS)
         self._timer.timeout.connect(self._tick)
         self._timer.start()
+        clean_recovery_folder()
 
     def note_change(self) -> None:
         """Something in the document changed: autosave it soon if it is unsaved."""
@@ -90,6 +106,19 @@ class AutosaveController(QObject):
         self._wait()
         remove_recovery()
         self._written = False
+
+    def adopt(self, item: RecoveryFile) -> None:
+        """The document now holds work restored from ``item``: make that file this process's
+        recovery file (renamed, never copied or deleted), to be rewritten from the document
+        at the next autosave."""
+        self._wait()  # an autosave of the previous document must not land on it
+        try:
+            adopt_recovery(item)
+        except DataFileError as error:
+            self.failed.emit(f"Autosave failed: {error}")
+            return
+        self._written = True
+        self._changed = self._is_dirty()
 
     def stop(self) -> None:
         """Stop autosaving and remove the recovery file (a clean exit)."""
@@ -145,4 +174,6 @@ class AutosaveController(QObject):
         if result is None:
             return
         kind, text = result
+        if kind == "failed":
+            self._changed = True  # retried after the interval, even without another change
         (self.saved if kind == "saved" else self.failed).emit(text)

@@ -807,7 +807,7 @@ class FileActions(QObject):
         if not self.confirm_discard("restoring autosaved work"):
             return False
         self.load_session_object(session, name="Recovered work", path=None, modified=True)
-        remove_recovery(item)  # our own autosave keeps it safe from now on
+        self.autosave.adopt(item)  # its file becomes ours: on disk until saved or discarded
         self.show_status("Restored autosaved work: save it to keep it.")
         return True
 

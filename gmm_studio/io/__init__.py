@@ -16,8 +16,9 @@ from gmm_studio.io.export import (
 from gmm_studio.io.readers import inspect_pasted_text, inspect_table, parse_pasted_text, read_points
 from gmm_studio.io.recent import add_recent, existing_recent, remove_recent
 from gmm_studio.io.recovery import (
-    Autosaver,
     RecoveryFile,
+    adopt_recovery,
+    clean_recovery_folder,
     list_recovery,
     recovery_dir,
     remove_recovery,
@@ -30,7 +31,6 @@ from gmm_studio.io.table import LoadSpec, PointTable, TableInfo
 
 __all__ = [
     "SESSION_SUFFIX",
-    "Autosaver",
     "DataFileError",
     "LoadSpec",
     "ModelFile",
@@ -39,6 +39,8 @@ __all__ = [
     "Session",
     "TableInfo",
     "add_recent",
+    "adopt_recovery",
+    "clean_recovery_folder",
     "existing_recent",
     "inspect_pasted_text",
     "inspect_table",
