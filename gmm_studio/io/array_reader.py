@@ -8,6 +8,7 @@ memory available and against the archive's own size (a zip bomb is refused befor
 
 from __future__ import annotations
 
+import ast
 import io
 import math
 import os
@@ -33,6 +34,8 @@ PREFERRED_NPZ_KEYS = ("X", "x", "data", "points")
 #: Longest ``.npy`` header read (numpy writes a few hundred bytes; a record array with
 #: thousands of named fields needs more than numpy's own 10,000-character default).
 MAX_HEADER_BYTES = 1 << 20
+#: Longest header numpy may parse as written by Python 2.
+PY2_HEADER_BYTES = 4096
 #: An ``.npz`` archive may hold at most this many times its own size once inflated, plus
 #: `INFLATE_ALLOWANCE` bytes. Numeric data deflate by a few times; a larger ratio means a zip
 #: bomb (highly repetitive data made to exhaust memory).
@@ -73,6 +76,13 @@ def _npy_header(path: Path, f, what: str | None = None) -> tuple[tuple[int, ...]
     header = f.read(length)
     if len(header) < length:
         raise invalid("it ends inside its header")
+    if length > PY2_HEADER_BYTES:
+        # numpy retries a header Python cannot parse with a Python 2 tokenizer, which needs
+        # hundreds of times the header's size: only for headers as short as Python 2 wrote.
+        try:
+            ast.literal_eval(header.decode("utf-8" if major == 3 else "latin-1"))
+        except Exception as error:  # SyntaxError, ValueError, RecursionError, MemoryError...
+            raise invalid(f"bad header: {_describe(error)}") from None
     buffer = io.BytesIO(start + length_field + header)
     try:
         version = np.lib.format.read_magic(buffer)
