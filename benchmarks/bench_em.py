@@ -31,7 +31,9 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gmm_studio.core import em, generate_mixture_data, initialize  # noqa: E402
+from gmm_studio.core import fit, generate_mixture_data, initialize  # noqa: E402
+from gmm_studio.core.em import em_pass  # noqa: E402
+from gmm_studio.core.reference import reference_em_pass  # noqa: E402
 
 # (label, N, K, D, covariance_type, iterations)
 CASES = [
@@ -66,14 +68,19 @@ def make_data(n, k, d, seed=0):
     return X
 
 
+#: The pass each engine name runs, handed to ``fit``.
+ENGINES = {"fast": em_pass, "reference": reference_em_pass}
+_engine = em_pass
+
+
 def use_engine(name):
-    """Point EM at the fast pass (default) or at the reference pass."""
-    if name == "reference":
-        em.ENGINE_PASS = "reference"
+    """Run our fits with the fast pass (default) or with the reference pass."""
+    global _engine
+    _engine = ENGINES[name]
 
 
 def run_ours(X, start, n_iter):
-    return em.fit(
+    return fit(
         X,
         start.n_components,
         covariance_type=start.covariance_type,
@@ -82,6 +89,7 @@ def run_ours(X, start, n_iter):
         covariances_init=start.covariances,
         tol=0.0,
         max_iter=n_iter,
+        em_pass=_engine,
     )
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from gmm_studio.core import covariance as cov
 from gmm_studio.core.errors import FitError
+from gmm_studio.core.memory import check_fit_memory
 from gmm_studio.core.mixture import Mixture
 
 INIT_METHODS = ("random-points", "kmeans++", "kmeans")
@@ -17,9 +18,12 @@ INIT_METHODS = ("random-points", "kmeans++", "kmeans")
 KMEANS_ITERATIONS = 10
 
 
-def check_data(X, n_components: int) -> np.ndarray:
+def check_data(X) -> np.ndarray:
     """Return ``X`` as a float (N, D) array, or raise FitError saying what is wrong with it."""
-    X = np.asarray(X, dtype=float)
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        raise FitError("the data must be a table of numbers") from None
     if X.ndim != 2:
         raise FitError(f"data must be a table of points (rows × columns), got shape {X.shape}")
     n_samples, n_features = X.shape
@@ -27,14 +31,19 @@ def check_data(X, n_components: int) -> np.ndarray:
         raise FitError("there are no points to fit")
     if not np.all(np.isfinite(X)):
         raise FitError("the data contain missing or infinite values")
-    if not isinstance(n_components, int | np.integer) or n_components < 1:
-        raise FitError(f"n_components must be a whole number of at least 1, not {n_components!r}")
+    return X
+
+
+def check_fit_size(X: np.ndarray, n_components: int, covariance_type: str) -> None:
+    """Raise FitError when there are fewer points than components, or when the fit would
+    need more memory than is available (`gmm_studio.core.memory.check_fit_memory`)."""
+    n_samples = X.shape[0]
     if n_components > n_samples:
         raise FitError(
             f"n_components={n_components} is more than the {n_samples} point"
             f"{'s' if n_samples != 1 else ''} to fit; add points or use fewer components"
         )
-    return X
+    check_fit_memory(*X.shape, n_components, covariance_type)
 
 
 def data_covariance(X: np.ndarray) -> np.ndarray:
@@ -171,8 +180,9 @@ def initialize(
     -------
     Mixture
     """
-    X = check_data(X, n_components)
+    X = check_data(X)
     cov.check_covariance_type(covariance_type)
+    check_fit_size(X, n_components, covariance_type)
     rng = np.random.default_rng(seed)
     if init == "random-points":
         means = _random_points(X, n_components, rng)

@@ -6,24 +6,28 @@ import os
 import sys
 from pathlib import Path
 
+from gmm_studio.core.blockwise import choose_form, n_quadratic
 from gmm_studio.core.errors import FitError
 
 #: Bytes per value of the engine's float64 arrays.
 VALUE_BYTES = 8
-#: How many (D, D) matrices a fit keeps alive at once, per covariance type. Initialisation
-#: builds K full covariances from the data's covariance whatever the type; a full fit then also
-#: holds their Cholesky factors and the next step's covariances.
+#: How many (D, D) matrices a fit keeps alive at once, per covariance type (measured:
+#: initialisation builds K full covariances from the data's covariance whatever the type, and
+#: the EM pass keeps per component its covariance, precision and Cholesky factors, old and new;
+#: one matrix per component more, for a margin).
 DD_MATRICES = {
-    "full": lambda k: 3 * k + 1,
-    "tied": lambda k: k + 3,
-    "diag": lambda k: k + 1,
-    "spherical": lambda k: k + 1,
+    "full": lambda k: 9 * k + 2,
+    "tied": lambda k: 5 * k + 3,
+    "diag": lambda k: k + 2,
+    "spherical": lambda k: k + 2,
 }
-#: The fast EM pass (`gmm_studio.core.blockwise`) works on blocks of at least this many rows,
-#: each row expanded to 1 + D + D(D+1)/2 values for full and tied covariances (1 + 2D for diag
-#: and spherical), with a few per-component arrays of that width.
+#: The EM pass (`gmm_studio.core.blockwise`) works on blocks of rows: in the expanded form each
+#: row becomes 1 + D + D(D+1)/2 numbers (full, tied) or 1 + 2D (diag, spherical), with a few
+#: per-component arrays of that width; in the direct form a block holds a few (rows, D)
+#: arrays. Blocks have at least `PASS_BLOCK_ROWS` rows or `PASS_BLOCK_VALUES` numbers.
 PASS_BLOCK_ROWS = 256
-PASS_BLOCK_COPIES = 2
+PASS_BLOCK_VALUES = 1 << 18
+PASS_BLOCK_COPIES = {"expanded": 2, "direct": 4}
 PASS_COMPONENT_COPIES = 3
 PASS_SLACK_VALUES = 1 << 20
 
@@ -113,11 +117,11 @@ def fit_memory_bytes(
     """
     n, d, k = int(n_samples), int(n_features), int(n_components)
     matrices = DD_MATRICES[covariance_type](k)
-    width = 1 + d + (d * (d + 1) // 2 if covariance_type in ("full", "tied") else d)
+    form = choose_form(k, d, covariance_type)
+    width = 1 + d + n_quadratic(d, covariance_type) if form == "expanded" else max(d, k)
+    block = max(PASS_BLOCK_VALUES, PASS_BLOCK_ROWS * width)
     pass_values = (
-        PASS_BLOCK_COPIES * min(n, PASS_BLOCK_ROWS) * width
-        + PASS_COMPONENT_COPIES * k * width
-        + PASS_SLACK_VALUES
+        PASS_BLOCK_COPIES[form] * block + PASS_COMPONENT_COPIES * k * width + PASS_SLACK_VALUES
     )
     return VALUE_BYTES * (matrices * d * d + pass_values + 2 * n * d + 3 * n * k)
 

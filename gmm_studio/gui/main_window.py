@@ -9,14 +9,14 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea, QSplitter, QTool
 
 from gmm_studio.core import FitSettings
 from gmm_studio.gui import em_worker
-from gmm_studio.gui.app_settings import ViewPreferences, open_settings
 from gmm_studio.gui.canvas import REMOVE_RADIUS_PX, Canvas
 from gmm_studio.gui.commands import AddPointsCommand, RemovePointsCommand
 from gmm_studio.gui.control_panel import ControlPanel, speed_from_position
 from gmm_studio.gui.document import Document
-from gmm_studio.gui.file_actions import install_file_handling
+from gmm_studio.gui.file_handling import install_file_handling
 from gmm_studio.gui.ll_plot import LogLikelihoodPlot
 from gmm_studio.gui.palette import UNFITTED_POINT, component_colors
+from gmm_studio.gui.settings_store import GEOMETRY, HARD_LABELS, RADII, SPEED, SettingsStore
 
 # Fit states shown in the status bar.
 EMPTY = "waiting for points"
@@ -68,8 +68,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
 
-        self._settings_store = open_settings()
-        self.preferences = ViewPreferences.load(self._settings_store)
+        self.settings_store = SettingsStore(self)
         self._apply_preferences()
 
         self.panel.set_settings(self.document.settings)
@@ -192,14 +191,15 @@ class MainWindow(QMainWindow):
         self.panel.hardLabelsToggled.connect(self._set_hard_labels)
 
     def _apply_preferences(self) -> None:
-        prefs = self.preferences
-        self.panel.set_speed_position(prefs.speed_position)
-        self.controller.set_speed(speed_from_position(prefs.speed_position))
-        self.panel.set_radii(prefs.radii)
-        self.canvas.components.radii = tuple(prefs.radii)
-        self._set_hard_labels(prefs.hard_labels)
-        if prefs.geometry is not None:
-            self.restoreGeometry(prefs.geometry)
+        store = self.settings_store
+        self.panel.set_speed_position(store.get(SPEED))
+        self.controller.set_speed(speed_from_position(store.get(SPEED)))
+        self.panel.set_radii(store.get(RADII))
+        self.canvas.components.radii = tuple(store.get(RADII))
+        self._set_hard_labels(store.get(HARD_LABELS))
+        geometry = store.get(GEOMETRY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
 
     # -- user commands ----------------------------------------------------------------------
     @Slot()
@@ -390,12 +390,12 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def _on_speed_changed(self, position: int) -> None:
         self.controller.set_speed(speed_from_position(position))
-        self.preferences.speed_position = position
+        self.settings_store.set(SPEED, position)
 
     @Slot(tuple)
     def _on_radii_changed(self, radii) -> None:
         self.canvas.components.radii = tuple(radii)
-        self.preferences.radii = tuple(radii)
+        self.settings_store.set(RADII, tuple(radii))
         self._draw_fit()
 
     @Slot()
@@ -404,7 +404,7 @@ class MainWindow(QMainWindow):
 
     @Slot(bool)
     def _set_hard_labels(self, on: bool) -> None:
-        self.preferences.hard_labels = bool(on)
+        self.settings_store.set(HARD_LABELS, bool(on))
         for widget in (self.hard_labels_action, self.panel.hard_labels):
             widget.blockSignals(True)
             widget.setChecked(bool(on))
@@ -483,6 +483,10 @@ class MainWindow(QMainWindow):
         self.message_label.setToolTip(message)
         self._set_state(ERROR)
 
+    def is_converged(self) -> bool:
+        """True when the current fit has converged."""
+        return self.state == CONVERGED
+
     # -- drawing and status -----------------------------------------------------------------
     def _draw_fit(self) -> None:
         doc = self.document
@@ -497,11 +501,11 @@ class MainWindow(QMainWindow):
         new = self._point_colours
         usable = new is not None and len(new[0]) == doc.n_points and doc.mixture is not None
         if not usable or (not force and new is self._drawn_point_colours):
-            points.set_hard_labels(self.preferences.hard_labels)  # redraws only if toggled
+            points.set_hard_labels(self.settings_store.get(HARD_LABELS))  # redraws only if toggled
             return
         self._drawn_point_colours = new
         colours, labels = new
-        points.set_hard_labels(self.preferences.hard_labels, redraw=False)
+        points.set_hard_labels(self.settings_store.get(HARD_LABELS), redraw=False)
         points.set_colors(colours, labels, component_colors(doc.mixture.n_components))
 
     def _set_state(self, state: str) -> None:
@@ -563,6 +567,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Stop the EM thread (bounded wait) and remember the view preferences."""
         self.controller.shutdown()
-        self.preferences.geometry = self.saveGeometry()
-        self.preferences.save(self._settings_store)
+        self.settings_store.set(GEOMETRY, self.saveGeometry())
+        self.settings_store.sync()
         super().closeEvent(event)

@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
-@pytest.mark.parametrize(("n", "d", "k"), [(400, 300, 3), (50, 600, 2), (3000, 20, 6)])
+@pytest.mark.parametrize(
+    ("n", "d", "k"), [(400, 300, 3), (50, 600, 2), (200, 500, 4), (3000, 20, 6)]
+)
 def test_the_estimate_bounds_the_peak_measured_while_fitting(covariance_type, n, d, k):
     X = np.random.default_rng(0).normal(size=(n, d))
     tracemalloc.start()
@@ -27,8 +29,8 @@ def test_the_estimate_bounds_the_peak_measured_while_fitting(covariance_type, n,
         tracemalloc.stop()
     estimate = fit_memory_bytes(n, d, k, covariance_type)
     assert peak <= estimate
-    if d >= 300:  # where the covariances dominate, the estimate is not wildly pessimistic
-        assert estimate < 8 * peak
+    if d >= 300 and covariance_type == "full":  # where the covariances dominate,
+        assert estimate < 3 * peak  # the estimate is not wildly pessimistic
 
 
 def test_a_wide_table_is_refused_before_allocating():

@@ -5,8 +5,8 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 
 from gmm_studio.cli import main
-from gmm_studio.gui.app_settings import open_settings
 from gmm_studio.gui.document import Document
+from gmm_studio.gui.settings_store import open_settings
 
 from .conftest import blobs, pixel_of
 
