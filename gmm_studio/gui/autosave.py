@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -13,7 +13,7 @@ from gmm_studio.io import (
     RecoveryFile,
     Session,
     adopt_recovery,
-    clean_recovery_folder,
+    clean_after_killed_runs,
     remove_recovery,
     write_recovery,
 )
@@ -40,7 +40,7 @@ class AutosaveController(QObject):
     the document is saved or its changes discarded, and on a clean exit. Work restored from a
     killed run's recovery file is adopted (`adopt`): that file becomes this process's, so it
     is never deleted before the restored work is safe in a new one. Starting removes what
-    killed runs left in the recovery folder besides their recovery files.
+    killed runs left besides their recovery files (`gmm_studio.io.clean_after_killed_runs`).
 
     Parameters
     ----------
@@ -53,6 +53,9 @@ class AutosaveController(QObject):
         Minimum seconds between two autosaves.
     is_busy : callable, optional
         Returns True while EM runs; autosaves then wait (at most ``MAX_BUSY_DEFER_S``).
+    session_files : callable, optional
+        Session files saves may have been killed writing (the recent files): temporaries
+        left next to them are removed at start.
 
     Signals
     -------
@@ -72,6 +75,7 @@ class AutosaveController(QObject):
         interval: float = AUTOSAVE_INTERVAL_S,
         parent: QObject | None = None,
         is_busy: Callable[[], bool] = lambda: False,
+        session_files: Callable[[], Iterable[str]] = lambda: (),
     ) -> None:
         super().__init__(parent)
         self._is_dirty = is_dirty
@@ -89,7 +93,7 @@ class AutosaveController(QObject):
         self._timer.setInterval(CHECK_INTERVAL_MS)
         self._timer.timeout.connect(self._tick)
         self._timer.start()
-        clean_recovery_folder()
+        clean_after_killed_runs(session_files())
 
     def note_change(self) -> None:
         """Something in the document changed: autosave it soon if it is unsaved."""

@@ -50,6 +50,7 @@ class FileHandling(QObject):
             self.commands.session_from_document,
             parent=self,
             is_busy=lambda: window.controller.running,
+            session_files=self.commands.recent_files,
         )
         self.autosave.failed.connect(self.commands.questions.show_status)
         self.commands.recoveryRestored.connect(self.autosave.adopt)

@@ -19,7 +19,7 @@ from gmm_studio.io.recent import add_recent, existing_recent, remove_recent
 from gmm_studio.io.recovery import (
     RecoveryFile,
     adopt_recovery,
-    clean_recovery_folder,
+    clean_after_killed_runs,
     list_recovery,
     recovery_dir,
     remove_recovery,
@@ -41,7 +41,7 @@ __all__ = [
     "TableInfo",
     "add_recent",
     "adopt_recovery",
-    "clean_recovery_folder",
+    "clean_after_killed_runs",
     "existing_recent",
     "inspect_pasted_text",
     "inspect_table",

@@ -10,7 +10,7 @@ process's, from the first moment until the document is saved or discarded.
 
 The folder is readable by the user only (0700) and so are the files (0600). Temporary files of
 killed writes, and lock files of processes that are gone, are removed by
-`clean_recovery_folder`.
+`clean_after_killed_runs`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -230,10 +231,15 @@ def remove_recovery(item: RecoveryFile | None = None) -> bool:
     return True
 
 
-def clean_recovery_folder() -> None:
-    """Remove what killed processes left in the recovery folder besides their recovery files:
-    temporary files of interrupted autosaves, lock files of processes that are gone. Make
-    older files private to the user. Never touches a running process's files."""
+def clean_after_killed_runs(session_files: Iterable[str | os.PathLike[str]] = ()) -> None:
+    """Remove what killed processes left besides their recovery files: temporary files of
+    interrupted autosaves, lock files of processes that are gone, temporary files of
+    interrupted saves of ``session_files`` (next to each). Make older recovery files private to
+    the user. Never touches a running process's files."""
+    for session in session_files:
+        path = Path(session)
+        if path.suffix.lower() == SESSION_SUFFIX:
+            remove_stale_temporaries(path.parent, path.name)
     folder = recovery_dir()
     if not folder.is_dir():
         return

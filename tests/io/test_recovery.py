@@ -16,7 +16,7 @@ from gmm_studio.io import (
     Session,
     add_recent,
     adopt_recovery,
-    clean_recovery_folder,
+    clean_after_killed_runs,
     existing_recent,
     list_recovery,
     load_session,
@@ -158,7 +158,7 @@ def test_recovery_data_are_private_to_the_user():
     left = recovery_dir() / "autosave-1-00000000.gmms"
     left.write_bytes(path.read_bytes())
     os.chmod(left, 0o644)
-    clean_recovery_folder()
+    clean_after_killed_runs()
     assert mode_of(left) == 0o600
 
 
@@ -187,15 +187,25 @@ def test_temporaries_of_killed_writes_are_removed_and_live_ones_kept(tmp_path):
     [dead_autosave] = folder.glob(".*.tmp")
     [dead_save] = tmp_path.glob(".work.gmms.*.tmp")
     with running(BLOCKED_WRITE.format(target=str(folder / "autosave-2-0.gmms")), "writing"):
-        clean_recovery_folder()  # at start-up
+        clean_after_killed_runs([session_path])  # at start-up, with the recent files
         [live] = folder.glob(".*.tmp")
         assert live != dead_autosave and not dead_autosave.exists()
-        save_session(session_path, small_session())  # saving there cleans up too
-        assert not dead_save.exists() and list(tmp_path.glob(".work.gmms.*")) == []
+        assert not dead_save.exists()
+        save_session(session_path, small_session())
+        assert list(tmp_path.glob(".work.gmms.*")) == []
         assert load_session(session_path).points.shape == (3, 2)
         with running(BLOCKED_WRITE.format(target=str(session_path)), "writing"):
             save_session(session_path, small_session(5))  # never takes a live write's file
             assert len(list(tmp_path.glob(".work.gmms.*.tmp"))) == 1
+
+
+def test_saving_a_session_removes_temporaries_killed_saves_of_it_left(tmp_path):
+    session_path = tmp_path / "work.gmms"
+    with running(BLOCKED_WRITE.format(target=str(session_path)), "writing"):
+        pass
+    [dead] = tmp_path.glob(".work.gmms.*.tmp")
+    save_session(session_path, small_session())
+    assert not dead.exists() and list(tmp_path.glob(".work.gmms.*")) == []
 
 
 def test_a_read_only_data_folder_gives_a_plain_message(tmp_path, monkeypatch):
