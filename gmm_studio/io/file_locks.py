@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 try:
@@ -58,24 +59,33 @@ def hold_lock(path: Path, mode: int = 0o600) -> int:
     raise OSError(f"could not lock {path}")
 
 
+@contextlib.contextmanager
+def _unless_locked(path: Path) -> Iterator[int | None]:
+    """Open ``path`` and lock it if nobody holds a lock on it: yields the descriptor, or None
+    if it is locked or cannot be opened. The lock is released on leaving."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        yield None
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held by another process (or the file system has no locks)
+            yield None
+            return
+        yield fd
+    finally:
+        os.close(fd)  # also releases the lock
+
+
 def is_locked(path: Path) -> bool:
     """Whether a running process holds a lock on ``path`` (False if it does not exist, or if
     locks do not work here)."""
     if fcntl is None:  # pragma: no cover - Windows
         return False
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(fd)  # also releases a lock just taken
-    return False
+    with _unless_locked(path) as fd:
+        return fd is None and path.exists()
 
 
 def remove_if_unlocked(path: Path) -> bool:
@@ -86,20 +96,10 @@ def remove_if_unlocked(path: Path) -> bool:
     """
     if fcntl is None:  # pragma: no cover - Windows: nothing tells a live writer's file apart
         return False
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return False
-        if not _same_file(fd, path):
+    with _unless_locked(path) as fd:
+        if fd is None or not _same_file(fd, path):
             return False
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
             return True
         return False
-    finally:
-        os.close(fd)

@@ -166,10 +166,10 @@ def write_recovery(session: Session) -> Path:
     """
     instance = _this_instance()
     folder = _private_folder()
-    try:
+    # Without the lock (a file system without locks) the work is still saved; other
+    # processes then take this file for a crashed run's and may offer it.
+    with contextlib.suppress(OSError):
         instance.hold_lock(folder)
-    except OSError as error:
-        raise DataFileError(folder, write_problem(error)) from None
     path = recovery_path()
     pieces = (piece.encode("utf-8") for piece in session_json_pieces(session))
     atomic_write_pieces(path, pieces, mode=PRIVATE_FILE)

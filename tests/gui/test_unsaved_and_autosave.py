@@ -182,10 +182,12 @@ CHILD = textwrap.dedent(
 )
 
 
-def test_work_survives_a_kill_and_is_offered_at_the_next_start(qtbot, make_window):
+def killed_after_first_line(code: str) -> tuple[subprocess.Popen, str]:
+    """Run ``code`` (a GMM Studio window in a real process), read its first line of output,
+    then kill it with SIGKILL (no clean-up of any kind); return the process and the line."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD.format(root=ROOT)],
+        [sys.executable, "-c", code.format(root=ROOT)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -197,6 +199,11 @@ def test_work_survives_a_kill_and_is_offered_at_the_next_start(qtbot, make_windo
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
         child.stdout.close()
+    return child, line
+
+
+def test_work_survives_a_kill_and_is_offered_at_the_next_start(qtbot, make_window):
+    child, line = killed_after_first_line(CHILD)
     assert line == "autosaved"
     [left] = list_recovery()
     assert left.pid == child.pid
@@ -297,20 +304,7 @@ def test_a_kill_right_after_restoring_loses_nothing(tmp_path):
     recovery_dir().mkdir(parents=True)
     crashed = recovery_dir() / "autosave-999999999-0badc0de.gmms"
     save_session(crashed, Session(points=points, columns=["p", "q"]))
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    child = subprocess.Popen(
-        [sys.executable, "-c", RESTORE_THEN_HANG.format(root=ROOT)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = child.stdout.readline().strip()
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-        child.stdout.close()
+    child, line = killed_after_first_line(RESTORE_THEN_HANG)
     assert line == "restored 115"
     [left] = list_recovery()  # the restored work, now the killed child's
     assert left.pid == child.pid

@@ -19,6 +19,16 @@ def problem_of(path) -> str:
     return caught.value.problem
 
 
+def with_peak_memory(function, *args):
+    """``function(*args)`` and the most memory Python allocated while it ran."""
+    tracemalloc.start()
+    try:
+        result = function(*args)
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def write(tmp_path, name, data: bytes):
     path = tmp_path / name
     path.write_bytes(data)
@@ -74,12 +84,7 @@ def test_huge_header_claim_is_refused_without_reading_it(tmp_path):
 def test_zip_bomb_is_refused_before_inflating(tmp_path):
     path = write(tmp_path, "bomb.npz", zip_bomb(1 << 30))  # 1 GiB of zeros in 1 MB
     assert path.stat().st_size < 2 << 20
-    tracemalloc.start()
-    try:
-        problem = problem_of(path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    problem, peak = with_peak_memory(problem_of, path)
     assert problem.startswith("refused: the .npz archive would expand to 1.0 GB")
     assert "zip bomb" in problem
     assert peak < 16 << 20
@@ -89,12 +94,7 @@ def test_only_the_declared_array_is_inflated(tmp_path):
     # The header declares 10 rows; the member goes on with 256 MB of zeros. Reading inflates
     # the 10 rows only.
     path = write(tmp_path, "trailing.npz", zip_bomb(256 << 20, declared_rows=10))
-    tracemalloc.start()
-    try:
-        table = read_points(path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    table, peak = with_peak_memory(read_points, path)
     assert table.data.shape == (10, 2)
     assert peak < 16 << 20
 
