@@ -87,7 +87,7 @@ class AutosaveController(QObject):
         self._written = False
         self._next_allowed = 0.0
         self._thread: threading.Thread | None = None
-        self._result: tuple[str, str] | None = None
+        self._result: tuple[bool, str] | None = None  # (written, path or message)
         self._lock = threading.Lock()
         self._timer = QTimer(self)
         self._timer.setInterval(CHECK_INTERVAL_MS)
@@ -164,9 +164,9 @@ class AutosaveController(QObject):
         try:
             path = write_recovery(session)
         except (DataFileError, OSError) as error:
-            result = ("failed", f"Autosave failed: {error}")
+            result = (False, f"Autosave failed: {error}")
         else:
-            result = ("saved", str(path))
+            result = (True, str(path))
         took = time.monotonic() - started
         self._next_allowed = time.monotonic() + max(self.interval, took / MAX_WRITE_SHARE)
         with self._lock:
@@ -177,7 +177,9 @@ class AutosaveController(QObject):
             result, self._result = self._result, None
         if result is None:
             return
-        kind, text = result
-        if kind == "failed":
+        written, text = result
+        if written:
+            self.saved.emit(text)
+        else:
             self._changed = True  # retried after the interval, even without another change
-        (self.saved if kind == "saved" else self.failed).emit(text)
+            self.failed.emit(text)
