@@ -1,7 +1,8 @@
 """The ``gmm-studio`` command: the desktop application by default, headless tools as sub-commands.
 
 ``gmm-studio`` with no arguments, or with a file to open, starts the GUI; ``gmm-studio fit``
-fits a Gaussian mixture to a data file without a screen.
+fits a Gaussian mixture to a data file without a screen, and ``gmm-studio select`` fits a grid
+of K × covariance type and chooses by BIC, AIC or ICL (:mod:`gmm_studio.cli_select`).
 
 Exit codes: 0 success, 1 a problem with the data (a one-line message on stderr naming the file
 and the problem), 2 a usage error.
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from gmm_studio import __version__
 
 PROG = "gmm-studio"
-SUBCOMMANDS = ("fit",)
+SUBCOMMANDS = ("fit", "select")
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 
@@ -40,11 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"GMM Studio {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_fit_parser(commands)
+    from gmm_studio.cli_select import add_select_parser
+
+    add_select_parser(commands)
     return parser
 
 
 def _add_fit_parser(commands) -> None:
-    from gmm_studio.core import COVARIANCE_TYPES, INIT_METHODS, FitSettings
+    from gmm_studio.core import COVARIANCE_TYPES, FitSettings
 
     defaults = FitSettings()
     fit = commands.add_parser(
@@ -72,46 +76,25 @@ def _add_fit_parser(commands) -> None:
         default=defaults.covariance_type,
         help="covariance_type, as in scikit-learn (default: %(default)s)",
     )
+    add_em_options(fit, defaults.tol)
+    add_reader_options(fit)
     fit.add_argument(
-        "--init",
-        choices=INIT_METHODS,
-        default=defaults.init,
-        help="how to choose the starting parameters (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--seed",
-        type=_seed,
-        default=defaults.seed,
-        metavar="N",
-        help="seed for every random choice; 'none' for a fresh one each run (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--tol",
-        type=float,
-        default=defaults.tol,
-        metavar="T",
-        help="stop when the mean log-likelihood per point changes by less (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--max-iter",
-        type=int,
-        default=defaults.max_iter,
-        metavar="M",
-        help="most EM iterations (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--reg-covar",
-        type=float,
-        default=defaults.reg_covar,
-        metavar="R",
-        help="added to each covariance's diagonal (default: %(default)s)",
-    )
-    fit.add_argument(
-        "--columns",
-        type=_column_list,
+        "--weights",
         default=None,
-        metavar="A,B,...",
-        help="columns to fit, by name or 0-based index (default: every numeric column)",
+        metavar="COLUMN",
+        help="a column of sample weights (finite, at least 0): each row counts that many times",
+    )
+    fit.add_argument(
+        "--labels-column",
+        dest="labels_column",
+        default=None,
+        metavar="NAME",
+        help="a column of true classes: report the adjusted Rand index of the fit against it",
+    )
+    fit.add_argument(
+        "--standardize",
+        action="store_true",
+        help="fit on z-scored columns; everything is reported in the original units",
     )
     fit.add_argument(
         "--json",
@@ -124,11 +107,90 @@ def _add_fit_parser(commands) -> None:
         default=None,
         help=(
             "write each kept row's hard label and responsibilities to OUT.csv; its first "
-            "column is the row's source: 'line', the 1-based line number in a text file, or "
-            "'row', the 0-based row index of a .npy/.npz array"
+            "column, 'row', is the row's 0-based position among the file's data rows "
+            "(counted before incomplete rows were dropped)"
         ),
     )
     fit.set_defaults(handler=run_fit)
+
+
+def add_reader_options(parser: argparse.ArgumentParser) -> None:
+    """The options that say how to read a data file, shared by the sub-commands."""
+    parser.add_argument(
+        "--skip-rows",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="skip the first N lines (sheet rows) of the file unread (default: a title, notes "
+        "or scikit-learn's count line are recognised and skipped)",
+    )
+    parser.add_argument(
+        "--no-header",
+        action="store_true",
+        help="the first row read is data, not column names",
+    )
+    parser.add_argument(
+        "--sheet",
+        default=None,
+        metavar="NAME",
+        help="the worksheet of an .xlsx workbook, by name or 0-based position (default: the first)",
+    )
+
+
+def add_em_options(parser: argparse.ArgumentParser, tol: float) -> None:
+    """The options ``fit`` and ``select`` share: the start, the iterations, the columns."""
+    from gmm_studio.core import INIT_METHODS, FitSettings
+
+    defaults = FitSettings()
+    parser.add_argument(
+        "--init",
+        choices=INIT_METHODS,
+        default=defaults.init,
+        help="how to choose the starting parameters (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        default=defaults.seed,
+        metavar="N",
+        help="seed for every random choice; 'none' for a fresh one each run (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--n-init",
+        type=int,
+        default=1,
+        metavar="N",
+        help="number of starts; the best by log-likelihood is kept, a start with a degenerate "
+        "component only if every start has one (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--tol",
+        type=float,
+        default=tol,
+        metavar="T",
+        help="stop when the mean log-likelihood per point changes by less (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-iter",
+        type=int,
+        default=defaults.max_iter,
+        metavar="M",
+        help="most EM iterations (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--reg-covar",
+        type=float,
+        default=defaults.reg_covar,
+        metavar="R",
+        help="added to each covariance's diagonal (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--columns",
+        type=_column_list,
+        default=None,
+        metavar="A,B,...",
+        help="columns to fit, by name or 0-based index (default: every numeric column)",
+    )
 
 
 def _seed(text: str) -> int | None:
@@ -138,6 +200,16 @@ def _seed(text: str) -> int | None:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number or 'none': {text!r}") from None
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 0: {text!r}")
+    return value
 
 
 def _column_list(text: str) -> list[str]:
@@ -200,7 +272,8 @@ def _summary(path: str, table, settings, result, mixture, data) -> str:
         ),
         f"log-likelihood {result.log_likelihood:.6f}  (mean {result.mean_log_likelihood:.6f} "
         f"per point)",
-        f"BIC {mixture.bic(data):.6f}  AIC {mixture.aic(data):.6f}",
+        f"BIC {mixture.bic(data, table.sample_weight):.6f}  "
+        f"AIC {mixture.aic(data, table.sample_weight):.6f}",
     ]
     full = mixture.full_covariances()
     means = _shown_means(mixture.means, data)
@@ -219,23 +292,61 @@ def _summary(path: str, table, settings, result, mixture, data) -> str:
     return "\n".join(lines)
 
 
-def _source_rows(info, table):
-    """Where each kept point came from: ("line", 1-based line numbers) for text files,
-    ("row", 0-based row indices) otherwise."""
-    import numpy as np
+def restarts_summary(outcome) -> str:
+    """The lines on the starts and the health of a fit, for the readable summaries."""
+    lines = []
+    if len(outcome.starts) > 1:
+        finals = ", ".join(
+            "failed" if math.isnan(v) else f"{v:.6f}" for v in outcome.start_log_likelihoods
+        )
+        lines.append(f"best of {len(outcome.starts)} starts (start {outcome.best_index}); "
+                     f"final log-likelihoods: {finals}")  # fmt: skip
+    if outcome.degenerate:
+        lines.append(
+            "degenerate components: "
+            + ", ".join(str(k) for k in outcome.degenerate_components)
+            + " (a covariance on the reg_covar floor, or fewer than D+1 distinct points"
+            + (" in every start" if len(outcome.starts) > 1 else "")
+            + "); its likelihood is not to be trusted"
+        )
+    else:
+        lines.append("no degenerate components")
+    return "\n".join(lines)
 
-    kept = np.flatnonzero(~info.incomplete_mask(table.column_indices))
-    if info.lines is not None:
-        return "line", info.lines[kept]
-    return "row", kept
+
+def read_table(args: argparse.Namespace, *, weights=None, labels=None):
+    """The points of ``args.path`` read as the reader options in ``args`` say, with notes
+    printed on stderr; None after printing the one-line message of a file that cannot be
+    read. ``weights`` and ``labels`` name the weight and true-label columns, if any."""
+    from gmm_studio.io import DataFileError, ReadOptions, inspect_table
+
+    sheet = args.sheet
+    if sheet is not None and sheet.isdigit():
+        sheet = int(sheet)
+    options = ReadOptions(
+        skip_rows=args.skip_rows, header=False if args.no_header else None, sheet=sheet
+    )
+    try:
+        table = inspect_table(args.path, options).select(
+            args.columns, weights=weights, labels=labels
+        )
+    except DataFileError as error:
+        _error(f"{args.path}: {error.problem}")
+        return None
+    for note in table.notes:
+        _error(f"note: {args.path}: {note}")
+    return table
 
 
 def run_fit(args: argparse.Namespace) -> int:
     """The ``fit`` sub-command; returns the exit code."""
-    from gmm_studio.core import FitError, FitSettings, fit
-    from gmm_studio.io import DataFileError, inspect_table, write_labels_csv
+    from gmm_studio.core import FitError, FitSettings
+    from gmm_studio.core.restarts import check_n_init, fit_starts
+    from gmm_studio.core.standardize import Standardization
+    from gmm_studio.io import DataFileError, write_labels_csv
 
     try:
+        check_n_init(args.n_init)
         settings = FitSettings(
             n_components=args.n_components,
             covariance_type=args.covariance_type,
@@ -248,29 +359,34 @@ def run_fit(args: argparse.Namespace) -> int:
     except FitError as error:
         raise _UsageError(str(error)) from None
     path = args.path
-    try:
-        info = inspect_table(path)
-        table = info.select(args.columns)
-    except DataFileError as error:
-        _error(f"{path}: {error.problem}")
+    table = read_table(args, weights=args.weights, labels=args.labels_column)
+    if table is None:
         return EXIT_DATA
-    for note in table.notes:
-        _error(f"note: {path}: {note}")
+    weights = table.sample_weight
     try:
-        result = fit(table.data, **settings.fit_kwargs())
+        data, scaling = table.data, None
+        if args.standardize:
+            scaling = Standardization.of(table.data, weights)
+            scaling.check_covariance_type(settings.covariance_type)
+            data = scaling.transform(table.data)
+        outcome = fit_starts(
+            data, n_init=args.n_init, sample_weight=weights, **settings.fit_kwargs()
+        )
     except FitError as error:
         _error(f"{path}: cannot fit: {error}")
         return EXIT_DATA
+    if outcome.failed:
+        _error(f"{path}: cannot fit: {outcome.error}")
+        return EXIT_DATA
+    result = outcome.result
+    if scaling is not None:
+        total = table.n_samples if weights is None else float(weights.sum())
+        result = scaling.result_to_original(result, total)
     mixture = result.mixture
+    agreement = None if table.labels is None else label_agreement(table, mixture)
     if args.labels:
         try:
-            id_name, ids = _source_rows(info, table)
-            write_labels_csv(
-                args.labels,
-                mixture.predict_proba(table.data),
-                row_ids=ids,
-                row_id_name=id_name,
-            )
+            write_labels_csv(args.labels, mixture.predict_proba(table.data), row_ids=table.rows)
         except DataFileError as error:
             _error(f"{args.labels}: {error.problem}")
             return EXIT_DATA
@@ -286,13 +402,37 @@ def run_fit(args: argparse.Namespace) -> int:
             "mean_log_likelihood": result.mean_log_likelihood,
             "n_iter": result.n_iter,
             "converged": result.converged,
-            "bic": mixture.bic(table.data),
-            "aic": mixture.aic(table.data),
+            "bic": mixture.bic(table.data, weights),
+            "aic": mixture.aic(table.data, weights),
+            "n_init": args.n_init,
+            "start_seeds": [start.seed for start in outcome.starts],
+            "start_log_likelihoods": list(outcome.start_log_likelihoods),
+            "degenerate_components": list(outcome.degenerate_components),
         }
+        if agreement is not None:
+            doc["adjusted_rand_index"] = agreement[0]
         print(json.dumps(_finite_json(doc), allow_nan=False))
     else:
         print(_summary(path, table, settings, result, mixture, table.data))
+        print(restarts_summary(outcome))
+        if agreement is not None:
+            print(agreement[1])
     return EXIT_OK
+
+
+def label_agreement(table, mixture) -> tuple[float, str]:
+    """The adjusted Rand index of the fit's hard labels against the table's true labels, and
+    a line saying so."""
+    import numpy as np
+
+    from gmm_studio.core.agreement import adjusted_rand_index
+
+    known = np.array([label is not None for label in table.labels])
+    predicted = mixture.predict(table.data)
+    ari = adjusted_rand_index(table.labels[known], predicted[known])
+    unknown = int((~known).sum())
+    extra = f" ({unknown} points without a label left out)" if unknown else ""
+    return ari, f"adjusted Rand index {ari:.6f} against '{table.label_column}'{extra}"
 
 
 def _finite_json(value):

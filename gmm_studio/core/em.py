@@ -76,7 +76,10 @@ def mixture_from_moments(
     weights = nk / total_weight
 
     locked = locks is not None and locks.any
-    empty = np.flatnonzero(raw_counts < EMPTY_COMPONENT)
+    empty = raw_counts < EMPTY_COMPONENT
+    if locked:  # a component whose mean is locked stays where it is, even when empty
+        empty &= ~locks.array("mean")
+    empty = np.flatnonzero(empty)
     if len(empty):
         weights, means, covariances = _reseed(
             total_weight, spread, empty, worst_points, weights, means, covariances,

@@ -6,6 +6,8 @@ gives the same start.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from gmm_studio.core import covariance as cov
@@ -34,16 +36,18 @@ def check_data(X) -> np.ndarray:
     return X
 
 
-def check_fit_size(X: np.ndarray, n_components: int, covariance_type: str) -> None:
-    """Raise FitError when there are fewer points than components, or when the fit would
-    need more memory than is available (`gmm_studio.core.memory.check_fit_memory`)."""
+def check_fit_size(X: np.ndarray, n_components: int, covariance_type: str | None = None) -> None:
+    """Raise FitError when there are fewer points than components, or, given the
+    ``covariance_type``, when the fit would need more memory than is available
+    (`gmm_studio.core.memory.check_fit_memory`)."""
     n_samples = X.shape[0]
     if n_components > n_samples:
         raise FitError(
             f"n_components={n_components} is more than the {n_samples} point"
             f"{'s' if n_samples != 1 else ''} to fit; add points or use fewer components"
         )
-    check_fit_memory(*X.shape, n_components, covariance_type)
+    if covariance_type is not None:
+        check_fit_memory(*X.shape, n_components, covariance_type)
 
 
 def data_covariance(X: np.ndarray) -> np.ndarray:
@@ -64,21 +68,64 @@ def _random_points(X: np.ndarray, n_components: int, rng: np.random.Generator) -
     return means
 
 
-def kmeans_plus_plus(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.ndarray:
-    """k-means++ seeding: each new centre is a data point drawn with probability ∝ D(x)²."""
-    n_samples = X.shape[0]
-    centres = np.empty((n_components, X.shape[1]))
-    centres[0] = X[rng.integers(n_samples)]
-    closest = np.sum((X - centres[0]) ** 2, axis=1)
-    for k in range(1, n_components):
-        total = closest.sum()
-        if total > 0:
-            index = rng.choice(n_samples, p=closest / total)
-        else:  # fewer distinct points than components: any point will do
-            index = rng.integers(n_samples)
-        centres[k] = X[index]
-        np.minimum(closest, np.sum((X - centres[k]) ** 2, axis=1), out=closest)
-    return centres
+class CentreSeeding:
+    """k-means++ seeding that can be extended: each new centre is a data point drawn with
+    probability ∝ D(x)², the squared distance to the nearest centre so far.
+
+    The draws for K centres are the first K of the draws for K + 1 from the same generator,
+    so one seeding serves every K of a model-selection grid: :meth:`grow` adds centres
+    and keeps each point's nearest centre up to date.
+
+    Parameters
+    ----------
+    X : ndarray, shape (N, D)
+    rng : Generator
+        Used for nothing else while the seeding grows.
+    """
+
+    def __init__(self, X: np.ndarray, rng: np.random.Generator):
+        self.X = X
+        self._rng = rng
+        self._centres: list[np.ndarray] = []
+        self._closest: np.ndarray | None = None
+        self._labels: np.ndarray | None = None
+
+    @property
+    def n_centres(self) -> int:
+        return len(self._centres)
+
+    def grow(self, n_components: int) -> tuple[np.ndarray, np.ndarray]:
+        """Extend to ``n_components`` centres; return them (K, D) and each row's nearest
+        centre (the lowest index among equally near ones).
+
+        Raises
+        ------
+        ValueError
+            If the seeding already has more centres than asked for.
+        """
+        if n_components < self.n_centres:
+            raise ValueError("a seeding cannot shrink; start a new one")
+        X, rng = self.X, self._rng
+        n_samples = X.shape[0]
+        while self.n_centres < n_components:
+            if self._closest is None:
+                index = rng.integers(n_samples)
+            else:
+                total = self._closest.sum()
+                if total > 0:
+                    index = rng.choice(n_samples, p=self._closest / total)
+                else:  # fewer distinct points than components: any point will do
+                    index = rng.integers(n_samples)
+            centre = X[index].copy()
+            distance = np.sum((X - centre) ** 2, axis=1)
+            if self._closest is None:
+                self._closest = distance
+                self._labels = np.zeros(n_samples, dtype=np.intp)
+            else:
+                self._labels = np.where(distance < self._closest, self.n_centres, self._labels)
+                np.minimum(self._closest, distance, out=self._closest)
+            self._centres.append(centre)
+        return np.array(self._centres), self._labels
 
 
 def _nearest(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
@@ -86,12 +133,10 @@ def _nearest(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return np.argmin(d2, axis=1)
 
 
-def kmeans(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.ndarray:
-    """Hard labels after k-means++ seeding and a few Lloyd iterations."""
-    centres = kmeans_plus_plus(X, n_components, rng)
-    labels = _nearest(X, centres)
+def _lloyd(X: np.ndarray, centres: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Hard labels after a few Lloyd iterations from ``centres`` and their ``labels``."""
     for _ in range(KMEANS_ITERATIONS):
-        for k in range(n_components):
+        for k in range(len(centres)):
             members = labels == k
             if members.any():
                 centres[k] = X[members].mean(axis=0)
@@ -102,9 +147,31 @@ def kmeans(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.nda
     return labels
 
 
-def mixture_from_labels(
-    X: np.ndarray, labels: np.ndarray, n_components: int, covariance_type: str, reg_covar: float
-) -> Mixture:
+@dataclass(frozen=True)
+class Clusters:
+    """The part of a start that does not depend on the covariance type.
+
+    ``weights`` (K,), ``means`` (K, D) and each cluster's full covariance ``full`` (K, D, D),
+    before ``reg_covar``. A model-selection grid draws these once per K and seed and makes the
+    start of every covariance type from them.
+    """
+
+    weights: np.ndarray
+    means: np.ndarray
+    full: np.ndarray
+
+    def mixture(self, covariance_type: str, reg_covar: float) -> Mixture:
+        """The starting mixture for ``covariance_type``, ``reg_covar`` on the diagonal."""
+        covariances = cov.from_full(self.full, covariance_type, self.weights)
+        return Mixture(
+            self.weights,
+            self.means,
+            _add_reg(covariances, covariance_type, reg_covar),
+            covariance_type,
+        )
+
+
+def clusters_from_labels(X: np.ndarray, labels: np.ndarray, n_components: int) -> Clusters:
     """The Gaussian that each hard cluster implies; an empty cluster gets the data's spread.
 
     An empty cluster is placed at the point farthest from its assigned centre, so every
@@ -114,22 +181,23 @@ def mixture_from_labels(
     counts = np.bincount(labels, minlength=n_components).astype(float)
     means = np.empty((n_components, n_features))
     full = np.empty((n_components, n_features, n_features))
-    spread = data_covariance(X)
+    # A stable sort keeps each cluster's rows in data order: the same sums as X[labels == k].
+    # Labels in 8 or 16 bits are sorted by radix sort, in linear time.
+    small = np.uint8 if n_components <= 256 else np.uint16 if n_components <= 65536 else np.intp
+    order = np.argsort(labels.astype(small), kind="stable")
+    ends = np.cumsum(counts.astype(np.intp))
+    by_label = X[order]
     for k in range(n_components):
-        members = X[labels == k]
+        members = by_label[ends[k] - int(counts[k]) : ends[k]]
         if len(members) == 0:
             means[k] = X[_farthest_from(X, means[:k])]
-            full[k] = spread
+            full[k] = data_covariance(X)
             counts[k] = 1.0
             continue
         means[k] = members.mean(axis=0)
         diff = members - means[k]
         full[k] = diff.T @ diff / len(members)
-    weights = counts / counts.sum()
-    covariances = cov.from_full(full, covariance_type, weights)
-    return Mixture(
-        weights, means, _add_reg(covariances, covariance_type, reg_covar), covariance_type
-    )
+    return Clusters(counts / counts.sum(), means, full)
 
 
 def _farthest_from(X: np.ndarray, centres: np.ndarray) -> int:
@@ -183,17 +251,31 @@ def initialize(
     X = check_data(X)
     cov.check_covariance_type(covariance_type)
     check_fit_size(X, n_components, covariance_type)
-    rng = np.random.default_rng(seed)
-    if init == "random-points":
-        means = _random_points(X, n_components, rng)
-        full = np.repeat(data_covariance(X)[np.newaxis], n_components, axis=0)
-        weights = np.full(n_components, 1.0 / n_components)
-        covariances = _add_reg(cov.from_full(full, covariance_type), covariance_type, reg_covar)
-        return Mixture(weights, means, covariances, covariance_type)
-    if init == "kmeans++":
-        labels = _nearest(X, kmeans_plus_plus(X, n_components, rng))
-    elif init == "kmeans":
-        labels = kmeans(X, n_components, rng)
-    else:
+    return initial_clusters(X, n_components, init, seed).mixture(covariance_type, reg_covar)
+
+
+def initial_clusters(
+    X: np.ndarray,
+    n_components: int,
+    init: str,
+    seed: int | np.random.Generator | None,
+    seeding: CentreSeeding | None = None,
+) -> Clusters:
+    """What :func:`initialize` draws before it applies the covariance type.
+
+    ``X`` must already be checked (:func:`check_data`). ``seeding``, for ``kmeans++`` and
+    ``kmeans``, is a :class:`CentreSeeding` of the same ``X`` made from the same ``seed``
+    (with at most ``n_components`` centres yet): it is grown instead of seeding afresh.
+    """
+    if init not in INIT_METHODS:
         raise FitError(f"init must be one of {', '.join(INIT_METHODS)}, not {init!r}")
-    return mixture_from_labels(X, labels, n_components, covariance_type, reg_covar)
+    if init == "random-points":
+        means = _random_points(X, n_components, np.random.default_rng(seed))
+        full = np.repeat(data_covariance(X)[np.newaxis], n_components, axis=0)
+        return Clusters(np.full(n_components, 1.0 / n_components), means, full)
+    if seeding is None:
+        seeding = CentreSeeding(X, np.random.default_rng(seed))
+    centres, labels = seeding.grow(n_components)
+    if init == "kmeans":
+        labels = _lloyd(X, centres, labels)
+    return clusters_from_labels(X, labels, n_components)

@@ -10,6 +10,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from gmm_studio.core import covariance as cov
+from gmm_studio.core import criteria
 from gmm_studio.core.blockwise import BlockData, total_log_likelihood
 from gmm_studio.core.errors import FitError
 
@@ -127,13 +128,13 @@ class Mixture:
         """Log-density of the mixture at each row of ``X``, shape (N,)."""
         return logsumexp(self.weighted_log_prob(X), axis=1)
 
-    def log_likelihood(self, X) -> float:
-        """Total log-likelihood of the rows of ``X``.
+    def log_likelihood(self, X, sample_weight=None) -> float:
+        """Total log-likelihood of the rows of ``X`` (each counted ``sample_weight`` times).
 
         Computed block-wise with EM's own kernel, so it is the very number a fit reports for
         this mixture on the same data, and a million rows need no N×K matrix.
         """
-        return total_log_likelihood(BlockData(self._check_X(X)), self)
+        return total_log_likelihood(BlockData(self._check_X(X), sample_weight), self)
 
     def predict_proba(self, X) -> np.ndarray:
         """Responsibilities: the posterior probability of each component for each row, (N, K)."""
@@ -165,23 +166,21 @@ class Mixture:
     @property
     def n_parameters(self) -> int:
         """Number of free parameters, counted as scikit-learn counts them."""
-        k, d = self.means.shape
-        cov_params = {
-            "full": k * d * (d + 1) / 2.0,
-            "tied": d * (d + 1) / 2.0,
-            "diag": k * d,
-            "spherical": k,
-        }[self.covariance_type]
-        return int(cov_params + k * d + k - 1)
+        return criteria.n_parameters(self.covariance_type, *self.means.shape)
 
-    def bic(self, X) -> float:
-        """Bayesian information criterion on ``X`` (lower is better)."""
+    def bic(self, X, sample_weight=None) -> float:
+        """Bayesian information criterion on ``X`` (lower is better; see :mod:`criteria`).
+
+        With ``sample_weight`` the log-likelihood is weighted and the number of points in the
+        penalty is the sum of the weights: integer weights give the BIC of the repeated rows.
+        """
         X = self._check_X(X)
-        return -2.0 * self.log_likelihood(X) + self.n_parameters * np.log(X.shape[0])
+        n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        return criteria.bic(self.log_likelihood(X, sample_weight), self.n_parameters, n)
 
-    def aic(self, X) -> float:
-        """Akaike information criterion on ``X`` (lower is better)."""
-        return -2.0 * self.log_likelihood(X) + 2.0 * self.n_parameters
+    def aic(self, X, sample_weight=None) -> float:
+        """Akaike information criterion on ``X`` (lower is better), weighted like :meth:`bic`."""
+        return criteria.aic(self.log_likelihood(X, sample_weight), self.n_parameters)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict of lists and floats, ready for JSON; :meth:`from_dict` inverts it exactly."""

@@ -457,8 +457,12 @@ def fit(
     seed: int | None = None,
     sample_weight=None,
     em_pass: EMPass = em_pass,
+    n_init: int = 1,
 ) -> FitResult:
-    """Fit a Gaussian mixture by EM; the arguments are those of :func:`em_steps`.
+    """Fit a Gaussian mixture by EM; the arguments are those of :func:`em_steps`, plus
+
+    n_init : int
+        Number of independent starts, the best kept (:mod:`gmm_studio.core.restarts`).
 
     Returns
     -------
@@ -467,6 +471,15 @@ def fit(
         (total), ``log_likelihood_trace`` (before the first iteration, then after each),
         ``n_iter`` and ``converged``.
     """
+    if n_init != 1:
+        from gmm_studio.core.restarts import best_fit  # restarts builds on this module
+
+        return best_fit(
+            X, n_components, n_init=n_init, covariance_type=covariance_type, init=init,
+            weights_init=weights_init, means_init=means_init, covariances_init=covariances_init,
+            tol=tol, max_iter=max_iter, reg_covar=reg_covar, seed=seed,
+            sample_weight=sample_weight, em_pass=em_pass,
+        )  # fmt: skip
     steps = em_steps(
         X, n_components, covariance_type=covariance_type, init=init,
         weights_init=weights_init, means_init=means_init, covariances_init=covariances_init,

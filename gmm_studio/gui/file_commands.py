@@ -44,9 +44,10 @@ from gmm_studio.resources import Sample
 #: Points in a generated sample from the Open Sample menu.
 GENERATED_SAMPLE_POINTS = 300
 
-DATA_FILTER = "Data files (*.csv *.tsv *.txt *.dat *.npy *.npz);;All files (*)"
+DATA_PATTERNS = "*.csv *.tsv *.txt *.dat *.npy *.npz *.xlsx *.parquet"
+DATA_FILTER = f"Data files ({DATA_PATTERNS});;All files (*)"
 SESSION_FILTER = f"GMM Studio sessions (*{SESSION_SUFFIX})"
-OPEN_FILTER = f"Data and sessions (*.csv *.tsv *.txt *.dat *.npy *.npz *{SESSION_SUFFIX});;" + (
+OPEN_FILTER = f"Data and sessions ({DATA_PATTERNS} *{SESSION_SUFFIX});;" + (
     f"{SESSION_FILTER};;{DATA_FILTER}"
 )
 
@@ -262,7 +263,7 @@ class FileCommands(QObject):
     # -- recent files -----------------------------------------------------------------------
     def recent_files(self) -> list[str]:
         """Recent files, newest first."""
-        return self.store.get(RECENT_FILES)
+        return list(self.store.get(RECENT_FILES))
 
     def set_recent_files(self, items: list[str]) -> None:
         """Replace the recent files list."""

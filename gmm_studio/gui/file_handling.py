@@ -15,6 +15,7 @@ from gmm_studio.gui.file_menu import FileMenu
 from gmm_studio.gui.file_questions import DialogQuestions
 from gmm_studio.gui.import_dialog import import_dialog_needed
 from gmm_studio.gui.settings_store import WINDOW_STATE
+from gmm_studio.gui.window_layout import ToolbarRows
 from gmm_studio.io import Session, TableInfo
 
 
@@ -118,4 +119,5 @@ def install_file_handling(window: QMainWindow) -> FileHandling:
     window.file_menu = handling.menu
     window.drop_paste = DropAndPaste(window, handling.commands, handling.menu.edit_menu)
     handling.restore_window_state()
+    ToolbarRows(window, window.toolbar, window.axes_bar)
     return handling

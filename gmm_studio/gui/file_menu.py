@@ -57,7 +57,7 @@ class FileMenu(QObject):
             "&Open…",
             c.open,
             keys.Open,
-            "Open a data file (CSV, TSV, text, .npy, .npz) or a session",
+            "Open a data file (CSV, TSV, text, .npy, .npz, .xlsx, .parquet) or a session",
         )
         self.generate_action = a(
             "&Generate data…", self.generate, "Ctrl+G", "Draw points from a Gaussian mixture"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -23,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from gmm_studio.gui.dialog_parts import ok_cancel_buttons, show_status, status_label
-from gmm_studio.io import PointTable, TableInfo
+from gmm_studio.io import DataFileError, PointTable, ReadOptions, TableInfo, inspect_table
 
 PREVIEW_SHOWN = 10
 
@@ -40,70 +43,145 @@ class ImportChoice:
         Positions within ``columns`` of the columns shown on the horizontal and vertical axes.
     drop_incomplete : bool
         Drop rows with missing or non-finite values in the chosen columns.
+    labels : int or None
+        The column of true labels, if any.
+    weights : int or None
+        The column of sample weights, if any.
+    standardize : bool
+        Fit on z-scored columns.
     """
 
     columns: list[int]
     axes: tuple[int, int]
     drop_incomplete: bool = True
+    labels: int | None = None
+    weights: int | None = None
+    standardize: bool = False
 
 
 def import_choice_needed(info: TableInfo) -> bool:
     """Whether to ask the user before importing: more than two numeric columns, non-numeric
-    columns, numeric columns with stray text, or rows with missing values."""
+    columns, index or label columns, numeric columns with stray text, or rows with missing
+    values."""
     return (
         len(info.numeric_columns) != 2
         or not all(info.numeric)
+        or bool(info.index_columns or info.label_columns)
         or bool(info.column_problems)
         or info.incomplete_count() > 0
     )
 
 
 class ImportDialog(QDialog):
-    """Preview a table and choose the columns to fit, the two axes and incomplete-row handling.
+    """Preview a table and choose how to read it, the columns to fit, the two axes, true
+    labels, and incomplete-row handling.
 
     Parameters
     ----------
     info : TableInfo
         From `gmm_studio.io.inspect_table` (or `inspect_pasted_text`).
     parent : QWidget, optional
+    offer_weights : bool
+        Offer a column of sample weights.
+    offer_standardize : bool
+        Offer to fit on z-scored columns.
 
     Notes
     -----
     After ``exec()`` returns ``Accepted``, `choice` holds the selection and `points` reads it.
     OK is enabled only for a valid choice; a line under the options says what is missing.
+    For a file, the header row and the first data row can be set: the file is read again.
+    Column names are edited in the row of names above the preview.
     """
 
     choiceChanged = Signal()
 
-    def __init__(self, info: TableInfo, parent: QWidget | None = None):
+    def __init__(
+        self,
+        info: TableInfo,
+        parent: QWidget | None = None,
+        *,
+        offer_weights: bool = False,
+        offer_standardize: bool = False,
+    ):
         super().__init__(parent)
         self.info = info
+        self.read_problem: str | None = None
         name = info.source.name if info.source is not None else "pasted text"
         self.setWindowTitle(f"Import {name}")
         self.setObjectName("importDialog")
+        self._name = name
 
-        summary = QLabel(self._summary_text(name))
-        summary.setWordWrap(True)
-        summary.setObjectName("summary")
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setObjectName("summary")
 
-        self.preview = self._make_preview()
+        self.header_spin = QSpinBox()
+        self.header_spin.setObjectName("headerRow")
+        self.header_spin.setSpecialValueText("none")
+        self.data_spin = QSpinBox()
+        self.data_spin.setObjectName("firstDataRow")
+        for spin in (self.header_spin, self.data_spin):
+            spin.setRange(0, 1_000_000)
+            spin.setKeyboardTracking(False)
+            spin.setMinimumWidth(90)
+        self.data_spin.setMinimum(1)
+        rows_box = QGroupBox("Rows")
+        rows_box.setObjectName("rowsBox")
+        rows_line = QHBoxLayout(rows_box)
+        rows_line.addWidget(QLabel("Header row (0: none):"))
+        rows_line.addWidget(self.header_spin)
+        rows_line.addSpacing(24)
+        rows_line.addWidget(QLabel("First data row:"))
+        rows_line.addWidget(self.data_spin)
+        self.sheet_combo = QComboBox()
+        self.sheet_combo.setObjectName("sheet")
+        self.sheet_combo.addItems(info.spec.sheets)
+        self.sheet_combo.setCurrentText(info.spec.sheet or "")
+        sheet_label = QLabel("Sheet:")
+        for widget in (sheet_label, self.sheet_combo):
+            widget.setVisible(len(info.spec.sheets) > 1)
+        rows_line.addSpacing(24)
+        rows_line.addWidget(sheet_label)
+        rows_line.addWidget(self.sheet_combo)
+        self.sheet_combo.currentIndexChanged.connect(self._change_sheet)
+        rows_line.addStretch(1)
+        rows_box.setVisible(info.source is not None and info.lines is not None)
+        self._show_rows()
+        self.header_spin.valueChanged.connect(self._reread)
+        self.data_spin.valueChanged.connect(self._reread)
 
-        fit_box = QGroupBox("Columns to fit (two or more)")
-        fit_layout = QGridLayout(fit_box)
+        self.names = QTableWidget(1, 0)
+        self.names.setObjectName("names")
+        self.names.setVerticalHeaderLabels(["name"])
+        self.names.horizontalHeader().hide()
+        self.names.itemChanged.connect(self._update)
+        self.preview = QTableWidget()
+        self.preview.setObjectName("preview")
+        self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.preview.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.preview.horizontalScrollBar().valueChanged.connect(
+            self.names.horizontalScrollBar().setValue
+        )
+
+        self.fit_box = QGroupBox("Columns to fit (two or more)")
+        self.fit_layout = QGridLayout(self.fit_box)
         self.fit_checks: dict[int, QCheckBox] = {}
-        for n, index in enumerate(info.numeric_columns):
-            check = QCheckBox(info.columns[index])
-            check.setObjectName(f"fit_{index}")
-            problem = info.column_problems.get(index)
-            if problem:
-                check.setEnabled(False)
-                check.setToolTip(problem)
-                check.setText(f"{info.columns[index]} (has text)")
-            else:
-                check.setChecked(True)
-            check.toggled.connect(self._update)
-            fit_layout.addWidget(check, n // 3, n % 3)
-            self.fit_checks[index] = check
+
+        self.labels_combo = QComboBox()
+        self.labels_combo.setObjectName("labelsColumn")
+        self.weights_combo = QComboBox()
+        self.weights_combo.setObjectName("weightsColumn")
+        self.standardize_check = QCheckBox("Fit on standardized columns (z-scores)")
+        self.standardize_check.setObjectName("standardize")
+        self.standardize_check.setToolTip(
+            "EM runs on each column minus its mean, divided by its standard deviation; "
+            "everything is shown in the original units"
+        )
+        self.standardize_check.setVisible(offer_standardize)
+        self.labels_combo.currentIndexChanged.connect(self._roles_changed)
+        self.weights_combo.currentIndexChanged.connect(self._roles_changed)
+        self.standardize_check.toggled.connect(self._update_status)
 
         self.x_combo = QComboBox()
         self.x_combo.setObjectName("xAxis")
@@ -114,6 +192,12 @@ class ImportDialog(QDialog):
         axes = QFormLayout()
         axes.addRow("Horizontal axis:", self.x_combo)
         axes.addRow("Vertical axis:", self.y_combo)
+        roles = QFormLayout()
+        roles.addRow("True labels:", self.labels_combo)
+        weights_label = QLabel("Sample weights:")
+        roles.addRow(weights_label, self.weights_combo)
+        weights_label.setVisible(offer_weights)
+        self.weights_combo.setVisible(offer_weights)
 
         self.drop_check = QCheckBox()
         self.drop_check.setObjectName("dropIncomplete")
@@ -124,42 +208,102 @@ class ImportDialog(QDialog):
         self.buttons = ok_cancel_buttons(self, "Import")
 
         layout = QVBoxLayout(self)
-        layout.addWidget(summary)
+        layout.addWidget(self.summary)
+        layout.addWidget(rows_box)
+        layout.addWidget(self.names)
         layout.addWidget(self.preview, stretch=1)
-        layout.addWidget(fit_box)
+        layout.addWidget(self.fit_box)
         row = QHBoxLayout()
         row.addLayout(axes)
+        row.addSpacing(24)
+        row.addLayout(roles)
         row.addStretch(1)
         layout.addLayout(row)
+        layout.addWidget(self.standardize_check)
         layout.addWidget(self.drop_check)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
-        self.resize(640, 520)
-        self._update()
+        self.resize(680, 600)
+        self._populate()
 
     # -- building -----------------------------------------------------------------------
 
-    def _summary_text(self, name: str) -> str:
+    def _populate(self) -> None:
+        """Fill the preview, names, column choices and role menus from `info`."""
+        info = self.info
+        self.summary.setText(self._summary_text())
+        self._fill_preview()
+        self._fill_names()
+        for check in self.fit_checks.values():
+            self.fit_layout.removeWidget(check)
+            check.deleteLater()
+        self.fit_checks = {}
+        roles = set(info.index_columns) | set(info.label_columns)
+        for n, index in enumerate(info.numeric_columns):
+            check = QCheckBox(self._check_text(index))
+            check.setObjectName(f"fit_{index}")
+            problem = info.column_problems.get(index)
+            if problem:
+                check.setEnabled(False)
+                check.setToolTip(problem)
+            else:
+                check.setChecked(index not in roles)
+            check.toggled.connect(self._update)
+            self.fit_layout.addWidget(check, n // 3, n % 3)
+            self.fit_checks[index] = check
+        for combo, candidates, default in (
+            (self.labels_combo, self._label_candidates(), next(iter(info.label_columns), None)),
+            (self.weights_combo, info.numeric_columns, None),
+        ):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem("none", None)
+            for index in candidates:
+                combo.addItem(info.columns[index], index)
+            combo.setCurrentIndex(max(combo.findData(default), 0))
+            combo.blockSignals(False)
+        self._update()
+
+    def _label_candidates(self) -> list[int]:
+        info = self.info
+        others = [i for i in range(len(info.columns)) if i not in info.label_columns]
+        return [*info.label_columns, *others]
+
+    def _check_text(self, index: int) -> str:
+        info = self.info
+        name = self._names()[index] if self.names.columnCount() else info.columns[index]
+        if index in info.column_problems:
+            return f"{name} (has text)"
+        if index in info.index_columns:
+            return f"{name} (index)"
+        if index in info.label_columns:
+            return f"{name} (labels)"
+        return name
+
+    def _summary_text(self) -> str:
         info = self.info
         numeric = len(info.numeric_columns)
         text = (
-            f"<b>{name}</b>: {info.n_rows} rows, {len(info.columns)} columns ({numeric} numeric)."
+            f"<b>{escape(self._name)}</b>: {info.n_rows} rows, {len(info.columns)} columns "
+            f"({numeric} numeric)."
         )
         skipped = [c for c, is_num in zip(info.columns, info.numeric, strict=True) if not is_num]
         if skipped:
-            text += f" Text columns, not fitted: {', '.join(skipped)}."
+            text += f" Text columns, not fitted: {escape(', '.join(skipped))}."
         for note in info.notes:
-            text += f"<br>Note: {note}."
+            text += f"<br>Note: {escape(note, quote=False)}."
+        for note in info.role_notes():
+            text += f"<br>Note: {escape(note, quote=False)}."
         return text
 
-    def _make_preview(self) -> QTableWidget:
+    def _fill_preview(self) -> None:
         info = self.info
         rows = info.preview[:PREVIEW_SHOWN]
-        table = QTableWidget(len(rows), len(info.columns))
-        table.setObjectName("preview")
+        table = self.preview
+        table.clear()
+        table.setRowCount(len(rows))
+        table.setColumnCount(len(info.columns))
         table.setHorizontalHeaderLabels(info.columns)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         grey = QBrush(QColor(128, 128, 128))
         for r, row in enumerate(rows):
             for c, cell in enumerate(row[: len(info.columns)]):
@@ -168,38 +312,117 @@ class ImportDialog(QDialog):
                     item.setForeground(grey)
                 table.setItem(r, c, item)
         if info.lines is not None:
-            table.setVerticalHeaderLabels([f"line {int(n)}" for n in info.lines[: len(rows)]])
+            word = info.line_word
+            table.setVerticalHeaderLabels([f"{word} {int(n)}" for n in info.lines[: len(rows)]])
         table.resizeColumnsToContents()
-        return table
+
+    def _fill_names(self) -> None:
+        info = self.info
+        names = self.names
+        names.blockSignals(True)
+        names.setColumnCount(len(info.columns))
+        for c, name in enumerate(info.columns):
+            names.setItem(0, c, QTableWidgetItem(name))
+            names.setColumnWidth(c, self.preview.columnWidth(c))
+        names.verticalHeader().setFixedWidth(self.preview.verticalHeader().sizeHint().width())
+        names.setFixedHeight(names.rowHeight(0) + 2 * names.frameWidth() + 2)
+        names.blockSignals(False)
+
+    def _show_rows(self) -> None:
+        info = self.info
+        if info.lines is None or not len(info.lines):
+            return
+        for spin in (self.header_spin, self.data_spin):
+            spin.blockSignals(True)
+        self.header_spin.setValue(info.spec.skip_lines if info.has_header else 0)
+        self.data_spin.setValue(int(info.lines[0]))
+        for spin in (self.header_spin, self.data_spin):
+            spin.blockSignals(False)
+
+    def _reread(self) -> None:
+        """Read the file again with the header row and first data row shown."""
+        header, first = self.header_spin.value(), self.data_spin.value()
+        if header:
+            options = ReadOptions(skip_rows=header - 1, header=True, first_data_row=first)
+        else:
+            options = ReadOptions(skip_rows=first - 1, header=False)
+        self._read(dataclasses.replace(options, sheet=self.info.spec.sheet))
+
+    def _change_sheet(self) -> None:
+        """Read another sheet of the workbook, its rows found afresh."""
+        self._read(ReadOptions(sheet=self.sheet_combo.currentText()))
+
+    def _read(self, options: ReadOptions) -> None:
+        try:
+            info = inspect_table(self.info.source, options)
+        except DataFileError as error:
+            self.read_problem = error.problem[:1].upper() + error.problem[1:] + "."
+            self._update_status()
+            return
+        self.read_problem = None
+        self.info = info
+        self._show_rows()
+        self._populate()
 
     # -- state --------------------------------------------------------------------------
+
+    def _names(self) -> list[str]:
+        return [self.names.item(0, c).text().strip() for c in range(self.names.columnCount())]
 
     def selected_columns(self) -> list[int]:
         """File indices of the columns ticked for fitting, in file order."""
         return [i for i, check in self.fit_checks.items() if check.isChecked()]
 
+    def labels_column(self) -> int | None:
+        """The column chosen as true labels, or None."""
+        return self.labels_combo.currentData()
+
+    def weights_column(self) -> int | None:
+        """The column chosen as sample weights, or None (always None when not offered)."""
+        return self.weights_combo.currentData() if self.weights_combo.isVisibleTo(self) else None
+
+    def _roles_changed(self) -> None:
+        for index in (self.labels_column(), self.weights_column()):
+            check = self.fit_checks.get(index)
+            if check is not None:
+                check.setChecked(False)
+        self._update()
+
     def _update(self) -> None:
+        used = {self.labels_column(), self.weights_column()}
+        for index, check in self.fit_checks.items():
+            check.setEnabled(index not in used and index not in self.info.column_problems)
         chosen = self.selected_columns()
-        names = [self.info.columns[i] for i in chosen]
+        all_names = self._names()
         for combo, default in ((self.x_combo, 0), (self.y_combo, 1)):
-            previous = combo.currentText()
+            previous = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
-            combo.addItems(names)
-            if previous in names:
-                combo.setCurrentIndex(names.index(previous))
-            elif default < len(names):
+            for index in chosen:
+                combo.addItem(all_names[index], index)
+            if previous in chosen:
+                combo.setCurrentIndex(chosen.index(previous))
+            elif default < len(chosen):
                 combo.setCurrentIndex(default)
             combo.blockSignals(False)
-        if self.x_combo.currentIndex() == self.y_combo.currentIndex() and len(names) >= 2:
+        if self.x_combo.currentIndex() == self.y_combo.currentIndex() and len(chosen) >= 2:
             self.y_combo.setCurrentIndex(1 if self.x_combo.currentIndex() == 0 else 0)
         self._update_status()
 
     def incomplete_count(self) -> int:
-        """Rows with a missing or non-finite value in the ticked columns."""
-        return self.info.incomplete_count(self.selected_columns())
+        """Rows with a missing or non-finite value in the ticked columns (and weights)."""
+        weights = self.weights_column()
+        extra = [] if weights is None else [weights]
+        return self.info.incomplete_count([*self.selected_columns(), *extra])
 
     def _problem(self) -> str | None:
+        if self.read_problem is not None:
+            return self.read_problem
+        names = self._names()
+        if not all(names):
+            return "Every column needs a name."
+        if len(set(names)) != len(names):
+            return "Two columns have the same name."
         chosen = self.selected_columns()
         if len(chosen) < 2:
             return "Tick at least two columns to fit."
@@ -210,9 +433,16 @@ class ImportDialog(QDialog):
             return "EM needs complete rows: drop the incomplete rows or untick their columns."
         if incomplete == self.info.n_rows:
             return "Every row has a missing value in the ticked columns."
+        if self.weights_column() is not None:
+            try:
+                self.points()  # checks the weights
+            except DataFileError as error:
+                return error.problem[:1].upper() + error.problem[1:] + "."
         return None
 
     def _update_status(self) -> None:
+        for index, check in self.fit_checks.items():
+            check.setText(self._check_text(index))
         incomplete = self.incomplete_count()
         rows = "row" if incomplete == 1 else "rows"
         self.drop_check.setText(
@@ -224,6 +454,8 @@ class ImportDialog(QDialog):
         problem = self._problem()
         kept = self.info.n_rows - incomplete
         ok = f"{kept} points in {len(self.selected_columns())} dimensions."
+        if self.labels_column() is not None:
+            ok += f" True labels: {self._names()[self.labels_column()]}."
         show_status(self.status, self.buttons, problem, ok)
         self.choiceChanged.emit()
 
@@ -231,18 +463,28 @@ class ImportDialog(QDialog):
         """The current choice, or None while it is not valid."""
         if self._problem() is not None:
             return None
+        return self._current()
+
+    def _current(self) -> ImportChoice:
         return ImportChoice(
             columns=self.selected_columns(),
             axes=(self.x_combo.currentIndex(), self.y_combo.currentIndex()),
             drop_incomplete=self.drop_check.isChecked() or self.incomplete_count() == 0,
+            labels=self.labels_column(),
+            weights=self.weights_column(),
+            standardize=self.standardize_check.isChecked(),
         )
 
     def points(self) -> PointTable:
-        """Read the chosen columns (raises `DataFileError` like `TableInfo.select`)."""
-        choice = self.choice()
-        if choice is None:
-            raise ValueError("the import choice is not complete")
-        return self.info.select(choice.columns, drop_incomplete=choice.drop_incomplete)
+        """Read the chosen columns under their (edited) names (raises `DataFileError` like
+        `TableInfo.select`, and ValueError for names that are blank or repeated)."""
+        choice = self._current()
+        return self.info.renamed(self._names()).select(
+            choice.columns,
+            drop_incomplete=choice.drop_incomplete,
+            weights=choice.weights,
+            labels=choice.labels,
+        )
 
     def accept(self) -> None:
         """Close with Accepted, only for a valid choice."""

@@ -23,7 +23,7 @@ ORGANIZATION = "GMM Studio"
 APPLICATION = "gmm-studio"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class Preference:
     """One remembered value.
 
@@ -97,7 +97,7 @@ WINDOW_STATE = Preference("window/state", None, _parse_bytes)
 #: Folder of the last file opened or saved ("" = the home folder).
 LAST_FOLDER = Preference("files/last_folder", "", str, str)
 #: Recently opened files, newest first.
-RECENT_FILES = Preference("files/recent", [], _parse_recent, list)
+RECENT_FILES = Preference("files/recent", (), _parse_recent, list)
 #: The fit settings a new document starts with (the last ones used).
 EM_DEFAULTS = Preference(
     "em/defaults",

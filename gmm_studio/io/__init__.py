@@ -28,7 +28,7 @@ from gmm_studio.io.recovery import (
 )
 from gmm_studio.io.session import SESSION_SUFFIX, Session, load_session, save_session
 from gmm_studio.io.snippet import python_snippet
-from gmm_studio.io.table import LoadSpec, PointTable, TableInfo
+from gmm_studio.io.table import LoadSpec, PointTable, ReadOptions, TableInfo
 
 __all__ = [
     "SESSION_SUFFIX",
@@ -36,6 +36,7 @@ __all__ = [
     "LoadSpec",
     "ModelFile",
     "PointTable",
+    "ReadOptions",
     "RecoveryFile",
     "Session",
     "TableInfo",

@@ -53,9 +53,7 @@ def open_document(path: os.PathLike[str] | str) -> Session | TableInfo:
     if looks_like_session(path):
         return load_session(path)
     info = inspect_table(path)
-    usable = [i for i in info.numeric_columns if i not in info.column_problems]
-    if len(usable) < 2:
-        info.resolve_columns(None)  # raises the first column's problem, naming the file
+    usable = info.usable_columns(minimum=2)  # the window shows two or more columns
     if info.incomplete_count(usable) == info.n_rows:
         info.select(usable)  # raises "every row has a missing or non-finite value"
     return info

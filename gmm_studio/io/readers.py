@@ -1,4 +1,5 @@
-"""The one import path for point data: text tables, ``.npy``/``.npz`` and pasted text."""
+"""The one import path for point data: text tables, ``.npy``/``.npz``, ``.xlsx``, ``.parquet``
+and pasted text."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gmm_studio.io.array_reader import NPY_MAGIC, ZIP_MAGIC, read_npy, read_npz
+from gmm_studio.io.column_roles import detect_roles
 from gmm_studio.io.errors import DataFileError
 from gmm_studio.io.files import (
     TEXT_MEMORY_FACTOR,
@@ -15,23 +17,30 @@ from gmm_studio.io.files import (
     read_all,
     read_head,
 )
-from gmm_studio.io.table import PointTable, TableInfo
+from gmm_studio.io.parquet_reader import PARQUET_MAGIC, read_parquet
+from gmm_studio.io.table import PointTable, ReadOptions, TableInfo
 from gmm_studio.io.text_reader import HEAD_BYTES, read_text_table, try_fast_text
+from gmm_studio.io.xlsx_reader import OLE2_MAGIC, is_workbook, read_xlsx
 
 
-def inspect_table(path: str | os.PathLike[str]) -> TableInfo:
+def inspect_table(path: str | os.PathLike[str], options: ReadOptions | None = None) -> TableInfo:
     """Read a data file and describe it: columns, which are numeric, a preview, incomplete rows.
 
-    The format is recognised from the content (numpy's magic bytes, a zip archive) and
-    otherwise read as CSV, TSV or whitespace-separated text.
+    The format is recognised from the content, not the name: numpy's magic bytes, a zip
+    archive holding ``xl/workbook.xml`` (a workbook) or arrays (``.npz``), Parquet's ``PAR1``;
+    anything else is read as CSV, TSV or whitespace-separated text.
 
     Parameters
     ----------
     path : str or os.PathLike
+    options : ReadOptions, optional
+        Rows to skip, whether there is a header, which sheet (by default all are found from
+        the content).
 
     Returns
     -------
     TableInfo
+        With its index and label columns marked (see `detect_roles`).
 
     Raises
     ------
@@ -43,11 +52,24 @@ def inspect_table(path: str | os.PathLike[str]) -> TableInfo:
     path = Path(path)
     size = check_regular_file(path)
     head = read_head(path, HEAD_BYTES)
+    suffix = path.suffix.lower()
     if head.startswith(NPY_MAGIC):
         info = read_npy(path)
-    elif head.startswith(ZIP_MAGIC) or path.suffix.lower() == ".npz":
+    elif head.startswith(ZIP_MAGIC) and is_workbook(path):
+        info = read_xlsx(path, options)
+    elif head.startswith(PARQUET_MAGIC):
+        info = read_parquet(path)
+    elif head.startswith(OLE2_MAGIC):
+        raise DataFileError(
+            path, "an old-style Excel (.xls) or other Office file: save it as .xlsx or CSV"
+        )
+    elif suffix == ".xlsx":
+        raise DataFileError(path, "not a valid .xlsx workbook (it is not a zip archive)")
+    elif suffix == ".parquet":
+        raise DataFileError(path, "not a valid .parquet file (it does not start with PAR1)")
+    elif head.startswith(ZIP_MAGIC) or suffix == ".npz":
         info = read_npz(path)
-    elif path.suffix.lower() == ".npy":
+    elif suffix == ".npy":
         raise DataFileError(path, "not a valid .npy file (it does not start with numpy's header)")
     else:
         if not head.strip():
@@ -55,22 +77,31 @@ def inspect_table(path: str | os.PathLike[str]) -> TableInfo:
         check_fits_in_memory(path, size * TEXT_MEMORY_FACTOR)
         info = None
         try:
-            info = try_fast_text(path, head, size)
+            if options is None or options == ReadOptions():
+                info = try_fast_text(path, head, size)
             if info is None:
-                info = read_text_table(path, read_all(path))
+                info = read_text_table(path, read_all(path), options=options)
         except MemoryError:
             raise DataFileError(path, "too large to load: ran out of memory reading it") from None
     if info.n_rows == 0:
         raise DataFileError(path, "holds no data rows")
-    if len(info.numeric_columns) < 2:
-        info.resolve_columns(None)  # raises the precise "too few numeric columns" message
-    return info
+    return _checked(info)
+
+
+def _checked(info: TableInfo) -> TableInfo:
+    if not info.numeric_columns:
+        info.resolve_columns(None)  # raises the precise "no numeric columns" message
+    return detect_roles(info)
 
 
 def read_points(
     path: str | os.PathLike[str],
     columns: Sequence[int | str] | None = None,
     drop_incomplete: bool = True,
+    *,
+    options: ReadOptions | None = None,
+    weights: int | str | None = None,
+    labels: int | str | None = None,
 ) -> PointTable:
     """Read the points of a data file.
 
@@ -79,10 +110,15 @@ def read_points(
     path : str or os.PathLike
     columns : sequence of int or str, optional
         Columns to keep, by name or 0-based index among all the file's columns; by default
-        every numeric column (non-numeric columns are skipped with a note).
+        every numeric column that is neither an index nor true labels (the others are
+        skipped with a note).
     drop_incomplete : bool
         Drop rows with missing or non-finite values and count them in ``n_dropped``; when
         False, such rows raise `DataFileError`.
+    options : ReadOptions, optional
+        Rows to skip, header, sheet.
+    weights, labels : int or str, optional
+        A column of sample weights, and one of true labels (see `TableInfo.select`).
 
     Returns
     -------
@@ -91,19 +127,18 @@ def read_points(
     Raises
     ------
     DataFileError
-        See `inspect_table`; also for unknown, repeated or non-numeric columns.
+        See `inspect_table`; also for unknown, repeated or non-numeric columns and bad weights.
     """
-    return inspect_table(path).select(columns, drop_incomplete=drop_incomplete)
+    return inspect_table(path, options).select(
+        columns, drop_incomplete=drop_incomplete, weights=weights, labels=labels
+    )
 
 
 def inspect_pasted_text(text: str) -> TableInfo:
     """Describe tabular text pasted from the clipboard (like `inspect_table`)."""
     if not isinstance(text, str):
         raise TypeError("pasted text must be a str")
-    info = read_text_table(None, text.encode("utf-8"), kind="pasted")
-    if len(info.numeric_columns) < 2:
-        info.resolve_columns(None)
-    return info
+    return _checked(read_text_table(None, text.encode("utf-8"), kind="pasted"))
 
 
 def parse_pasted_text(

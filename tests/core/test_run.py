@@ -124,7 +124,7 @@ def test_the_start_must_match_the_settings_and_the_data():
         (lambda X: fit([["a", "b"], ["c", "d"]], 1), "numbers"),
         (lambda X: fit(np.array([[1, 2], [3, "x"]], dtype=object), 1), "numbers"),
         (lambda X: EMRun(X, {"n_components": 2}), "FitSettings"),
-        (lambda X: EMRun(X, FitSettings(n_components=2), sample_weight=np.ones(len(X))), "weight"),
+        (lambda X: EMRun(X, FitSettings(n_components=2), sample_weight=-np.ones(len(X))), "weight"),
     ],
 )
 def test_bad_arguments_are_fit_errors(call, message):
@@ -224,6 +224,8 @@ def test_log_likelihood_never_decreases_with_locks_and_no_regularisation(case):
     trace = []
     try:
         for snap in EMRun(X, s, start, locks=locks).snapshots():
+            if snap.mixture.predict_proba(X).sum(axis=0).min() < 1e-6:
+                break  # the next M-step may re-seed an empty component: a deliberate jump
             trace.append(snap.log_likelihood)
             for kind, kept in (("mean", snap.mixture.means), ("weight", snap.mixture.weights)):
                 lock = locks.array(kind)

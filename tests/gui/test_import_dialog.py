@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QStyle, QStyleOptionButton
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QLineEdit,
+    QStyle,
+    QStyleOptionButton,
+)
 
 from gmm_studio.gui.import_dialog import ImportDialog, ask_import, import_choice_needed
 from gmm_studio.io import inspect_table
@@ -133,3 +140,136 @@ def test_the_dialog_is_only_needed_when_the_choice_is_not_obvious(tmp_path, samp
     }.items():
         (tmp_path / name).write_text(content)
         assert import_choice_needed(inspect_table(tmp_path / name)), name
+
+
+def show(qtbot, dialog):
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def edit_cell(qtbot, table, row, column, text):
+    """Type ``text`` into a cell of ``table`` as a user does: double-click, type, Tab."""
+    rect = table.visualItemRect(table.item(row, column))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    (editor,) = [e for e in table.viewport().findChildren(QLineEdit) if e.isVisible()]
+    editor.selectAll()
+    qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    qtbot.keyClicks(editor, text)
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)  # commits, as a click elsewhere does
+
+
+def test_header_row_and_first_data_row_reread_the_file(qtbot, tmp_path):
+    path = tmp_path / "report.csv"
+    path.write_text("Weekly report\nweek 12\nx,y\n-,-\n1,2\n3,4\n5,7\n")
+    dialog = show(qtbot, ImportDialog(inspect_table(path)))
+    assert dialog.header_spin.value() == 3 and dialog.data_spin.value() == 4
+    assert "skipped lines 1–2 above the table" in dialog.summary.text()
+    dialog.data_spin.setFocus()
+    qtbot.keyClick(dialog.data_spin, Qt.Key.Key_Up)  # first data row: line 5
+    assert dialog.info.n_rows == 3
+    assert dialog.preview.verticalHeaderItem(0).text() == "line 5"
+    assert dialog.status.text() == "3 points in 2 dimensions."
+    np.testing.assert_array_equal(dialog.points().data, [[1, 2], [3, 4], [5, 7]])
+    dialog.header_spin.setFocus()
+    dialog.header_spin.selectAll()
+    qtbot.keyClicks(dialog.header_spin, "0")
+    qtbot.keyClick(dialog.header_spin, Qt.Key.Key_Return)  # no header: names made up
+    assert dialog.info.columns == ["x", "y"] and not dialog.info.has_header
+    assert dialog.info.n_rows == 3
+    dialog.data_spin.selectAll()
+    qtbot.keyClicks(dialog.data_spin, "99")
+    qtbot.keyClick(dialog.data_spin, Qt.Key.Key_Return)
+    assert dialog.status.text() == "Holds only comments or blank lines, no data."
+    assert not ok_button(dialog).isEnabled()
+
+
+def test_columns_are_renamed_in_the_row_of_names(qtbot, dialog):
+    edit_cell(qtbot, dialog.names, 0, 1, "alpha")
+    assert dialog.fit_checks[1].text() == "alpha"
+    assert dialog.x_combo.currentText() == "alpha"
+    assert dialog.points().columns == ["alpha", "b", "c"]
+    edit_cell(qtbot, dialog.names, 0, 2, "alpha")
+    assert dialog.status.text() == "Two columns have the same name."
+    assert dialog.choice() is None
+    edit_cell(qtbot, dialog.names, 0, 2, "")
+    assert dialog.status.text() == "Every column needs a name."
+
+
+@pytest.fixture
+def iris_like(tmp_path):
+    rng = np.random.default_rng(0)
+    species = ["setosa", "versicolor", "virginica"]
+    lines = ["id,a,b,w,species"] + [
+        f"{i + 1:04d},{rng.normal()!r},{rng.normal()!r},{i % 3},{species[i % 3]}" for i in range(30)
+    ]
+    path = tmp_path / "iris_like.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_index_and_label_columns_are_offered_but_not_ticked(qtbot, iris_like):
+    info = inspect_table(iris_like)
+    assert import_choice_needed(info)
+    dialog = show(qtbot, ImportDialog(info))
+    assert dialog.fit_checks[0].text() == "id (index)" and not dialog.fit_checks[0].isChecked()
+    assert dialog.selected_columns() == [1, 2, 3]
+    assert "not fitted: 'id' numbers the rows (an index)" in dialog.summary.text()
+    assert dialog.labels_combo.currentText() == "species"
+    assert not dialog.weights_combo.isVisibleTo(dialog)
+    assert not dialog.standardize_check.isVisibleTo(dialog)
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        click(qtbot, ok_button(dialog))
+    table = dialog.points()
+    assert table.columns == ["a", "b", "w"] and table.label_column == "species"
+    assert table.labels.tolist()[:3] == ["setosa", "versicolor", "virginica"]
+    assert dialog.choice().labels == 4 and dialog.choice().weights is None
+
+
+def test_choosing_weights_and_standardize_when_offered(qtbot, iris_like):
+    dialog = show(
+        qtbot, ImportDialog(inspect_table(iris_like), offer_weights=True, offer_standardize=True)
+    )
+    dialog.weights_combo.setFocus()
+    qtbot.keyClicks(dialog.weights_combo, "w")
+    assert dialog.weights_column() == 3
+    assert not dialog.fit_checks[3].isChecked() and not dialog.fit_checks[3].isEnabled()
+    # w holds 0, 1 and 2: valid weights; rows of weight 0 stay (they count for nothing)
+    assert dialog.status.text().startswith("30 points in 2 dimensions.")
+    click(qtbot, dialog.standardize_check)
+    choice = dialog.choice()
+    assert choice.weights == 3 and choice.standardize and choice.columns == [1, 2]
+    table = dialog.points()
+    assert table.weight_column == "w" and table.sample_weight.tolist()[:4] == [0, 1, 2, 0]
+    dialog.weights_combo.setCurrentIndex(dialog.weights_combo.findText("a"))  # a is negative
+    click(qtbot, dialog.fit_checks[3])  # fit w now
+    assert dialog.weights_column() == 1
+    assert dialog.status.text().startswith("Weights column 'a' holds negative weights")
+    assert not ok_button(dialog).isEnabled()
+
+
+def test_another_sheet_of_a_workbook(qtbot, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "small"
+    for row in [["x", "y"], [1.0, 2.0], [3.0, 4.0], [5.0, 6.5]]:
+        book.active.append(row)
+    other = book.create_sheet("large")
+    other.append(["Readings"])
+    other.append(["u", "v", "w"])
+    for i in range(12):
+        other.append([i / 2, float(i * i), float(-i)])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    dialog = show(qtbot, ImportDialog(inspect_table(path)))
+    assert dialog.sheet_combo.isVisibleTo(dialog) and dialog.sheet_combo.currentText() == "small"
+    assert dialog.preview.verticalHeaderItem(0).text() == "row 2"
+    dialog.sheet_combo.setFocus()
+    qtbot.keyClick(dialog.sheet_combo, Qt.Key.Key_Down)
+    assert dialog.info.spec.sheet == "large" and dialog.info.columns == ["u", "v", "w"]
+    assert (dialog.header_spin.value(), dialog.data_spin.value()) == (2, 3)
+    assert dialog.status.text() == "12 points in 3 dimensions."
+    assert dialog.points().data[-1].tolist() == [5.5, 121.0, -11.0]

@@ -107,11 +107,12 @@ def test_header_only(tmp_path):
     assert error.problem == "has a header row but no data rows"
 
 
-def test_one_numeric_column(tmp_path):
-    error = problem_of(make(tmp_path, "one.csv", "x\n1\n2\n3\n"))
-    assert "at least 2 numeric columns" in error.problem and "'x'" in error.problem
-    error = problem_of(make(tmp_path, "mixed.csv", "name,x\na,1\nb,2\n"))
-    assert "found only 1 ('x')" in error.problem and "name" in error.problem
+def test_one_numeric_column_is_one_dimensional_data(tmp_path):
+    table = read_points(make(tmp_path, "one.csv", "x\n1\n2\n3\n"))
+    assert table.columns == ["x"] and table.data.shape == (3, 1)
+    table = read_points(make(tmp_path, "mixed.csv", "name,x\na,1\nb,2\n"))
+    assert table.columns == ["x"]
+    assert "skipped non-numeric columns: name" in table.notes
 
 
 def test_no_numeric_columns(tmp_path):
@@ -229,14 +230,14 @@ def test_column_choice_problems(tmp_path):
     assert problem_of(path, columns=["a", "7"]).problem.startswith("no column 7")
     assert problem_of(path, columns=["a", "label"]).problem == "column 'label' is not numeric"
     assert problem_of(path, columns=["a", "a"]).problem == "column 'a' is chosen twice"
-    assert "at least 2" in problem_of(path, columns=["a"]).problem
+    assert read_points(path, columns=["a"]).columns == ["a"]
 
 
 def test_pasted_text_errors_name_the_paste():
     with pytest.raises(DataFileError, match=r"^pasted text: nothing to paste$"):
         parse_pasted_text("  \n")
-    with pytest.raises(DataFileError, match=r"^pasted text: needs at least 2 numeric columns"):
-        parse_pasted_text("1\n2\n")
+    with pytest.raises(DataFileError, match=r"^pasted text: no numeric columns"):
+        parse_pasted_text("a\nb\n")
 
 
 def test_zip_that_is_not_npz(tmp_path):

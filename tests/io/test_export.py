@@ -8,6 +8,7 @@ import pytest
 from gmm_studio.core import FitSettings, fit
 from gmm_studio.io import (
     DataFileError,
+    inspect_table,
     read_model_json,
     read_points,
     write_labels_csv,
@@ -41,8 +42,10 @@ def test_labels_csv_holds_hard_labels_and_responsibilities(tmp_path, faithful, c
     result = fit(faithful.data, 2, covariance_type=covariance_type, seed=0)
     resp = result.mixture.predict_proba(faithful.data)
     write_labels_csv(tmp_path / "labels.csv", resp)
-    back = read_points(tmp_path / "labels.csv")
-    assert back.columns == ["label", "responsibility_0", "responsibility_1"]
+    columns = ["label", "responsibility_0", "responsibility_1"]
+    info = inspect_table(tmp_path / "labels.csv")
+    assert info.columns == columns and info.label_columns == (0,)
+    back = info.select(columns)
     np.testing.assert_array_equal(back.data[:, 0], result.mixture.predict(faithful.data))
     np.testing.assert_array_equal(back.data[:, 1:], resp)
 
@@ -50,8 +53,8 @@ def test_labels_csv_holds_hard_labels_and_responsibilities(tmp_path, faithful, c
 def test_labels_csv_with_the_points(tmp_path, faithful):
     resp = np.tile([0.25, 0.75], (faithful.n_samples, 1))
     write_labels_csv(tmp_path / "l.csv", resp, points=faithful.data, columns=faithful.columns)
-    back = read_points(tmp_path / "l.csv")
-    assert back.columns == ["eruptions", "waiting", "label", "responsibility_0", "responsibility_1"]
+    columns = ["eruptions", "waiting", "label", "responsibility_0", "responsibility_1"]
+    back = read_points(tmp_path / "l.csv", columns)
     np.testing.assert_array_equal(back.data[:, :2], faithful.data)
     assert set(back.data[:, 2]) == {1.0}
 

@@ -25,7 +25,7 @@ SETTINGS = settings(
 
 def check_clean(table: PointTable) -> None:
     assert isinstance(table, PointTable)
-    assert table.data.ndim == 2 and table.data.shape[1] >= 2
+    assert table.data.ndim == 2 and table.data.shape[1] >= 1
     assert table.data.dtype == np.float64
     assert np.isfinite(table.data).all()
     assert len(table.columns) == table.data.shape[1]

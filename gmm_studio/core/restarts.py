@@ -1,0 +1,345 @@
+"""Restarts: ``n_init`` independent starts of EM, the best one kept.
+
+As in scikit-learn, ``n_init`` starts are run and the one with the highest log-likelihood is
+kept, with one difference: a start that ends with a degenerate component
+(:func:`gmm_studio.core.degenerate.degenerate_components`) is kept only when every start ends
+degenerate, because its likelihood is inflated by a covariance held up by ``reg_covar`` alone.
+
+Seeding: start 0 uses ``seed`` itself, so ``n_init=1`` is the single fit of that seed; start
+i ≥ 1 uses a seed drawn from child i - 1 of ``numpy.random.SeedSequence(seed)`` (a whole
+number below 2**63, so ``fit(..., seed=that)`` alone gives that start's fit). The starts are
+independent streams, the same seed gives the same starts in any order, and the starts of
+``n_init=n`` are the first n of ``n_init=n + 1``: more starts never give a worse fit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from gmm_studio.core import criteria
+from gmm_studio.core.blockwise import BlockData
+from gmm_studio.core.degenerate import DistinctRows, degenerate_components
+from gmm_studio.core.em import em_pass
+from gmm_studio.core.errors import FitError
+from gmm_studio.core.initialization import check_data, check_fit_size, initialize
+from gmm_studio.core.mixture import Mixture
+from gmm_studio.core.run import EMPass, EMRun, FitResult
+from gmm_studio.core.settings import FitSettings
+
+
+class FitCancelled(Exception):
+    """Raised inside a fit when its cancel flag was set; the fit's results are discarded."""
+
+
+def check_n_init(n_init) -> int:
+    """Return ``n_init`` if it is a whole number ≥ 1, else raise FitError."""
+    if isinstance(n_init, bool) or not isinstance(n_init, int | np.integer) or n_init < 1:
+        raise FitError(f"n_init must be a whole number ≥ 1, not {n_init!r}")
+    return int(n_init)
+
+
+def start_seeds(seed: int | None, n_init: int) -> list[int]:
+    """The seed of each of ``n_init`` starts (see the module notes).
+
+    Parameters
+    ----------
+    seed : int or None
+        None draws fresh entropy (a different fit on every call).
+    n_init : int
+    """
+    if seed is None:
+        seed = _whole_seed(np.random.SeedSequence())
+    return [seed, *(_whole_seed(c) for c in np.random.SeedSequence(seed).spawn(n_init - 1))]
+
+
+def _whole_seed(sequence: np.random.SeedSequence) -> int:
+    return int(sequence.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+class PreparedData:
+    """Data checked and prepared once for many fits: the block layout and the distinct rows.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+    sample_weight : array_like, shape (N,), optional
+        Row weights for every fit on these data (see :class:`gmm_studio.core.run.EMRun`).
+    """
+
+    def __init__(self, X, sample_weight=None):
+        self.X = check_data(X)
+        try:
+            self.blocks = BlockData(self.X, sample_weight)
+        except ValueError as exc:
+            raise FitError(str(exc)) from None
+        self.sample_weight = self.blocks.sample_weight
+        self.distinct = DistinctRows(self.X)
+
+    @property
+    def n_samples(self) -> int:
+        return self.X.shape[0]
+
+
+@dataclass(frozen=True)
+class StartOutcome:
+    """One start: its fit, or why it failed, and how healthy the fit is.
+
+    Attributes
+    ----------
+    index : int
+        Which start (0-based).
+    seed : int
+        The seed it was drawn from.
+    result : FitResult or None
+        None when the start failed.
+    error : str or None
+        Why the start failed (a collapsing covariance with ``reg_covar=0``, say).
+    degenerate_components : tuple of int
+    """
+
+    index: int
+    seed: int
+    result: FitResult | None
+    error: str | None = None
+    degenerate_components: tuple[int, ...] = ()
+
+    @property
+    def log_likelihood(self) -> float:
+        """Final log-likelihood; NaN for a failed start."""
+        return math.nan if self.result is None else self.result.log_likelihood
+
+
+def best_start(starts) -> int | None:
+    """Index of the start to keep: the highest log-likelihood among starts without a
+    degenerate component, or among all successful starts when each is degenerate; the lowest
+    index among equals. None when every start failed."""
+    done = [s for s in starts if s.result is not None]
+    healthy = [s for s in done if not s.degenerate_components]
+    pool = healthy or done
+    if not pool:
+        return None
+    return max(pool, key=lambda s: (s.log_likelihood, -s.index)).index
+
+
+@dataclass(frozen=True)
+class RestartsResult:
+    """All starts of one ``(n_components, covariance_type)`` fit, and the one kept.
+
+    The criteria (scikit-learn's sign: lower is better) are those of the kept start; they are
+    NaN when every start failed. ``entropy`` is the kept start's classification entropy
+    (:func:`gmm_studio.core.criteria.classification_entropy`), for ICL.
+    """
+
+    n_components: int
+    covariance_type: str
+    n_samples: float
+    n_features: int
+    starts: tuple[StartOutcome, ...]
+    best_index: int | None
+    entropy: float = math.nan
+
+    @property
+    def best(self) -> StartOutcome | None:
+        return None if self.best_index is None else self.starts[self.best_index]
+
+    @property
+    def failed(self) -> bool:
+        """True when no start produced a fit."""
+        return self.best_index is None
+
+    @property
+    def error(self) -> str | None:
+        """Why the first start failed, when every start failed."""
+        return self.starts[0].error if self.failed else None
+
+    @property
+    def result(self) -> FitResult | None:
+        return None if self.failed else self.best.result
+
+    @property
+    def mixture(self) -> Mixture | None:
+        return None if self.failed else self.best.result.mixture
+
+    @property
+    def log_likelihood(self) -> float:
+        return math.nan if self.failed else self.best.log_likelihood
+
+    @property
+    def degenerate_components(self) -> tuple[int, ...]:
+        return () if self.failed else self.best.degenerate_components
+
+    @property
+    def degenerate(self) -> bool:
+        """True when the kept fit has a degenerate component."""
+        return bool(self.degenerate_components)
+
+    @property
+    def n_parameters(self) -> int:
+        """Free parameters, counted as scikit-learn counts them."""
+        return criteria.n_parameters(self.covariance_type, self.n_components, self.n_features)
+
+    @property
+    def bic(self) -> float:
+        return criteria.bic(self.log_likelihood, self.n_parameters, self.n_samples)
+
+    @property
+    def aic(self) -> float:
+        return criteria.aic(self.log_likelihood, self.n_parameters)
+
+    @property
+    def icl(self) -> float:
+        return criteria.icl(self.bic, self.entropy)
+
+    def criterion(self, name: str) -> float:
+        """The value of criterion ``name`` ("bic", "aic" or "icl")."""
+        if name not in criteria.CRITERIA:
+            raise FitError(f"criterion must be one of {', '.join(criteria.CRITERIA)}, not {name!r}")
+        return getattr(self, name)
+
+    @property
+    def start_log_likelihoods(self) -> tuple[float, ...]:
+        """Each start's final log-likelihood, NaN for failed starts."""
+        return tuple(s.log_likelihood for s in self.starts)
+
+
+def run_start(
+    prepared: PreparedData,
+    settings: FitSettings,
+    start: Mixture,
+    *,
+    cancel=None,
+    em_pass: EMPass = em_pass,
+) -> FitResult:
+    """EM from the mixture ``start`` to convergence, checking ``cancel`` between iterations.
+
+    Raises
+    ------
+    FitCancelled
+        If ``cancel.is_set()`` became true.
+    FitError
+        If EM cannot go on (see :func:`gmm_studio.core.run.em_steps`).
+    """
+    trace = []
+    run = EMRun(prepared.X, settings, start, em_pass=em_pass, sample_weight=prepared.sample_weight)
+    for last in run.snapshots():
+        trace.append(last.log_likelihood)
+        if cancel is not None and cancel.is_set():
+            raise FitCancelled
+    return FitResult(last.mixture, tuple(trace), last.iteration, last.converged, last.n_samples)
+
+
+def assess(prepared: PreparedData, index: int, seed: int, result: FitResult, reg_covar: float):
+    """The :class:`StartOutcome` of a finished start, with its degenerate components."""
+    degenerate = degenerate_components(
+        prepared.blocks, prepared.distinct, result.mixture, reg_covar
+    )
+    return StartOutcome(index, seed, result, None, degenerate)
+
+
+def restarts_result(prepared: PreparedData, n_components, covariance_type, starts):
+    """The :class:`RestartsResult` of finished starts: the kept one and its entropy."""
+    best = best_start(starts)
+    entropy = (
+        math.nan
+        if best is None
+        else criteria.classification_entropy(prepared.blocks, starts[best].result.mixture)
+    )
+    n_features = prepared.X.shape[1]
+    return RestartsResult(
+        n_components, covariance_type, prepared.blocks.total_weight, n_features, tuple(starts),
+        best, entropy,
+    )  # fmt: skip
+
+
+def failed_start(index: int, seed: int, error: FitError) -> StartOutcome:
+    return StartOutcome(index, seed, None, str(error))
+
+
+def fit_starts(
+    X,
+    n_components: int,
+    *,
+    covariance_type: str = "full",
+    init: str = "kmeans++",
+    tol: float = 1e-6,
+    max_iter: int = 1000,
+    reg_covar: float = 1e-6,
+    seed: int | None = None,
+    n_init: int = 1,
+    em_pass: EMPass = em_pass,
+    sample_weight=None,
+    prepared: PreparedData | None = None,
+    cancel=None,
+) -> RestartsResult:
+    """Run ``n_init`` starts of EM one after the other and keep the best (module notes).
+
+    Parameters are those of :func:`gmm_studio.core.run.em_steps`, plus
+
+    n_init : int
+        Number of starts.
+    sample_weight : array_like, shape (N,), optional
+        Row weights (ignored when ``prepared`` is given: it carries its own).
+    prepared : PreparedData, optional
+        ``X`` prepared once for many calls; made here when not given.
+    cancel : threading.Event or similar, optional
+        Checked between iterations; when set, :class:`FitCancelled` is raised.
+
+    Raises
+    ------
+    FitError
+        For arguments that cannot be fitted (as :func:`gmm_studio.core.run.em_steps`).
+        A start that fails while iterating is recorded in the result instead.
+    """
+    n_init = check_n_init(n_init)
+    settings = FitSettings(
+        n_components=n_components, covariance_type=covariance_type, init=init, tol=tol,
+        max_iter=max_iter, reg_covar=reg_covar, seed=seed,
+    )  # fmt: skip
+    prepared = prepared or PreparedData(X, sample_weight)
+    check_fit_size(prepared.X, n_components, covariance_type)
+    starts = []
+    for index, start_seed in enumerate(start_seeds(seed, n_init)):
+        start = initialize(
+            prepared.X, n_components, covariance_type=covariance_type, init=init,
+            reg_covar=reg_covar, seed=start_seed,
+        )  # fmt: skip
+        try:
+            result = run_start(prepared, settings, start, cancel=cancel, em_pass=em_pass)
+        except FitError as error:
+            starts.append(failed_start(index, start_seed, error))
+            continue
+        starts.append(assess(prepared, index, start_seed, result, reg_covar))
+    return restarts_result(prepared, n_components, covariance_type, starts)
+
+
+def best_fit(
+    X,
+    n_components: int,
+    *,
+    n_init: int,
+    weights_init=None,
+    means_init=None,
+    covariances_init=None,
+    sample_weight=None,
+    **settings,
+) -> FitResult:
+    """:func:`gmm_studio.core.fit` with ``n_init`` starts: the kept start's FitResult.
+
+    Raises
+    ------
+    FitError
+        If starting parameters are given (every start would be the same), or if every
+        start failed (the message is the first start's).
+    """
+    if any(p is not None for p in (weights_init, means_init, covariances_init)):
+        raise FitError(
+            "n_init > 1 needs starts drawn by init; with weights_init, means_init or "
+            "covariances_init given every start would be the same"
+        )
+    outcome = fit_starts(X, n_components, n_init=n_init, sample_weight=sample_weight, **settings)
+    if outcome.failed:
+        raise FitError(outcome.error)
+    return outcome.result
