@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from gmm_studio import __version__
 
 PROG = "gmm-studio"
-SUBCOMMANDS = ("fit", "select")
+SUBCOMMANDS = ("fit", "select", "record")
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 
@@ -44,11 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     from gmm_studio.cli_select import add_select_parser
 
     add_select_parser(commands)
+    from gmm_studio.cli_record import add_record_parser
+
+    add_record_parser(commands)
     return parser
 
 
 def _add_fit_parser(commands) -> None:
-    from gmm_studio.core import COVARIANCE_TYPES, FitSettings
+    from gmm_studio.core import FitSettings
 
     defaults = FitSettings()
     fit = commands.add_parser(
@@ -61,29 +64,10 @@ def _add_fit_parser(commands) -> None:
         ),
     )
     fit.add_argument("path", metavar="PATH", help="the data file")
-    fit.add_argument(
-        "-k",
-        "--n-components",
-        dest="n_components",
-        type=int,
-        required=True,
-        metavar="K",
-        help="number of mixture components",
-    )
-    fit.add_argument(
-        "--covariance-type",
-        choices=COVARIANCE_TYPES,
-        default=defaults.covariance_type,
-        help="covariance_type, as in scikit-learn (default: %(default)s)",
-    )
+    _add_model_options(fit)
     add_em_options(fit, defaults.tol)
     add_reader_options(fit)
-    fit.add_argument(
-        "--weights",
-        default=None,
-        metavar="COLUMN",
-        help="a column of sample weights (finite, at least 0): each row counts that many times",
-    )
+    add_weights_option(fit)
     fit.add_argument(
         "--labels-column",
         dest="labels_column",
@@ -114,6 +98,27 @@ def _add_fit_parser(commands) -> None:
     fit.set_defaults(handler=run_fit)
 
 
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    """-k and --covariance-type, for the sub-commands that fit one model."""
+    from gmm_studio.core import COVARIANCE_TYPES, FitSettings
+
+    parser.add_argument(
+        "-k",
+        "--n-components",
+        dest="n_components",
+        type=int,
+        required=True,
+        metavar="K",
+        help="number of mixture components",
+    )
+    parser.add_argument(
+        "--covariance-type",
+        choices=COVARIANCE_TYPES,
+        default=FitSettings().covariance_type,
+        help="covariance_type, as in scikit-learn (default: %(default)s)",
+    )
+
+
 def add_reader_options(parser: argparse.ArgumentParser) -> None:
     """The options that say how to read a data file, shared by the sub-commands."""
     parser.add_argument(
@@ -134,6 +139,16 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="NAME",
         help="the worksheet of an .xlsx workbook, by name or 0-based position (default: the first)",
+    )
+
+
+def add_weights_option(parser: argparse.ArgumentParser) -> None:
+    """``--weights COLUMN``: a column of sample weights, for ``fit`` and ``select``."""
+    parser.add_argument(
+        "--weights",
+        default=None,
+        metavar="COLUMN",
+        help="a column of sample weights (finite, at least 0): each row counts that many times",
     )
 
 

@@ -20,7 +20,7 @@ GRID_FIELDS = (
 
 def add_select_parser(commands) -> None:
     """Add the ``select`` sub-command to ``commands`` (argparse sub-parsers)."""
-    from gmm_studio.cli import add_em_options, add_reader_options
+    from gmm_studio.cli import add_em_options, add_reader_options, add_weights_option
 
     select = commands.add_parser(
         "select",
@@ -56,6 +56,7 @@ def add_select_parser(commands) -> None:
     )
     add_em_options(select, GridSettings().tol)
     add_reader_options(select)
+    add_weights_option(select)
     select.add_argument(
         "--json", action="store_true", help="print one JSON object instead of the table"
     )
@@ -89,12 +90,14 @@ def run_select(args: argparse.Namespace) -> int:
     except FitError as error:
         raise _UsageError(str(error)) from None
     path = args.path
-    table = read_table(args)
+    table = read_table(args, weights=args.weights)
     if table is None:
         return EXIT_DATA
     progress = _Progress(len(settings.cells()), enabled=not args.json and sys.stderr.isatty())
     try:
-        selection = select_model(table.data, settings, on_cell=progress.step)
+        selection = select_model(
+            table.data, settings, sample_weight=table.sample_weight, on_cell=progress.step
+        )
     except FitError as error:
         _error(f"{path}: cannot fit: {error}")
         return EXIT_DATA

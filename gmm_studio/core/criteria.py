@@ -53,7 +53,8 @@ def icl(bic_value: float, entropy: float) -> float:
 
 
 def classification_entropy(data: BlockData, mixture) -> float:
-    """``EN = -Σ_i Σ_k r_ik log r_ik`` for the responsibilities of ``mixture`` on the data.
+    """``EN = -Σ_i Σ_k r_ik log r_ik`` for the responsibilities of ``mixture`` on the data
+    (each row's term times its sample weight, when the data carry weights).
 
     One block-wise pass with the EM kernel (no N×K matrix is kept). 0 when every point belongs
     to one component with certainty, ``N log K`` at most.
@@ -65,7 +66,9 @@ def classification_entropy(data: BlockData, mixture) -> float:
     def visit(start, stop, R):
         log_r = np.zeros_like(R)
         np.log(R, out=log_r, where=R > 0)  # 0 log 0 = 0
-        parts[start // block] = -np.einsum("ij,ij->", R, log_r)
+        rows = np.einsum("ij,ij->j", R, log_r)
+        weights = data.weights_of(start, stop)
+        parts[start // block] = -(rows.sum() if weights is None else rows @ weights)
 
     for_each_block(data, kernel, visit)
     return float(parts.sum())

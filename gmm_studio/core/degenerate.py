@@ -93,7 +93,8 @@ def degenerate_components(
     2. **it is carried by fewer than D + 1 distinct points**: at most D distinct data rows
        (rows equal in every column count once, their responsibilities added) carry at least
        ``SUPPORT_SHARE = 99%`` of its effective count ``N_k = N · w_k``, with ``r_ik`` the
-       responsibilities under ``mixture``. (``N · w_k`` is the count the component's mean and
+       responsibilities under ``mixture`` (with sample weights, N is their total and each
+       row's responsibility counts times its weight). (``N · w_k`` is the count the component's mean and
        covariance were estimated from; at convergence it equals ``Σ_i r_ik``.) D + 1 points in general
        position are the fewest that determine a D-dimensional Gaussian; with fewer, what the
        component claims to know about its spread comes from ``reg_covar`` or from a
@@ -119,7 +120,9 @@ def degenerate_components(
     # At most D distinct rows can carry at most D · (largest multiplicity) of responsibility,
     # so only components with a small N_k need their responsibilities looked at.
     reach = d * distinct.max_multiplicity
-    counts = data.n_samples * mixture.weights
+    if data.sample_weight is not None:  # the heaviest row stands for that many points
+        reach *= float(data.sample_weight.max())
+    counts = data.total_weight * mixture.weights
     suspects = [
         k
         for k in range(mixture.n_components)
@@ -133,6 +136,8 @@ def degenerate_components(
             columns[:, start:stop] = R[suspects]
 
         for_each_block(data, kernel, keep)
+        if data.sample_weight is not None:
+            columns *= data.sample_weight
         for k, column in zip(suspects, columns, strict=True):
             masses = distinct.masses(column)
             top = masses if len(masses) <= d else np.partition(masses, len(masses) - d)[-d:]

@@ -120,8 +120,11 @@ class CentreSeeding:
             distance = np.sum((X - centre) ** 2, axis=1)
             if self._closest is None:
                 self._closest = distance
-                self._labels = np.zeros(n_samples, dtype=np.intp)
+                # Two bytes a row: a grid keeps one seeding per start and worker.
+                self._labels = np.zeros(n_samples, dtype=np.uint16)
             else:
+                if self.n_centres == np.iinfo(np.uint16).max:
+                    self._labels = self._labels.astype(np.intp)
                 self._labels = np.where(distance < self._closest, self.n_centres, self._labels)
                 np.minimum(self._closest, distance, out=self._closest)
             self._centres.append(centre)

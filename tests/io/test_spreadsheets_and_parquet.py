@@ -244,3 +244,14 @@ def test_damaged_workbooks_and_parquet_files_are_clean_errors(tmp_path, data, cu
             assert str(error).startswith(f"{damaged.name}: ") and "\n" not in str(error)
         else:
             assert table.data.ndim == 2 and np.isfinite(table.data).all()
+
+
+def test_options_a_format_has_no_use_for_are_refused(tmp_path):
+    path = tmp_path / "a.npz"
+    np.savez(path, x=np.arange(3.0), y=np.arange(3.0))
+    with pytest.raises(DataFileError, match="apply to text files and workbooks, not to npz"):
+        inspect_table(path, ReadOptions(skip_rows=1))
+    text = tmp_path / "t.csv"
+    text.write_text("x,y\n1,2\n3,4\n")
+    with pytest.raises(DataFileError, match=r"^t\.csv: not a workbook, so it has no sheets"):
+        inspect_table(text, ReadOptions(sheet="one"))
