@@ -51,8 +51,8 @@ class FitControl(QObject):
         #: (colors, labels) of every point under the latest drawn parameters, or None.
         self.point_colors: tuple[np.ndarray, np.ndarray] | None = None
         #: The components' colors, (K, 3) uint8, for the fit's K: the one palette of the
-        #: window (ellipses, blended points, hard labels).
-        self.colors = component_colors(0)
+        #: window (ellipses, blended points, hard labels), set with each run.
+        self.colors = np.zeros((0, 3), dtype=np.uint8)
         document.fitChanged.connect(self._on_fit_changed)
         self.controller.failed.connect(self._on_failed)
         self.controller.halted.connect(self._on_halted)
