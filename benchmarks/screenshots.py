@@ -35,7 +35,7 @@ def main(argv=None) -> int:
     window.show()
     # A start that makes EM visibly work on the notebook's data (k-means++ lands almost
     # on the answer, which makes a dull demo).
-    window.apply_settings(window.document.settings.replace(init="random-points", seed=3))
+    window.document.set_settings(window.document.settings.replace(init="random-points", seed=3))
     wait_for(lambda: window.fit.state is FitState.READY)
     spin(200)
     window.grab().save(str(out / "startup.png"))

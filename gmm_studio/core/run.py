@@ -447,24 +447,9 @@ def em_steps(
     return EMRun(X, settings, start, em_pass=em_pass, sample_weight=sample_weight).snapshots()
 
 
-def fit(
-    X,
-    n_components: int,
-    *,
-    covariance_type: str = "full",
-    init: str = "kmeans++",
-    weights_init=None,
-    means_init=None,
-    covariances_init=None,
-    tol: float = 1e-6,
-    max_iter: int = 1000,
-    reg_covar: float = 1e-6,
-    seed: int | None = None,
-    sample_weight=None,
-    em_pass: EMPass = em_pass,
-    n_init: int = 1,
-) -> FitResult:
-    """Fit a Gaussian mixture by EM; the arguments are those of :func:`em_steps`, plus
+def fit(X, n_components: int, *, n_init: int = 1, **options) -> FitResult:
+    """Fit a Gaussian mixture by EM; ``options`` are the keyword arguments of
+    :func:`em_steps` (``covariance_type``, ``init``, ``tol``, ``sample_weight``, ...), plus
 
     n_init : int
         Number of independent starts, the best kept (:mod:`gmm_studio.core.restarts`).
@@ -479,18 +464,8 @@ def fit(
     if n_init != 1:
         from gmm_studio.core.restarts import best_fit  # restarts builds on this module
 
-        return best_fit(
-            X, n_components, n_init=n_init, covariance_type=covariance_type, init=init,
-            weights_init=weights_init, means_init=means_init, covariances_init=covariances_init,
-            tol=tol, max_iter=max_iter, reg_covar=reg_covar, seed=seed,
-            sample_weight=sample_weight, em_pass=em_pass,
-        )  # fmt: skip
-    steps = em_steps(
-        X, n_components, covariance_type=covariance_type, init=init,
-        weights_init=weights_init, means_init=means_init, covariances_init=covariances_init,
-        tol=tol, max_iter=max_iter, reg_covar=reg_covar, seed=seed,
-        sample_weight=sample_weight, em_pass=em_pass,
-    )  # fmt: skip
+        return best_fit(X, n_components, n_init=n_init, **options)
+    steps = em_steps(X, n_components, **options)
     trace = []
     for last in steps:
         trace.append(last.log_likelihood)

@@ -6,7 +6,6 @@ import numpy as np
 import pyqtgraph as pg
 
 from gmm_studio.core import Mixture, ellipse_points
-from gmm_studio.gui.palette import component_colors
 from gmm_studio.gui.point_layer import PassiveScatter
 
 #: Number of segments of each ellipse polyline.
@@ -61,7 +60,8 @@ class ComponentLayer(pg.ItemGroup):
 
     A graphics item whose children are those curves and scatters; the canvas adds the layer
     to its view. Curves are created when the number of components changes, and updated with
-    ``setData`` on every snapshot.
+    ``setData`` on every snapshot. The layer draws in the colors it is given
+    (:attr:`colors`, one per component); it never picks colors itself.
     """
 
     def __init__(self) -> None:
@@ -76,14 +76,22 @@ class ComponentLayer(pg.ItemGroup):
         self.addItem(self.mean_halo)
         self.addItem(self.means)
         self.radii: tuple[float, ...] = (1.0, 2.0, 3.0)
-        self._colors = component_colors(0)
+        self._colors = np.zeros((0, 3), dtype=np.uint8)
         self._brushes: list = []
         self._halo_pen = pg.mkPen(255, 255, 255, width=2.0)
 
     @property
     def colors(self) -> np.ndarray:
-        """The component colors drawn, shape (K, 3) uint8: also the points' hard-label colors."""
+        """The component colors, shape (K, 3) uint8; set them before drawing K components."""
         return self._colors
+
+    @colors.setter
+    def colors(self, colors) -> None:
+        colors = np.asarray(colors, dtype=np.uint8).reshape(-1, 3)
+        if np.array_equal(colors, self._colors):
+            return  # the window sets them on every frame
+        self._colors = colors
+        self._brushes = [pg.mkBrush(*c) for c in self._colors]
 
     def _ensure(self, n_components: int) -> None:
         if len(self.curves) == n_components:
@@ -93,8 +101,6 @@ class ComponentLayer(pg.ItemGroup):
             if curve.scene() is not None:
                 curve.scene().removeItem(curve)
         self.curves = []
-        self._colors = component_colors(n_components)
-        self._brushes = [pg.mkBrush(*c) for c in self._colors]
         for _ in range(n_components):
             curve = pg.PlotCurveItem(connect="finite", antialias=True)
             curve.setZValue(10)
@@ -111,6 +117,8 @@ class ComponentLayer(pg.ItemGroup):
             self.mean_halo.setData([], [])
             return
         k = mixture.n_components
+        if len(self._colors) != k:
+            raise ValueError(f"{len(self._colors)} component colors for {k} components")
         self._ensure(k)
         for curve, line, color, weight in zip(
             self.curves,

@@ -57,8 +57,8 @@ class ControlPanel(QWidget):
 
     The panel shows what it is bound to (:meth:`bind`): the document's fit settings and the
     view preferences of the settings store, redrawn whenever they change. A fit setting the
-    user edits is asked for with :attr:`settingsEdited` (the window decides what it means for
-    the fit); speed, ellipse radii and hard labels are preferences, written to the store.
+    user edits is asked of the document (:meth:`Document.set_settings`, which hands it to the
+    fit model); speed, ellipse radii and hard labels are preferences, written to the store.
 
     Enter in a field commits it and gives the keyboard back to the canvas; the window's
     single-key shortcuts (Space, N, R, ...) commit the field and then act, wherever the
@@ -66,12 +66,9 @@ class ControlPanel(QWidget):
 
     Signals
     -------
-    settingsEdited(FitSettings)
-        The user changed a fit setting.
     newInitialisationRequested()
     """
 
-    settingsEdited = Signal(object)
     newInitialisationRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -254,8 +251,9 @@ class ControlPanel(QWidget):
 
     # -- edits ------------------------------------------------------------------------------
     def _edit(self, **change) -> None:
-        if any(getattr(self._shown, name) != value for name, value in change.items()):
-            self.settingsEdited.emit(self._shown.replace(**change))
+        edited = any(getattr(self._shown, name) != value for name, value in change.items())
+        if edited and self._document is not None:
+            self._document.set_settings(self._shown.replace(**change))
 
     def _commit_tol(self) -> None:
         value = _parse(self.tol.text(), self._shown.tol, allow_zero=False)

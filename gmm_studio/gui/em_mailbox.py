@@ -1,9 +1,10 @@
 """What the GUI thread and the EM worker thread share: instructions one way, frames the other.
 
-:class:`Control` holds the worker's instructions (the run to step, running or paused, steps
-asked for, the speed, quit) behind one condition variable; the worker reads them between
-steps, since a busy loop never sees queued signals. :class:`Mailbox` is the one-slot box of
-the latest :class:`Frame` plus every snapshot since the GUI last looked. No Qt here.
+:class:`Control` holds the worker's instructions (the run to step and its component colors,
+running or paused, steps asked for, the speed, quit) behind one condition variable; the
+worker reads them between steps, since a busy loop never sees queued signals.
+:class:`Mailbox` is the one-slot box of the latest :class:`Frame` plus every snapshot since
+the GUI last looked. No Qt here.
 """
 
 from __future__ import annotations
@@ -64,13 +65,18 @@ class Frame:
 
 @dataclasses.dataclass(frozen=True)
 class Task:
-    """One thing for the worker to do, with the instruction ticket it answers."""
+    """One thing for the worker to do, with the instruction ticket it answers.
+
+    ``colors`` (K, 3) uint8 are the component colors of ``run``, which the worker blends
+    the point colors from.
+    """
 
     work: Work
     run: EMRun | None
     generation: int
     ticket: int
     halt: Halt = Halt.PAUSED
+    colors: np.ndarray | None = None
 
 
 class Control:
@@ -79,6 +85,7 @@ class Control:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._run: EMRun | None = None
+        self._colors: np.ndarray | None = None
         self._generation = 0
         self._fresh = False
         self._running = False
@@ -109,10 +116,12 @@ class Control:
         self._ticket += 1
         self._cond.notify_all()
 
-    def drive(self, run: EMRun | None, generation: int) -> None:
-        """Step ``run`` from now on (None: nothing); pending steps are dropped."""
+    def drive(self, run: EMRun | None, generation: int, colors: np.ndarray | None) -> None:
+        """Step ``run`` from now on (None: nothing), its points blended from ``colors``;
+        pending steps are dropped."""
         with self._cond:
             self._run, self._generation, self._fresh = run, generation, run is not None
+            self._colors = colors
             self._steps = []
             self._changed()
 
@@ -141,6 +150,7 @@ class Control:
         with self._cond:
             if generation == self._generation:
                 self._run, self._running, self._steps = None, False, []
+                self._colors = None
                 self._changed()
 
     def quit(self) -> None:
@@ -160,23 +170,23 @@ class Control:
                 if self._quit:
                     self._waiting = False
                     return None
-                run, generation = self._run, self._generation
+                run, generation, colors = self._run, self._generation, self._colors
                 if run is not None and self._fresh:
                     self._fresh = False
                     evaluate = run.phase is Phase.EXPECTATION
                     work = Work.EVALUATE if evaluate else Work.SHOW
-                    return Task(work, run, generation, self._ticket)
+                    return Task(work, run, generation, self._ticket, colors=colors)
                 busy = run is not None and not run.finished
                 if busy and self._steps:
                     self._waiting = False
                     self._released_at = time.monotonic()
-                    return Task(self._steps.pop(0), run, generation, self._ticket)
+                    return Task(self._steps.pop(0), run, generation, self._ticket, colors=colors)
                 if busy and self._running:
                     remaining = self._released_at + self._delay - time.monotonic()
                     if remaining <= 0:
                         self._waiting = False
                         self._released_at = time.monotonic()
-                        return Task(Work.STEP, run, generation, self._ticket)
+                        return Task(Work.STEP, run, generation, self._ticket, colors=colors)
                     self._unlocked(before_wait)
                     self._cond.wait(remaining)
                     continue

@@ -26,7 +26,6 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from gmm_studio.core import EMRun, Snapshot
 from gmm_studio.core.point_colors import blended_colors
 from gmm_studio.gui.em_mailbox import Control, Frame, Halt, Mailbox, Task, Work
-from gmm_studio.gui.palette import component_colors
 
 #: How often the GUI reads the mailbox, and the shortest interval between published frames.
 FRAME_INTERVAL_S = 1 / 60
@@ -64,7 +63,7 @@ class EMWorker(QObject):
         self._mailbox = mailbox
         self._colored_at = -np.inf
         self._color_cost = 0.0
-        self._pending: tuple[int, EMRun, Snapshot] | None = None
+        self._pending: tuple[Task, Snapshot] | None = None
         self._published_at = -np.inf
 
     @Slot()
@@ -85,7 +84,7 @@ class EMWorker(QObject):
                     continue
                 if task.work is not Work.SHOW:  # SHOW repeats a snapshot the GUI has
                     self._mailbox.record(task.generation, snapshot)
-                self._pending = (task.generation, task.run, snapshot)
+                self._pending = (task, snapshot)
                 final = snapshot.converged or task.work is not Work.STEP
                 if final or time.monotonic() - self._published_at >= FRAME_INTERVAL_S:
                     self._publish_pending(colors=final or self._colors_due())
@@ -107,18 +106,18 @@ class EMWorker(QObject):
     def _publish_pending(self, colors: bool = True) -> None:
         if self._pending is None:
             return
-        generation, run, snapshot = self._pending
+        task, snapshot = self._pending
         self._pending = None
         point_colors = labels = None
-        if colors:
+        if colors and task.colors is not None:
             started = time.monotonic()
-            palette = component_colors(snapshot.mixture.n_components)
+            run = task.run
             point_colors, labels = blended_colors(
-                run.X, snapshot.mixture, palette, data=run.block_data
+                run.X, snapshot.mixture, task.colors, data=run.block_data
             )
             self._colored_at = time.monotonic()
             self._color_cost = self._colored_at - started
-        self._mailbox.put(Frame(generation, snapshot, point_colors, labels))
+        self._mailbox.put(Frame(task.generation, snapshot, point_colors, labels))
         self._published_at = time.monotonic()
 
 
@@ -182,17 +181,19 @@ class EMController(QObject):
         return self._thread
 
     # -- commands ---------------------------------------------------------------------------
-    def drive(self, run: EMRun | None) -> int:
+    def drive(self, run: EMRun | None, colors: np.ndarray | None = None) -> int:
         """Step ``run`` from now on, in the current mode; return its generation.
 
         The worker evaluates a new run's parameters at once, even when paused, so edited
-        data or a new start show their log-likelihood and colors.
+        data or a new start show their log-likelihood and colors. ``colors`` (K, 3) uint8
+        are the run's component colors, which the points are blended from (none: frames
+        carry no point colors).
         """
         if self._shut_down:
             raise RuntimeError("the EM controller has been shut down")
         self._generation = next(self._generations)
         self._mailbox.open(self._generation)
-        self._control.drive(run, self._generation)
+        self._control.drive(run, self._generation, colors)
         self._timer.start()
         return self._generation
 

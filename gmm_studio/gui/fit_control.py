@@ -4,7 +4,9 @@
 to the fit model (which owns the state) and instructions to the worker
 (:class:`gmm_studio.gui.em_worker.EMController`), hands the worker a new run whenever the
 model says the old one is obsolete (:attr:`gmm_studio.model.Change.RUN`), and records what
-the worker computes into the model.
+the worker computes into the model. It derives the component colors once per run
+(:attr:`FitControl.colors`): the worker blends the point colors from them, and the window
+draws the ellipses and the hard labels in them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from PySide6.QtGui import QUndoCommand
 from gmm_studio.core import FitError
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.em_worker import EMController, Frame, Halt
+from gmm_studio.gui.palette import component_colors
 from gmm_studio.model import Branch, Change, FitModel, FitState
 
 
@@ -47,6 +50,9 @@ class FitControl(QObject):
         self.controller = EMController(self)
         #: (colors, labels) of every point under the latest drawn parameters, or None.
         self.point_colors: tuple[np.ndarray, np.ndarray] | None = None
+        #: The components' colors, (K, 3) uint8, for the fit's K: the one palette of the
+        #: window (ellipses, blended points, hard labels), set with each run.
+        self.colors = np.zeros((0, 3), dtype=np.uint8)
         document.fitChanged.connect(self._on_fit_changed)
         self.controller.failed.connect(self._on_failed)
         self.controller.halted.connect(self._on_halted)
@@ -120,6 +126,7 @@ class FitControl(QObject):
 
     def _drive(self) -> None:
         fit = self.fit
+        self.colors = component_colors(fit.settings.n_components)
         if not fit.enough_points or not fit.at_end:
             self.controller.drive(None)
             return
@@ -129,7 +136,7 @@ class FitControl(QObject):
             self.controller.drive(None)
             fit.fail(str(error))
             return
-        self.controller.drive(run)
+        self.controller.drive(run, self.colors)
 
     def take(self, frame: Frame) -> bool:
         """Record a frame of the worker (from its ``frameReady``) into the fit model.

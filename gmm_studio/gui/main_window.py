@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QToolBar
 
-from gmm_studio.core import FitSettings
 from gmm_studio.gui.canvas import REMOVE_RADIUS_PX, Canvas
 from gmm_studio.gui.commands import AddPointsCommand, RemovePointsCommand
 from gmm_studio.gui.control_panel import ControlPanel, speed_from_position
@@ -192,7 +191,6 @@ class MainWindow(QMainWindow):
         vb.sprayRequested.connect(self._on_spray_requested)
         self.controller.frameReady.connect(self._on_frame)
         self.ll_plot.iterationClicked.connect(self._rewind_to)
-        self.panel.settingsEdited.connect(self._on_settings_edited)
         self.panel.newInitialisationRequested.connect(self.new_initialisation)
         self.panel.pass_keys_to(self.canvas, self.actions())
 
@@ -317,15 +315,7 @@ class MainWindow(QMainWindow):
             self.canvas.fit_view()
         self._update_status()
 
-    # -- settings ---------------------------------------------------------------------------
-    def apply_settings(self, settings: FitSettings) -> None:
-        """Change the fit settings as if edited in the panel (used by sessions and tests)."""
-        self._on_settings_edited(settings)
-
-    @Slot(object)
-    def _on_settings_edited(self, settings: FitSettings) -> None:
-        self.document.set_settings(settings)
-
+    # -- preferences ------------------------------------------------------------------------
     @Slot(object)
     def _on_preference_changed(self, preference) -> None:
         store = self.settings_store
@@ -358,6 +348,7 @@ class MainWindow(QMainWindow):
 
     def _draw_fit(self) -> None:
         fit = self.fit
+        self.canvas.components.colors = self.fit_control.colors
         self.canvas.components.draw(fit.mixture, self.document.axes)
         marks = [
             (e.iteration, e.description or e.kind.value)
@@ -381,7 +372,7 @@ class MainWindow(QMainWindow):
         hard = self.settings_store.get(HARD_LABELS)
         new = self.fit_control.point_colors
         mixture = self.fit.mixture
-        palette = self.canvas.components.colors  # the colors the ellipses are drawn in
+        palette = self.fit_control.colors  # the colors the worker blended from
         usable = (
             new is not None
             and len(new[0]) == self.document.n_points

@@ -64,6 +64,7 @@ class FrameRenderer:
         palette = component_colors(mixture.n_components)
         colors, labels = blended_colors(self.X, colored_by or mixture, palette)
         self.canvas.points.set_colors(colors, labels, palette)
+        self.canvas.components.colors = palette
         self.canvas.components.draw(mixture, self.axes)
         self.canvas.getPlotItem().setTitle(caption, **self._title_style)
         self._settle()

@@ -449,13 +449,9 @@ class FitModel:
         Raises
         ------
         FitError
-            With too few points, or when the current entry is not the last (:meth:`branch`
-            first).
+            With too few points (:class:`EMRun` checks them), or when the current entry is
+            not the last (:meth:`branch` first).
         """
-        if not self.enough_points:
-            raise FitError(
-                f"n_components={self._settings.n_components} needs at least that many points"
-            )
         if not self.at_end:
             raise FitError("continuing from an earlier iteration needs a branch first")
         X, settings, locks = self._X, self._settings, self._locks

@@ -17,11 +17,11 @@ from gmm_studio.core import (
     Mixture,
     Phase,
     fit,
-    generate_mixture_data,
     initialize,
 )
 from gmm_studio.core.reference import reference_em_pass
 
+from .test_em_properties import mixture_data
 from .test_fast_em_pass import assert_same_mixture
 
 
@@ -215,19 +215,9 @@ def test_all_weights_locked_keeps_them_and_locks_can_change_mid_run():
 
 @st.composite
 def locked_cases(draw):
-    k_true = draw(st.integers(1, 3))
-    dim = draw(st.integers(1, 3))
-    seed = draw(st.integers(0, 2**32 - 1))
-    rng = np.random.default_rng(seed)
-    means = rng.uniform(-6, 6, size=(k_true, dim))
-    covariances = [np.eye(dim) * rng.uniform(0.3, 2.0) for _ in range(k_true)]
-    n = draw(st.integers(40, 200))
-    X, _ = generate_mixture_data(n, np.full(k_true, 1.0 / k_true), means, covariances, seed=rng)
-    k = draw(st.integers(1, 4))
-    covariance_type = draw(st.sampled_from(COVARIANCE_TYPES))
+    X, k, covariance_type, _init, seed = draw(mixture_data())
     flags = st.lists(st.booleans(), min_size=k, max_size=k)
-    locks = Locks(draw(flags), draw(flags), draw(flags))
-    return X, k, covariance_type, locks, seed
+    return X, k, covariance_type, Locks(draw(flags), draw(flags), draw(flags)), seed
 
 
 @settings(max_examples=80, deadline=None)

@@ -13,6 +13,7 @@ import pytest
 
 from gmm_studio.gui.import_dialog import ImportDialog
 from gmm_studio.io.files import available_memory
+from tests.io.test_session import version_1_body
 
 from .file_helpers import add_point_and_settle, assert_unchanged, snapshot_of, wait_shown
 from .modal_driver import cancel, choose_file, drive
@@ -60,18 +61,7 @@ def a_folder(tmp_path):
 
 
 def session_body(**changes):
-    body = {
-        "format": "gmm-studio-session",
-        "version": 1,
-        "columns": ["x", "y"],
-        "axes": [0, 1],
-        "points": [[1.0, 2.0], [3.0, 4.0]],
-        "settings": {"n_components": 1},
-        "model": None,
-        "log_likelihood_history": [],
-    }
-    body.update(changes)
-    return json.dumps(body)
+    return json.dumps(version_1_body(**changes))
 
 
 def too_large(tmp_path):

@@ -5,6 +5,7 @@ import pytest
 
 from gmm_studio.core import EMRun, FitSettings, fit
 from gmm_studio.gui.em_worker import EMController, Halt
+from gmm_studio.gui.palette import component_colors
 
 from ..conftest import running_qthreads
 from .conftest import blobs
@@ -23,7 +24,7 @@ def test_frames_are_throttled_but_the_whole_history_and_the_final_state_arrive(q
     frames = []
     controller.frameReady.connect(frames.append)
     with qtbot.waitSignal(controller.halted, timeout=30_000) as blocker:
-        controller.drive(EMRun(X, settings))
+        controller.drive(EMRun(X, settings), component_colors(3))
         controller.run()
     assert blocker.args == [Halt.CONVERGED]
     expected = fit(X, **settings.fit_kwargs())

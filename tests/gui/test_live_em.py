@@ -199,7 +199,7 @@ def test_closing_during_a_run_exits_cleanly_with_code_0(tmp_path):
         "from gmm_studio.gui.app import create_main_window, ensure_application\n"
         "app = ensure_application()\n"
         "w = create_main_window()\n"
-        "w.apply_settings(w.document.settings.replace(tol=0.0, max_iter=10**6))\n"
+        "w.document.set_settings(w.document.settings.replace(tol=0.0, max_iter=10**6))\n"
         "w.show()\n"
         "QTimer.singleShot(300, w.run_or_pause)\n"
         "QTimer.singleShot(900, w.close)\n"

@@ -141,7 +141,7 @@ def test_the_worker_sends_compact_colours_and_labels_from_the_core_kernel(qtbot)
     controller.frameReady.connect(frames.append)
     try:
         with qtbot.waitSignal(controller.halted, timeout=30_000):
-            controller.drive(EMRun(X, settings))
+            controller.drive(EMRun(X, settings), component_colors(3))
             controller.run()
     finally:
         controller.shutdown()

@@ -173,7 +173,7 @@ def test_copy_as_python_reads_the_same_file(qtbot, make_window, tmp_path):
     before = window.frames_drawn
     assert window.file_commands.open_path(path)
     wait_shown(qtbot, window, before)
-    window.apply_settings(window.document.settings.replace(n_components=2))
+    window.document.set_settings(window.document.settings.replace(n_components=2))
     qtbot.waitUntil(lambda: window.fit.state is FitState.READY)
     QGuiApplication.clipboard().clear()
     window.file_menu.copy_python_action.trigger()
@@ -189,7 +189,7 @@ def test_copy_as_python_reads_the_same_file(qtbot, make_window, tmp_path):
 
 def test_new_document_uses_the_remembered_em_settings(qtbot, make_window):
     first = make_window()
-    first.apply_settings(FitSettings(n_components=4, tol=1e-3, reg_covar=1e-4))
+    first.document.set_settings(FitSettings(n_components=4, tol=1e-3, reg_covar=1e-4))
     first.close()
     second = make_window()
     assert second.file_commands.new_document()
