@@ -124,6 +124,18 @@ def _add_fit_parser(commands) -> None:
         default=None,
         help="write each kept row's hard label and responsibilities to OUT.csv",
     )
+    fit.add_argument(
+        "--dask",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help=(
+            "fit on a Dask cluster, reading PATH lazily (.npy, CSV or a glob of CSVs, Parquet "
+            "files or folders): a new local cluster, or the scheduler at ADDRESS "
+            "(e.g. tcp://host:8786); needs gmm-studio[dask]"
+        ),
+    )
     fit.set_defaults(handler=run_fit)
 
 
@@ -151,7 +163,7 @@ def _format_row(values) -> str:
     return "  ".join(f"{v:>12.6g}" for v in values)
 
 
-def _summary(path: str, table, settings, result, mixture, data) -> str:
+def _summary(path: str, table, settings, result, mixture, bic, aic) -> str:
     lines = [
         f"{path}: {table.n_samples} points, {table.n_features} columns "
         f"({', '.join(table.columns)})"
@@ -167,7 +179,7 @@ def _summary(path: str, table, settings, result, mixture, data) -> str:
         ),
         f"log-likelihood {result.log_likelihood:.6f}  (mean {result.mean_log_likelihood:.6f} "
         f"per point)",
-        f"BIC {mixture.bic(data):.6f}  AIC {mixture.aic(data):.6f}",
+        f"BIC {bic:.6f}  AIC {aic:.6f}",
     ]
     full = mixture.full_covariances()
     header = "  ".join(f"{name[:12]:>12}" for name in table.columns)
@@ -202,19 +214,34 @@ def run_fit(args: argparse.Namespace) -> int:
     except FitError as error:
         raise _UsageError(str(error)) from None
     path = args.path
-    try:
-        table = read_points(path, args.columns)
-    except DataFileError as error:
-        _error(f"{path}: {error.problem}")
-        return EXIT_DATA
-    for note in table.notes:
-        _error(f"note: {path}: {note}")
-    try:
-        result = fit(table.data, **settings.fit_kwargs())
-    except FitError as error:
-        _error(f"{path}: cannot fit: {error}")
-        return EXIT_DATA
+    if args.dask is not None:
+        if args.labels:
+            raise _UsageError("--labels cannot be combined with --dask")
+        try:
+            from gmm_studio.cluster.command import fit_on_cluster
+        except ImportError as error:  # the optional extra is not installed
+            _error(str(error))
+            return EXIT_USAGE
+        outcome = fit_on_cluster(args, settings, _error)
+        if isinstance(outcome, int):
+            return outcome
+        table, result = outcome
+    else:
+        try:
+            table = read_points(path, args.columns)
+        except DataFileError as error:
+            _error(f"{path}: {error.problem}")
+            return EXIT_DATA
+        for note in table.notes:
+            _error(f"note: {path}: {note}")
+        try:
+            result = fit(table.data, **settings.fit_kwargs())
+        except FitError as error:
+            _error(f"{path}: cannot fit: {error}")
+            return EXIT_DATA
     mixture = result.mixture
+    bic = mixture.bic_from(result.log_likelihood, table.n_samples)
+    aic = mixture.aic_from(result.log_likelihood)
     if args.labels:
         try:
             write_labels_csv(args.labels, mixture.predict_proba(table.data))
@@ -233,12 +260,12 @@ def run_fit(args: argparse.Namespace) -> int:
             "mean_log_likelihood": result.mean_log_likelihood,
             "n_iter": result.n_iter,
             "converged": result.converged,
-            "bic": mixture.bic(table.data),
-            "aic": mixture.aic(table.data),
+            "bic": bic,
+            "aic": aic,
         }
         print(json.dumps(_finite_json(doc), allow_nan=False))
     else:
-        print(_summary(path, table, settings, result, mixture, table.data))
+        print(_summary(path, table, settings, result, mixture, bic, aic))
     return EXIT_OK
 
 

@@ -177,11 +177,19 @@ class Mixture:
     def bic(self, X) -> float:
         """Bayesian information criterion on ``X`` (lower is better)."""
         X = self._check_X(X)
-        return -2.0 * self.log_likelihood(X) + self.n_parameters * np.log(X.shape[0])
+        return self.bic_from(self.log_likelihood(X), X.shape[0])
 
     def aic(self, X) -> float:
         """Akaike information criterion on ``X`` (lower is better)."""
-        return -2.0 * self.log_likelihood(X) + 2.0 * self.n_parameters
+        return self.aic_from(self.log_likelihood(X))
+
+    def bic_from(self, log_likelihood: float, n_samples: float) -> float:
+        """BIC from a total log-likelihood already computed on ``n_samples`` points."""
+        return -2.0 * log_likelihood + self.n_parameters * np.log(n_samples)
+
+    def aic_from(self, log_likelihood: float) -> float:
+        """AIC from a total log-likelihood already computed."""
+        return -2.0 * log_likelihood + 2.0 * self.n_parameters
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict of lists and floats, ready for JSON; :meth:`from_dict` inverts it exactly."""

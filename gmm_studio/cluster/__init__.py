@@ -1,0 +1,37 @@
+"""EM on a Dask cluster: the same fit as in memory, each iteration one reduction over chunks.
+
+Dask is an optional extra (``pip install "gmm-studio[dask]"``). This package imports it when
+the package itself is imported, and says which extra to install when it is missing;
+:mod:`gmm_studio.core` never imports it.
+
+>>> import dask.array as da
+>>> from gmm_studio.cluster import fit
+>>> result = fit(da.from_npy_stack(...), 8, seed=0)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+DASK_EXTRA = "gmm-studio[dask]"
+
+
+class DaskMissingError(ImportError):
+    """Dask (or a part of it) is not installed; the message names the extra to install."""
+
+
+def _require_dask() -> None:
+    try:
+        import dask.array
+        import dask.dataframe  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError as error:
+        raise DaskMissingError(
+            f"fitting on Dask needs the optional dependencies of {DASK_EXTRA} "
+            f'({error.name or "dask"} is missing): pip install "{DASK_EXTRA}"'
+        ) from None
+
+
+_require_dask()
+
+from gmm_studio.cluster.em import em_steps, fit  # noqa: E402
+
+__all__ = ["DASK_EXTRA", "DaskMissingError", "em_steps", "fit"]

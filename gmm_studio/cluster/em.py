@@ -1,0 +1,176 @@
+"""EM on a Dask array: the in-memory engine's iteration, with its data pass on the cluster.
+
+Each iteration is one pass (:func:`gmm_studio.cluster.passes.gather`): every chunk returns its
+log-likelihood, its sufficient statistics and its worst-explained rows, merged up a tree. The
+M-step, the re-seeding of empty components, the collapse check and the convergence test run on
+the client exactly as in :mod:`gmm_studio.core.em`, so from the same start the two agree to
+rounding (about 1e-14 relative in the log-likelihood).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+
+from gmm_studio.cluster import passes
+from gmm_studio.cluster.client import compute
+from gmm_studio.core import covariance as cov
+from gmm_studio.core import em as engine
+from gmm_studio.core.blockwise import make_kernel, upper_pairs
+from gmm_studio.core.em import FitResult, Snapshot
+from gmm_studio.core.initialization import init_sample_rows
+from gmm_studio.core.mixture import Mixture
+
+
+def em_pass(data: passes.ChunkedData, mixture: Mixture, reg_covar: float):
+    """One E-step and one M-step over every chunk: ``(log_likelihood, next_mixture)``."""
+    kernel = make_kernel(mixture, data.centre, data.radius)
+    stats = passes.gather(data, kernel)
+    engine._check_finite(stats.total)
+    covariance_type = mixture.covariance_type
+    k, d = mixture.means.shape
+    nq = kernel.n_quadratic
+    sums = stats.sums
+    raw_counts = sums[:, -1].copy()
+    linear = sums[:, nq : nq + d]
+    nk = raw_counts + engine._EPS
+    shifted = linear / nk[:, np.newaxis]
+    quad = sums[:, :nq]
+    full_form = covariance_type in ("full", "tied")
+    if full_form:
+        rows, cols = upper_pairs(d)
+        scatter = np.empty((k, d, d))
+        scatter[:, rows, cols] = quad
+        scatter[:, cols, rows] = quad
+        cross = shifted[:, :, np.newaxis] * linear[:, np.newaxis, :]
+        scatter -= cross + np.swapaxes(cross, 1, 2)
+        scatter += raw_counts[:, np.newaxis, np.newaxis] * (
+            shifted[:, :, np.newaxis] * shifted[:, np.newaxis, :]
+        )
+        diag = None
+    else:
+        scatter = None
+        diag = (quad - 2.0 * shifted * linear + raw_counts[:, np.newaxis] * shifted**2) / nk[
+            :, np.newaxis
+        ]
+    redo = engine._cancelled_components(
+        covariance_type, raw_counts, nk, shifted, scatter, diag, reg_covar
+    )
+    if len(redo):
+        again = passes.gather(data, kernel, scatter_about={int(c): shifted[c] for c in redo})
+        for c, value in again.scatter.items():
+            if full_form:
+                scatter[c] = value
+            else:
+                diag[c] = value / nk[c]
+    means = shifted + data.centre
+    if covariance_type == "full":
+        covariances = scatter / nk[:, np.newaxis, np.newaxis] + reg_covar * np.eye(d)
+    elif covariance_type == "tied":
+        covariances = scatter.sum(axis=0) / nk.sum() + reg_covar * np.eye(d)
+    elif covariance_type == "diag":
+        covariances = diag + reg_covar
+    else:
+        covariances = diag.mean(axis=1) + reg_covar
+    weights = nk / data.total_weight
+    empty = np.flatnonzero(raw_counts < engine.EMPTY_COMPONENT)
+    if len(empty):
+        spread = cov.from_full(data.covariance[np.newaxis], covariance_type)
+        for c, point in zip(empty, stats.worst_points, strict=False):
+            means[c] = point
+            weights[c] = 1.0 / data.total_weight
+            if covariance_type == "full":
+                covariances[c] = spread[0] + reg_covar * np.eye(d)
+            elif covariance_type in ("diag", "spherical"):
+                covariances[c] = spread[0] + reg_covar
+        weights = weights / weights.sum()
+    return stats.total, Mixture(weights, means, covariances, covariance_type)
+
+
+def em_steps(
+    X,
+    n_components: int,
+    *,
+    covariance_type: str = "full",
+    init: str = "kmeans++",
+    weights_init=None,
+    means_init=None,
+    covariances_init=None,
+    tol: float = 1e-6,
+    max_iter: int = 1000,
+    reg_covar: float = 1e-6,
+    seed: int | np.random.Generator | None = None,
+    sample_weight=None,
+) -> Iterator[Snapshot]:
+    """Run EM on a Dask array, yielding one :class:`~gmm_studio.core.Snapshot` per iteration.
+
+    The arguments and the snapshots are those of :func:`gmm_studio.core.em_steps`; the data
+    and ``sample_weight`` are Dask arrays (or anything ``dask.array.asarray`` accepts) and stay
+    on the cluster. The data are checked and described in one pass at call time.
+
+    Raises
+    ------
+    FitError
+        As :func:`gmm_studio.core.em_steps`.
+    ClusterError
+        If the cluster cannot finish a pass (see :mod:`gmm_studio.cluster.client`).
+    """
+    cov.check_covariance_type(covariance_type)
+    engine._check_settings(tol, max_iter, reg_covar)
+    data = passes.describe(X, sample_weight, n_components)
+    start = _starting_mixture(
+        data, n_components, covariance_type, init,
+        weights_init, means_init, covariances_init, reg_covar, seed,
+    )  # fmt: skip
+    return _iterate(data, start, tol, max_iter, reg_covar)
+
+
+def _starting_mixture(data, n_components, covariance_type, init, w0, m0, c0, reg_covar, seed):
+    """The start :func:`gmm_studio.core.em.starting_mixture` gives the same rows in memory."""
+    rng = np.random.default_rng(seed)
+    if all(p is not None for p in (w0, m0, c0)):
+        sample = np.zeros((n_components, data.n_features))  # only its shape is looked at
+    else:
+        rows = init_sample_rows(data.n_samples, rng)
+        sample = compute(data.X if rows is None else data.X[rows])
+    return engine.starting_mixture(
+        sample, n_components, covariance_type, init, w0, m0, c0, reg_covar, rng
+    )
+
+
+def _iterate(data, mixture, tol, max_iter, reg_covar) -> Iterator[Snapshot]:
+    floor = engine.COLLAPSE_RATIO * float(np.max(data.variance))
+    n_samples = data.n_samples
+    previous = math.nan
+    for iteration in range(max_iter + 1):
+        total, next_mixture = em_pass(data, mixture, reg_covar)
+        if iteration < max_iter:
+            engine.check_not_collapsed(next_mixture, floor)
+        mean = total / data.total_weight
+        change = mean - previous
+        converged = iteration > 0 and abs(change) < tol
+        yield Snapshot(iteration, mixture, total, mean, change, converged, n_samples)
+        if converged:
+            return
+        previous = mean
+        mixture = next_mixture
+
+
+def fit_result(last: Snapshot, trace) -> FitResult:
+    """The :class:`~gmm_studio.core.FitResult` of a run whose last snapshot is ``last``."""
+    return FitResult(last.mixture, tuple(trace), last.iteration, last.converged, last.n_samples)
+
+
+def fit(X, n_components: int, **kwargs) -> FitResult:
+    """Fit a Gaussian mixture by EM on a Dask array; the arguments are those of :func:`em_steps`.
+
+    Returns
+    -------
+    FitResult
+    """
+    trace, last = [], None
+    for last in em_steps(X, n_components, **kwargs):
+        trace.append(last.log_likelihood)
+    return fit_result(last, trace)
