@@ -9,6 +9,7 @@ per-sample log-likelihood changes by less than ``tol``.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -400,7 +401,9 @@ def em_steps(
 
     Parameters
     ----------
-    X : array_like, shape (N, D)
+    X : array_like or dask.array.Array, shape (N, D)
+        A Dask array is fitted on the Dask scheduler in use, each iteration one pass over its
+        chunks (:mod:`gmm_studio.cluster`, the ``gmm-studio[dask]`` extra).
     n_components : int
     covariance_type : {"full", "tied", "diag", "spherical"}
     init : {"random-points", "kmeans++", "kmeans"}
@@ -434,6 +437,14 @@ def em_steps(
     covariances floored at ``reg_covar``. A component whose responsibility collapses to
     nothing is re-seeded at the worst-explained point with the data's covariance.
     """
+    if _is_dask_array(X):
+        from gmm_studio.cluster import em_steps as em_steps_on_dask
+
+        return em_steps_on_dask(
+            X, n_components, covariance_type=covariance_type, init=init,
+            weights_init=weights_init, means_init=means_init, covariances_init=covariances_init,
+            tol=tol, max_iter=max_iter, reg_covar=reg_covar, seed=seed,
+        )  # fmt: skip
     X = check_data(X, n_components)
     cov.check_covariance_type(covariance_type)
     _check_settings(tol, max_iter, reg_covar)
@@ -442,6 +453,12 @@ def em_steps(
         weights_init, means_init, covariances_init, reg_covar, seed,
     )  # fmt: skip
     return _iterate(X, start, tol, max_iter, reg_covar)
+
+
+def _is_dask_array(X) -> bool:
+    """True for a ``dask.array.Array`` (only code that made one has imported Dask)."""
+    dask_array = sys.modules.get("dask.array")
+    return dask_array is not None and isinstance(X, dask_array.Array)
 
 
 def _iterate(X, mixture, tol, max_iter, reg_covar) -> Iterator[Snapshot]:

@@ -1,7 +1,10 @@
 """EM on a Dask array, on a real LocalCluster, against the in-memory engine."""
 
 import os
+import pathlib
 import signal
+import subprocess
+import sys
 import threading
 
 import dask
@@ -136,3 +139,17 @@ def test_a_task_that_kills_every_worker_ends_in_one_clear_error(client):
     finally:
         scheduler.allowed_failures = retries
     assert "\n" not in str(caught.value)
+
+
+def test_the_core_fit_takes_a_dask_array_and_the_core_never_imports_dask(client):
+    X = blobs(3001, seed=11)
+    expected = fit(X, 2, seed=2)
+    got = fit(da.from_array(X, chunks=(1000, 2)), 2, seed=2)
+    np.testing.assert_allclose(got.log_likelihood_trace, expected.log_likelihood_trace, rtol=1e-10)
+    probe = "import sys, gmm_studio.core, gmm_studio.cli; print(sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed', 'pyarrow'}))"
+    root = str(pathlib.Path(__file__).resolve().parents[2])
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True, text=True, check=True, env=dict(os.environ, PYTHONPATH=root),
+    )  # fmt: skip
+    assert done.stdout.strip() == "[]"
