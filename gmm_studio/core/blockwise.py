@@ -1,30 +1,45 @@
 """The block-wise EM kernel: one pass over the data per iteration, no N×K matrix kept.
 
-The data are read in blocks of a few thousand rows, centred on the data mean. For each block
-the quadratic form of every component is linear in the features
-``[z_i z_j (i ≤ j) ..., z_1 ... z_D, 1]`` of the centred rows ``z``, so the E-step of a block is
-ONE matrix product, and the sufficient statistics of the M-step (Σr, Σr·z, Σr·z zᵀ, all in
-float64) are ONE more. Every product is kept small enough that OpenBLAS runs it on the calling
-thread only, so the engine uses at most :func:`thread_count` cores (1 unless
-:func:`set_thread_count` says otherwise; its note says why).
+The data are read in blocks of rows, centred on a point near the data. For each block the
+kernel computes ``log w_k + log N(x | k)`` for every row and component, turns it into
+responsibilities, and adds the block's sufficient statistics (Σw·r, Σw·r·z, Σw·r·z zᵀ, the
+log-likelihood Σw·log p, all in float64) to running sums: :class:`Statistics`, which add up in
+any order, so the same function serves one process (:func:`gather`) and a cluster
+(:func:`chunk_statistics` on each chunk).
+
+Two formulations, chosen per shape by :func:`choose_form` from a cost model:
+
+* ``"expanded"``: the quadratic form of every component is linear in the features
+  ``[z_i z_j (i ≤ j) ..., z_1 ... z_D, 1]`` of a centred row ``z``, so the E-step of a block is
+  ONE matrix product and the statistics ONE more. Cheapest at small D; the features grow as
+  D²/2 per row (full and tied), so blocks stay small enough to run on one core each.
+* ``"direct"``: ``|(z - mu_k) L_k|²`` through each component's Cholesky factor, and the
+  scatter as one product per component: no feature matrix, work and memory linear in the
+  block's rows, products large enough for the BLAS library's own threads. Pays at large D.
 
 The expanded quadratic form loses precision when data sit far from a component's mean in units
 of its spread (it subtracts large, nearly equal numbers). Centring removes the common offset
 (means around 1e6, spreads around 1e-3 are no problem); for a component where the rounding
 error could still exceed :data:`EXPANDED_FORM_ERROR`, that component's densities are computed
-in the direct form ``|(z - mu) L|²``, and its scatter is recomputed about its new mean in a
-second pass. The first check bounds the rounding error before the pass, the second after it
-from the statistics themselves, so the fast path stays within rounding noise of the reference
-implementation (:func:`gmm_studio.core.em.reference_em_pass`).
+in the direct form, and its scatter is recomputed about its new mean in a second pass
+(:func:`scatter_request`, :func:`gather_scatter`). The first check bounds the rounding error
+before the pass, the second after it from the statistics themselves, so the fast path stays
+within rounding noise of the reference implementation
+(:func:`gmm_studio.core.em.reference_em_pass`).
+
+Responsibilities below e^-40 of a row's largest are set to zero instead of computed (their sum
+is below a unit in the last place of the row's total), which saves most of the ``exp`` calls
+where numpy has no vectorised float64 ``exp`` (CPUs without AVX-512).
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,22 +57,50 @@ EXPANDED_FORM_ERROR = 1e-8
 #: its largest term's last place (a generous bound; random-walk rounding is far smaller).
 ROUNDING_SLACK = 16
 
+#: Responsibilities whose log is more than this below the row's largest are zero: e^-40 is
+#: 4e-18, so even 64 of them change the row's total by about one unit in its last place.
+NEGLIGIBLE_LOG_RESPONSIBILITY = -40.0
+
 #: OpenBLAS hands a matrix product to its own threads above about 4·65536 multiply-adds; the
-#: blocks stay below that, so each product runs on the thread that asked for it.
+#: expanded form's blocks stay below that, so each product runs on the thread that asked.
 _SINGLE_THREAD_PRODUCT = 4 * 65536
 _MIN_BLOCK_ROWS = 256
 _MAX_BLOCK_ROWS = 8192
+#: The direct form's blocks hold a few (rows, D) arrays of about this many numbers each.
+_DIRECT_BLOCK_VALUES = 1 << 18
 #: Below this many rows per thread, starting threads costs more than it saves.
-_MIN_ROWS_PER_THREAD = 32_768
+_MIN_ROWS_PER_THREAD = 16_384
 
-_thread_count = 1
+
+def _has_vector_exp() -> bool:
+    """True when numpy's float64 exp is vectorised (its AVX-512 kernels are available)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # pragma: no cover  (other numpy layouts)
+        return False
+    return bool(__cpu_features__.get("AVX512_SKX") or __cpu_features__.get("X86_V4"))
+
+
+#: Skipping negligible terms costs an index gather and scatter per live term; it pays when
+#: fewer than this fraction of a block's terms are live (a vectorised exp is ~4× cheaper).
+_SKIP_EXP_BELOW = 0.1 if _has_vector_exp() else 0.6
+
+
+def _available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover  (not Linux)
+        return max(1, os.cpu_count() or 1)
+
+
+_thread_count = _available_cores()
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 _pool_lock = threading.Lock()
 
 
 def thread_count() -> int:
-    """How many threads a pass over the data may use (default 1)."""
+    """How many threads a pass over the data may use (default: every core available)."""
     return _thread_count
 
 
@@ -66,11 +109,11 @@ def set_thread_count(n: int) -> None:
 
     Notes
     -----
-    The default is one thread. Each block operation takes a few microseconds, and at that size
-    two Python threads spend what they gain on handing the GIL back and forth: on the 2-core
-    development machine a pass at N=1,000,000, K=8, D=2 took 31 ms on one thread and 32-35 ms
-    on two (blocks of 16k rows: the same; 32k rows and more: slower, as OpenBLAS then starts
-    threads of its own). One thread also leaves a core to the GUI.
+    The expanded form's blocks (a few thousand rows) spend most of their time in numpy calls
+    that release the interpreter lock (``exp``, ``log``, small products), so two threads share
+    a pass well. The direct form uses one thread and large products, which the BLAS library
+    spreads over its own threads. A caller that needs a core for itself (a window's GUI
+    thread) sets a lower count.
     """
     global _thread_count
     if not isinstance(n, int | np.integer) or n < 1:
@@ -89,19 +132,48 @@ def _executor(n: int) -> ThreadPoolExecutor:
         return _pool
 
 
+def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray | None:
+    """``sample_weight`` as a float64 (N,) array of finite non-negative numbers, or None.
+
+    Raises
+    ------
+    ValueError
+        If the weights have the wrong length, are negative or not finite, or are all zero.
+    """
+    if sample_weight is None:
+        return None
+    w = np.ascontiguousarray(sample_weight, dtype=float)
+    if w.shape != (n_samples,):
+        raise ValueError(f"sample_weight must hold one number per row ({n_samples}), got {w.shape}")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("sample_weight must be finite numbers ≥ 0")
+    if not np.any(w > 0):
+        raise ValueError("sample_weight is zero for every row")
+    return w
+
+
 class BlockData:
     """Data prepared once for many passes: the centre, the spread and the reach of the rows.
 
     Parameters
     ----------
     X : ndarray, shape (N, D)
-        Finite float data (not copied; C-contiguous float64 is used as is).
+        Finite float data (not copied; C-contiguous float64, a memory map included, is used
+        as is and read block by block).
+    sample_weight : array_like, shape (N,), optional
+        Non-negative weight of each row (see :func:`check_sample_weight`); None: all ones.
     """
 
-    def __init__(self, X: np.ndarray):
-        X = np.ascontiguousarray(X, dtype=float)
+    def __init__(self, X: np.ndarray, sample_weight=None):
+        if not (isinstance(X, np.ndarray) and X.dtype == np.float64 and X.flags.c_contiguous):
+            X = np.ascontiguousarray(X, dtype=float)
         self.X = X
         self.n_samples, self.n_features = X.shape
+        self.sample_weight = check_sample_weight(sample_weight, self.n_samples)
+        #: Σ of the weights (N without weights): the effective number of rows.
+        self.total_weight = (
+            float(self.n_samples) if self.sample_weight is None else float(self.sample_weight.sum())
+        )
         # Any point near the data will do as the centre (every formula is exact in it): the
         # mean of at most 4096 evenly spaced rows is quick and the same on every call.
         self.centre = X[:: max(1, self.n_samples // 4096)].mean(axis=0)
@@ -114,9 +186,12 @@ class BlockData:
             )
             np.maximum(reach, np.abs(z).max(axis=1), out=reach)
             z *= z
-            sum_sq += z.sum(axis=1)
-        #: Per-feature variance (ddof=0) about the centre, as ``np.var(X, axis=0)``.
-        self.variance = sum_sq / self.n_samples
+            if self.sample_weight is None:
+                sum_sq += z.sum(axis=1)
+            else:
+                sum_sq += z @ self.sample_weight[start : start + _MAX_BLOCK_ROWS]
+        #: Per-feature (weighted) mean square about the centre; at least the variance.
+        self.variance = sum_sq / self.total_weight
         #: An upper bound on the distance of any row from the centre.
         self.radius = float(np.sqrt(np.sum(reach**2)))
 
@@ -125,8 +200,11 @@ class BlockData:
         n_blocks = -(-self.n_samples // block_rows)
         return max(1, min(_thread_count, n_blocks, self.n_samples // _MIN_ROWS_PER_THREAD))
 
+    def weights_of(self, a: int, b: int) -> np.ndarray | None:
+        return None if self.sample_weight is None else self.sample_weight[a:b]
 
-def _run_blocks(data: BlockData, block_rows: int, make_state, visit) -> list:
+
+def _run_blocks(n_samples: int, block_rows: int, n_workers: int, make_state, visit) -> list:
     """Call ``visit(state, index, start, stop)`` for every block, from up to n_workers threads.
 
     Threads take the next block as they come free (so a busy core slows nobody down), each
@@ -134,7 +212,7 @@ def _run_blocks(data: BlockData, block_rows: int, make_state, visit) -> list:
     Anything order-dependent must be stored per block ``index`` and combined in block order,
     so results never depend on which thread did which block.
     """
-    n_blocks = -(-data.n_samples // block_rows)
+    n_blocks = -(-n_samples // block_rows)
     counter = itertools.count()
 
     def work():
@@ -143,10 +221,9 @@ def _run_blocks(data: BlockData, block_rows: int, make_state, visit) -> list:
             if index >= n_blocks:
                 return state
             start = index * block_rows
-            visit(state, index, start, min(start + block_rows, data.n_samples))
+            visit(state, index, start, min(start + block_rows, n_samples))
         return state  # pragma: no cover  (the counter never ends)
 
-    n_workers = data.n_workers(block_rows)
     if n_workers == 1:
         return [work()]
     pool = _executor(n_workers - 1)
@@ -158,34 +235,8 @@ def _run_blocks(data: BlockData, block_rows: int, make_state, visit) -> list:
     return states + states_of_others
 
 
-@dataclass
-class Kernel:
-    """One mixture turned into the matrices the block products need.
-
-    ``weights_t`` (K, P) maps the features of a centred row to ``log w_k + log N(x | k)``.
-    ``direct`` lists the components whose densities are computed in the direct form.
-    """
-
-    covariance_type: str
-    n_features: int
-    n_quadratic: int
-    weights_t: np.ndarray
-    shifted_means: np.ndarray
-    prec_chol: np.ndarray
-    log_const: np.ndarray
-    direct: np.ndarray
-
-    @property
-    def n_components(self) -> int:
-        return self.weights_t.shape[0]
-
-    @property
-    def n_columns(self) -> int:
-        return self.weights_t.shape[1]
-
-    def block_rows(self) -> int:
-        rows = _SINGLE_THREAD_PRODUCT // (self.n_components * self.n_columns)
-        return int(min(_MAX_BLOCK_ROWS, max(_MIN_BLOCK_ROWS, rows)))
+# ---------------------------------------------------------------------------------------------
+# The kernel: a mixture turned into what the block computations need
 
 
 @functools.cache
@@ -207,8 +258,106 @@ def n_quadratic(n_features: int, covariance_type: str) -> int:
     return d * (d + 1) // 2 if is_full_form(covariance_type) else d
 
 
-def make_kernel(mixture, centre: np.ndarray, radius: float) -> Kernel:
-    """The block-product matrices for ``mixture`` on data centred at ``centre``.
+#: The expanded form holds (P, rows) features per block; it is used only while P stays below
+#: this (D ≤ 89 for full and tied), so a block of the smallest size stays within 8 MB.
+_MAX_EXPANDED_FEATURES = 4096
+
+
+def form_costs(n_components: int, n_features: int, covariance_type: str) -> dict[str, float]:
+    """Estimated CPU time per row of each formulation, in nanoseconds (one thread).
+
+    The expanded form builds P = D(D+1)/2 + D + 1 features per row (about 2 ns each) and runs
+    two thin (K×P)·(P×n) products plus the responsibilities (0.13 ns per feature and 5 ns per
+    component); the direct form runs per component a (n×D)·(D×D) product and a scatter
+    product (0.13 ns per D²) and a few passes over (n×D) (1.2 ns per D, 30 ns per component).
+    Tied covariances share one product for all components (0.15 ns per D², then 0.9 ns per D
+    and 25 ns per component). The constants were fitted to
+    :func:`gather` on a 2-core Intel Xeon (AVX-512) and checked by
+    ``benchmarks/bench_grid.py --forms``; only the crossing point matters.
+    """
+    k, d = n_components, n_features
+    p = n_quadratic(d, covariance_type) + d + 1
+    expanded = 2.0 * p + k * (0.13 * p + 5.0)
+    if covariance_type == "tied":
+        direct = 0.15 * d * d + k * (0.9 * d + 25.0)
+    else:
+        direct = k * (0.13 * d * d + 1.2 * d + 30.0)
+    return {"expanded": expanded, "direct": direct}
+
+
+def choose_form(n_components: int, n_features: int, covariance_type: str) -> str:
+    """The cheaper formulation for this shape: ``"expanded"`` or ``"direct"``.
+
+    Only full and tied covariances have a choice; diag and spherical features grow as 2D+1
+    per row, which the expanded form handles at any D. Beyond
+    ``_MAX_EXPANDED_FEATURES`` features the memory of the expanded form decides for direct.
+    """
+    if not is_full_form(covariance_type):
+        return "expanded"
+    if n_quadratic(n_features, covariance_type) + n_features + 1 > _MAX_EXPANDED_FEATURES:
+        return "direct"
+    costs = form_costs(n_components, n_features, covariance_type)
+    return "expanded" if costs["expanded"] <= costs["direct"] else "direct"
+
+
+@dataclass
+class Kernel:
+    """One mixture turned into the matrices the block computations need.
+
+    ``form`` is ``"expanded"`` or ``"direct"`` (see the module notes). In the expanded form
+    ``weights_t`` (K, P) maps the features of a centred row to ``log w_k + log N(x | k)`` and
+    ``direct`` lists the components whose densities are nevertheless computed directly.
+    ``centre`` is the point the rows are centred on, ``shifted_means`` the means about it.
+    """
+
+    covariance_type: str
+    form: str
+    centre: np.ndarray
+    n_features: int
+    n_quadratic: int
+    weights_t: np.ndarray | None
+    shifted_means: np.ndarray
+    prec_chol: np.ndarray
+    log_const: np.ndarray
+    direct: np.ndarray
+
+    @property
+    def n_components(self) -> int:
+        return self.shifted_means.shape[0]
+
+    @property
+    def n_columns(self) -> int:
+        """Features per row in the expanded form."""
+        return self.n_quadratic + self.n_features + 1
+
+    def block_rows(self) -> int:
+        if self.form == "direct":
+            rows = _DIRECT_BLOCK_VALUES // max(self.n_features, self.n_components)
+        else:
+            rows = _SINGLE_THREAD_PRODUCT // (self.n_components * self.n_columns)
+        return int(min(_MAX_BLOCK_ROWS, max(_MIN_BLOCK_ROWS, rows)))
+
+    def n_workers(self, data: BlockData) -> int:
+        """Threads for a pass: products too large for one BLAS thread get BLAS's threads."""
+        rows = self.block_rows()
+        if self.form == "direct" or self.n_components * self.n_columns * rows > (
+            _SINGLE_THREAD_PRODUCT
+        ):
+            return 1
+        return data.n_workers(rows)
+
+
+def make_kernel(mixture, centre: np.ndarray, radius: float, form: str | None = None) -> Kernel:
+    """The block matrices for ``mixture`` on data centred at ``centre``, no row farther than
+    ``radius`` from it.
+
+    Parameters
+    ----------
+    mixture : Mixture
+    centre : ndarray, shape (D,)
+    radius : float
+    form : {"expanded", "direct"}, optional
+        Force a formulation (default: :func:`choose_form`).
 
     Raises
     ------
@@ -217,17 +366,22 @@ def make_kernel(mixture, centre: np.ndarray, radius: float) -> Kernel:
     """
     covariance_type = mixture.covariance_type
     k, d = mixture.means.shape
+    centre = np.asarray(centre, dtype=float)
     prec_chol = mixture.precisions_cholesky()
     shifted = mixture.means - centre
     weights = mixture.weights
-    if np.all(weights > 0):
+    with np.errstate(divide="ignore"):
         log_w = np.log(weights)
-    else:
-        with np.errstate(divide="ignore"):
-            log_w = np.log(weights)
     log_const = log_w + cov.log_det_cholesky(prec_chol, covariance_type, d) - 0.5 * d * _LOG_2PI
-
+    if form is None:
+        form = choose_form(k, d, covariance_type)
     nq = n_quadratic(d, covariance_type)
+    if form == "direct":
+        everything = np.arange(k)
+        return Kernel(
+            covariance_type, form, centre, d, nq, None, shifted, prec_chol, log_const, everything
+        )
+
     weights_t = np.empty((k, nq + d + 1))
     if is_full_form(covariance_type):
         if covariance_type == "full":
@@ -253,25 +407,39 @@ def make_kernel(mixture, centre: np.ndarray, radius: float) -> Kernel:
     reach = radius + np.sqrt(np.sum(shifted**2, axis=1))
     error = ROUNDING_SLACK * _MACHINE_EPS * trace * reach**2
     direct = np.flatnonzero(~(error <= EXPANDED_FORM_ERROR))
-    return Kernel(covariance_type, d, nq, weights_t, shifted, prec_chol, log_const, direct)
+    return Kernel(
+        covariance_type, form, centre, d, nq, weights_t, shifted, prec_chol, log_const, direct
+    )
+
+
+def kernel_for(mixture, data: BlockData) -> Kernel:
+    """:func:`make_kernel` for ``mixture`` on prepared data."""
+    return make_kernel(mixture, data.centre, data.radius)
+
+
+# ---------------------------------------------------------------------------------------------
+# One block: log-probabilities, responsibilities, statistics
 
 
 class _Workspace:
     """Per-thread buffers for the features and the (K, rows) log-probabilities of a block."""
 
     def __init__(self, kernel: Kernel, rows: int):
-        self.features = np.empty(kernel.n_columns * rows)
-        self.log_prob = np.empty(kernel.n_components * rows)
         self.kernel = kernel
+        if kernel.form == "expanded":
+            self.features = np.empty(kernel.n_columns * rows)
+        self.log_prob = np.empty(kernel.n_components * rows)
 
-    def features_of(self, X_block: np.ndarray, centre: np.ndarray) -> np.ndarray:
-        """Fill and return the (P, n) feature matrix of a block of rows."""
+    def centred(self, X_block: np.ndarray) -> np.ndarray:
+        """The block's rows about the centre: (P, n) features (expanded) or (n, D) (direct)."""
         kernel = self.kernel
+        if kernel.form == "direct":
+            return X_block - kernel.centre
         n, d = X_block.shape
         nq = kernel.n_quadratic
         F = self.features[: kernel.n_columns * n].reshape(kernel.n_columns, n)
         z = F[nq : nq + d]
-        np.subtract(X_block.T, centre[:, np.newaxis], out=z)
+        np.subtract(X_block.T, kernel.centre[:, np.newaxis], out=z)
         if is_full_form(kernel.covariance_type):
             at = 0
             for i in range(d):
@@ -285,40 +453,76 @@ class _Workspace:
     def log_prob_of(self, F: np.ndarray) -> np.ndarray:
         """``log w_k + log N(x | k)`` for the rows of a block, shape (K, n)."""
         kernel = self.kernel
+        if kernel.form == "direct":
+            n = F.shape[0]
+            L = self.log_prob[: kernel.n_components * n].reshape(kernel.n_components, n)
+            _direct_log_prob(kernel, F, L)
+            return L
         n = F.shape[1]
         L = self.log_prob[: kernel.n_components * n].reshape(kernel.n_components, n)
         np.matmul(kernel.weights_t, F, out=L)
         if len(kernel.direct):
             d, nq = kernel.n_features, kernel.n_quadratic
-            z = F[nq : nq + d]
+            z = F[nq : nq + d].T
             for k in kernel.direct:
                 L[k] = kernel.log_const[k] - 0.5 * _direct_maha(kernel, k, z)
         return L
 
 
 def _direct_maha(kernel: Kernel, k: int, z: np.ndarray) -> np.ndarray:
-    """Squared Mahalanobis distance of centred rows ``z`` (D, n) to component k, direct form."""
-    diff = z - kernel.shifted_means[k][:, np.newaxis]
+    """Squared Mahalanobis distance of centred rows ``z`` (n, D) to component k, direct form."""
     covariance_type = kernel.covariance_type
     if covariance_type == "full":
-        y = kernel.prec_chol[k].T @ diff
+        y = z @ kernel.prec_chol[k]
+        y -= kernel.shifted_means[k] @ kernel.prec_chol[k]
     elif covariance_type == "tied":
-        y = kernel.prec_chol.T @ diff
-    elif covariance_type == "diag":
-        y = diff * kernel.prec_chol[k][:, np.newaxis]
+        y = z @ kernel.prec_chol
+        y -= kernel.shifted_means[k] @ kernel.prec_chol
     else:
-        y = diff * kernel.prec_chol[k]
-    return np.einsum("ij,ij->j", y, y)
+        y = z - kernel.shifted_means[k]
+        y *= kernel.prec_chol[k]
+    return np.einsum("ij,ij->i", y, y)
+
+
+def _direct_log_prob(kernel: Kernel, z: np.ndarray, L: np.ndarray) -> None:
+    """The direct form for every component of a block of centred rows ``z`` (n, D)."""
+    if kernel.covariance_type == "tied":
+        # One product for all components: (z - m_k) L = zL - m_k L.
+        zl = z @ kernel.prec_chol
+        offsets = kernel.shifted_means @ kernel.prec_chol
+        y = np.empty_like(zl)
+        for k in range(kernel.n_components):
+            np.subtract(zl, offsets[k], out=y)
+            L[k] = np.einsum("ij,ij->i", y, y)
+    else:
+        for k in range(kernel.n_components):
+            L[k] = _direct_maha(kernel, k, z)
+    L *= -0.5
+    L += kernel.log_const[:, np.newaxis]
 
 
 def normalise(L: np.ndarray) -> np.ndarray:
     """Turn log-probabilities (K, n) into responsibilities in place; return log Σ_k exp."""
     top = L.max(axis=0)
     L -= top
-    # Below e^-600 of the largest, a responsibility changes nothing a float64 sum can hold;
-    # flooring there keeps exp and the products away from slow subnormal numbers.
-    np.maximum(L, _LOG_FLOOR, out=L)
-    np.exp(L, out=L)
+    if L.shape[0] > 1:
+        live = L >= NEGLIGIBLE_LOG_RESPONSIBILITY
+        n_live = int(np.count_nonzero(live))
+        if n_live < _SKIP_EXP_BELOW * L.size:
+            flat = L.reshape(-1)
+            at = np.flatnonzero(live)
+            values = flat[at]
+            np.exp(values, out=values)
+            flat[:] = 0.0
+            flat[at] = values
+        else:
+            # Flooring keeps exp away from slow subnormal numbers; the mask zeroes what the
+            # other branch skips, so both give the same numbers.
+            np.maximum(L, _LOG_FLOOR, out=L)
+            np.exp(L, out=L)
+            L *= live
+    else:
+        L[:] = 1.0
     total = L.sum(axis=0)
     L *= 1.0 / total
     log_norm = np.log(total)
@@ -326,113 +530,338 @@ def normalise(L: np.ndarray) -> np.ndarray:
     return log_norm
 
 
-@dataclass
-class PassStatistics:
-    """What one pass over the data gathers.
+# ---------------------------------------------------------------------------------------------
+# Statistics: what a pass gathers; they add up over chunks in any order
 
-    ``sums`` is (K, P): per component Σr·features, i.e. Σr·z_i z_j, Σr·z and Σr (last column).
-    ``worst_values``/``worst_rows``: the K smallest per-row log-densities and their rows.
-    ``scatter``: for the components asked for, Σr (z - m)(z - m)ᵀ about the given centred means
-    (D×D for full/tied, the diagonal for diag/spherical).
+
+@dataclass
+class Statistics:
+    """Sufficient statistics of a mixture's E-step over some rows, all float64.
+
+    ``z`` is a row minus the kernel's centre, ``w`` its weight (1 without weights), ``r_k`` its
+    responsibility for component k.
+
+    Attributes
+    ----------
+    counts : ndarray (K,)
+        Σ w·r_k.
+    linear : ndarray (K, D)
+        Σ w·r_k·z.
+    quadratic : ndarray
+        Σ w·r_k·z zᵀ: (K, D, D) for full; (D, D) summed over the components for tied (all
+        the M-step needs); the diagonals Σ w·r_k·z² (K, D) for diag and spherical.
+    log_likelihood : float
+        Σ w·log p(x).
+    total_weight : float
+        Σ w.
+    n_rows : int
+    worst_values, worst_rows, worst_points : ndarray
+        The (at most K) rows of positive weight with the smallest log-density, ties broken by
+        the lower row number: their log-densities, row numbers and values (D each).
+    scatter : dict
+        Only from a second pass (:func:`gather_scatter`): component -> Σ w·r_k (z - m)(z - m)ᵀ
+        about the mean asked for ((D, D) for full/tied, the diagonal for diag/spherical).
     """
 
-    total: float
-    sums: np.ndarray
+    counts: np.ndarray
+    linear: np.ndarray
+    quadratic: np.ndarray
+    log_likelihood: float
+    total_weight: float
+    n_rows: int
     worst_values: np.ndarray
     worst_rows: np.ndarray
-    scatter: dict
+    worst_points: np.ndarray
+    scatter: dict = field(default_factory=dict)
+
+    def __add__(self, other: Statistics) -> Statistics:
+        worst_values, worst_rows, worst_points = _keep_smallest(
+            (self.worst_values, self.worst_rows, self.worst_points),
+            (other.worst_values, other.worst_rows, other.worst_points),
+            len(self.counts),
+        )
+        scatter = dict(self.scatter)
+        for c, value in other.scatter.items():
+            scatter[c] = scatter[c] + value if c in scatter else value
+        return Statistics(
+            self.counts + other.counts,
+            self.linear + other.linear,
+            self.quadratic + other.quadratic,
+            self.log_likelihood + other.log_likelihood,
+            self.total_weight + other.total_weight,
+            self.n_rows + other.n_rows,
+            worst_values,
+            worst_rows,
+            worst_points,
+            scatter,
+        )
 
 
-def _keep_smallest(values, rows, new_values, new_rows, count):
-    """The ``count`` smallest values of both sets, ties broken by the lower row."""
-    if len(values):
-        values = np.concatenate([values, new_values])
-        rows = np.concatenate([rows, new_rows])
-    else:
-        values, rows = new_values, new_rows
+def _keep_smallest(a, b, count):
+    """The ``count`` smallest (value, row, point) triples of both sets, ties by lower row."""
+    values = np.concatenate([a[0], b[0]])
+    rows = np.concatenate([a[1], b[1]])
+    points = np.concatenate([a[2], b[2]])
     order = np.lexsort((rows, values))[:count]
-    return values[order], rows[order]
+    return values[order], rows[order], points[order]
 
 
-class _GatherState:
+class _Accumulator:
+    """One thread's running sums over the blocks it visits."""
+
     def __init__(self, kernel: Kernel, rows: int):
+        k, d = kernel.n_components, kernel.n_features
+        self.kernel = kernel
         self.work = _Workspace(kernel, rows)
-        self.worst_values = np.empty(0)
-        self.worst_rows = np.empty(0, dtype=np.intp)
+        if kernel.form == "direct":
+            self.counts = np.zeros(k)
+            self.linear = np.zeros((k, d))
+            shape = {"full": (k, d, d), "tied": (d, d)}.get(kernel.covariance_type, (k, d))
+            self.quadratic = np.zeros(shape)
+        self.worst = (np.empty(0), np.empty(0, dtype=np.intp), np.empty((0, d)))
+
+    def add_block(self, X_block, w, row_offset: int, sums_out) -> float:
+        """Add a block's statistics; return its log-likelihood.
+
+        In the expanded form the block's sums go to ``sums_out`` (one slot per block, added
+        in block order later, so threads never change the rounding).
+        """
+        kernel = self.kernel
+        F = self.work.centred(X_block)
+        R = self.work.log_prob_of(F)
+        log_norm = normalise(R)
+        if w is None:
+            total = float(log_norm.sum())
+            ranked = log_norm
+        else:
+            total = float(log_norm @ w)
+            ranked = np.where(w > 0, log_norm, np.inf)
+            R *= w
+        self._track_worst(ranked, X_block, row_offset, w)
+        if kernel.form == "expanded":
+            np.matmul(R, F.T, out=sums_out)
+            return total
+        self.counts += R.sum(axis=1)
+        self.linear += R @ F
+        if kernel.covariance_type == "tied":
+            if w is None:
+                self.quadratic += F.T @ F
+            else:
+                self.quadratic += (F * w[:, np.newaxis]).T @ F
+        elif kernel.covariance_type == "full":
+            for k in range(kernel.n_components):
+                self.quadratic[k] += (F * R[k][:, np.newaxis]).T @ F
+        else:
+            self.quadratic += R @ (F * F)
+        return total
+
+    def _track_worst(self, ranked, X_block, row_offset, w):
+        k = self.kernel.n_components
+        values = self.worst[0]
+        if len(values) == k and not ranked.min() < values[-1]:
+            return
+        n = len(ranked)
+        m = min(k, n)
+        pick = np.argpartition(ranked, m - 1)[:m] if m < n else np.arange(n)
+        pick = pick[np.isfinite(ranked[pick])]
+        if w is not None:
+            # A row of weight w stands for ⌈w⌉ rows: as many entries as copies of it would get.
+            pick = np.repeat(pick, np.minimum(np.ceil(w[pick]), k).astype(np.intp))
+        new = (ranked[pick], pick + row_offset, np.array(X_block[pick], dtype=float, ndmin=2))
+        self.worst = _keep_smallest(self.worst, new, k)
+
+    def sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(counts, linear, quadratic) of the direct form."""
+        return self.counts, self.linear, self.quadratic
 
 
-def gather(data: BlockData, kernel: Kernel, scatter_about: dict | None = None) -> PassStatistics:
-    """One pass over the data: log-likelihood, sufficient statistics and worst-explained rows.
+def _unpack_quadratic(packed: np.ndarray, covariance_type: str, d: int) -> np.ndarray:
+    if not is_full_form(covariance_type):
+        return packed.copy()
+    rows, cols = upper_pairs(d)
+    full = np.empty((len(packed), d, d))
+    full[:, rows, cols] = packed
+    full[:, cols, rows] = packed
+    return full.sum(axis=0) if covariance_type == "tied" else full
+
+
+def chunk_statistics(
+    X_chunk, kernel: Kernel, sample_weight=None, row_offset: int = 0
+) -> Statistics:
+    """The statistics of one chunk of rows: a pure function of (chunk, kernel, weights).
 
     Parameters
     ----------
-    data : BlockData
+    X_chunk : ndarray, shape (n, D)
     kernel : Kernel
-    scatter_about : dict, optional
-        Component index -> centred mean; the pass also accumulates that component's scatter
-        about that mean directly (the second pass of the two-pass scatter).
+        From :func:`make_kernel` with the centre and radius of the whole data set (any point
+        near the data serves as centre, but every chunk must use the same kernel).
+    sample_weight : ndarray, shape (n,), optional
+    row_offset : int
+        Row number of the chunk's first row in the whole data set (for the worst rows).
+
+    Returns
+    -------
+    Statistics
+        Small float64 sums; ``a + b`` combines chunks in any order and tree shape.
     """
-    scatter_about = scatter_about or {}
+    data = BlockData(X_chunk, sample_weight)
+    return gather(data, kernel, row_offset=row_offset, n_workers=1)
+
+
+def gather(
+    data: BlockData, kernel: Kernel, *, row_offset: int = 0, n_workers: int | None = None
+) -> Statistics:
+    """One pass over the data: log-likelihood, statistics and worst-explained rows.
+
+    Blocks may run in several threads (``n_workers``, default :meth:`Kernel.n_workers`); the
+    per-block log-likelihoods are summed in block order and each thread's statistics in
+    thread order, so the result does not depend on which thread did which block.
+    """
     block = kernel.block_rows()
     n_blocks = -(-data.n_samples // block)
-    k = kernel.n_components
-    d, nq = kernel.n_features, kernel.n_quadratic
-    full_form = is_full_form(kernel.covariance_type)
     totals = np.zeros(n_blocks)
-    sums = np.zeros((n_blocks, k, kernel.n_columns))
-    scatters = [None] * n_blocks
+    expanded = kernel.form == "expanded"
+    sums = np.zeros((n_blocks, kernel.n_components, kernel.n_columns)) if expanded else None
+    X = data.X
 
-    def visit(state: _GatherState, index: int, a: int, b: int):
-        F = state.work.features_of(data.X[a:b], data.centre)
-        R = state.work.log_prob_of(F)
-        log_norm = normalise(R)
-        totals[index] = log_norm.sum()
-        if len(state.worst_values) < k or log_norm.min() < state.worst_values[-1]:
-            m = min(k, b - a)
-            pick = np.argpartition(log_norm, m - 1)[:m] if m < b - a else np.arange(b - a)
-            state.worst_values, state.worst_rows = _keep_smallest(
-                state.worst_values, state.worst_rows, log_norm[pick], pick + a, k
-            )
-        np.matmul(R, F.T, out=sums[index])
-        if scatter_about:
-            z = F[nq : nq + d]
-            scatter = {}
-            for c, mean in scatter_about.items():
-                diff = z - mean[:, np.newaxis]
-                weighted = diff * R[c]
-                if full_form:
-                    scatter[c] = weighted @ diff.T
-                else:
-                    scatter[c] = np.einsum("ij,ij->i", weighted, diff)
-            scatters[index] = scatter
+    def visit(acc: _Accumulator, index: int, a: int, b: int):
+        out = sums[index] if expanded else None
+        totals[index] = acc.add_block(X[a:b], data.weights_of(a, b), row_offset + a, out)
 
+    if n_workers is None:
+        n_workers = kernel.n_workers(data)
+    rows = min(block, data.n_samples)
     states = _run_blocks(
-        data, block, lambda: _GatherState(kernel, min(block, data.n_samples)), visit
+        data.n_samples, block, n_workers, lambda: _Accumulator(kernel, rows), visit
     )
-    worst_values, worst_rows = states[0].worst_values, states[0].worst_rows
+    worst = states[0].worst
     for state in states[1:]:
-        worst_values, worst_rows = _keep_smallest(
-            worst_values, worst_rows, state.worst_values, state.worst_rows, k
-        )
-    scatter = {c: sum(part[c] for part in scatters) for c in scatter_about}
-    return PassStatistics(float(totals.sum()), sums.sum(axis=0), worst_values, worst_rows, scatter)
+        worst = _keep_smallest(worst, state.worst, kernel.n_components)
+    d, nq = kernel.n_features, kernel.n_quadratic
+    if expanded:
+        total_sums = sums.sum(axis=0)
+        counts = total_sums[:, -1].copy()
+        linear = total_sums[:, nq : nq + d].copy()
+        quadratic = _unpack_quadratic(total_sums[:, :nq], kernel.covariance_type, d)
+    else:
+        counts, linear, quadratic = states[0].sums()
+    return Statistics(
+        counts, linear, quadratic, float(totals.sum()), data.total_weight, data.n_samples, *worst
+    )
+
+
+def scatter_request(stats: Statistics, covariance_type: str, reg_covar: float) -> dict:
+    """Components whose one-pass scatter may carry more than EXPANDED_FORM_ERROR of rounding.
+
+    The one-pass scatter subtracts n·m mᵀ from Σr·z zᵀ; the relative error of the result grows
+    with (|m|² + tr C) / λ_min(C), m the component's mean about the centre. Returns
+    component -> centred mean, for :func:`gather_scatter` (every component for tied, whose
+    statistics hold only the sum over components).
+    """
+    raw_counts = stats.counts
+    nk = raw_counts + _EMPTY_EPS
+    shifted = stats.linear / nk[:, np.newaxis]
+    live = raw_counts >= EMPTY_COMPONENT
+    slack = ROUNDING_SLACK * _MACHINE_EPS
+    scatter, diag = one_pass_scatter(stats, covariance_type)
+    if covariance_type == "full":
+        covariances = scatter / nk[:, np.newaxis, np.newaxis]
+        smallest = np.linalg.eigvalsh(covariances)[:, 0] + reg_covar
+        size = np.sum(shifted**2, axis=1) + np.abs(np.trace(covariances, axis1=1, axis2=2))
+    elif covariance_type == "tied":
+        tied = scatter / nk.sum()
+        smallest = np.full(len(nk), np.linalg.eigvalsh(tied)[0] + reg_covar)
+        size = np.sum(shifted**2, axis=1) + abs(np.trace(tied))
+    else:
+        smallest = np.min(diag, axis=1) + reg_covar
+        size = np.max(shifted**2 + np.abs(diag), axis=1)
+    positive = smallest > 0
+    error = slack * size / np.where(positive, smallest, 1.0)
+    redo = np.flatnonzero(live & ~((error <= EXPANDED_FORM_ERROR) & positive))
+    if covariance_type == "tied" and len(redo):
+        redo = np.arange(len(nk))
+    return {int(c): shifted[c] for c in redo}
+
+
+#: Mirrors :data:`gmm_studio.core.em.EMPTY_COMPONENT` and the M-step's 10·eps on the counts.
+EMPTY_COMPONENT = 1e-8
+_EMPTY_EPS = 10 * _MACHINE_EPS
+
+
+def one_pass_scatter(stats: Statistics, covariance_type: str):
+    """Scatter about the means from the one-pass sums.
+
+    Returns ``(scatter, diag)``: Σ w·r (z - m)(z - m)ᵀ per component (K, D, D) for full, summed
+    over components (D, D) for tied, else None; the weighted variances (K, D) for diag and
+    spherical, else None.
+    """
+    raw = stats.counts
+    nk = raw + _EMPTY_EPS
+    linear = stats.linear
+    m = linear / nk[:, np.newaxis]
+    if covariance_type in ("full", "tied"):
+        cross = m[:, :, np.newaxis] * linear[:, np.newaxis, :]
+        correction = raw[:, np.newaxis, np.newaxis] * (m[:, :, np.newaxis] * m[:, np.newaxis, :])
+        correction -= cross + np.swapaxes(cross, 1, 2)
+        if covariance_type == "tied":
+            return stats.quadratic + correction.sum(axis=0), None
+        return stats.quadratic + correction, None
+    diag = (stats.quadratic - 2.0 * m * linear + raw[:, np.newaxis] * m**2) / nk[:, np.newaxis]
+    return None, diag
+
+
+def gather_scatter(data: BlockData, kernel: Kernel, about: dict) -> dict:
+    """Second pass: Σ w·r_c (z - m_c)(z - m_c)ᵀ for the components ``about`` (c -> centred m).
+
+    Full and tied give (D, D) matrices, diag and spherical the diagonals (D,).
+    """
+    block = kernel.block_rows()
+    n_blocks = -(-data.n_samples // block)
+    parts = [None] * n_blocks
+    full_form = is_full_form(kernel.covariance_type)
+
+    def visit(work: _Workspace, index: int, a: int, b: int):
+        F = work.centred(data.X[a:b])
+        R = work.log_prob_of(F)
+        normalise(R)
+        w = data.weights_of(a, b)
+        if w is not None:
+            R *= w
+        z = F if kernel.form == "direct" else F[kernel.n_quadratic : -1].T
+        part = {}
+        for c, mean in about.items():
+            diff = z - mean
+            weighted = diff * R[c][:, np.newaxis]
+            part[c] = weighted.T @ diff if full_form else np.einsum("ij,ij->j", weighted, diff)
+        parts[index] = part
+
+    rows = min(block, data.n_samples)
+    _run_blocks(
+        data.n_samples, block, kernel.n_workers(data), lambda: _Workspace(kernel, rows), visit
+    )
+    return {c: sum(part[c] for part in parts) for c in about}
 
 
 def total_log_likelihood(data: BlockData, mixture) -> float:
-    """Total log-likelihood of the data under ``mixture``, block by block.
+    """Total (weighted) log-likelihood of the data under ``mixture``, block by block.
 
     Bit for bit the total an EM pass over the same data reports for the same mixture (same
     kernel, same blocks, summed in block order), without any N×K matrix.
     """
-    kernel = make_kernel(mixture, data.centre, data.radius)
+    kernel = kernel_for(mixture, data)
     block = kernel.block_rows()
     totals = np.zeros(-(-data.n_samples // block))
 
     def visit(work: _Workspace, index: int, a: int, b: int):
-        R = work.log_prob_of(work.features_of(data.X[a:b], data.centre))
-        totals[index] = normalise(R).sum()
+        log_norm = normalise(work.log_prob_of(work.centred(data.X[a:b])))
+        w = data.weights_of(a, b)
+        totals[index] = float(log_norm.sum()) if w is None else float(log_norm @ w)
 
-    _run_blocks(data, block, lambda: _Workspace(kernel, min(block, data.n_samples)), visit)
+    rows = min(block, data.n_samples)
+    _run_blocks(
+        data.n_samples, block, kernel.n_workers(data), lambda: _Workspace(kernel, rows), visit
+    )
     return float(totals.sum())
 
 
@@ -446,8 +875,11 @@ def for_each_block(data: BlockData, kernel: Kernel, visit) -> None:
     block = kernel.block_rows()
 
     def visit_block(work: _Workspace, index: int, a: int, b: int):
-        R = work.log_prob_of(work.features_of(data.X[a:b], data.centre))
+        R = work.log_prob_of(work.centred(data.X[a:b]))
         normalise(R)
         visit(a, b, R)
 
-    _run_blocks(data, block, lambda: _Workspace(kernel, min(block, data.n_samples)), visit_block)
+    rows = min(block, data.n_samples)
+    _run_blocks(
+        data.n_samples, block, kernel.n_workers(data), lambda: _Workspace(kernel, rows), visit_block
+    )

@@ -18,12 +18,13 @@ from scipy.special import logsumexp
 
 from gmm_studio.core import covariance as cov
 from gmm_studio.core.blockwise import (
-    EXPANDED_FORM_ERROR,
-    ROUNDING_SLACK,
     BlockData,
+    Statistics,
     gather,
-    make_kernel,
-    upper_pairs,
+    gather_scatter,
+    kernel_for,
+    one_pass_scatter,
+    scatter_request,
 )
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.initialization import check_data, data_covariance, initialize
@@ -144,50 +145,60 @@ def m_step(
             scatter[k] = weighted.T @ diff
         else:
             diag[k] = np.einsum("ij,ij->j", weighted, diff) / nk[k]
+    if covariance_type == "tied":
+        scatter = scatter.sum(axis=0)
     return mixture_from_moments(
-        X, raw_counts, means, scatter, diag, covariance_type, reg_covar, worst_rows
-    )
+        float(X.shape[0]), raw_counts, means, scatter, diag, covariance_type, reg_covar,
+        X[worst_rows], data_covariance(X),
+    )  # fmt: skip
 
 
 def mixture_from_moments(
-    X, raw_counts, means, scatter, diag, covariance_type, reg_covar, worst_rows
+    total_weight, raw_counts, means, scatter, diag, covariance_type, reg_covar, worst_points, spread
 ) -> Mixture:
     """The M-step's mixture from per-component moments, re-seeding any empty component.
 
-    ``raw_counts`` (K,) are the summed responsibilities, ``means`` (K, D) the weighted means,
-    ``scatter`` (K, D, D) the summed weighted outer products about the means (full and tied),
-    ``diag`` (K, D) the weighted variances (diag and spherical).
+    ``total_weight`` is the number of rows (the sum of their weights), ``raw_counts`` (K,) the
+    summed responsibilities, ``means`` (K, D) the weighted means, ``scatter`` the summed
+    weighted outer products about the means ((K, D, D) for full, summed over components
+    (D, D) for tied), ``diag`` (K, D) the weighted variances (diag and spherical).
+    ``worst_points`` are the least well explained rows, worst first, and ``spread`` the data's
+    covariance (ddof=1): an empty component restarts at the first of those rows not yet taken,
+    with that covariance and a weight of one row.
     """
-    n_samples, n_features = X.shape
+    n_features = means.shape[1]
     nk = raw_counts + _EPS
     if covariance_type == "full":
         covariances = scatter / nk[:, np.newaxis, np.newaxis] + reg_covar * np.eye(n_features)
     elif covariance_type == "tied":
-        covariances = scatter.sum(axis=0) / nk.sum() + reg_covar * np.eye(n_features)
+        covariances = scatter / nk.sum() + reg_covar * np.eye(n_features)
     elif covariance_type == "diag":
         covariances = diag + reg_covar
     else:
         covariances = diag.mean(axis=1) + reg_covar
-    weights = nk / n_samples
+    weights = nk / total_weight
 
     empty = np.flatnonzero(raw_counts < EMPTY_COMPONENT)
     if len(empty):
         weights, means, covariances = _reseed(
-            X, empty, worst_rows, weights, means, covariances, covariance_type, reg_covar
-        )
+            total_weight, spread, empty, worst_points, weights, means, covariances,
+            covariance_type, reg_covar,
+        )  # fmt: skip
     return Mixture(weights, means, covariances, covariance_type)
 
 
-def _reseed(X, empty, worst_rows, weights, means, covariances, covariance_type, reg_covar):
-    n_samples, n_features = X.shape
-    spread = cov.from_full(data_covariance(X)[np.newaxis], covariance_type)
-    for k, row in zip(empty, worst_rows, strict=False):
-        means[k] = X[row]
-        weights[k] = 1.0 / n_samples
+def _reseed(
+    total_weight, spread, empty, worst_points, weights, means, covariances, covariance_type, reg
+):
+    n_features = means.shape[1]
+    spread = cov.from_full(spread[np.newaxis], covariance_type)
+    for k, point in zip(empty, worst_points, strict=False):
+        means[k] = point
+        weights[k] = 1.0 / total_weight
         if covariance_type == "full":
-            covariances[k] = spread[0] + reg_covar * np.eye(n_features)
+            covariances[k] = spread[0] + reg * np.eye(n_features)
         elif covariance_type in ("diag", "spherical"):
-            covariances[k] = spread[0] + reg_covar
+            covariances[k] = spread[0] + reg
     return weights / weights.sum(), means, covariances
 
 
@@ -239,7 +250,11 @@ def _check_finite(total: float) -> None:
 
 
 def em_pass(
-    X: np.ndarray, mixture: Mixture, reg_covar: float, data: BlockData | None = None
+    X: np.ndarray,
+    mixture: Mixture,
+    reg_covar: float,
+    data: BlockData | None = None,
+    sample_weight=None,
 ) -> tuple[float, Mixture]:
     """One E-step and one M-step in a single block-wise pass over the data.
 
@@ -252,87 +267,77 @@ def em_pass(
     mixture : Mixture
     reg_covar : float
     data : BlockData, optional
-        ``X`` prepared once for many passes (``BlockData(X)``); made here when not given.
+        ``X`` prepared once for many passes (``BlockData(X, sample_weight)``); made here when
+        not given.
+    sample_weight : array_like, shape (N,), optional
+        Non-negative row weights (used only when ``data`` is not given): the E-step and the
+        M-step count row i ``sample_weight[i]`` times.
 
     Returns
     -------
     log_likelihood : float
-        Total log-likelihood of ``X`` under ``mixture``.
+        Total (weighted) log-likelihood of ``X`` under ``mixture``.
     next_mixture : Mixture
         The M-step's update.
     """
     if data is None:
-        data = BlockData(X)
-    kernel = make_kernel(mixture, data.centre, data.radius)
+        data = BlockData(X, sample_weight)
+    kernel = kernel_for(mixture, data)
     stats = gather(data, kernel)
-    _check_finite(stats.total)
-
-    covariance_type = mixture.covariance_type
-    k, d = mixture.means.shape
-    nq = kernel.n_quadratic
-    sums = stats.sums
-    raw_counts = sums[:, -1].copy()
-    linear = sums[:, nq : nq + d]
-    nk = raw_counts + _EPS
-    shifted = linear / nk[:, np.newaxis]
-    quad = sums[:, :nq]
-    full_form = covariance_type in ("full", "tied")
-    if full_form:
-        rows, cols = upper_pairs(d)
-        scatter = np.empty((k, d, d))
-        scatter[:, rows, cols] = quad
-        scatter[:, cols, rows] = quad
-        cross = shifted[:, :, np.newaxis] * linear[:, np.newaxis, :]
-        scatter -= cross + np.swapaxes(cross, 1, 2)
-        scatter += raw_counts[:, np.newaxis, np.newaxis] * (
-            shifted[:, :, np.newaxis] * shifted[:, np.newaxis, :]
-        )
-        diag = None
-    else:
-        scatter = None
-        diag = (quad - 2.0 * shifted * linear + raw_counts[:, np.newaxis] * shifted**2) / nk[
-            :, np.newaxis
-        ]
-
-    redo = _cancelled_components(covariance_type, raw_counts, nk, shifted, scatter, diag, reg_covar)
-    if len(redo):
-        again = gather(data, kernel, scatter_about={int(c): shifted[c] for c in redo})
-        for c, value in again.scatter.items():
-            if full_form:
-                scatter[c] = value
-            else:
-                diag[c] = value / nk[c]
-
-    means = shifted + data.centre
-    worst = stats.worst_rows
-    next_mixture = mixture_from_moments(
-        data.X, raw_counts, means, scatter, diag, covariance_type, reg_covar, worst
+    _check_finite(stats.log_likelihood)
+    redo = scatter_request(stats, mixture.covariance_type, reg_covar)
+    if redo:
+        stats.scatter = gather_scatter(data, kernel, redo)
+    return stats.log_likelihood, mixture_from_statistics(
+        stats, mixture.covariance_type, data.centre, reg_covar
     )
-    return stats.total, next_mixture
 
 
-def _cancelled_components(covariance_type, raw_counts, nk, shifted, scatter, diag, reg):
-    """Components whose one-pass scatter may carry more than EXPANDED_FORM_ERROR of rounding.
+def mixture_from_statistics(
+    stats: Statistics, covariance_type: str, centre: np.ndarray, reg_covar: float
+) -> Mixture:
+    """The M-step from summed statistics (of one pass, or of chunks added together).
 
-    The one-pass scatter subtracts n·m mᵀ from Σr·z zᵀ; the relative error of the result grows
-    with (|m|² + tr C) / λ_min(C), m the component's mean about the data centre.
+    ``centre`` is the point the statistics' rows were centred on (the kernel's centre).
+    Scatters in ``stats.scatter`` (from a second pass, see
+    :func:`gmm_studio.core.blockwise.scatter_request`) replace the one-pass ones.
     """
-    live = raw_counts >= EMPTY_COMPONENT
-    slack = ROUNDING_SLACK * np.finfo(float).eps
-    if scatter is not None:
-        covariances = scatter / nk[:, np.newaxis, np.newaxis]
+    raw_counts = stats.counts
+    nk = raw_counts + _EPS
+    scatter, diag = one_pass_scatter(stats, covariance_type)
+    if stats.scatter:
         if covariance_type == "tied":
-            tied = scatter.sum(axis=0) / nk.sum()
-            smallest = np.full(len(nk), np.linalg.eigvalsh(tied)[0] + reg)
-        else:
-            smallest = np.linalg.eigvalsh(covariances)[:, 0] + reg
-        size = np.sum(shifted**2, axis=1) + np.abs(np.trace(covariances, axis1=1, axis2=2))
+            scatter = sum(stats.scatter.values())
+        for c, value in stats.scatter.items():
+            if covariance_type == "full":
+                scatter[c] = value
+            elif covariance_type != "tied":
+                diag[c] = value / nk[c]
+    means = stats.linear / nk[:, np.newaxis] + centre
+    return mixture_from_moments(
+        stats.total_weight, raw_counts, means, scatter, diag, covariance_type, reg_covar,
+        stats.worst_points, _spread_of(stats, covariance_type),
+    )  # fmt: skip
+
+
+def _spread_of(stats: Statistics, covariance_type: str) -> np.ndarray:
+    """The data's covariance (ddof=1, weighted) from the statistics: Σ_k r_k = 1 for each row.
+
+    Diag and spherical statistics hold only squares: the off-diagonal entries are zero there
+    (the re-seed uses only the diagonal for those types).
+    """
+    w = stats.total_weight
+    d = stats.linear.shape[1]
+    if w <= 1.0:
+        return np.zeros((d, d))
+    s = stats.linear.sum(axis=0)
+    if covariance_type == "tied":
+        q = stats.quadratic
+    elif covariance_type == "full":
+        q = stats.quadratic.sum(axis=0)
     else:
-        smallest = np.min(diag, axis=1) + reg
-        size = np.max(shifted**2 + np.abs(diag), axis=1)
-    positive = smallest > 0
-    error = slack * size / np.where(positive, smallest, 1.0)
-    return np.flatnonzero(live & ~((error <= EXPANDED_FORM_ERROR) & positive))
+        return np.diag((stats.quadratic.sum(axis=0) - s * s / w) / (w - 1.0))
+    return (q - np.outer(s, s) / w) / (w - 1.0)
 
 
 def _check_settings(tol, max_iter, reg_covar):

@@ -1,0 +1,115 @@
+"""Per-chunk statistics: they add up in any order, and the M-step from them is EM's."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from gmm_studio.core import COVARIANCE_TYPES, Mixture, blockwise, initialize
+from gmm_studio.core.em import em_pass, mixture_from_statistics, reference_em_pass
+
+from .test_fast_em_pass import assert_same_mixture, random_case
+
+
+def _data(n=5000, d=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, d)) + rng.integers(0, 3, (n, 1)) * 3.0
+
+
+def _chunked_statistics(X, kernel, bounds, weights=None, order=None):
+    parts = []
+    for a, b in itertools.pairwise(bounds):
+        w = None if weights is None else weights[a:b]
+        parts.append(blockwise.chunk_statistics(X[a:b], kernel, w, row_offset=a))
+    order = range(len(parts)) if order is None else order
+    parts = [parts[i] for i in order]
+    while len(parts) > 1:  # a tree reduction, pairs at a time
+        parts = [parts[i] + parts[i + 1] if i + 1 < len(parts) else parts[i]
+                 for i in range(0, len(parts), 2)]  # fmt: skip
+    return parts[0]
+
+
+def _assert_same_statistics(a, b, rtol=1e-12):
+    for name in ("counts", "linear", "quadratic"):
+        x, y = getattr(a, name), getattr(b, name)
+        np.testing.assert_allclose(x, y, rtol=rtol, atol=rtol * np.max(np.abs(y)))
+    assert a.log_likelihood == pytest.approx(b.log_likelihood, rel=rtol)
+    assert a.total_weight == pytest.approx(b.total_weight, rel=rtol)
+    assert a.n_rows == b.n_rows
+    np.testing.assert_array_equal(a.worst_rows, b.worst_rows)
+    np.testing.assert_array_equal(a.worst_points, b.worst_points)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("form", ["expanded", "direct"])
+def test_chunks_in_any_tree_order_sum_to_the_whole_pass(covariance_type, form):
+    X = _data()
+    mixture = initialize(X, 4, covariance_type=covariance_type, seed=3)
+    data = blockwise.BlockData(X)
+    kernel = blockwise.make_kernel(mixture, data.centre, data.radius, form=form)
+    whole = blockwise.gather(data, kernel)
+    bounds = [0, 1, 777, 778, 3001, 5000]  # uneven, one single row
+    rng = np.random.default_rng(1)
+    pieces = _chunked_statistics(X, kernel, bounds, order=rng.permutation(len(bounds) - 1))
+    _assert_same_statistics(pieces, whole)
+    next_from_chunks = mixture_from_statistics(pieces, covariance_type, data.centre, 1e-6)
+    _, next_in_memory = em_pass(X, mixture, 1e-6, data)
+    assert_same_mixture(next_from_chunks, next_in_memory, rtol=1e-10)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_integer_weights_give_the_statistics_of_repeated_rows(covariance_type):
+    X = _data(n=600, d=2, seed=4)
+    counts = np.random.default_rng(5).integers(0, 4, len(X))
+    repeated = np.repeat(X, counts, axis=0)
+    mixture = initialize(X, 3, covariance_type=covariance_type, seed=0)
+    data = blockwise.BlockData(X)
+    kernel = blockwise.kernel_for(mixture, data)
+    weighted = blockwise.chunk_statistics(X, kernel, counts.astype(float))
+    plain = blockwise.chunk_statistics(repeated, kernel)
+    for name in ("counts", "linear", "quadratic"):
+        np.testing.assert_allclose(getattr(weighted, name), getattr(plain, name), rtol=1e-12)
+    assert weighted.log_likelihood == pytest.approx(plain.log_likelihood, rel=1e-12)
+    assert weighted.total_weight == plain.total_weight == counts.sum()
+    # The same worst points, duplicates included (rows of weight zero are absent from both).
+    np.testing.assert_array_equal(weighted.worst_points, plain.worst_points)
+    assert np.all(counts[weighted.worst_rows] > 0)
+
+
+@pytest.mark.parametrize("seed", [s for s in range(60) if s % 4 in (0, 1)])  # full and tied
+def test_direct_form_matches_the_reference_pass(seed, monkeypatch):
+    monkeypatch.setattr(blockwise, "choose_form", lambda k, d, covariance_type: "direct")
+    X, mixture, reg_covar = random_case(seed)
+    total_ref, next_ref = reference_em_pass(X, mixture, reg_covar)
+    total, next_fast = em_pass(X, mixture, reg_covar)
+    assert total == pytest.approx(total_ref, rel=1e-6, abs=1e-9)
+    assert_same_mixture(next_fast, next_ref, data_scale=np.max(np.abs(X)))
+
+
+def test_the_cost_model_picks_expanded_at_small_d_and_direct_at_large_d():
+    for covariance_type in COVARIANCE_TYPES:
+        for k in (1, 8, 64):
+            assert blockwise.choose_form(k, 2, covariance_type) == "expanded"
+    for covariance_type in ("full", "tied"):
+        for k in (1, 8, 64):
+            assert blockwise.choose_form(k, 500, covariance_type) == "direct"
+        assert blockwise.choose_form(1, 64, covariance_type) == "direct"
+    # diag and spherical features grow linearly in D: expanded everywhere.
+    assert blockwise.choose_form(4, 500, "diag") == "expanded"
+    # At D=500 the direct form's block holds (rows, D) arrays, never D²-sized features.
+    X = np.zeros((3, 500))
+    m = Mixture([1.0], np.zeros((1, 500)), np.eye(500)[np.newaxis], "full")
+    kernel = blockwise.make_kernel(m, X[0], 1.0)
+    assert kernel.form == "direct" and kernel.weights_t is None
+    assert kernel.block_rows() * 500 <= 1 << 19
+
+
+def test_responsibilities_below_e_minus_40_of_the_largest_are_zero():
+    L = np.array([[0.0, -10.0], [-39.0, -3.0], [-41.0, -200.0]])
+    log_norm = blockwise.normalise(L.copy())
+    R = L.copy()
+    blockwise.normalise(R)
+    assert R[2, 0] == 0.0 and R[2, 1] == 0.0 and R[1, 0] > 0
+    np.testing.assert_allclose(R.sum(axis=0), 1.0, rtol=1e-15)
+    exact = np.log(np.exp(L).sum(axis=0))
+    np.testing.assert_allclose(log_norm, exact, rtol=1e-15)
