@@ -18,75 +18,27 @@ from gmm_studio.cluster import passes
 from gmm_studio.cluster.client import compute
 from gmm_studio.core import covariance as cov
 from gmm_studio.core import em as engine
-from gmm_studio.core.blockwise import make_kernel, upper_pairs
+from gmm_studio.core.blockwise import make_kernel, scatter_request
 from gmm_studio.core.em import FitResult, Snapshot
 from gmm_studio.core.initialization import init_sample_rows
 from gmm_studio.core.mixture import Mixture
 
 
 def em_pass(data: passes.ChunkedData, mixture: Mixture, reg_covar: float):
-    """One E-step and one M-step over every chunk: ``(log_likelihood, next_mixture)``."""
+    """One E-step and one M-step over every chunk: ``(log_likelihood, next_mixture)``.
+
+    :func:`gmm_studio.core.em.em_pass` with its two passes over the data on the cluster.
+    """
     kernel = make_kernel(mixture, data.centre, data.radius)
     stats = passes.gather(data, kernel)
-    engine._check_finite(stats.total)
-    covariance_type = mixture.covariance_type
-    k, d = mixture.means.shape
-    nq = kernel.n_quadratic
-    sums = stats.sums
-    raw_counts = sums[:, -1].copy()
-    linear = sums[:, nq : nq + d]
-    nk = raw_counts + engine._EPS
-    shifted = linear / nk[:, np.newaxis]
-    quad = sums[:, :nq]
-    full_form = covariance_type in ("full", "tied")
-    if full_form:
-        rows, cols = upper_pairs(d)
-        scatter = np.empty((k, d, d))
-        scatter[:, rows, cols] = quad
-        scatter[:, cols, rows] = quad
-        cross = shifted[:, :, np.newaxis] * linear[:, np.newaxis, :]
-        scatter -= cross + np.swapaxes(cross, 1, 2)
-        scatter += raw_counts[:, np.newaxis, np.newaxis] * (
-            shifted[:, :, np.newaxis] * shifted[:, np.newaxis, :]
-        )
-        diag = None
-    else:
-        scatter = None
-        diag = (quad - 2.0 * shifted * linear + raw_counts[:, np.newaxis] * shifted**2) / nk[
-            :, np.newaxis
-        ]
-    redo = engine._cancelled_components(
-        covariance_type, raw_counts, nk, shifted, scatter, diag, reg_covar
+    engine._check_finite(stats.log_likelihood)
+    redo = scatter_request(stats, mixture.covariance_type, reg_covar)
+    if redo:
+        stats.scatter = passes.gather_scatter(data, kernel, redo)
+    next_mixture = engine.mixture_from_statistics(
+        stats, mixture.covariance_type, data.centre, reg_covar
     )
-    if len(redo):
-        again = passes.gather(data, kernel, scatter_about={int(c): shifted[c] for c in redo})
-        for c, value in again.scatter.items():
-            if full_form:
-                scatter[c] = value
-            else:
-                diag[c] = value / nk[c]
-    means = shifted + data.centre
-    if covariance_type == "full":
-        covariances = scatter / nk[:, np.newaxis, np.newaxis] + reg_covar * np.eye(d)
-    elif covariance_type == "tied":
-        covariances = scatter.sum(axis=0) / nk.sum() + reg_covar * np.eye(d)
-    elif covariance_type == "diag":
-        covariances = diag + reg_covar
-    else:
-        covariances = diag.mean(axis=1) + reg_covar
-    weights = nk / data.total_weight
-    empty = np.flatnonzero(raw_counts < engine.EMPTY_COMPONENT)
-    if len(empty):
-        spread = cov.from_full(data.covariance[np.newaxis], covariance_type)
-        for c, point in zip(empty, stats.worst_points, strict=False):
-            means[c] = point
-            weights[c] = 1.0 / data.total_weight
-            if covariance_type == "full":
-                covariances[c] = spread[0] + reg_covar * np.eye(d)
-            elif covariance_type in ("diag", "spherical"):
-                covariances[c] = spread[0] + reg_covar
-        weights = weights / weights.sum()
-    return stats.total, Mixture(weights, means, covariances, covariance_type)
+    return stats.log_likelihood, next_mixture
 
 
 def em_steps(

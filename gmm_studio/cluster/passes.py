@@ -7,6 +7,8 @@ until one remains on the client. Only the mixture's parameters travel to the wor
 
 from __future__ import annotations
 
+import functools
+import operator
 import uuid
 from dataclasses import dataclass
 
@@ -83,8 +85,6 @@ class ChunkedData:
         An upper bound on the distance of any row from ``centre``.
     variance : ndarray, shape (D,)
         Per-feature variance (ddof=0).
-    covariance : ndarray, shape (D, D)
-        The data's covariance (ddof=1, as ``np.cov``).
     """
 
     X: da.Array
@@ -94,7 +94,6 @@ class ChunkedData:
     centre: np.ndarray
     radius: float
     variance: np.ndarray
-    covariance: np.ndarray
 
     @property
     def n_features(self) -> int:
@@ -180,7 +179,6 @@ def describe(X, sample_weight=None, n_components: int = 1) -> ChunkedData:
     shift = linear / n
     centre = guess + shift
     scatter = outer - n * np.outer(shift, shift)
-    covariance = scatter / (n - 1) if n > 1 else np.zeros((n_features, n_features))
     radius = float(np.sqrt(np.sum(reach**2)) + np.sqrt(np.sum(shift**2)))
     return ChunkedData(
         X=X,
@@ -190,100 +188,38 @@ def describe(X, sample_weight=None, n_components: int = 1) -> ChunkedData:
         centre=centre,
         radius=radius,
         variance=np.diag(scatter) / n,
-        covariance=np.atleast_2d(covariance),
     )
 
 
-@dataclass
-class Statistics:
-    """What one EM pass gathers over all chunks (sums as in :class:`blockwise.PassStatistics`).
-
-    ``worst_points`` are the rows themselves, not their indices, so the client needs no access
-    to the data to re-seed an empty component.
-    """
-
-    total: float
-    sums: np.ndarray
-    worst_values: np.ndarray
-    worst_rows: np.ndarray
-    worst_points: np.ndarray
-    scatter: dict
+def _chunk_statistics(rows, weights, start, kernel):
+    if len(rows) == 0 or (weights is not None and not np.any(weights > 0)):
+        return None  # adds nothing
+    return blockwise.chunk_statistics(rows, kernel, weights, start)
 
 
-def _chunk_statistics(rows, weights, start, kernel, centre, scatter_about):
-    k, d = kernel.n_components, kernel.n_features
-    rows = np.asarray(rows, dtype=float)
-    stats = Statistics(
-        0.0, np.zeros((k, kernel.n_columns)), np.empty(0), np.empty(0, np.int64),
-        np.empty((0, d)), {c: 0.0 for c in scatter_about},
-    )  # fmt: skip
-    if len(rows) == 0:
-        return stats
-    block = kernel.block_rows()
-    work = blockwise._Workspace(kernel, min(block, len(rows)))
-    nq = kernel.n_quadratic
-    full_form = blockwise.is_full_form(kernel.covariance_type)
-    totals = []
-    for a in range(0, len(rows), block):
-        b = min(a + block, len(rows))
-        F = work.features_of(rows[a:b], centre)
-        R = work.log_prob_of(F)
-        log_norm = blockwise.normalise(R)
-        candidates = log_norm
-        if weights is not None:
-            w = np.asarray(weights[a:b], dtype=float)
-            totals.append(float(w @ log_norm))
-            R *= w
-            candidates = np.where(w > 0, log_norm, np.inf)
-        else:
-            totals.append(float(log_norm.sum()))
-        m = min(k, b - a)
-        pick = np.argpartition(candidates, m - 1)[:m] if m < b - a else np.arange(b - a)
-        pick = pick[np.isfinite(candidates[pick])]
-        values, global_rows = blockwise._keep_smallest(
-            stats.worst_values, stats.worst_rows, candidates[pick], pick + a + start, k
-        )
-        points = np.concatenate([stats.worst_points, rows[pick]])
-        order = {r: i for i, r in enumerate(np.concatenate([stats.worst_rows, pick + a + start]))}
-        stats.worst_points = points[[order[r] for r in global_rows]]
-        stats.worst_values, stats.worst_rows = values, global_rows
-        stats.sums += R @ F.T
-        if scatter_about:
-            z = F[nq : nq + d]
-            for c, mean in scatter_about.items():
-                diff = z - mean[:, np.newaxis]
-                weighted = diff * R[c]
-                if full_form:
-                    stats.scatter[c] = stats.scatter[c] + weighted @ diff.T
-                else:
-                    stats.scatter[c] = stats.scatter[c] + np.einsum("ij,ij->i", weighted, diff)
-    stats.total = float(np.sum(totals))
-    return stats
+def _chunk_scatter(rows, weights, start, kernel, about):
+    if len(rows) == 0 or (weights is not None and not np.any(weights > 0)):
+        return None
+    return blockwise.gather_scatter(blockwise.BlockData(rows, weights), kernel, about)
 
 
-def _merge_statistics(*parts):
-    out = parts[0]
-    k = out.sums.shape[0]
-    for p in parts[1:]:
-        out.total += p.total
-        out.sums = out.sums + p.sums
-        for c in out.scatter:
-            out.scatter[c] = out.scatter[c] + p.scatter[c]
-        rows = np.concatenate([out.worst_rows, p.worst_rows])
-        values = np.concatenate([out.worst_values, p.worst_values])
-        points = np.concatenate([out.worst_points, p.worst_points])
-        order = np.lexsort((rows, values))[:k]
-        out.worst_values, out.worst_rows, out.worst_points = (
-            values[order],
-            rows[order],
-            points[order],
-        )
-    return out
+def _add(*parts):
+    parts = [p for p in parts if p is not None]
+    return functools.reduce(operator.add, parts) if parts else None
 
 
-def gather(data: ChunkedData, kernel, scatter_about: dict | None = None) -> Statistics:
-    """One EM pass over every chunk: log-likelihood, sufficient statistics, worst rows."""
-    return tree_reduce(
-        data.X, data.sample_weight, _chunk_statistics, _merge_statistics,
-        kernel, data.centre, dict(scatter_about or {}),
-    )  # fmt: skip
+def _add_scatters(*parts):
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    return {c: sum(part[c] for part in parts) for c in parts[0]}
+
+
+def gather(data: ChunkedData, kernel) -> blockwise.Statistics:
+    """One EM pass over every chunk: :class:`~gmm_studio.core.blockwise.Statistics` summed."""
+    return tree_reduce(data.X, data.sample_weight, _chunk_statistics, _add, kernel)
+
+
+def gather_scatter(data: ChunkedData, kernel, about: dict) -> dict:
+    """The second pass of :func:`gmm_studio.core.blockwise.gather_scatter`, over every chunk."""
+    return tree_reduce(data.X, data.sample_weight, _chunk_scatter, _add_scatters, kernel, about)
