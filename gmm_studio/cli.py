@@ -86,6 +86,14 @@ def _add_fit_parser(commands) -> None:
         help="seed for every random choice; 'none' for a fresh one each run (default: %(default)s)",
     )
     fit.add_argument(
+        "--n-init",
+        type=int,
+        default=1,
+        metavar="N",
+        help="number of starts; the best by log-likelihood is kept, a start with a degenerate "
+        "component only if every start has one (default: %(default)s)",
+    )
+    fit.add_argument(
         "--tol",
         type=float,
         default=defaults.tol,
@@ -196,12 +204,38 @@ def _summary(path: str, table, settings, result, mixture, bic, aic) -> str:
     return "\n".join(lines)
 
 
+def restarts_summary(outcome) -> str:
+    """The lines on the starts and the health of a fit, for the readable summaries."""
+    lines = []
+    if len(outcome.starts) > 1:
+        finals = ", ".join(
+            "failed" if math.isnan(v) else f"{v:.6f}" for v in outcome.start_log_likelihoods
+        )
+        lines.append(f"best of {len(outcome.starts)} starts (start {outcome.best_index}); "
+                     f"final log-likelihoods: {finals}")  # fmt: skip
+    if outcome.degenerate_components is None:
+        lines.append("degenerate components: not assessed (the data are on a Dask cluster)")
+    elif outcome.degenerate:
+        lines.append(
+            "degenerate components: "
+            + ", ".join(str(k) for k in outcome.degenerate_components)
+            + " (a covariance on the reg_covar floor, or fewer than D+1 distinct points"
+            + (" in every start" if len(outcome.starts) > 1 else "")
+            + "); its likelihood is not to be trusted"
+        )
+    else:
+        lines.append("no degenerate components")
+    return "\n".join(lines)
+
+
 def run_fit(args: argparse.Namespace) -> int:
     """The ``fit`` sub-command; returns the exit code."""
-    from gmm_studio.core import FitError, FitSettings, fit
+    from gmm_studio.core import FitError, FitSettings
+    from gmm_studio.core.restarts import check_n_init, fit_starts
     from gmm_studio.io import DataFileError, read_points, write_labels_csv
 
     try:
+        check_n_init(args.n_init)
         settings = FitSettings(
             n_components=args.n_components,
             covariance_type=args.covariance_type,
@@ -222,10 +256,10 @@ def run_fit(args: argparse.Namespace) -> int:
         except ImportError as error:  # the optional extra is not installed
             _error(str(error))
             return EXIT_USAGE
-        outcome = fit_on_cluster(args, settings, _error)
-        if isinstance(outcome, int):
-            return outcome
-        table, result = outcome
+        fitted = fit_on_cluster(args, settings, _error)
+        if isinstance(fitted, int):
+            return fitted
+        table, outcome = fitted
     else:
         try:
             table = read_points(path, args.columns)
@@ -235,13 +269,15 @@ def run_fit(args: argparse.Namespace) -> int:
         for note in table.notes:
             _error(f"note: {path}: {note}")
         try:
-            result = fit(table.data, **settings.fit_kwargs())
+            outcome = fit_starts(table.data, n_init=args.n_init, **settings.fit_kwargs())
         except FitError as error:
             _error(f"{path}: cannot fit: {error}")
             return EXIT_DATA
+    if outcome.failed:
+        _error(f"{path}: cannot fit: {outcome.error}")
+        return EXIT_DATA
+    result = outcome.result
     mixture = result.mixture
-    bic = mixture.bic_from(result.log_likelihood, table.n_samples)
-    aic = mixture.aic_from(result.log_likelihood)
     if args.labels:
         try:
             write_labels_csv(args.labels, mixture.predict_proba(table.data))
@@ -260,12 +296,21 @@ def run_fit(args: argparse.Namespace) -> int:
             "mean_log_likelihood": result.mean_log_likelihood,
             "n_iter": result.n_iter,
             "converged": result.converged,
-            "bic": bic,
-            "aic": aic,
+            "bic": outcome.bic,
+            "aic": outcome.aic,
+            "n_init": args.n_init,
+            "start_log_likelihoods": list(outcome.start_log_likelihoods),
+            # None when they could not be assessed (a fit on a Dask cluster).
+            "degenerate_components": (
+                None
+                if outcome.degenerate_components is None
+                else list(outcome.degenerate_components)
+            ),
         }
         print(json.dumps(_finite_json(doc), allow_nan=False))
     else:
-        print(_summary(path, table, settings, result, mixture, bic, aic))
+        print(_summary(path, table, settings, result, mixture, outcome.bic, outcome.aic))
+        print(restarts_summary(outcome))
     return EXIT_OK
 
 

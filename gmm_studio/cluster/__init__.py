@@ -32,6 +32,6 @@ def _require_dask() -> None:
 
 _require_dask()
 
-from gmm_studio.cluster.em import em_steps, fit  # noqa: E402
+from gmm_studio.cluster.em import em_steps, fit, fit_starts  # noqa: E402
 
-__all__ = ["DASK_EXTRA", "DaskMissingError", "em_steps", "fit"]
+__all__ = ["DASK_EXTRA", "DaskMissingError", "em_steps", "fit", "fit_starts"]

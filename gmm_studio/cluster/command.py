@@ -7,7 +7,7 @@ import time
 
 from gmm_studio.cluster import lazy_files
 from gmm_studio.cluster.client import ClusterError, cluster_client, local_memory_limit
-from gmm_studio.cluster.em import em_steps, fit_result
+from gmm_studio.cluster.em import fit_starts
 from gmm_studio.core.errors import FitError
 from gmm_studio.io.errors import DataFileError
 
@@ -20,7 +20,8 @@ PERSIST_SHARE = 0.5
 
 
 def fit_on_cluster(args, settings, report_error):
-    """Fit ``args.path`` on the cluster ``args.dask`` names; ``(table, result)`` or an exit code.
+    """Fit ``args.path`` on the cluster ``args.dask`` names: ``(table, RestartsResult)``, or an
+    exit code after a problem.
 
     Progress goes to stderr, one line per iteration. Problems are reported through
     ``report_error`` in one line each, and give exit code 1.
@@ -44,20 +45,25 @@ def fit_on_cluster(args, settings, report_error):
                 f"{len(workers)} Dask workers at {client.scheduler.address}",
                 file=sys.stderr,
             )
-            steps = em_steps(data, sample_weight=weights, **settings.fit_kwargs())
-            trace, last = [], None
-            clock = time.perf_counter()
-            for last in steps:
+            clock = [time.perf_counter()]
+
+            def progress(start, snapshot):
                 now = time.perf_counter()
+                which = f"start {start}  " if n_init > 1 else ""
                 print(
-                    f"iteration {last.iteration}  log-likelihood {last.log_likelihood:.6f}  "
-                    f"{now - clock:.2f} s",
+                    f"{which}iteration {snapshot.iteration}  log-likelihood "
+                    f"{snapshot.log_likelihood:.6f}  {now - clock[0]:.2f} s",
                     file=sys.stderr,
                     flush=True,
                 )
-                clock = now
-                trace.append(last.log_likelihood)
-            return table, fit_result(last, trace)
+                clock[0] = now
+
+            n_init = getattr(args, "n_init", 1)
+            outcome = fit_starts(
+                data, sample_weight=weights, n_init=n_init, on_snapshot=progress,
+                **settings.fit_kwargs(),
+            )  # fmt: skip
+            return table, outcome
     except DataFileError as error:
         report_error(f"{path}: {error.problem}")
     except FitError as error:

@@ -20,8 +20,16 @@ from gmm_studio.core import covariance as cov
 from gmm_studio.core import em as engine
 from gmm_studio.core.blockwise import make_kernel, scatter_request
 from gmm_studio.core.em import FitResult, Snapshot
+from gmm_studio.core.errors import FitError
 from gmm_studio.core.initialization import init_sample_rows
 from gmm_studio.core.mixture import Mixture
+from gmm_studio.core.restarts import (
+    RestartsResult,
+    StartOutcome,
+    best_start,
+    check_n_init,
+    start_seeds,
+)
 
 
 def em_pass(data: passes.ChunkedData, mixture: Mixture, reg_covar: float):
@@ -110,19 +118,82 @@ def _iterate(data, mixture, tol, max_iter, reg_covar) -> Iterator[Snapshot]:
         mixture = next_mixture
 
 
+def fit_starts(
+    X,
+    n_components: int,
+    *,
+    covariance_type: str = "full",
+    init: str = "kmeans++",
+    tol: float = 1e-6,
+    max_iter: int = 1000,
+    reg_covar: float = 1e-6,
+    seed: int | np.random.Generator | None = None,
+    n_init: int = 1,
+    sample_weight=None,
+    on_snapshot=None,
+) -> RestartsResult:
+    """:func:`gmm_studio.core.restarts.fit_starts` on a Dask array: the same seeds per start.
+
+    The data are described once for all starts. The best start is the one with the highest
+    log-likelihood: degenerate components need every distinct row of the data, which stay on
+    the cluster, so each start's ``degenerate_components`` is None (not assessed).
+
+    Parameters
+    ----------
+    on_snapshot : callable, optional
+        Called as ``on_snapshot(start_index, snapshot)`` after every iteration.
+    """
+    n_init = check_n_init(n_init)
+    cov.check_covariance_type(covariance_type)
+    engine._check_settings(tol, max_iter, reg_covar)
+    data = passes.describe(X, sample_weight, n_components)
+    starts = []
+    for index, start_seed in enumerate(start_seeds(seed, n_init)):
+        trace = []
+        try:
+            start = _starting_mixture(
+                data, n_components, covariance_type, init, None, None, None, reg_covar, start_seed
+            )
+            for last in _iterate(data, start, tol, max_iter, reg_covar):
+                trace.append(last.log_likelihood)
+                if on_snapshot is not None:
+                    on_snapshot(index, last)
+        except FitError as error:
+            starts.append(StartOutcome(index, None, str(error)))
+            continue
+        starts.append(StartOutcome(index, fit_result(last, trace), degenerate_components=None))
+    return RestartsResult(
+        n_components, covariance_type, data.n_samples, data.n_features, tuple(starts),
+        best_start(starts),
+    )  # fmt: skip
+
+
 def fit_result(last: Snapshot, trace) -> FitResult:
     """The :class:`~gmm_studio.core.FitResult` of a run whose last snapshot is ``last``."""
     return FitResult(last.mixture, tuple(trace), last.iteration, last.converged, last.n_samples)
 
 
-def fit(X, n_components: int, **kwargs) -> FitResult:
-    """Fit a Gaussian mixture by EM on a Dask array; the arguments are those of :func:`em_steps`.
+def fit(X, n_components: int, *, n_init: int = 1, **kwargs) -> FitResult:
+    """Fit a Gaussian mixture by EM on a Dask array; the arguments are those of :func:`em_steps`
+    and ``n_init`` (see :func:`fit_starts`).
 
     Returns
     -------
     FitResult
     """
-    trace, last = [], None
-    for last in em_steps(X, n_components, **kwargs):
-        trace.append(last.log_likelihood)
-    return fit_result(last, trace)
+    if n_init == 1:
+        trace, last = [], None
+        for last in em_steps(X, n_components, **kwargs):
+            trace.append(last.log_likelihood)
+        return fit_result(last, trace)
+    if any(
+        kwargs.pop(p, None) is not None for p in ("weights_init", "means_init", "covariances_init")
+    ):
+        raise FitError(
+            "n_init > 1 needs starts drawn by init; with weights_init, means_init or "
+            "covariances_init given every start would be the same"
+        )
+    outcome = fit_starts(X, n_components, n_init=n_init, **kwargs)
+    if outcome.failed:
+        raise FitError(outcome.error)
+    return outcome.result

@@ -508,8 +508,12 @@ def fit(
     max_iter: int = 1000,
     reg_covar: float = 1e-6,
     seed: int | np.random.Generator | None = None,
+    n_init: int = 1,
 ) -> FitResult:
-    """Fit a Gaussian mixture by EM; the arguments are those of :func:`em_steps`.
+    """Fit a Gaussian mixture by EM; the arguments are those of :func:`em_steps`, plus
+
+    n_init : int
+        Number of independent starts, the best kept (:mod:`gmm_studio.core.restarts`).
 
     Returns
     -------
@@ -518,6 +522,14 @@ def fit(
         (total), ``log_likelihood_trace`` (before the first iteration, then after each),
         ``n_iter`` and ``converged``.
     """
+    if n_init != 1:
+        from gmm_studio.core.restarts import best_fit  # restarts builds on this module
+
+        return best_fit(
+            X, n_components, n_init=n_init, covariance_type=covariance_type, init=init,
+            weights_init=weights_init, means_init=means_init, covariances_init=covariances_init,
+            tol=tol, max_iter=max_iter, reg_covar=reg_covar, seed=seed,
+        )  # fmt: skip
     steps = em_steps(
         X, n_components, covariance_type=covariance_type, init=init,
         weights_init=weights_init, means_init=means_init, covariances_init=covariances_init,

@@ -9,6 +9,8 @@ sample to the client).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from gmm_studio.core import covariance as cov
@@ -112,9 +114,31 @@ def kmeans(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.nda
     return labels
 
 
-def mixture_from_labels(
-    X: np.ndarray, labels: np.ndarray, n_components: int, covariance_type: str, reg_covar: float
-) -> Mixture:
+@dataclass(frozen=True)
+class Clusters:
+    """The part of a start that does not depend on the covariance type.
+
+    ``weights`` (K,), ``means`` (K, D) and each cluster's full covariance ``full`` (K, D, D),
+    before ``reg_covar``. A model-selection grid draws these once per K and seed and makes the
+    start of every covariance type from them.
+    """
+
+    weights: np.ndarray
+    means: np.ndarray
+    full: np.ndarray
+
+    def mixture(self, covariance_type: str, reg_covar: float) -> Mixture:
+        """The starting mixture for ``covariance_type``, ``reg_covar`` on the diagonal."""
+        covariances = cov.from_full(self.full, covariance_type, self.weights)
+        return Mixture(
+            self.weights,
+            self.means,
+            _add_reg(covariances, covariance_type, reg_covar),
+            covariance_type,
+        )
+
+
+def clusters_from_labels(X: np.ndarray, labels: np.ndarray, n_components: int) -> Clusters:
     """The Gaussian that each hard cluster implies; an empty cluster gets the data's spread.
 
     An empty cluster is placed at the point farthest from its assigned centre, so every
@@ -125,8 +149,12 @@ def mixture_from_labels(
     means = np.empty((n_components, n_features))
     full = np.empty((n_components, n_features, n_features))
     spread = data_covariance(X)
+    # A stable sort keeps each cluster's rows in data order: the same sums as X[labels == k].
+    order = np.argsort(labels, kind="stable")
+    ends = np.cumsum(counts.astype(np.intp))
+    by_label = X[order]
     for k in range(n_components):
-        members = X[labels == k]
+        members = by_label[ends[k] - int(counts[k]) : ends[k]]
         if len(members) == 0:
             means[k] = X[_farthest_from(X, means[:k])]
             full[k] = spread
@@ -135,11 +163,7 @@ def mixture_from_labels(
         means[k] = members.mean(axis=0)
         diff = members - means[k]
         full[k] = diff.T @ diff / len(members)
-    weights = counts / counts.sum()
-    covariances = cov.from_full(full, covariance_type, weights)
-    return Mixture(
-        weights, means, _add_reg(covariances, covariance_type, reg_covar), covariance_type
-    )
+    return Clusters(counts / counts.sum(), means, full)
 
 
 def _farthest_from(X: np.ndarray, centres: np.ndarray) -> int:
@@ -194,6 +218,16 @@ def initialize(
     """
     X = check_data(X, n_components)
     cov.check_covariance_type(covariance_type)
+    return initial_clusters(X, n_components, init, seed).mixture(covariance_type, reg_covar)
+
+
+def initial_clusters(
+    X: np.ndarray, n_components: int, init: str, seed: int | np.random.Generator | None
+) -> Clusters:
+    """What :func:`initialize` draws before it applies the covariance type.
+
+    ``X`` must already be checked (:func:`check_data`).
+    """
     rng = np.random.default_rng(seed)
     rows = init_sample_rows(len(X), rng)
     if rows is not None:
@@ -201,13 +235,11 @@ def initialize(
     if init == "random-points":
         means = _random_points(X, n_components, rng)
         full = np.repeat(data_covariance(X)[np.newaxis], n_components, axis=0)
-        weights = np.full(n_components, 1.0 / n_components)
-        covariances = _add_reg(cov.from_full(full, covariance_type), covariance_type, reg_covar)
-        return Mixture(weights, means, covariances, covariance_type)
+        return Clusters(np.full(n_components, 1.0 / n_components), means, full)
     if init == "kmeans++":
         labels = _nearest(X, kmeans_plus_plus(X, n_components, rng))
     elif init == "kmeans":
         labels = kmeans(X, n_components, rng)
     else:
         raise FitError(f"init must be one of {', '.join(INIT_METHODS)}, not {init!r}")
-    return mixture_from_labels(X, labels, n_components, covariance_type, reg_covar)
+    return clusters_from_labels(X, labels, n_components)

@@ -10,6 +10,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from gmm_studio.core import covariance as cov
+from gmm_studio.core import criteria
 from gmm_studio.core.blockwise import BlockData, total_log_likelihood
 from gmm_studio.core.errors import FitError
 
@@ -165,31 +166,16 @@ class Mixture:
     @property
     def n_parameters(self) -> int:
         """Number of free parameters, counted as scikit-learn counts them."""
-        k, d = self.means.shape
-        cov_params = {
-            "full": k * d * (d + 1) / 2.0,
-            "tied": d * (d + 1) / 2.0,
-            "diag": k * d,
-            "spherical": k,
-        }[self.covariance_type]
-        return int(cov_params + k * d + k - 1)
+        return criteria.n_parameters(self.covariance_type, *self.means.shape)
 
     def bic(self, X) -> float:
-        """Bayesian information criterion on ``X`` (lower is better)."""
+        """Bayesian information criterion on ``X`` (lower is better; see :mod:`criteria`)."""
         X = self._check_X(X)
-        return self.bic_from(self.log_likelihood(X), X.shape[0])
+        return criteria.bic(self.log_likelihood(X), self.n_parameters, X.shape[0])
 
     def aic(self, X) -> float:
         """Akaike information criterion on ``X`` (lower is better)."""
-        return self.aic_from(self.log_likelihood(X))
-
-    def bic_from(self, log_likelihood: float, n_samples: float) -> float:
-        """BIC from a total log-likelihood already computed on ``n_samples`` points."""
-        return -2.0 * log_likelihood + self.n_parameters * np.log(n_samples)
-
-    def aic_from(self, log_likelihood: float) -> float:
-        """AIC from a total log-likelihood already computed."""
-        return -2.0 * log_likelihood + 2.0 * self.n_parameters
+        return criteria.aic(self.log_likelihood(X), self.n_parameters)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict of lists and floats, ready for JSON; :meth:`from_dict` inverts it exactly."""

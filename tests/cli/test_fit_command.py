@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 JSON_KEYS = [
     "n_samples", "columns", "covariance_type", "weights", "means", "covariances",
     "log_likelihood", "mean_log_likelihood", "n_iter", "converged", "bic", "aic",
+    "n_init", "start_log_likelihoods", "degenerate_components",
 ]  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from gmm_studio import cluster
 from gmm_studio.cluster.client import ClusterError
 from gmm_studio.core import COVARIANCE_TYPES, FitError, fit, initialize
 from gmm_studio.core.initialization import INIT_SAMPLE_ROWS
+from gmm_studio.core.restarts import fit_starts
 
 
 def blobs(n, seed=0):
@@ -106,6 +107,37 @@ def test_bad_data_is_refused_with_the_in_memory_messages(client):
         cluster.fit(da.from_array(blobs(100)), 2, sample_weight=-np.ones(100))
 
 
+def test_restarts_use_the_same_seeds_as_in_memory(client):
+    X = blobs(2500, seed=12)
+    expected = fit_starts(X, 3, n_init=3, seed=5, tol=0, max_iter=8)
+    got = cluster.fit_starts(
+        da.from_array(X, chunks=(600, 2)), 3, n_init=3, seed=5, tol=0, max_iter=8
+    )
+    assert expected.degenerate_components == () and got.degenerate_components is None
+    np.testing.assert_allclose(
+        got.start_log_likelihoods, expected.start_log_likelihoods, rtol=1e-10
+    )
+    assert got.best_index == expected.best_index
+    assert_same_fit(
+        expected.result,
+        cluster.fit(da.from_array(X, chunks=600), 3, n_init=3, seed=5, tol=0, max_iter=8),
+    )
+
+
+def test_the_core_fit_takes_a_dask_array_and_the_core_never_imports_dask(client):
+    X = blobs(3001, seed=11)
+    expected = fit(X, 2, seed=2)
+    got = fit(da.from_array(X, chunks=(1000, 2)), 2, seed=2)
+    np.testing.assert_allclose(got.log_likelihood_trace, expected.log_likelihood_trace, rtol=1e-10)
+    probe = "import sys, gmm_studio.core, gmm_studio.cli; print(sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed', 'pyarrow'}))"
+    root = str(pathlib.Path(__file__).resolve().parents[2])
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True, text=True, check=True, env=dict(os.environ, PYTHONPATH=root),
+    )  # fmt: skip
+    assert done.stdout.strip() == "[]"
+
+
 def _worker_pids(client):
     return client.run(os.getpid)
 
@@ -139,17 +171,3 @@ def test_a_task_that_kills_every_worker_ends_in_one_clear_error(client):
     finally:
         scheduler.allowed_failures = retries
     assert "\n" not in str(caught.value)
-
-
-def test_the_core_fit_takes_a_dask_array_and_the_core_never_imports_dask(client):
-    X = blobs(3001, seed=11)
-    expected = fit(X, 2, seed=2)
-    got = fit(da.from_array(X, chunks=(1000, 2)), 2, seed=2)
-    np.testing.assert_allclose(got.log_likelihood_trace, expected.log_likelihood_trace, rtol=1e-10)
-    probe = "import sys, gmm_studio.core, gmm_studio.cli; print(sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed', 'pyarrow'}))"
-    root = str(pathlib.Path(__file__).resolve().parents[2])
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True, text=True, check=True, env=dict(os.environ, PYTHONPATH=root),
-    )  # fmt: skip
-    assert done.stdout.strip() == "[]"
