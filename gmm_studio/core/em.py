@@ -313,7 +313,7 @@ def mixture_from_statistics(
                 scatter[c] = value
             elif covariance_type != "tied":
                 diag[c] = value / nk[c]
-    means = stats.linear / nk[:, np.newaxis] + centre
+    means = stats.offsets + stats.linear / nk[:, np.newaxis] + centre
     return mixture_from_moments(
         stats.total_weight, raw_counts, means, scatter, diag, covariance_type, reg_covar,
         stats.worst_points, _spread_of(stats, covariance_type),
@@ -330,13 +330,17 @@ def _spread_of(stats: Statistics, covariance_type: str) -> np.ndarray:
     d = stats.linear.shape[1]
     if w <= 1.0:
         return np.zeros((d, d))
-    s = stats.linear.sum(axis=0)
+    c, n, lin = stats.offsets, stats.counts, stats.linear
+    s = (lin + n[:, np.newaxis] * c).sum(axis=0)  # Σ w·z about the centre
     if covariance_type == "tied":
         q = stats.quadratic
     elif covariance_type == "full":
-        q = stats.quadratic.sum(axis=0)
+        cross = c[:, :, np.newaxis] * lin[:, np.newaxis, :]
+        q = stats.quadratic + cross + np.swapaxes(cross, 1, 2)
+        q = (q + n[:, np.newaxis, np.newaxis] * c[:, :, np.newaxis] * c[:, np.newaxis, :]).sum(0)
     else:
-        return np.diag((stats.quadratic.sum(axis=0) - s * s / w) / (w - 1.0))
+        q = (stats.quadratic + 2.0 * c * lin + n[:, np.newaxis] * c**2).sum(axis=0)
+        return np.diag((q - s * s / w) / (w - 1.0))
     return (q - np.outer(s, s) / w) / (w - 1.0)
 
 
