@@ -143,7 +143,7 @@ def cluster_client(
                 threads_per_worker=1,
                 processes=True,
                 memory_limit=memory_limit or local_memory_limit(n_workers),
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: 8787 may be taken
                 silence_logs=logging.CRITICAL if quiet else logging.WARNING,
             )
             client = distributed.Client(cluster, timeout=CONNECT_TIMEOUT)
