@@ -21,10 +21,12 @@ INIT_METHODS = ("random-points", "kmeans++", "kmeans")
 
 KMEANS_ITERATIONS = 10
 
-#: Initialisers see at most this many rows (a seeded uniform sample of larger data). On 2M rows
-#: with a component of 0.05 % of the points, EM from a start on this sample reached the same
-#: log-likelihood as from a start on all rows (benchmarks/bench_init_sample.py).
-INIT_SAMPLE_ROWS = 100_000
+#: Initialisers see at most this many rows (a seeded uniform sample of larger data), so data
+#: up to a million rows start exactly as if there were no sample. A smaller sample misses rare
+#: components: on 1,000,000 rows whose rarest component holds 0.05 % of them, k-means++ starts
+#: on a 100,000-row sample led EM to that component in 0 of 6 seeds, starts on all rows in 4
+#: (benchmarks/bench_init_sample.py; README, "Fitting on a Dask cluster").
+INIT_SAMPLE_ROWS = 1_000_000
 
 
 def init_sample_rows(n_samples: int, rng: np.random.Generator) -> np.ndarray | None:

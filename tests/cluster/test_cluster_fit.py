@@ -14,8 +14,7 @@ import pytest
 
 from gmm_studio import cluster
 from gmm_studio.cluster.client import ClusterError
-from gmm_studio.core import COVARIANCE_TYPES, FitError, fit, initialize
-from gmm_studio.core.initialization import INIT_SAMPLE_ROWS
+from gmm_studio.core import COVARIANCE_TYPES, FitError, fit, initialization, initialize
 from gmm_studio.core.restarts import fit_starts
 
 
@@ -57,11 +56,16 @@ def test_same_fit_as_in_memory_from_the_same_start(client, covariance_type):
 
 
 @pytest.mark.parametrize("init", ["kmeans++", "random-points"])
-def test_the_seed_gives_the_same_start_on_a_sample_of_rows(client, init):
-    X = blobs(INIT_SAMPLE_ROWS + 5001, seed=3)
+def test_the_seed_gives_the_same_start_on_a_sample_of_rows(client, init, monkeypatch):
+    monkeypatch.setattr(initialization, "INIT_SAMPLE_ROWS", 2000)  # read when a fit starts
+    X = blobs(7001, seed=3)
     expected = fit(X, 3, init=init, seed=8, max_iter=3, tol=0)
-    got = cluster.fit(da.from_array(X, chunks=(30_011, 2)), 3, init=init, seed=8, max_iter=3, tol=0)
+    got = cluster.fit(da.from_array(X, chunks=(1009, 2)), 3, init=init, seed=8, max_iter=3, tol=0)
     assert_same_fit(expected, got)
+    # The sample is what the start was drawn from: another sample gives another start.
+    monkeypatch.setattr(initialization, "INIT_SAMPLE_ROWS", 2001)
+    other = fit(X, 3, init=init, seed=8, max_iter=0)
+    assert not np.allclose(other.means, expected.means)
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "diag"])
