@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator
 
@@ -67,21 +68,12 @@ def compute(collection):
 
 def wait(future: distributed.Future, client: distributed.Client):
     """The future's result, checking the cluster's health every :data:`POLL_SECONDS`."""
+    # A done-callback and an Event rather than ``future.result(timeout=...)``, whose timeout
+    # can race with the result under load and raise an internal error of distributed.
+    done = threading.Event()
+    future.add_done_callback(lambda _: done.set())
     idle_since = None
-    while True:
-        try:
-            return future.result(timeout=POLL_SECONDS)
-        except TimeoutError:
-            pass
-        except distributed.KilledWorker as error:
-            raise ClusterError(
-                "a Dask worker died while computing a pass over the data, and so did every "
-                f"retry ({error}); the workers may be running out of memory"
-            ) from None
-        except FutureCancelledError:
-            raise ClusterError("the pass over the data was cancelled on the cluster") from None
-        except (OSError, distributed.comm.CommClosedError) as error:
-            raise ClusterError(f"lost the connection to the Dask scheduler: {error}") from None
+    while not done.wait(POLL_SECONDS):
         if client.status != "running":
             raise ClusterError("lost the connection to the Dask scheduler")
         try:
@@ -97,6 +89,17 @@ def wait(future: distributed.Future, client: distributed.Client):
                 f"the Dask cluster has had no workers for {NO_WORKERS_TIMEOUT:.0f} s; start "
                 "some with `dask worker SCHEDULER-ADDRESS`"
             )
+    try:
+        return future.result()
+    except distributed.KilledWorker as error:
+        raise ClusterError(
+            "a Dask worker died while computing a pass over the data, and so did every "
+            f"retry ({error}); the workers may be running out of memory"
+        ) from None
+    except FutureCancelledError:
+        raise ClusterError("the pass over the data was cancelled on the cluster") from None
+    except (OSError, distributed.comm.CommClosedError) as error:
+        raise ClusterError(f"lost the connection to the Dask scheduler: {error}") from None
 
 
 def _total_memory() -> int:

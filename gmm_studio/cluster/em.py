@@ -16,10 +16,10 @@ import numpy as np
 
 from gmm_studio.cluster import passes
 from gmm_studio.cluster.client import compute
+from gmm_studio.core import FitResult, Snapshot
 from gmm_studio.core import covariance as cov
 from gmm_studio.core import em as engine
 from gmm_studio.core.blockwise import make_kernel, scatter_request
-from gmm_studio.core.em import FitResult, Snapshot
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.initialization import init_sample_rows
 from gmm_studio.core.mixture import Mixture

@@ -83,7 +83,7 @@ def test_a_chunk_of_only_missing_values_is_dropped_whole(client, tmp_path):
     table = read_lazy(path, chunk_bytes=1600)
     assert table.data.chunks[0] == (100,) * 8 and table.n_dropped == 200
     expected_table = read_points(path)
-    kwargs = dict(seed=3, max_iter=30, tol=1e-8)
+    kwargs = dict(seed=3, max_iter=15, tol=0)
     expected = fit(expected_table.data, 2, **kwargs)
     got = cluster.fit(table.data, 2, **kwargs)
     np.testing.assert_allclose(got.log_likelihood_trace, expected.log_likelihood_trace, rtol=1e-10)
@@ -128,8 +128,9 @@ def test_file_problems(client, tmp_path, frame):
 
 def test_lazy_points_fit_as_in_memory(client, tmp_path, frame):
     frame.to_csv(tmp_path / "all.csv", index=False)
-    table = read_lazy(tmp_path / "all.csv", ["a", "b", "c"], chunk_bytes=5000)
-    expected = fit(read_points(tmp_path / "all.csv", ["a", "b", "c"]).data, 2, seed=0)
-    got = cluster.fit(table.data, 2, seed=0)
+    table = read_lazy(tmp_path / "all.csv", ["a", "b", "c"], chunk_bytes=20_000)
+    kwargs = dict(seed=0, max_iter=15, tol=0)
+    expected = fit(read_points(tmp_path / "all.csv", ["a", "b", "c"]).data, 2, **kwargs)
+    got = cluster.fit(table.data, 2, **kwargs)
     assert isinstance(table.data, da.Array)
     np.testing.assert_allclose(got.log_likelihood_trace, expected.log_likelihood_trace, rtol=1e-10)
