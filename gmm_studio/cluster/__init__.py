@@ -4,9 +4,10 @@ Dask is an optional extra (``pip install "gmm-studio[dask]"``). This package imp
 the package itself is imported, and says which extra to install when it is missing;
 :mod:`gmm_studio.core` never imports it.
 
->>> import dask.array as da
 >>> from gmm_studio.cluster import fit
->>> result = fit(da.from_npy_stack(...), 8, seed=0)  # doctest: +SKIP
+>>> from gmm_studio.cluster.lazy_files import read_lazy
+>>> table = read_lazy("points-*.csv", columns=["x", "y"])  # doctest: +SKIP
+>>> result = fit(table.data, 8, sample_weight=table.sample_weight, seed=0)  # doctest: +SKIP
 """
 
 from __future__ import annotations
