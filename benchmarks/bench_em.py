@@ -10,6 +10,13 @@ Run from the repository root::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_em.py
 
+and, to emulate a CPU without AVX-512 (numpy 2.4's names for its AVX-512 code paths)::
+
+    NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Haswell \
+        python benchmarks/bench_em.py
+
+The CPU, numpy's SIMD extensions (found / not found) and the BLAS kernel are printed first.
+
 ``--quick`` runs smaller sizes (a smoke test of the script), ``--engine reference`` times the
 straightforward reference EM pass instead of the fast one (the "before" figures).
 """
@@ -31,7 +38,9 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import describe  # noqa: E402
 from gmm_studio.core import fit, generate_mixture_data, initialize  # noqa: E402
+from gmm_studio.core.blockwise import thread_count  # noqa: E402
 from gmm_studio.core.em import em_pass  # noqa: E402
 from gmm_studio.core.reference import reference_em_pass  # noqa: E402
 
@@ -177,20 +186,6 @@ def measure_memory(engine_name, n, k, d, n_iter):
     return out
 
 
-def blas_description():
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return "threadpoolctl not installed"
-    parts = []
-    for info in threadpool_info():
-        parts.append(
-            f"{info.get('internal_api')} {info.get('version')} kernel={info.get('architecture')} "
-            f"threads={info.get('num_threads')}"
-        )
-    return "; ".join(parts) or "no BLAS found"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
@@ -208,11 +203,9 @@ def main(argv=None):
         return 0
 
     use_engine(args.engine)
-    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-    print(f"cores: {os.cpu_count()}   load average: {load}   engine: GMM Studio {args.engine} pass")
-    print(f"BLAS: {blas_description()}")
-    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS"):
-        print(f"  {var}={os.environ.get(var, '(unset)')}")
+    for line in describe():
+        print(line)
+    print(f"engine: GMM Studio {args.engine} pass, {thread_count()} thread(s)")
     header = f"{'case':<32}{'sklearn ms/it':>14}{'ours ms/it':>12}{'ratio':>8}  agreement"
     print(header)
     print("-" * len(header))

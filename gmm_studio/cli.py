@@ -95,6 +95,18 @@ def _add_fit_parser(commands) -> None:
             "(counted before incomplete rows were dropped)"
         ),
     )
+    fit.add_argument(
+        "--dask",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help=(
+            "fit on a Dask cluster, reading PATH lazily (.npy, CSV or a glob of CSVs, Parquet "
+            "files or folders): a new local cluster, or the scheduler at ADDRESS "
+            "(e.g. tcp://host:8786); needs gmm-studio[dask]"
+        ),
+    )
     fit.set_defaults(handler=run_fit)
 
 
@@ -258,11 +270,11 @@ def _shown_covariance(covariance):
     return np.where(np.abs(sym) <= ROUND_OFF * scale, 0.0, sym) + 0.0  # + 0.0: no "-0"
 
 
-def _shown_means(means, data):
+def _shown_means(means):
     """The means as printed: round-off relative to each column's magnitude shown as 0."""
     import numpy as np
 
-    scale = np.abs(data).max(axis=0)
+    scale = np.abs(means).max(axis=0)
     return np.where(np.abs(means) <= ROUND_OFF * scale, 0.0, means) + 0.0
 
 
@@ -270,7 +282,7 @@ def _format_row(values, widths) -> str:
     return "  ".join(f"{v:>{w}.6g}" for v, w in zip(values, widths, strict=True))
 
 
-def _summary(path: str, table, settings, result, mixture, data) -> str:
+def _summary(path: str, table, settings, result, mixture, bic, aic) -> str:
     n_iter = _iterations(result.n_iter)
     lines = [
         f"{path}: {table.n_samples} points, {table.n_features} columns "
@@ -287,11 +299,10 @@ def _summary(path: str, table, settings, result, mixture, data) -> str:
         ),
         f"log-likelihood {result.log_likelihood:.6f}  (mean {result.mean_log_likelihood:.6f} "
         f"per point)",
-        f"BIC {mixture.bic(data, table.sample_weight):.6f}  "
-        f"AIC {mixture.aic(data, table.sample_weight):.6f}",
+        f"BIC {bic:.6f}  AIC {aic:.6f}",
     ]
     full = mixture.full_covariances()
-    means = _shown_means(mixture.means, data)
+    means = _shown_means(mixture.means)
     widths = [max(CELL, len(name)) for name in table.columns]
     header = "  ".join(f"{name:>{w}}" for name, w in zip(table.columns, widths, strict=True))
     for k in range(mixture.n_components):
@@ -316,7 +327,9 @@ def restarts_summary(outcome) -> str:
         )
         lines.append(f"best of {len(outcome.starts)} starts (start {outcome.best_index}); "
                      f"final log-likelihoods: {finals}")  # fmt: skip
-    if outcome.degenerate:
+    if outcome.degenerate_components is None:
+        lines.append("degenerate components: not assessed (the data are on a Dask cluster)")
+    elif outcome.degenerate:
         lines.append(
             "degenerate components: "
             + ", ".join(str(k) for k in outcome.degenerate_components)
@@ -374,22 +387,45 @@ def run_fit(args: argparse.Namespace) -> int:
     except FitError as error:
         raise _UsageError(str(error)) from None
     path = args.path
-    table = read_table(args, weights=args.weights, labels=args.labels_column)
-    if table is None:
-        return EXIT_DATA
-    weights = table.sample_weight
-    try:
-        data, scaling = table.data, None
-        if args.standardize:
-            scaling = Standardization.of(table.data, weights)
-            scaling.check_covariance_type(settings.covariance_type)
-            data = scaling.transform(table.data)
-        outcome = fit_starts(
-            data, n_init=args.n_init, sample_weight=weights, **settings.fit_kwargs()
-        )
-    except FitError as error:
-        _error(f"{path}: cannot fit: {error}")
-        return EXIT_DATA
+    scaling = None
+    if args.dask is not None:
+        for given, option in (
+            (args.labels, "--labels"),
+            (args.labels_column, "--labels-column"),
+            (args.standardize, "--standardize"),
+            (args.skip_rows is not None, "--skip-rows"),
+            (args.no_header, "--no-header"),
+            (args.sheet, "--sheet"),
+        ):
+            if given:
+                raise _UsageError(f"{option} cannot be combined with --dask")
+        try:
+            from gmm_studio.cluster.command import fit_on_cluster
+        except ImportError as error:  # the optional extra is not installed
+            _error(str(error))
+            return EXIT_USAGE
+        fitted = fit_on_cluster(args, settings, _error)
+        if isinstance(fitted, int):
+            return fitted
+        table, outcome = fitted
+        weights = None  # on the cluster: the criteria come from the fit's log-likelihood
+    else:
+        table = read_table(args, weights=args.weights, labels=args.labels_column)
+        if table is None:
+            return EXIT_DATA
+        weights = table.sample_weight
+        try:
+            data = table.data
+            if args.standardize:
+                scaling = Standardization.of(table.data, weights)
+                scaling.check_covariance_type(settings.covariance_type)
+                data = scaling.transform(table.data)
+            outcome = fit_starts(
+                data, n_init=args.n_init, sample_weight=weights, **settings.fit_kwargs()
+            )
+        except FitError as error:
+            _error(f"{path}: cannot fit: {error}")
+            return EXIT_DATA
     if outcome.failed:
         _error(f"{path}: cannot fit: {outcome.error}")
         return EXIT_DATA
@@ -398,7 +434,11 @@ def run_fit(args: argparse.Namespace) -> int:
         total = table.n_samples if weights is None else float(weights.sum())
         result = scaling.result_to_original(result, total)
     mixture = result.mixture
-    agreement = None if table.labels is None else label_agreement(table, mixture)
+    if args.dask is not None:
+        bic, aic, agreement = outcome.bic, outcome.aic, None
+    else:
+        bic, aic = mixture.bic(table.data, weights), mixture.aic(table.data, weights)
+        agreement = None if table.labels is None else label_agreement(table, mixture)
     if args.labels:
         try:
             write_labels_csv(args.labels, mixture.predict_proba(table.data), row_ids=table.rows)
@@ -417,18 +457,23 @@ def run_fit(args: argparse.Namespace) -> int:
             "mean_log_likelihood": result.mean_log_likelihood,
             "n_iter": result.n_iter,
             "converged": result.converged,
-            "bic": mixture.bic(table.data, weights),
-            "aic": mixture.aic(table.data, weights),
+            "bic": bic,
+            "aic": aic,
             "n_init": args.n_init,
             "start_seeds": [start.seed for start in outcome.starts],
             "start_log_likelihoods": list(outcome.start_log_likelihoods),
-            "degenerate_components": list(outcome.degenerate_components),
+            # None when they could not be assessed (a fit on a Dask cluster).
+            "degenerate_components": (
+                None
+                if outcome.degenerate_components is None
+                else list(outcome.degenerate_components)
+            ),
         }
         if agreement is not None:
             doc["adjusted_rand_index"] = agreement[0]
         print(json.dumps(_finite_json(doc), allow_nan=False))
     else:
-        print(_summary(path, table, settings, result, mixture, table.data))
+        print(_summary(path, table, settings, result, mixture, bic, aic))
         print(restarts_summary(outcome))
         if agreement is not None:
             print(agreement[1])

@@ -129,7 +129,9 @@ def run_select(args: argparse.Namespace) -> int:
         print()
         print(f"chosen: K={best.n_components}, {best.covariance_type} "
               f"({MCLUST_NAMES[best.covariance_type]})")  # fmt: skip
-        print(_summary(path, table, fit_settings, best.result, best.mixture, table.data))
+        mixture, weights = best.mixture, table.sample_weight
+        bic, aic = mixture.bic(table.data, weights), mixture.aic(table.data, weights)
+        print(_summary(path, table, fit_settings, best.result, mixture, bic, aic))
         print(restarts_summary(best))
     return EXIT_OK
 

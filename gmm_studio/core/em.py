@@ -194,20 +194,36 @@ def em_pass(
     if data is None:
         data = BlockData(X)
     kernel = kernel_for(mixture, data)
-    stats = gather(data, kernel)
+    return finish_pass(
+        gather(data, kernel), mixture, reg_covar, data.centre, locks,
+        lambda about: gather_scatter(data, kernel, about),
+    )  # fmt: skip
+
+
+def finish_pass(
+    stats: Statistics, mixture: Mixture, reg_covar: float, centre, locks, scatter_pass
+) -> tuple[float, Mixture]:
+    """The end of an EM pass from its statistics: ``(log_likelihood, next_mixture)``.
+
+    ``scatter_pass(about)`` runs the second pass over the data that
+    :func:`~gmm_studio.core.blockwise.scatter_request` may ask for (``about``: component →
+    centred point) and returns the scatters; in memory that is
+    :func:`~gmm_studio.core.blockwise.gather_scatter`, on a Dask cluster a reduction over
+    chunks (:mod:`gmm_studio.cluster.em`).
+    """
     check_finite(stats.log_likelihood)
     redo = scatter_request(stats, mixture.covariance_type, reg_covar)
     if redo:
-        about = _scatter_centres(stats, mixture, data.centre, locks)
-        stats.scatter = gather_scatter(data, kernel, {c: about[c] for c in redo})
+        about = _scatter_centres(stats, mixture, centre, locks)
+        stats.scatter = scatter_pass({c: about[c] for c in redo})
     return stats.log_likelihood, mixture_from_statistics(
-        stats, mixture.covariance_type, data.centre, reg_covar, previous=mixture, locks=locks
+        stats, mixture.covariance_type, centre, reg_covar, previous=mixture, locks=locks
     )
 
 
 def _scatter_centres(stats: Statistics, previous: Mixture | None, centre, locks) -> np.ndarray:
     """Centred points the M-step's scatter is taken about: the new means, or the locked ones."""
-    about = stats.linear / (stats.counts + _EPS)[:, np.newaxis]
+    about = stats.offsets + stats.linear / (stats.counts + _EPS)[:, np.newaxis]
     if locks is not None and any(locks.mean):
         lock_mean = locks.array("mean")
         about[lock_mean] = previous.means[lock_mean] - centre
@@ -262,11 +278,15 @@ def _spread_of(stats: Statistics, covariance_type: str) -> np.ndarray:
     d = stats.linear.shape[1]
     if w <= 1.0:
         return np.zeros((d, d))
-    s = stats.linear.sum(axis=0)
+    c, n, lin = stats.offsets, stats.counts, stats.linear
+    s = (lin + n[:, np.newaxis] * c).sum(axis=0)  # Σ w·z about the centre
     if covariance_type == "tied":
         q = stats.quadratic
     elif covariance_type == "full":
-        q = stats.quadratic.sum(axis=0)
+        cross = c[:, :, np.newaxis] * lin[:, np.newaxis, :]
+        q = stats.quadratic + cross + np.swapaxes(cross, 1, 2)
+        q = (q + n[:, np.newaxis, np.newaxis] * c[:, :, np.newaxis] * c[:, np.newaxis, :]).sum(0)
     else:
-        return np.diag((stats.quadratic.sum(axis=0) - s * s / w) / (w - 1.0))
+        q = (stats.quadratic + 2.0 * c * lin + n[:, np.newaxis] * c**2).sum(axis=0)
+        return np.diag((q - s * s / w) / (w - 1.0))
     return (q - np.outer(s, s) / w) / (w - 1.0)

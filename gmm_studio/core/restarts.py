@@ -26,7 +26,7 @@ from gmm_studio.core.em import em_pass
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.initialization import check_data, check_fit_size, initialize
 from gmm_studio.core.mixture import Mixture
-from gmm_studio.core.run import EMPass, EMRun, FitResult
+from gmm_studio.core.run import EMPass, EMRun, FitResult, is_dask_array
 from gmm_studio.core.settings import FitSettings
 
 
@@ -223,7 +223,7 @@ def run_start(
         If EM cannot go on (see :func:`gmm_studio.core.run.em_steps`).
     """
     trace = []
-    run = EMRun(prepared.X, settings, start, em_pass=em_pass, sample_weight=prepared.sample_weight)
+    run = EMRun(prepared.X, settings, start, em_pass=em_pass, data=prepared.blocks)
     for last in run.snapshots():
         trace.append(last.log_likelihood)
         if cancel is not None and cancel.is_set():
@@ -339,7 +339,17 @@ def best_fit(
             "n_init > 1 needs starts drawn by init; with weights_init, means_init or "
             "covariances_init given every start would be the same"
         )
-    outcome = fit_starts(X, n_components, n_init=n_init, sample_weight=sample_weight, **settings)
+    if is_dask_array(X):
+        from gmm_studio.cluster.em import fit_starts as fit_starts_on_dask
+
+        settings.pop("em_pass", None)  # the cluster's pass is its own
+        outcome = fit_starts_on_dask(
+            X, n_components, n_init=n_init, sample_weight=sample_weight, **settings
+        )
+    else:
+        outcome = fit_starts(
+            X, n_components, n_init=n_init, sample_weight=sample_weight, **settings
+        )
     if outcome.failed:
         raise FitError(outcome.error)
     return outcome.result

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -138,7 +139,7 @@ class EMRun:
     Parameters
     ----------
     X : array_like, shape (N, D)
-        The data; checked once here (:func:`check_data`).
+        The data; checked once here (:func:`check_data`), unless ``data`` is given.
     settings : FitSettings
         Validated settings. ``n_components``, ``covariance_type``, ``init`` and ``seed``
         describe the start when none is given; ``tol``, ``max_iter`` and ``reg_covar`` steer
@@ -161,6 +162,12 @@ class EMRun:
         Non-negative row weights: row i counts ``sample_weight[i]`` times in the E-step, the
         M-step and the log-likelihood (an integer weight is the same as repeating the row).
         The mean log-likelihood is then per unit of weight.
+    data : BlockData, optional
+        The data already checked and prepared for ``em_pass``, with their weights: a
+        :class:`~gmm_studio.core.blockwise.BlockData` of ``X``, or
+        :class:`gmm_studio.cluster.passes.ChunkedData` with the cluster's pass. ``X`` and
+        ``sample_weight`` are then not looked at. A run on a cluster's data needs a start
+        (drawing one needs rows in memory: see :func:`gmm_studio.cluster.em.cluster_start`).
 
     Raises
     ------
@@ -180,22 +187,27 @@ class EMRun:
         locks: Locks | None = None,
         em_pass: EMPass = em_pass,
         sample_weight=None,
+        data=None,
     ) -> None:
         if not isinstance(settings, FitSettings):
             raise FitError("a run needs FitSettings")
-        X = check_data(X)
-        check_fit_size(X, settings.n_components, settings.covariance_type)
+        if data is None:
+            X = check_data(X)
+            check_fit_size(X, settings.n_components, settings.covariance_type)
+            try:
+                data = BlockData(X, sample_weight)
+            except ValueError as exc:
+                raise FitError(str(exc)) from None
         if resumed_from is not None:
             start, iteration = resumed_from.mixture, resumed_from.iteration
         if start is not None:
-            check_start(start, settings, X.shape[1])
+            check_start(start, settings, data.X.shape[1])
+        elif not isinstance(data.X, np.ndarray):
+            raise FitError("a run on prepared data needs a start")
         if not isinstance(iteration, int) or iteration < 0:
             raise FitError(f"a run starts at a whole iteration number ≥ 0, not {iteration!r}")
         self._settings = settings
-        try:
-            self._data = BlockData(X, sample_weight)
-        except ValueError as exc:
-            raise FitError(str(exc)) from None
+        self._data = data
         self._floor = COLLAPSE_RATIO * float(np.max(self._data.variance))
         self._pass = em_pass
         self._mixture = start
@@ -348,19 +360,21 @@ def starting_mixture(
     weights_init=None,
     means_init=None,
     covariances_init=None,
-) -> Mixture | None:
+    seed=None,
+) -> Mixture:
     """The mixture EM starts from: given parameters override those drawn from ``settings``.
 
-    None when no parameter is given (the run then draws its own start).
+    ``seed`` (an int or a Generator) replaces ``settings.seed`` when given: a fit on a Dask
+    cluster passes the generator that drew its sample of rows (see
+    :func:`gmm_studio.core.initialization.init_sample`).
     """
     given = (weights_init, means_init, covariances_init)
-    if all(p is None for p in given):
-        return None
     base = None
     if any(p is None for p in given):
         base = initialize(
             X, settings.n_components, covariance_type=settings.covariance_type,
-            init=settings.init, reg_covar=settings.reg_covar, seed=settings.seed,
+            init=settings.init, reg_covar=settings.reg_covar,
+            seed=settings.seed if seed is None else seed,
         )  # fmt: skip
     return Mixture(
         weights=base.weights if weights_init is None else weights_init,
@@ -394,7 +408,10 @@ def em_steps(
 
     Parameters
     ----------
-    X : array_like, shape (N, D)
+    X : array_like or dask.array.Array, shape (N, D)
+        A Dask array (with ``sample_weight`` a Dask array or None) is fitted on the Dask
+        scheduler in use, each iteration one pass over its chunks (:mod:`gmm_studio.cluster`,
+        the ``gmm-studio[dask]`` extra; ``em_pass`` is then the cluster's).
     n_components : int
     covariance_type : {"full", "tied", "diag", "spherical"}
     init : {"random-points", "kmeans++", "kmeans"}
@@ -436,14 +453,14 @@ def em_steps(
         n_components=n_components, covariance_type=covariance_type, init=init, tol=tol,
         max_iter=max_iter, reg_covar=reg_covar, seed=seed,
     )  # fmt: skip
+    if is_dask_array(X):
+        from gmm_studio.cluster.em import snapshots
+
+        return snapshots(X, settings, weights_init, means_init, covariances_init, sample_weight)
     X = check_data(X)
     check_fit_size(X, n_components, covariance_type)
+    # Drawn now, so that bad arguments fail at call time.
     start = starting_mixture(X, settings, weights_init, means_init, covariances_init)
-    if start is None:  # drawn now, so that bad arguments fail at call time
-        start = initialize(
-            X, n_components, covariance_type=covariance_type, init=init,
-            reg_covar=reg_covar, seed=seed,
-        )  # fmt: skip
     return EMRun(X, settings, start, em_pass=em_pass, sample_weight=sample_weight).snapshots()
 
 
@@ -470,3 +487,9 @@ def fit(X, n_components: int, *, n_init: int = 1, **options) -> FitResult:
     for last in steps:
         trace.append(last.log_likelihood)
     return FitResult(last.mixture, tuple(trace), last.iteration, last.converged, last.n_samples)
+
+
+def is_dask_array(X) -> bool:
+    """True for a ``dask.array.Array`` (only code that made one has imported Dask)."""
+    dask_array = sys.modules.get("dask.array")
+    return dask_array is not None and isinstance(X, dask_array.Array)

@@ -30,6 +30,7 @@ from gmm_studio.core.initialization import (
     CentreSeeding,
     check_data,
     check_fit_size,
+    init_sample,
     initial_clusters,
 )
 from gmm_studio.core.restarts import (
@@ -116,7 +117,7 @@ class _Worker:
         s = self.settings
         seeding = self._seedings.get(index)
         if seeding is None or seeding.n_centres > n_components:
-            seeding = CentreSeeding(self.prepared.X, np.random.default_rng(seed))
+            seeding = CentreSeeding(*init_sample(self.prepared.X, seed))
             self._seedings[index] = seeding
         clusters = initial_clusters(self.prepared.X, n_components, s.init, seed, seeding)
         outcomes = []

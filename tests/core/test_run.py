@@ -149,6 +149,20 @@ def test_integer_sample_weights_are_repeated_rows_in_a_resumed_run():
         assert_same_mixture(a.mixture, b.mixture, rtol=1e-9)
 
 
+def test_a_run_on_prepared_data_is_the_run_on_the_rows_and_weights():
+    from gmm_studio.core.blockwise import BlockData
+
+    X = three_blobs(seed=4)
+    w = np.random.default_rng(1).integers(0, 3, len(X)).astype(float)
+    s = FitSettings(n_components=3, seed=2, tol=1e-8)
+    start = initialize(X, 3, seed=2)
+    expected = list(EMRun(X, s, start, sample_weight=w).snapshots())
+    got = list(EMRun(X, s, start, data=BlockData(X, w)).snapshots())
+    assert len(got) == len(expected) > 3
+    for a, b in zip(expected, got, strict=True):
+        same_snapshot(a, b)
+
+
 def test_settings_accept_numpy_integers():
     s = FitSettings(n_components=np.int64(3), max_iter=np.int32(5), seed=np.int64(2))
     assert s == FitSettings(n_components=3, max_iter=5, seed=2)

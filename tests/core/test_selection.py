@@ -70,6 +70,17 @@ def test_each_cell_is_the_fit_of_the_same_settings():
         assert cell.icl == alone.icl
 
 
+def test_cells_start_from_the_initialisers_sample_of_rows(monkeypatch):
+    from gmm_studio.core import initialization
+
+    monkeypatch.setattr(initialization, "INIT_SAMPLE_ROWS", 700)  # X_BLOBS has 1500 rows
+    settings = GridSettings(n_components=(2, 3), covariance_types=("full",), n_init=2, seed=6)
+    for cell in select_model(X_BLOBS, settings).cells:
+        alone = fit_starts(X_BLOBS, cell.n_components, tol=settings.tol, seed=6, n_init=2)
+        assert cell.start_log_likelihoods == alone.start_log_likelihoods
+        assert cell.mixture == alone.mixture
+
+
 def test_results_do_not_depend_on_the_number_of_workers():
     settings = GridSettings(n_components=(1, 3, 5), n_init=2, seed=9)
     one = select_model(X_BLOBS, settings, workers=1)
