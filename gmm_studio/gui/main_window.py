@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QToolBar
 from gmm_studio.core import FitSettings
 from gmm_studio.gui.canvas import REMOVE_RADIUS_PX, Canvas
 from gmm_studio.gui.commands import AddPointsCommand, RemovePointsCommand
+from gmm_studio.gui.component_table import install_component_table
 from gmm_studio.gui.control_panel import ControlPanel, speed_from_position
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.em_worker import EMController, Frame
@@ -57,6 +58,8 @@ class MainWindow(QMainWindow):
         self.panel = ControlPanel()
         self._build_layout()
         self._build_actions()
+        self.components_dock = install_component_table(self)
+        self.component_table = self.components_dock.widget()
         self.status = FitStatus(self.statusBar(), self.font())
         self._connect()
 
