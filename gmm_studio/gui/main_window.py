@@ -25,6 +25,7 @@ from gmm_studio.gui.fit_status import FitStatus
 from gmm_studio.gui.ll_plot import LogLikelihoodPlot
 from gmm_studio.gui.palette import UNFITTED_POINT
 from gmm_studio.gui.settings_store import GEOMETRY, HARD_LABELS, RADII, SPEED, SettingsStore
+from gmm_studio.gui.starts_strip import install_starts_strip
 from gmm_studio.gui.window_layout import fit_to_screen, steady_width, undo_redo_actions
 from gmm_studio.model import EventKind, FitModel, FitState
 
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.components_dock = install_component_table(self)
         self.component_table = self.components_dock.widget()
+        self.starts_strip = install_starts_strip(self, self.component_table)
         self.status = FitStatus(self.statusBar(), self.font())
         self._connect()
 

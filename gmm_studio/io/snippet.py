@@ -108,8 +108,8 @@ def python_snippet(
         The starting parameters of the fit (EM's iteration 0); they become ``weights_init``,
         ``means_init`` and ``precisions_init``.
     settings : FitSettings
-        ``n_components``, ``covariance_type``, ``tol``, ``max_iter``, ``reg_covar`` and the seed
-        (``random_state``) are carried over.
+        ``n_components``, ``covariance_type``, ``tol``, ``max_iter``, ``reg_covar``,
+        ``n_init`` and the seed (``random_state``) are carried over.
     table : PointTable, optional
         Where the points came from: the code reads the same columns of the same file the same
         way (dropping incomplete rows as GMM Studio did).
@@ -142,6 +142,7 @@ def python_snippet(
         f"    tol={settings.tol!r},",
         f"    reg_covar={settings.reg_covar!r},",
         f"    max_iter={settings.max_iter!r},",
+        f"    n_init={int(settings.n_init)},  # with the *_init arrays, each start begins there",
         f"    init_params={_init_params(settings.init)!r},",
         "    weights_init=weights_init,",
         "    means_init=means_init,",
