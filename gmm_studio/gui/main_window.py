@@ -24,6 +24,7 @@ from gmm_studio.gui.fit_control import FitControl
 from gmm_studio.gui.fit_status import FitStatus
 from gmm_studio.gui.ll_plot import LogLikelihoodPlot
 from gmm_studio.gui.palette import UNFITTED_POINT
+from gmm_studio.gui.selection_panel import install_selection_panel
 from gmm_studio.gui.settings_store import GEOMETRY, HARD_LABELS, RADII, SPEED, SettingsStore
 from gmm_studio.gui.starts_strip import install_starts_strip
 from gmm_studio.gui.window_layout import fit_to_screen, steady_width, undo_redo_actions
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._draw_fit()
         install_file_handling(self)
+        self.selection_panel = install_selection_panel(self)
 
     # -- what it shows ----------------------------------------------------------------------
     @property
