@@ -15,7 +15,7 @@ import math
 import threading
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,6 +40,7 @@ from gmm_studio.core.restarts import FitCancelled, RestartsResult
 from gmm_studio.core.selection import MCLUST_NAMES, GridSettings, Selection, grid_cells
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.fit_commands import SetFitCommand
+from gmm_studio.gui.stop_on_close import StopOnClose
 
 #: Cell colours from the worst (light) to the best (dark) value of the criterion.
 LIGHT, DARK = np.array([239, 243, 255]), np.array([8, 48, 107])
@@ -318,19 +319,6 @@ class SelectionPanel(QDialog):
         doc.undo_stack.push(SetFitCommand(doc, settings, cell.mixture, text))
 
 
-class _StopOnClose(QObject):
-    def __init__(self, window: QMainWindow, panel: SelectionPanel) -> None:
-        super().__init__(window)
-        self.panel = panel
-        window.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Close:
-            self.panel.stop()
-            self.panel.close()
-        return False
-
-
 def install_selection_panel(window: QMainWindow) -> SelectionPanel:
     """A :class:`SelectionPanel` of ``window.document``, opened by Model ▸ Model selection…
     (Ctrl+Shift+M); closing the window stops its thread."""
@@ -341,5 +329,5 @@ def install_selection_panel(window: QMainWindow) -> SelectionPanel:
     action.triggered.connect(lambda: (panel.show(), panel.raise_()))
     menu.addAction(action)
     panel.open_action = action
-    _StopOnClose(window, panel)
+    StopOnClose(window, lambda: (panel.stop(), panel.close()))
     return panel

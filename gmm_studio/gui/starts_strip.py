@@ -15,7 +15,7 @@ import dataclasses
 import threading
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QWidget
 
@@ -30,6 +30,7 @@ from gmm_studio.core.restarts import (
 )
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.fit_commands import SetFitCommand
+from gmm_studio.gui.stop_on_close import StopOnClose
 from gmm_studio.model import FitState
 
 
@@ -187,22 +188,10 @@ class StartsStrip(QWidget):
             thread.stop()
 
 
-class _StopOnClose(QObject):
-    def __init__(self, window: QMainWindow, strip: StartsStrip) -> None:
-        super().__init__(window)
-        self.strip = strip
-        window.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Close:
-            self.strip.stop()
-        return False
-
-
 def install_starts_strip(window: QMainWindow, home: QWidget) -> StartsStrip:
     """Put a :class:`StartsStrip` of ``window.document`` at the top of ``home``'s layout;
     closing the window stops its thread."""
     strip = StartsStrip(window.document, home)
     home.layout().insertWidget(0, strip)
-    _StopOnClose(window, strip)
+    StopOnClose(window, strip.stop)
     return strip

@@ -96,12 +96,17 @@ def test_degenerate_cells_are_marked_and_not_chosen(qtbot, make_window, samples_
     assert not text_at(panel, 5, "diag").startswith("★")
 
 
-def test_cancel_stops_the_grid_and_leaves_no_thread(qtbot, make_window):
+def start_a_long_grid(qtbot, make_window):
+    """A window whose panel has begun a grid that takes a while: (window, panel, thread)."""
     X = np.vstack([blobs(n_per=2000, seed=s) for s in range(3)])
     window = make_window(document_of(X, n_components=3, n_init=5, tol=1e-8))
     panel = open_panel(qtbot, window, 1, 9)
     qtbot.mouseClick(panel.compute, Qt.MouseButton.LeftButton)
-    thread = panel.thread
+    return window, panel, panel.thread
+
+
+def test_cancel_stops_the_grid_and_leaves_no_thread(qtbot, make_window):
+    window, panel, thread = start_a_long_grid(qtbot, make_window)
     assert thread is not None and not panel.compute.isEnabled()
     window.step()  # the canvas stays live meanwhile
     qtbot.waitUntil(lambda: window.fit.iteration >= 1)
@@ -112,10 +117,6 @@ def test_cancel_stops_the_grid_and_leaves_no_thread(qtbot, make_window):
 
 
 def test_closing_the_window_mid_grid_stops_the_thread(qtbot, make_window):
-    X = np.vstack([blobs(n_per=2000, seed=s) for s in range(3)])
-    window = make_window(document_of(X, n_components=3, n_init=5, tol=1e-8))
-    panel = open_panel(qtbot, window, 1, 9)
-    qtbot.mouseClick(panel.compute, Qt.MouseButton.LeftButton)
-    thread = panel.thread
+    window, panel, thread = start_a_long_grid(qtbot, make_window)
     window.close()
     assert thread.isFinished() and panel.thread is None
