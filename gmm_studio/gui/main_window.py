@@ -27,6 +27,7 @@ from gmm_studio.gui.palette import UNFITTED_POINT
 from gmm_studio.gui.selection_panel import install_selection_panel
 from gmm_studio.gui.settings_store import GEOMETRY, HARD_LABELS, RADII, SPEED, SettingsStore
 from gmm_studio.gui.starts_strip import install_starts_strip
+from gmm_studio.gui.uncertainty_view import install_uncertainty_view
 from gmm_studio.gui.window_layout import fit_to_screen, steady_width, undo_redo_actions
 from gmm_studio.model import EventKind, FitModel, FitState
 
@@ -74,6 +75,8 @@ class MainWindow(QMainWindow):
         self._draw_fit()
         install_file_handling(self)
         self.selection_panel = install_selection_panel(self)
+        self.uncertainty_view = install_uncertainty_view(self, self.selection_panel.menu)
+        self.uncertainty_view.toggled.connect(lambda _on: self._draw_point_colors(force=True))
 
     # -- what it shows ----------------------------------------------------------------------
     @property
@@ -400,6 +403,9 @@ class MainWindow(QMainWindow):
             return
         self._drawn_point_colors = new
         colors, labels = new
+        if self.uncertainty_view.on:  # the most likely component's colour, faded by certainty
+            colors = self.uncertainty_view.colors(self.document.points, mixture, labels, palette)
+            labels = None
         points.set_hard_labels(hard, redraw=False)
         points.set_colors(colors, labels, palette)
 

@@ -329,5 +329,6 @@ def install_selection_panel(window: QMainWindow) -> SelectionPanel:
     action.triggered.connect(lambda: (panel.show(), panel.raise_()))
     menu.addAction(action)
     panel.open_action = action
+    panel.menu = menu
     StopOnClose(window, lambda: (panel.stop(), panel.close()))
     return panel
