@@ -74,8 +74,8 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._draw_fit()
         install_file_handling(self)
-        self.selection_panel = install_selection_panel(self)
-        self.uncertainty_view = install_uncertainty_view(self, self.selection_panel.menu)
+        self.selection_panel, model_menu = install_selection_panel(self)
+        self.uncertainty_view = install_uncertainty_view(self, model_menu)
         self.uncertainty_view.toggled.connect(lambda _on: self._draw_point_colors(force=True))
 
     # -- what it shows ----------------------------------------------------------------------

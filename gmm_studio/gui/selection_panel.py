@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -163,6 +164,15 @@ class SelectionPanel(QDialog):
         self.table.cellClicked.connect(self._on_cell_clicked)
         document.pointsChanged.connect(self._on_data_changed)
         document.replaced.connect(self._on_data_changed)
+        #: Opens the panel (Model ▸ Model selection…, Ctrl+Shift+M).
+        self.open_action = QAction("Model selection…", self)
+        self.open_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        self.open_action.triggered.connect(self._open)
+
+    @Slot()
+    def _open(self) -> None:
+        self.show()
+        self.raise_()
 
     # -- the grid ---------------------------------------------------------------------------
     def grid_settings(self) -> GridSettings:
@@ -319,16 +329,12 @@ class SelectionPanel(QDialog):
         doc.undo_stack.push(SetFitCommand(doc, settings, cell.mixture, text))
 
 
-def install_selection_panel(window: QMainWindow) -> SelectionPanel:
-    """A :class:`SelectionPanel` of ``window.document``, opened by Model ▸ Model selection…
-    (Ctrl+Shift+M); closing the window stops its thread."""
+def install_selection_panel(window: QMainWindow) -> tuple[SelectionPanel, QMenu]:
+    """A :class:`SelectionPanel` of ``window.document`` and the window's Model menu, whose
+    Model selection… (Ctrl+Shift+M) opens it; closing the window stops its thread."""
     panel = SelectionPanel(window.document, window)
     menu = window.menuBar().addMenu("&Model")
-    action = QAction("Model selection…", window)
-    action.setShortcut(QKeySequence("Ctrl+Shift+M"))
-    action.triggered.connect(lambda: (panel.show(), panel.raise_()))
-    menu.addAction(action)
-    panel.open_action = action
-    panel.menu = menu
+    menu.addAction(panel.open_action)
+    window.addAction(panel.open_action)
     StopOnClose(window, lambda: (panel.stop(), panel.close()))
-    return panel
+    return panel, menu

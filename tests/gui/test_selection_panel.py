@@ -14,8 +14,10 @@ from .conftest import blobs, document_of
 
 
 def open_panel(qtbot, window, k_from, k_to):
-    window.selection_panel.open_action.trigger()
     panel = window.selection_panel
+    assert not panel.isVisible()
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(window.canvas, Qt.Key.Key_M, ctrl_shift)
     qtbot.waitExposed(panel)
     panel.k_from.setValue(k_from)
     panel.k_to.setValue(k_to)
