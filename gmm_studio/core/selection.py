@@ -169,7 +169,8 @@ def grid_cells(
         When ``cancel`` was set.
     """
     X = check_data(X)
-    check_fit_size(X, max(settings.n_components))
+    for covariance_type in settings.covariance_types:  # the largest K of each type decides
+        check_fit_size(X, max(settings.n_components), covariance_type)
     workers = workers or default_workers()
     n_init = settings.n_init
     seeds = start_seeds(settings.seed, n_init)
