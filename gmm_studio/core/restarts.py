@@ -27,18 +27,11 @@ from gmm_studio.core.errors import FitError
 from gmm_studio.core.initialization import check_data, check_fit_size, initialize
 from gmm_studio.core.mixture import Mixture
 from gmm_studio.core.run import EMPass, EMRun, FitResult, is_dask_array
-from gmm_studio.core.settings import FitSettings
+from gmm_studio.core.settings import FitSettings, check_n_init
 
 
 class FitCancelled(Exception):
     """Raised inside a fit when its cancel flag was set; the fit's results are discarded."""
-
-
-def check_n_init(n_init) -> int:
-    """Return ``n_init`` if it is a whole number ≥ 1, else raise FitError."""
-    if isinstance(n_init, bool) or not isinstance(n_init, int | np.integer) or n_init < 1:
-        raise FitError(f"n_init must be a whole number ≥ 1, not {n_init!r}")
-    return int(n_init)
 
 
 def start_seeds(seed: int | None, n_init: int) -> list[int]:

@@ -14,6 +14,13 @@ from gmm_studio.core.errors import FitError
 from gmm_studio.core.initialization import INIT_METHODS
 
 
+def check_n_init(n_init) -> int:
+    """Return ``n_init`` if it is a whole number ≥ 1, else raise FitError."""
+    if isinstance(n_init, bool) or not isinstance(n_init, int | np.integer) or n_init < 1:
+        raise FitError(f"n_init must be a whole number ≥ 1, not {n_init!r}")
+    return int(n_init)
+
+
 @dataclass(frozen=True)
 class FitSettings:
     """Everything that decides a fit except the data; the one place settings are checked.
@@ -29,6 +36,9 @@ class FitSettings:
     max_iter : int
     reg_covar : float
     seed : int or None
+    n_init : int
+        How many starts to run, keeping the best by log-likelihood (start 0 uses ``seed``;
+        see :mod:`gmm_studio.core.restarts`).
     """
 
     n_components: int = 3
@@ -38,9 +48,15 @@ class FitSettings:
     max_iter: int = 1000
     reg_covar: float = 1e-6
     seed: int | None = 0
+    n_init: int = 1
 
     def __post_init__(self):
-        for name in ("n_components", "max_iter", "seed"):  # numpy's integers are whole numbers
+        for name in (
+            "n_components",
+            "max_iter",
+            "seed",
+            "n_init",
+        ):  # numpy's integers are whole numbers
             value = getattr(self, name)
             if isinstance(value, np.integer):
                 object.__setattr__(self, name, int(value))
@@ -71,12 +87,19 @@ class FitSettings:
             problems.append(f"reg_covar must be a number ≥ 0, not {self.reg_covar!r}")
         if self.seed is not None and not whole(self.seed, 0):
             problems.append(f"seed must be a whole number ≥ 0 or empty, not {self.seed!r}")
+        try:
+            check_n_init(self.n_init)
+        except FitError as error:
+            problems.append(str(error))
         if problems:
             raise FitError("; ".join(problems))
 
     def fit_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for :func:`gmm_studio.core.fit` (``n_components`` included)."""
-        return dataclasses.asdict(self)
+        """Keyword arguments of one start, for :func:`gmm_studio.core.fit` and
+        :func:`gmm_studio.core.run.em_steps` (``n_components`` included, ``n_init`` not)."""
+        kwargs = dataclasses.asdict(self)
+        del kwargs["n_init"]
+        return kwargs
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict for JSON."""

@@ -102,6 +102,10 @@ class ControlPanel(QWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("random seed of the initialisation")
         form.addRow("seed", self.seed)
+        self.n_init = QSpinBox()
+        self.n_init.setRange(1, 1000)
+        self.n_init.setToolTip("n_init: how many starts to run, keeping the best")
+        form.addRow("n_init", self.n_init)
         self.new_init = QPushButton("New initialisation")
         self.new_init.setToolTip("Draw a new starting point (next seed)")
         form.addRow(self.new_init)
@@ -147,13 +151,14 @@ class ControlPanel(QWidget):
         layout.addWidget(display)
         layout.addStretch(1)
 
-        for box in (self.n_components, self.seed, self.max_iter):
+        for box in (self.n_components, self.seed, self.n_init, self.max_iter):
             box.setKeyboardTracking(False)  # typing "12" must not fit with K=1 on the way
         self._fields = (
             self.n_components,
             self.covariance_type,
             self.init,
             self.seed,
+            self.n_init,
             self.tol,
             self.max_iter,
             self.reg_covar,
@@ -167,6 +172,7 @@ class ControlPanel(QWidget):
         self.covariance_type.currentTextChanged.connect(lambda v: self._edit(covariance_type=v))
         self.init.currentIndexChanged.connect(lambda i: self._edit(init=self.init.itemData(i)))
         self.seed.valueChanged.connect(lambda v: self._edit(seed=v))
+        self.n_init.valueChanged.connect(lambda v: self._edit(n_init=v))
         self.max_iter.valueChanged.connect(lambda v: self._edit(max_iter=v))
         self.tol.editingFinished.connect(self._commit_tol)
         self.reg_covar.editingFinished.connect(self._commit_reg_covar)
@@ -234,6 +240,7 @@ class ControlPanel(QWidget):
         self.covariance_type.setCurrentText(settings.covariance_type)
         self.init.setCurrentIndex(max(0, self.init.findData(settings.init)))
         self.seed.setValue(settings.seed if settings.seed is not None else 0)
+        self.n_init.setValue(settings.n_init)
         self.max_iter.setValue(settings.max_iter)
         self.tol.setText(f"{settings.tol:g}")
         self.reg_covar.setText(f"{settings.reg_covar:g}")

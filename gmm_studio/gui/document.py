@@ -236,6 +236,21 @@ class Document(QObject):
         if not was:
             self._emit_dirty()
 
+    def set_fit(self, settings: FitSettings, mixture: Mixture):
+        """Start afresh from ``mixture`` with ``settings`` (see :meth:`FitModel.set_fit`);
+        returns what :meth:`restore_fit` needs to undo it."""
+        before = self.fit.set_fit(settings, mixture)
+        self._settings_modified = True
+        self.settingsChanged.emit()
+        self._emit_dirty()
+        return before
+
+    def restore_fit(self, settings: FitSettings, saved: SavedFit) -> None:
+        """Put back the settings and fit that :meth:`set_fit` returned."""
+        self.fit.load(self.fit.data, settings, saved)
+        self.settingsChanged.emit()
+        self._emit_dirty()
+
     # -- saved state ----------------------------------------------------------------------
     @property
     def dirty(self) -> bool:

@@ -1,5 +1,5 @@
 """The status bar's view of the fit: N, the K of the mixture drawn, iteration, log-likelihood,
-its change and the fit's state, all read from the document's fit model."""
+its change, BIC and AIC, and the fit's state, all read from the document's fit model."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import math
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QStatusBar
 
+from gmm_studio.core.criteria import aic, bic, n_parameters
 from gmm_studio.gui.document import Document
 from gmm_studio.model import FitState
 
@@ -25,7 +26,7 @@ class FitStatus:
     Attributes
     ----------
     labels : dict of str to QLabel
-        ``n``, ``k``, ``iteration``, ``ll``, ``change``, ``state``.
+        ``n``, ``k``, ``iteration``, ``ll``, ``change``, ``bic``, ``aic``, ``state``.
     message : QLabel
         The error message of a failed fit (empty otherwise).
     """
@@ -35,7 +36,7 @@ class FitStatus:
         font.setPointSize(13)
         bar.setFont(font)
         self.labels: dict[str, QLabel] = {}
-        for key in ("n", "k", "iteration", "ll", "change", "state"):
+        for key in ("n", "k", "iteration", "ll", "change", "bic", "aic", "state"):
             label = QLabel()
             label.setFont(font)
             label.setContentsMargins(8, 2, 8, 2)
@@ -69,6 +70,7 @@ class FitStatus:
         else:
             labels["ll"].setText("log-likelihood –")
             labels["change"].setText("change –")
+        self._show_criteria(fit if current is evaluated else None)
         state = fit.state
         text = state.value
         if state is FitState.EMPTY:
@@ -83,3 +85,16 @@ class FitStatus:
         if self.message.text() != error:
             self.message.setText(error)
             self.message.setToolTip(error)
+
+    def _show_criteria(self, fit) -> None:
+        """BIC and AIC of the evaluated fit on screen (lower is better), or dashes."""
+        snapshot = None if fit is None else fit.evaluated
+        if snapshot is None or not math.isfinite(snapshot.log_likelihood):
+            self.labels["bic"].setText("BIC –")
+            self.labels["aic"].setText("AIC –")
+            return
+        mixture = snapshot.mixture
+        p = n_parameters(mixture.covariance_type, mixture.n_components, mixture.n_features)
+        ll = snapshot.log_likelihood
+        self.labels["bic"].setText(f"BIC {bic(ll, p, snapshot.n_samples):.6g}")
+        self.labels["aic"].setText(f"AIC {aic(ll, p):.6g}")

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QToolBar
 
 from gmm_studio.gui.canvas import REMOVE_RADIUS_PX, Canvas
 from gmm_studio.gui.commands import AddPointsCommand, RemovePointsCommand
+from gmm_studio.gui.component_table import install_component_table
 from gmm_studio.gui.control_panel import ControlPanel, speed_from_position
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.em_worker import EMController, Frame
@@ -22,7 +23,10 @@ from gmm_studio.gui.fit_control import FitControl
 from gmm_studio.gui.fit_status import FitStatus
 from gmm_studio.gui.ll_plot import LogLikelihoodPlot
 from gmm_studio.gui.palette import UNFITTED_POINT
+from gmm_studio.gui.selection_panel import install_selection_panel
 from gmm_studio.gui.settings_store import GEOMETRY, HARD_LABELS, RADII, SPEED, SettingsStore
+from gmm_studio.gui.starts_strip import install_starts_strip
+from gmm_studio.gui.uncertainty_view import install_uncertainty_view
 from gmm_studio.gui.window_layout import fit_to_screen, steady_width, undo_redo_actions
 from gmm_studio.model import EventKind, FitModel, FitState
 
@@ -56,6 +60,9 @@ class MainWindow(QMainWindow):
         self.panel = ControlPanel()
         self._build_layout()
         self._build_actions()
+        self.components_dock = install_component_table(self)
+        self.component_table = self.components_dock.widget()
+        self.starts_strip = install_starts_strip(self, self.component_table)
         self.status = FitStatus(self.statusBar(), self.font())
         self._connect()
 
@@ -66,6 +73,9 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._draw_fit()
         install_file_handling(self)
+        self.selection_panel, model_menu = install_selection_panel(self)
+        self.uncertainty_view = install_uncertainty_view(self, model_menu)
+        self.uncertainty_view.toggled.connect(lambda _on: self._draw_point_colors(force=True))
 
     # -- what it shows ----------------------------------------------------------------------
     @property
@@ -384,6 +394,9 @@ class MainWindow(QMainWindow):
             return
         self._drawn_point_colors = new
         colors, labels = new
+        if self.uncertainty_view.on:  # the most likely component's colour, faded by certainty
+            colors = self.uncertainty_view.colors(self.document.points, mixture, labels, palette)
+            labels = None
         points.set_hard_labels(hard, redraw=False)
         points.set_colors(colors, labels, palette)
 

@@ -134,8 +134,8 @@ def python_snippet(
         The starting parameters of the fit (EM's iteration 0); they become ``weights_init``,
         ``means_init`` and ``precisions_init``.
     settings : FitSettings
-        ``n_components``, ``covariance_type``, ``tol``, ``max_iter``, ``reg_covar`` and the seed
-        (``random_state``) are carried over.
+        ``n_components``, ``covariance_type``, ``tol``, ``max_iter``, ``reg_covar``,
+        ``n_init`` and the seed (``random_state``) are carried over.
     table : PointTable, optional
         Where the points came from: the code reads the same columns of the same file the same
         way (dropping incomplete rows as GMM Studio did).
@@ -168,6 +168,7 @@ def python_snippet(
         f"    tol={_literal(float(settings.tol))},",
         f"    reg_covar={_literal(float(settings.reg_covar))},",
         f"    max_iter={_literal(int(settings.max_iter))},",
+        f"    n_init={_literal(int(settings.n_init))},  # each start begins at the *_init arrays",
         f"    init_params={_literal(_init_params(settings.init))},",
         "    weights_init=weights_init,",
         "    means_init=means_init,",

@@ -327,6 +327,26 @@ class FitModel:
             self._note = ""
         self._notify(Change.SETTINGS | Change.HISTORY | Change.STATE | Change.RUN)
 
+    def set_fit(self, settings: FitSettings, mixture: Mixture) -> tuple[FitSettings, SavedFit]:
+        """Start afresh from ``mixture`` with ``settings`` (another K, a chosen fit): one change.
+
+        Returns the settings and the fit as they were, for :meth:`load` to put them back.
+        """
+        if not isinstance(settings, FitSettings):
+            raise FitError("a fit needs FitSettings")
+        check_start(mixture, settings, self._X.shape[1])
+        if self._X.shape[0] < mixture.n_components:
+            raise FitError(f"{mixture.n_components} components need at least as many points")
+        before = (self._settings, self.saved())
+        self._settings = settings
+        self._clear()
+        self._start = mixture
+        n = self._X.shape[0]
+        self._pending = Snapshot(0, mixture, math.nan, math.nan, math.nan, False, n)
+        self._needs_evaluation = True
+        self._notify(Change.SETTINGS | Change.HISTORY | Change.STATE | Change.RUN)
+        return before
+
     def next_start_settings(self) -> FitSettings:
         """The settings of a new start: the next seed (give them to :meth:`set_settings`)."""
         seed = 0 if self._settings.seed is None else (self._settings.seed + 1) % (2**31 - 1)

@@ -80,3 +80,14 @@ def test_settings_round_trip_and_validation():
         FitSettings.from_dict({"reg_covar": -1})
     with pytest.raises(FitError, match="covariance_type"):
         FitSettings(covariance_type="round")
+
+
+def test_n_init_is_a_setting_checked_once_and_not_an_argument_of_one_start():
+    settings = FitSettings(n_init=np.int64(5))
+    assert settings.n_init == 5 and type(settings.n_init) is int
+    assert FitSettings.from_dict(settings.to_dict()) == settings
+    assert FitSettings.from_dict({}).n_init == 1  # saved before n_init existed
+    assert "n_init" not in settings.fit_kwargs()
+    for bad in (0, -1, 2.5, True, "3"):
+        with pytest.raises(FitError, match="n_init must be a whole number ≥ 1"):
+            FitSettings(n_init=bad)

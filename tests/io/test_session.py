@@ -275,3 +275,14 @@ def test_malformed_files(tmp_path, content, message):
 def test_missing_session_file(tmp_path):
     with pytest.raises(DataFileError, match=r"^gone.gmms: file not found$"):
         load_session(tmp_path / "gone.gmms")
+
+
+def test_n_init_is_saved_and_sessions_without_it_read_as_one_start(tmp_path, session):
+    path = tmp_path / "starts.gmms"
+    settings = session.settings.replace(n_init=4)
+    save_session(path, Session(**{**session.__dict__, "settings": settings}))
+    assert load_session(path).settings.n_init == 4
+    body = json.loads(path.read_text())
+    del body["settings"]["n_init"]  # as sessions were written before n_init existed
+    path.write_text(json.dumps(body))
+    assert load_session(path).settings == session.settings.replace(n_init=1)

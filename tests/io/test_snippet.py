@@ -108,6 +108,15 @@ def test_decimal_comma_files_are_written_into_the_code(tmp_path):
     check_rebuilds(table, settings, code)
 
 
+def test_n_init_is_in_the_gaussian_mixture_call(samples_dir):
+    table = read_points(samples_dir / "old_faithful.csv")
+    settings = FitSettings(n_components=2, seed=3, n_init=3)
+    start, _ = studio_fit(table, settings)
+    code = python_snippet(start, settings, table)
+    assert run_snippet(code)["gm"].n_init == 3
+    check_rebuilds(table, settings, code)  # every start begins at the given parameters
+
+
 def hostile_names(marker) -> list[str]:
     """Column names that would run code (touching ``marker``) if pasted into the snippet raw."""
     run = f"open({str(marker)!r}, 'w').close()"

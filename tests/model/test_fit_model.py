@@ -209,3 +209,22 @@ def test_restoring_a_saved_fit_checks_that_the_parts_fit():
         state=FitState.RUNNING,
     )  # fmt: skip
     assert running.state is FitState.PAUSED  # nothing runs by itself after opening
+
+
+def test_set_fit_changes_settings_and_parameters_in_one_change_and_load_undoes_it():
+    model = converged_model()
+    before_history, before_mixture = model.history, model.mixture
+    changes = []
+    model.subscribe(lambda _m, change: changes.append(change))
+    two = fit(blobs(), 2, seed=0).mixture
+    settings = SETTINGS.replace(n_components=2)
+    before = model.set_fit(settings, two)
+    assert len(changes) == 1 and Change.SETTINGS in changes[0] and Change.RUN in changes[0]
+    assert model.settings == settings and model.mixture == two and model.start == two
+    assert model.history == () and model.state is FitState.INITIALISING
+    assert model.step().mixture == two and model.state is FitState.READY
+    with pytest.raises(FitError):  # three components do not fit settings of two
+        model.set_fit(settings, before_mixture)
+    model.load(model.data, *before)
+    assert model.settings == SETTINGS and model.history == before_history
+    assert model.mixture == before_mixture and model.state is FitState.CONVERGED

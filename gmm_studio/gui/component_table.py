@@ -1,0 +1,266 @@
+"""The component table: every component of the fit on screen in numbers, with fixes.
+
+One row per component: its colour, weight, effective count N_k, mean, standard deviations and
+correlation (the whole covariance for D > 2), condition number and health
+(:mod:`gmm_studio.core.component_health`), and a Fix menu: raise ``reg_covar`` ×10, re-seed
+the component at the worst-explained point, or remove it. During a run the table follows the
+fit at most :data:`REFRESHES_PER_SECOND` times a second, so the view never waits for it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gmm_studio.core import FitError
+from gmm_studio.core.blockwise import BlockData
+from gmm_studio.core.component_health import (
+    FitSummary,
+    Health,
+    reseeded,
+    summarize,
+    without_component,
+)
+from gmm_studio.core.degenerate import DistinctRows
+from gmm_studio.gui.document import Document
+from gmm_studio.gui.fit_commands import SetFitCommand
+from gmm_studio.gui.palette import component_colors
+
+REFRESHES_PER_SECOND = 4
+
+COLUMNS = ("", "weight", "N_k", "mean", "std", "corr", "cond.", "health", "")
+
+HEALTH_COLORS = {
+    Health.FINE: "#007a57",
+    Health.NEARLY_EMPTY: "#b35a00",
+    Health.DEGENERATE: "#b00020",
+}
+
+
+def _numbers(values) -> str:
+    return ", ".join(f"{v:.4g}" for v in values)
+
+
+class ComponentTable(QWidget):
+    """The table of the components of ``document``'s fit on screen.
+
+    Parameters
+    ----------
+    document : Document
+        Read only; fixes are asked of it (settings, undoable commands, the fit model).
+    """
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        #: What the table shows now (None without a fit).
+        self.summary: FitSummary | None = None
+        self.refreshes = 0
+        self._prepared = (None, None, None)  # (data array, BlockData, DistinctRows)
+        self._shown = None  # (mixture, log-likelihood, reg_covar) the table shows
+        font = QFont(self.font())
+        font.setPointSize(max(font.pointSize(), 12))
+        self.setFont(font)
+        self.caption = QLabel()
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        header.setFont(font)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.table)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(1000 // REFRESHES_PER_SECOND)
+        self._timer.timeout.connect(self.refresh)
+        document.fitChanged.connect(self._schedule)
+        document.replaced.connect(self._schedule)
+        self.refresh()
+
+    def sizeHint(self) -> QSize:
+        """Room for the caption, the header and about three rows: the canvas keeps the rest."""
+        row = self.table.verticalHeader().defaultSectionSize()
+        header = max(self.table.horizontalHeader().sizeHint().height(), row)
+        height = self.caption.sizeHint().height() + header + 3 * row
+        return QSize(super().sizeHint().width(), height + 24)
+
+    # -- following the fit ------------------------------------------------------------------
+    @Slot()
+    def _schedule(self, *_args) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    @Slot()
+    def refresh(self) -> None:
+        """Show the fit as it is now (the timer calls this after changes)."""
+        fit = self.document.fit
+        mixture, snapshot = fit.mixture, fit.evaluated
+        ll = math.nan
+        if snapshot is not None and fit.current is snapshot:
+            ll = snapshot.log_likelihood
+        shown = (mixture, ll, fit.settings.reg_covar)
+        if self._shown is not None and all(
+            a is b or a == b for a, b in zip(shown, self._shown, strict=True)
+        ):
+            return
+        self._shown = shown
+        self.refreshes += 1
+        if mixture is None or mixture.n_features != fit.data.shape[1] or len(fit.data) == 0:
+            self.summary = None
+            self.caption.setText("No fit yet.")
+            self.table.setRowCount(0)
+            return
+        data, distinct = self._prepare(fit.data)
+        self.summary = summarize(
+            fit.data, mixture, fit.settings.reg_covar, ll, data=data, distinct=distinct
+        )
+        self._show(self.summary, mixture.covariance_type)
+
+    def _prepare(self, X: np.ndarray) -> tuple[BlockData, DistinctRows]:
+        known, data, distinct = self._prepared
+        if known is not X:
+            data = BlockData(X)
+            distinct = DistinctRows(data.X)
+            self._prepared = (X, data, distinct)
+        return data, distinct
+
+    def _show(self, summary: FitSummary, covariance_type: str) -> None:
+        components = summary.components
+        k = len(components)
+        d = len(components[0].mean)
+        ll = summary.log_likelihood
+        self.caption.setText(
+            f"K = {k} ({covariance_type})   "
+            + (
+                f"log-likelihood {ll:.6g}   BIC {summary.bic:.6g}   AIC {summary.aic:.6g}"
+                "   (lower is better)"
+                if math.isfinite(ll)
+                else "log-likelihood – (not evaluated yet)"
+            )
+        )
+        self.table.setHorizontalHeaderItem(5, QTableWidgetItem("corr" if d == 2 else "covariance"))
+        self.table.setRowCount(k)
+        colors = component_colors(k)
+        for row, component in enumerate(components):
+            swatch = QTableWidgetItem("   ")
+            swatch.setBackground(QBrush(QColor(*(int(c) for c in colors[row]))))
+            swatch.setToolTip(f"component {row + 1}")
+            if d == 2:
+                spread = f"{component.correlation:+.3f}"
+            else:
+                spread = "; ".join(_numbers(line) for line in component.covariance)
+            cells = [
+                f"{component.weight:.3f}",
+                f"{component.count:.1f}",
+                _numbers(component.mean),
+                _numbers(component.std),
+                spread,
+                f"{component.condition:.3g}",
+                component.health.value,
+            ]
+            self.table.setItem(row, 0, swatch)
+            for column, text in enumerate(cells, start=1):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(
+                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    if column <= 2 or column == 6
+                    else Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+                )
+                self.table.setItem(row, column, item)
+            health = self.table.item(row, 7)
+            health.setForeground(QBrush(QColor(HEALTH_COLORS[component.health])))
+            bold = QFont(self.font())
+            bold.setBold(component.health is not Health.FINE)
+            health.setFont(bold)
+            if self.table.cellWidget(row, 8) is None:
+                self.table.setCellWidget(row, 8, self._fix_button(row))
+
+    def _fix_button(self, row: int) -> QToolButton:
+        button = QToolButton()
+        button.setText("Fix ▾")
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        for text, how in (
+            ("Raise reg_covar ×10", self.raise_reg_covar),
+            ("Re-seed at the worst-explained point", lambda: self.reseed(row)),
+            ("Remove this component", lambda: self.remove(row)),
+        ):
+            action = QAction(text, menu)
+            action.triggered.connect(how)
+            menu.addAction(action)
+        button.setMenu(menu)
+        return button
+
+    # -- fixes ------------------------------------------------------------------------------
+    def raise_reg_covar(self) -> None:
+        """Ten times the ``reg_covar`` (a floor of 1e-6 when it was 0); EM goes on."""
+        settings = self.document.settings
+        value = settings.reg_covar * 10 if settings.reg_covar > 0 else 1e-6
+        self.document.set_settings(settings.replace(reg_covar=value))
+
+    def reseed(self, k: int) -> None:
+        """Move component ``k`` onto the worst-explained point; EM continues from there."""
+        fit = self.document.fit
+        mixture = fit.mixture
+        if mixture is None or not 0 <= k < mixture.n_components:
+            return
+        try:
+            fit.set_parameters(reseeded(fit.data, mixture, k), f"component {k + 1} re-seeded")
+        except FitError as error:
+            fit.fail(str(error))
+
+    def remove(self, k: int) -> None:
+        """Remove component ``k`` (K becomes K − 1), as one undoable step."""
+        doc = self.document
+        mixture = doc.fit.mixture
+        if mixture is None or mixture.n_components < 2 or not 0 <= k < mixture.n_components:
+            return
+        smaller = without_component(mixture, k)
+        settings = doc.settings.replace(n_components=smaller.n_components)
+        doc.undo_stack.push(SetFitCommand(doc, settings, smaller, f"Remove component {k + 1}"))
+
+
+def install_component_table(window: QMainWindow) -> QDockWidget:
+    """Put a :class:`ComponentTable` of ``window.document`` in a dock below the canvas.
+
+    The table follows ``window.document`` when a file or session replaces it in place.
+    """
+    dock = QDockWidget("Components", window)
+    dock.setObjectName("components-dock")
+    dock.setFeatures(
+        QDockWidget.DockWidgetFeature.DockWidgetMovable
+        | QDockWidget.DockWidgetFeature.DockWidgetClosable
+    )
+    dock.setWidget(ComponentTable(window.document, dock))
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    table = dock.widget()
+    # Once the window has its size: the dock at its hint, the canvas keeps the rest.
+    QTimer.singleShot(
+        0,
+        window,
+        lambda: window.resizeDocks([dock], [table.sizeHint().height()], Qt.Orientation.Vertical),
+    )
+    return dock
