@@ -151,11 +151,12 @@ class ImportDialog(QDialog):
         self.header_spin.valueChanged.connect(self._reread)
         self.data_spin.valueChanged.connect(self._reread)
 
+        self._column_names: list[str] = []  # as edited in the row of names
         self.names = QTableWidget(1, 0)
         self.names.setObjectName("names")
         self.names.setVerticalHeaderLabels(["name"])
         self.names.horizontalHeader().hide()
-        self.names.itemChanged.connect(self._update)
+        self.names.itemChanged.connect(self._rename)
         self.preview = QTableWidget()
         self.preview.setObjectName("preview")
         self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -240,7 +241,7 @@ class ImportDialog(QDialog):
         self.fit_checks = {}
         roles = set(info.index_columns) | set(info.label_columns)
         for n, index in enumerate(info.numeric_columns):
-            check = QCheckBox(self._check_text(index))
+            check = QCheckBox(self._check_text(index, info.columns[index]))
             check.setObjectName(f"fit_{index}")
             problem = info.column_problems.get(index)
             if problem:
@@ -269,9 +270,8 @@ class ImportDialog(QDialog):
         others = [i for i in range(len(info.columns)) if i not in info.label_columns]
         return [*info.label_columns, *others]
 
-    def _check_text(self, index: int) -> str:
+    def _check_text(self, index: int, name: str) -> str:
         info = self.info
-        name = self._names()[index] if self.names.columnCount() else info.columns[index]
         if index in info.column_problems:
             return f"{name} (has text)"
         if index in info.index_columns:
@@ -320,6 +320,7 @@ class ImportDialog(QDialog):
         info = self.info
         names = self.names
         names.blockSignals(True)
+        self._column_names = list(info.columns)
         names.setColumnCount(len(info.columns))
         for c, name in enumerate(info.columns):
             names.setItem(0, c, QTableWidgetItem(name))
@@ -367,7 +368,16 @@ class ImportDialog(QDialog):
     # -- state --------------------------------------------------------------------------
 
     def _names(self) -> list[str]:
-        return [self.names.item(0, c).text().strip() for c in range(self.names.columnCount())]
+        return list(self._column_names)
+
+    def _rename(self, item: QTableWidgetItem) -> None:
+        """A name edited in the row of names: its check box and the menus follow."""
+        column = item.column()
+        self._column_names[column] = item.text().strip()
+        check = self.fit_checks.get(column)
+        if check is not None:
+            check.setText(self._check_text(column, self._column_names[column]))
+        self._update()
 
     def selected_columns(self) -> list[int]:
         """File indices of the columns ticked for fitting, in file order."""
@@ -441,8 +451,6 @@ class ImportDialog(QDialog):
         return None
 
     def _update_status(self) -> None:
-        for index, check in self.fit_checks.items():
-            check.setText(self._check_text(index))
         incomplete = self.incomplete_count()
         rows = "row" if incomplete == 1 else "rows"
         self.drop_check.setText(
@@ -455,7 +463,7 @@ class ImportDialog(QDialog):
         kept = self.info.n_rows - incomplete
         ok = f"{kept} points in {len(self.selected_columns())} dimensions."
         if self.labels_column() is not None:
-            ok += f" True labels: {self._names()[self.labels_column()]}."
+            ok += f" True labels: {self._column_names[self.labels_column()]}."
         show_status(self.status, self.buttons, problem, ok)
         self.choiceChanged.emit()
 

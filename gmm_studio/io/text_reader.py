@@ -554,10 +554,10 @@ def try_fast_text(path: Path, head: bytes, size: int) -> TableInfo | None:
     width = len(rows[0])
     if not body:
         return None
-    # Quotes are fine in a header (skipped by loadtxt), not in the numbers: loadtxt is run
-    # without quote handling, so quoted data goes through the careful path.
     if has_header and all(cell.isdigit() for cell in rows[0][:2]):
         return None  # perhaps scikit-learn's count line: the careful path decides
+    # Quotes are fine in a header (skipped by loadtxt), not in the numbers: loadtxt is run
+    # without quote handling, so quoted data goes through the careful path.
     quoted_lines = contents[1:] if has_header and delimiter is not None else contents
     if any('"' in line for line in quoted_lines):
         return None
