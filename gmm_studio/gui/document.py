@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from gmm_studio.core import FitError, FitSettings, Mixture
+from gmm_studio.io.session import axes_problem
 from gmm_studio.model import FitModel, SavedFit
 
 
@@ -54,13 +55,13 @@ class Document(QObject):
     ) -> None:
         super().__init__(parent)
         pts = np.zeros((0, 2)) if points is None else np.asarray(points, dtype=np.float64)
-        if pts.ndim != 2 or pts.shape[1] < 2:
-            raise ValueError("points must be a 2-D array with at least two columns")
+        if pts.ndim != 2 or pts.shape[1] < 1:
+            raise ValueError("points must be a 2-D array with at least one column")
         self._points = _frozen(pts)
         self.columns = list(columns) if columns else [f"x{i + 1}" for i in range(pts.shape[1])]
         if len(self.columns) != pts.shape[1]:
             raise ValueError("one column name per column of points is needed")
-        self.axes: tuple[int, int] = (0, 1)
+        self.axes: tuple[int, int] = default_axes(pts.shape[1])
         self.fit = FitModel(self._points, settings if settings is not None else FitSettings())
         self.fit.subscribe(lambda _model, change: self.fitChanged.emit(change))
         self.path = path
@@ -105,8 +106,13 @@ class Document(QObject):
         """Number of columns EM runs on."""
         return self._points.shape[1]
 
+    @property
+    def one_dimensional(self) -> bool:
+        """True for one column: the canvas shows a histogram and densities."""
+        return self.n_features == 1
+
     def displayed_points(self) -> np.ndarray:
-        """The two displayed columns, shape (N, 2)."""
+        """The two displayed columns, shape (N, 2) (the one column twice in 1-D)."""
         return self._points[:, list(self.axes)]
 
     def lift_to_features(self, xy: np.ndarray) -> np.ndarray:
@@ -118,8 +124,8 @@ class Document(QObject):
         rows = np.empty((xy.shape[0], self.n_features))
         fill = self._points.mean(axis=0) if self.n_points else np.zeros(self.n_features)
         rows[:] = fill
-        rows[:, self.axes[0]] = xy[:, 0]
         rows[:, self.axes[1]] = xy[:, 1]
+        rows[:, self.axes[0]] = xy[:, 0]  # last: in 1-D both axes are column 0
         return rows
 
     def append_rows(self, rows: np.ndarray) -> np.ndarray:
@@ -159,7 +165,7 @@ class Document(QObject):
         pts = np.asarray(points, dtype=np.float64)
         self._points = _frozen(pts)
         self.columns = list(columns) if columns else [f"x{i + 1}" for i in range(pts.shape[1])]
-        self.axes = (0, 1)
+        self.axes = default_axes(pts.shape[1])
         self.undo_stack.clear()
         self.fit.load(self._points, self.fit.settings)
         self.pointsChanged.emit()
@@ -167,8 +173,9 @@ class Document(QObject):
     def set_axes(self, axes: tuple[int, int]) -> None:
         """Show columns ``axes`` (two different indices) on the view; the fit is unchanged."""
         a, b = (int(axes[0]), int(axes[1]))
-        if a == b or not (0 <= a < self.n_features and 0 <= b < self.n_features):
-            raise ValueError(f"axes must be two different columns of {self.n_features}")
+        problem = axes_problem((a, b), self.n_features)
+        if problem:
+            raise ValueError(problem)
         if (a, b) == self.axes:
             return
         self.axes = (a, b)
@@ -198,11 +205,12 @@ class Document(QObject):
             If the points, columns, axes or fit do not fit together; nothing changes then.
         """
         pts = np.asarray(points, dtype=np.float64).reshape(-1, len(columns))
-        if pts.shape[1] < 2:
-            raise ValueError("points must have at least two columns")
+        if pts.shape[1] < 1:
+            raise ValueError("points must have at least one column")
         a, b = (int(axes[0]), int(axes[1]))
-        if a == b or not (0 <= a < pts.shape[1] and 0 <= b < pts.shape[1]):
-            raise ValueError("axes must be two different column indices")
+        problem = axes_problem((a, b), pts.shape[1])
+        if problem:
+            raise ValueError(problem)
         points = _frozen(pts)
         settings = settings if settings is not None else self.settings
         if fit is not None:
@@ -276,6 +284,11 @@ class Document(QObject):
         # A fit that moved away from the saved iteration (Run, Step, Reset) is an unsaved change.
         if self.dirty != self._last_dirty:
             self._emit_dirty()
+
+
+def default_axes(n_columns: int) -> tuple[int, int]:
+    """The axes a new document shows: the first two columns, or ``(0, 0)`` for one column."""
+    return (0, 0) if n_columns == 1 else (0, 1)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

@@ -271,7 +271,7 @@ class MainWindow(QMainWindow):
         doc = self.document
         if not doc.n_points:
             return
-        xy = doc.displayed_points()
+        xy = self.canvas.points.positions  # where they are drawn (a rug in 1-D)
         scale = np.array([pixel_x or 1.0, pixel_y or 1.0])
         dist = np.hypot(*((xy - [pos.x(), pos.y()]) / scale).T)
         nearest = int(np.argmin(dist))
@@ -292,7 +292,7 @@ class MainWindow(QMainWindow):
     def _on_document_replaced(self) -> None:
         """Another file, session or sample: show it and its fit."""
         self._drawn_point_colors = None
-        self.canvas.points.set_points(np.zeros((0, 2)))
+        self.canvas.show_points(np.zeros((0, 2)))
         self._show_points(fit_view=True)
         self._draw_fit()
         self._update_title()
@@ -311,7 +311,8 @@ class MainWindow(QMainWindow):
         colors = np.tile(np.array(UNFITTED_POINT, dtype=np.uint8), (len(xy), 1))
         if len(old) <= len(xy):
             colors[: len(old)] = old  # appended points: keep the others' colors until refresh
-        self.canvas.points.set_points(xy, colors)
+        self.canvas.set_one_dimensional(doc.one_dimensional)
+        self.canvas.show_points(xy, colors)
         self.canvas.set_axis_labels(doc.columns[doc.axes[0]], doc.columns[doc.axes[1]])
         if fit_view:
             self.canvas.fit_view()
@@ -358,7 +359,7 @@ class MainWindow(QMainWindow):
 
     def _draw_fit(self) -> None:
         fit = self.fit
-        self.canvas.components.draw(fit.mixture, self.document.axes)
+        self.canvas.draw_mixture(fit.mixture, self.document.axes)
         marks = [
             (e.iteration, e.description or e.kind.value)
             for e in fit.events
@@ -371,7 +372,7 @@ class MainWindow(QMainWindow):
     def _show_uncolored_points(self) -> None:
         n = self.document.n_points
         self._drawn_point_colors = None
-        self.canvas.points.set_points(
+        self.canvas.show_points(
             self.document.displayed_points(),
             np.tile(np.array(UNFITTED_POINT, dtype=np.uint8), (n, 1)),
         )
@@ -381,7 +382,7 @@ class MainWindow(QMainWindow):
         hard = self.settings_store.get(HARD_LABELS)
         new = self.fit_control.point_colors
         mixture = self.fit.mixture
-        palette = self.canvas.components.colors  # the colors the ellipses are drawn in
+        palette = self.canvas.component_colors  # the colors the components are drawn in
         usable = (
             new is not None
             and len(new[0]) == self.document.n_points

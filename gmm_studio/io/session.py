@@ -42,9 +42,10 @@ class Session:
     points : ndarray, shape (n_samples, n_features)
         Finite float64; may have no rows (an empty canvas).
     columns : list of str
-        One name per feature (at least two).
+        One name per feature (at least one).
     axes : tuple of int
-        The two column indices shown on the horizontal and vertical axes.
+        The two column indices shown on the horizontal and vertical axes; ``(0, 0)`` for
+        one column (the one-dimensional view).
     settings : FitSettings
     fit : SavedFit or None
         The fit (start, history, events, state), if any; it must match the points and the
@@ -90,16 +91,29 @@ class Session:
         return doc
 
 
+def axes_problem(axes: tuple[int, int], n_columns: int) -> str | None:
+    """Return why ``axes`` cannot be shown for ``n_columns`` columns, or None.
+
+    Two or more columns show two different ones; a single column shows ``(0, 0)``.
+    """
+    a, b = axes
+    if n_columns == 1:
+        return None if (a, b) == (0, 0) else f"axes of one column must be [0, 0], not {[a, b]}"
+    if not (0 <= a < n_columns and 0 <= b < n_columns) or a == b:
+        return f"axes must be two different column indices from 0 to {n_columns - 1}, not {[a, b]}"
+    return None
+
+
 def session_problem(session: Session) -> str | None:
     """Return what is inconsistent in ``session``, or None if it is sound."""
     d = len(session.columns)
-    if d < 2 or not all(isinstance(c, str) for c in session.columns):
-        return "a session needs at least 2 named columns"
+    if d < 1 or not all(isinstance(c, str) for c in session.columns):
+        return "a session needs at least 1 named column"
     if not np.isfinite(session.points).all():
         return "points must be finite numbers"
-    a, b = session.axes
-    if not (0 <= a < d and 0 <= b < d) or a == b:
-        return f"axes must be two different column indices from 0 to {d - 1}, not {[a, b]}"
+    problem = axes_problem(session.axes, d)
+    if problem:
+        return problem
     if not isinstance(session.settings, FitSettings):
         return "settings must be FitSettings"
     fit = session.fit
@@ -251,8 +265,8 @@ def load_session(path: str | os.PathLike[str]) -> Session:
     columns = doc.get("columns")
     if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
         raise bad("'columns' must be a list of names")
-    if len(columns) < 2:
-        raise bad("'columns' must name at least 2 columns")
+    if len(columns) < 1:
+        raise bad("'columns' must name at least 1 column")
     points = doc.get("points")
     if not isinstance(points, list):
         raise bad("'points' must be a list of rows")
