@@ -21,6 +21,8 @@ REMOVE_RADIUS_PX = 10.0
 #: Spray brush: standard deviation in screen pixels, and points added per mouse move.
 SPRAY_SIGMA_PX = 14.0
 SPRAY_POINTS_PER_MOVE = 3
+#: Smallest and largest marker diameter factor of a weighted point.
+WEIGHT_SCALE = (0.4, 3.0)
 
 
 class EditViewBox(pg.ViewBox):
@@ -132,13 +134,22 @@ class Canvas(pg.PlotWidget):
         self.components.draw(None)
         self.density.draw(None)
 
-    def show_points(self, xy: np.ndarray, colors: np.ndarray | None = None) -> None:
-        """Draw the displayed columns ``xy`` (N, 2); in 1-D, bin the first and draw a rug."""
+    def show_points(
+        self,
+        xy: np.ndarray,
+        colors: np.ndarray | None = None,
+        sample_weight: np.ndarray | None = None,
+    ) -> None:
+        """Draw the displayed columns ``xy`` (N, 2); in 1-D, bin the first and draw a rug.
+
+        Weighted points are drawn with areas in proportion to their weights (relative to
+        the mean weight, within :data:`WEIGHT_SCALE`); the histogram is weighted too.
+        """
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
         if self.one_dimensional:
-            self.density.set_points(xy[:, 0])
+            self.density.set_points(xy[:, 0], sample_weight)
             xy = self.density.rug_positions(xy[:, 0])
-        self.points.set_points(xy, colors)
+        self.points.set_points(xy, colors, weight_scale(sample_weight))
 
     def draw_mixture(self, mixture: Mixture | None, axes: tuple[int, int]) -> None:
         """Draw the mixture's ellipses on columns ``axes``, or its densities in 1-D."""
@@ -200,6 +211,16 @@ class Canvas(pg.PlotWidget):
         """Map a viewport pixel position to data coordinates."""
         view = self.view_box.mapSceneToView(self.mapToScene(point))
         return view.x(), view.y()
+
+
+def weight_scale(sample_weight: np.ndarray | None) -> np.ndarray | None:
+    """Marker diameter factors for weighted points: area in proportion to weight / mean."""
+    if sample_weight is None or not len(sample_weight):
+        return None
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    mean = float(weights.mean())
+    relative = weights / mean if mean > 0 else np.ones_like(weights)
+    return np.clip(np.sqrt(relative), *WEIGHT_SCALE)
 
 
 def style_axes(item: pg.PlotItem, point_size: int) -> None:

@@ -51,6 +51,7 @@ class Document(QObject):
         name: str = "Untitled",
         path: pathlib.Path | None = None,
         settings: FitSettings | None = None,
+        sample_weight: np.ndarray | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -62,7 +63,11 @@ class Document(QObject):
         if len(self.columns) != pts.shape[1]:
             raise ValueError("one column name per column of points is needed")
         self.axes: tuple[int, int] = default_axes(pts.shape[1])
-        self.fit = FitModel(self._points, settings if settings is not None else FitSettings())
+        self.fit = FitModel(
+            self._points,
+            settings if settings is not None else FitSettings(),
+            sample_weight=sample_weight,
+        )
         self.fit.subscribe(lambda _model, change: self.fitChanged.emit(change))
         self.path = path
         self.name = name
@@ -97,6 +102,16 @@ class Document(QObject):
         return self._points
 
     @property
+    def sample_weight(self) -> np.ndarray | None:
+        """The weight of each point, shape (N,), or None (each point counts once)."""
+        return self.fit.sample_weight
+
+    def row_weights(self, indices) -> np.ndarray | None:
+        """The weights of rows ``indices`` (None when the points are unweighted)."""
+        weights = self.fit.sample_weight
+        return None if weights is None else weights[np.asarray(indices, dtype=np.intp)].copy()
+
+    @property
     def n_points(self) -> int:
         """Number of points."""
         return self._points.shape[0]
@@ -129,10 +144,16 @@ class Document(QObject):
         return rows
 
     def append_rows(self, rows: np.ndarray) -> np.ndarray:
-        """Append rows; return their indices. Use undo commands rather than calling this."""
+        """Append rows; return their indices. Use undo commands rather than calling this.
+
+        With weighted points, the new rows weigh 1.
+        """
         rows = np.atleast_2d(np.asarray(rows, dtype=np.float64))
         start = self.n_points
-        self._set_fitted_points(_frozen(np.vstack([self._points, rows])), "points added")
+        weights = self.sample_weight
+        if weights is not None:
+            weights = np.concatenate([weights, np.ones(len(rows))])
+        self._set_fitted_points(_frozen(np.vstack([self._points, rows])), "points added", weights)
         return np.arange(start, start + rows.shape[0])
 
     def remove_rows(self, indices: np.ndarray) -> np.ndarray:
@@ -141,11 +162,19 @@ class Document(QObject):
         removed = self._points[indices].copy()
         keep = np.ones(self.n_points, dtype=bool)
         keep[indices] = False
-        self._set_fitted_points(_frozen(self._points[keep]), "points removed")
+        weights = self.sample_weight
+        self._set_fitted_points(
+            _frozen(self._points[keep]),
+            "points removed",
+            None if weights is None else weights[keep],
+        )
         return removed
 
-    def insert_rows(self, indices: np.ndarray, rows: np.ndarray) -> None:
-        """Put ``rows`` back at ascending positions ``indices`` of the result (undo of remove)."""
+    def insert_rows(
+        self, indices: np.ndarray, rows: np.ndarray, weights: np.ndarray | None = None
+    ) -> None:
+        """Put ``rows`` back at ascending positions ``indices`` of the result (undo of remove),
+        with their ``weights`` when the points are weighted (1 if not given)."""
         indices = np.asarray(indices, dtype=np.intp)
         total = self.n_points + len(indices)
         at = np.zeros(total, dtype=bool)
@@ -153,11 +182,18 @@ class Document(QObject):
         merged = np.empty((total, self.n_features))
         merged[at] = rows
         merged[~at] = self._points
-        self._set_fitted_points(_frozen(merged), "points restored")
+        merged_weights = None
+        if self.sample_weight is not None:
+            merged_weights = np.empty(total)
+            merged_weights[at] = 1.0 if weights is None else weights
+            merged_weights[~at] = self.sample_weight
+        self._set_fitted_points(_frozen(merged), "points restored", merged_weights)
 
-    def _set_fitted_points(self, points: np.ndarray, description: str) -> None:
+    def _set_fitted_points(
+        self, points: np.ndarray, description: str, weights: np.ndarray | None = None
+    ) -> None:
         self._points = points
-        self.fit.set_data(points, description)
+        self.fit.set_data(points, description, sample_weight=weights)
         self.pointsChanged.emit()
 
     def set_points(self, points: np.ndarray, columns: list[str] | None = None) -> None:
@@ -189,6 +225,7 @@ class Document(QObject):
         axes: tuple[int, int] = (0, 1),
         settings: FitSettings | None = None,
         fit: SavedFit | None = None,
+        sample_weight: np.ndarray | None = None,
         name: str = "Untitled",
         path: pathlib.Path | None = None,
         modified: bool = False,
@@ -213,16 +250,15 @@ class Document(QObject):
             raise ValueError(problem)
         points = _frozen(pts)
         settings = settings if settings is not None else self.settings
-        if fit is not None:
-            try:  # check first: nothing changes if the fit does not belong to these points
-                FitModel(points, settings).load(points, settings, fit)
-            except FitError as error:
-                raise ValueError(str(error)) from None
+        try:  # check first: nothing changes if the fit does not belong to these points
+            FitModel(points, settings).load(points, settings, fit, sample_weight=sample_weight)
+        except FitError as error:
+            raise ValueError(str(error)) from None
         self.undo_stack.clear()
         self._points = points
         self.columns = list(columns)
         self.axes = (a, b)
-        self.fit.load(points, settings, fit)
+        self.fit.load(points, settings, fit, sample_weight=sample_weight)
         self.path = None if path is None else pathlib.Path(path)
         self.name = name
         self._settings_modified = False

@@ -188,6 +188,7 @@ class FileCommands(QObject):
             axes=session.axes,
             settings=session.settings,
             fit=session.fit,
+            sample_weight=session.sample_weight,
             name=name,
             path=path,
             modified=modified,
@@ -287,6 +288,7 @@ class FileCommands(QObject):
             settings=doc.settings,
             fit=doc.fit.saved(),
             source=source,
+            sample_weight=doc.sample_weight,
         )
 
     def save_session(self) -> bool:
@@ -414,6 +416,7 @@ class FileCommands(QObject):
             columns=table.columns,
             axes=axes,
             settings=settings,
+            sample_weight=table.sample_weight,
             name=name,
             path=path,
         )

@@ -511,7 +511,7 @@ def import_dialog_needed(info: TableInfo) -> bool:
 
 
 def ask_import(
-    info: TableInfo, parent: QWidget | None = None
+    info: TableInfo, parent: QWidget | None = None, *, offer_weights: bool = False
 ) -> tuple[PointTable, tuple[int, int]] | None:
     """Import ``info``: directly when the choice is obvious, else through `ImportDialog`.
 
@@ -524,7 +524,7 @@ def ask_import(
     if not import_dialog_needed(info):
         table = info.select()
         return table, default_axes(table.n_features)
-    dialog = ImportDialog(info, parent)
+    dialog = ImportDialog(info, parent, offer_weights=offer_weights)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     try:
         if dialog.exec() != QDialog.DialogCode.Accepted:

@@ -312,7 +312,7 @@ class MainWindow(QMainWindow):
         if len(old) <= len(xy):
             colors[: len(old)] = old  # appended points: keep the others' colors until refresh
         self.canvas.set_one_dimensional(doc.one_dimensional)
-        self.canvas.show_points(xy, colors)
+        self.canvas.show_points(xy, colors, doc.sample_weight)
         self.canvas.set_axis_labels(doc.columns[doc.axes[0]], doc.columns[doc.axes[1]])
         if fit_view:
             self.canvas.fit_view()
@@ -375,6 +375,7 @@ class MainWindow(QMainWindow):
         self.canvas.show_points(
             self.document.displayed_points(),
             np.tile(np.array(UNFITTED_POINT, dtype=np.uint8), (n, 1)),
+            self.document.sample_weight,
         )
 
     def _draw_point_colors(self, force: bool = False) -> None:

@@ -52,6 +52,8 @@ class Session:
         settings.
     source : str or None
         The data file the points came from, for information.
+    sample_weight : ndarray of shape (n_samples,) or None
+        The weight of each point (finite, ≥ 0), or None when every point counts once.
     """
 
     points: np.ndarray
@@ -60,9 +62,12 @@ class Session:
     settings: FitSettings = field(default_factory=FitSettings)
     fit: SavedFit | None = None
     source: str | None = None
+    sample_weight: np.ndarray | None = None
 
     def __post_init__(self):
         self.points = np.asarray(self.points, dtype=np.float64).reshape(-1, len(self.columns))
+        if self.sample_weight is not None:
+            self.sample_weight = np.asarray(self.sample_weight, dtype=np.float64).reshape(-1)
         self.columns = list(self.columns)
         self.axes = (int(self.axes[0]), int(self.axes[1]))
         problem = session_problem(self)
@@ -86,6 +91,8 @@ class Session:
             "fit": None if self.fit is None else _fit_to_dict(_finite_part(self.fit)),
             "source": self.source,
         }
+        if self.sample_weight is not None:
+            doc["sample_weight"] = self.sample_weight.tolist()
         if with_points:
             doc["points"] = self.points.tolist()
         return doc
@@ -114,6 +121,11 @@ def session_problem(session: Session) -> str | None:
     problem = axes_problem(session.axes, d)
     if problem:
         return problem
+    weights = session.sample_weight
+    if weights is not None and (
+        len(weights) != len(session.points) or not np.isfinite(weights).all() or (weights < 0).any()
+    ):
+        return f"'sample_weight' must be {len(session.points)} finite numbers ≥ 0"
     if not isinstance(session.settings, FitSettings):
         return "settings must be FitSettings"
     fit = session.fit
@@ -292,6 +304,11 @@ def load_session(path: str | os.PathLike[str]) -> Session:
     source = doc.get("source")
     if source is not None and not isinstance(source, str):
         raise bad("'source' must be a file name or null")
+    weights = doc.get("sample_weight")  # absent in sessions of unweighted points
+    if weights is not None and (
+        not isinstance(weights, list) or not all(_is_number(v) for v in weights)
+    ):
+        raise bad(f"'sample_weight' must be a list of {n_points} finite numbers ≥ 0")
     try:
         return Session(
             points=np.array(points, dtype=np.float64).reshape(-1, len(columns)),
@@ -300,6 +317,7 @@ def load_session(path: str | os.PathLike[str]) -> Session:
             settings=settings,
             fit=fit,
             source=source,
+            sample_weight=None if weights is None else np.array(weights, dtype=np.float64),
         )
     except ValueError as error:
         raise bad(str(error)) from None
