@@ -71,6 +71,8 @@ class Document(QObject):
         self.fit.subscribe(lambda _model, change: self.fitChanged.emit(change))
         self.path = path
         self.name = name
+        self._labels: np.ndarray | None = None
+        self.label_column: str | None = None
         self._settings_modified = False
         self._modified = False
         self._saved_iteration = 0
@@ -110,6 +112,14 @@ class Document(QObject):
         """The weights of rows ``indices`` (None when the points are unweighted)."""
         weights = self.fit.sample_weight
         return None if weights is None else weights[np.asarray(indices, dtype=np.intp)].copy()
+
+    @property
+    def true_labels(self) -> np.ndarray | None:
+        """The file's true labels of the points, shape (N,), while the points are the file's
+        rows (no edit since it was opened); None otherwise or without a label column."""
+        if self._labels is None or self.undo_stack.index() != 0:
+            return None
+        return self._labels
 
     @property
     def n_points(self) -> int:
@@ -202,6 +212,7 @@ class Document(QObject):
         self._points = _frozen(pts)
         self.columns = list(columns) if columns else [f"x{i + 1}" for i in range(pts.shape[1])]
         self.axes = default_axes(pts.shape[1])
+        self._labels = self.label_column = None
         self.undo_stack.clear()
         self.fit.load(self._points, self.fit.settings)
         self.pointsChanged.emit()
@@ -226,6 +237,8 @@ class Document(QObject):
         settings: FitSettings | None = None,
         fit: SavedFit | None = None,
         sample_weight: np.ndarray | None = None,
+        labels: np.ndarray | None = None,
+        label_column: str | None = None,
         name: str = "Untitled",
         path: pathlib.Path | None = None,
         modified: bool = False,
@@ -259,6 +272,8 @@ class Document(QObject):
         self.columns = list(columns)
         self.axes = (a, b)
         self.fit.load(points, settings, fit, sample_weight=sample_weight)
+        self._labels = None if labels is None or len(labels) != len(points) else labels
+        self.label_column = None if self._labels is None else label_column
         self.path = None if path is None else pathlib.Path(path)
         self.name = name
         self._settings_modified = False

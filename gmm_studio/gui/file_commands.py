@@ -417,6 +417,8 @@ class FileCommands(QObject):
             axes=axes,
             settings=settings,
             sample_weight=table.sample_weight,
+            labels=table.labels,
+            label_column=table.label_column,
             name=name,
             path=path,
         )

@@ -24,6 +24,7 @@ from gmm_studio.gui.fit_status import FitStatus
 from gmm_studio.gui.ll_plot import LogLikelihoodPlot
 from gmm_studio.gui.palette import UNFITTED_POINT
 from gmm_studio.gui.settings_store import GEOMETRY, HARD_LABELS, RADII, SPEED, SettingsStore
+from gmm_studio.gui.true_labels import TrueLabelsView
 from gmm_studio.gui.window_layout import fit_to_screen, steady_width, undo_redo_actions
 from gmm_studio.model import EventKind, FitModel, FitState
 
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._draw_fit()
         install_file_handling(self)
+        self.true_labels = TrueLabelsView(self)
 
     # -- what it shows ----------------------------------------------------------------------
     @property
