@@ -89,7 +89,11 @@ def _add_fit_parser(commands) -> None:
         "--labels",
         metavar="OUT.csv",
         default=None,
-        help="write each kept row's hard label and responsibilities to OUT.csv",
+        help=(
+            "write each kept row's hard label and responsibilities to OUT.csv; its first "
+            "column, 'row', is the row's 0-based position among the file's data rows "
+            "(counted before incomplete rows were dropped)"
+        ),
     )
     fit.set_defaults(handler=run_fit)
 
@@ -234,11 +238,40 @@ def _error(message: str) -> None:
     print(f"{PROG}: {message}", file=sys.stderr)
 
 
-def _format_row(values) -> str:
-    return "  ".join(f"{v:>12.6g}" for v in values)
+#: Values this small relative to their scale are round-off, shown as 0: an exact zero
+#: computed in floating point comes out as ~1e-16 times the numbers it was computed from.
+ROUND_OFF = 1e-12
+#: Narrowest column of the summary's tables.
+CELL = 12
+
+
+def _iterations(n: int) -> str:
+    return f"{n} iteration" if n == 1 else f"{n} iterations"
+
+
+def _shown_covariance(covariance):
+    """The covariance as printed: exactly symmetric, round-off shown as 0."""
+    import numpy as np
+
+    sym = (covariance + covariance.T) / 2  # a + b == b + a exactly: the halves agree
+    scale = np.sqrt(np.outer(np.abs(np.diag(sym)), np.abs(np.diag(sym))))
+    return np.where(np.abs(sym) <= ROUND_OFF * scale, 0.0, sym) + 0.0  # + 0.0: no "-0"
+
+
+def _shown_means(means, data):
+    """The means as printed: round-off relative to each column's magnitude shown as 0."""
+    import numpy as np
+
+    scale = np.abs(data).max(axis=0)
+    return np.where(np.abs(means) <= ROUND_OFF * scale, 0.0, means) + 0.0
+
+
+def _format_row(values, widths) -> str:
+    return "  ".join(f"{v:>{w}.6g}" for v, w in zip(values, widths, strict=True))
 
 
 def _summary(path: str, table, settings, result, mixture, data) -> str:
+    n_iter = _iterations(result.n_iter)
     lines = [
         f"{path}: {table.n_samples} points, {table.n_features} columns "
         f"({', '.join(table.columns)})"
@@ -248,9 +281,9 @@ def _summary(path: str, table, settings, result, mixture, data) -> str:
             f"{key}={value}" for key, value in settings.to_dict().items() if key != "n_components"
         ),
         (
-            f"converged after {result.n_iter} iterations"
+            f"converged after {n_iter}"
             if result.converged
-            else f"did not converge in {result.n_iter} iterations (max_iter); raise --max-iter"
+            else f"did not converge in {n_iter} (max_iter); raise --max-iter"
         ),
         f"log-likelihood {result.log_likelihood:.6f}  (mean {result.mean_log_likelihood:.6f} "
         f"per point)",
@@ -258,17 +291,19 @@ def _summary(path: str, table, settings, result, mixture, data) -> str:
         f"AIC {mixture.aic(data, table.sample_weight):.6f}",
     ]
     full = mixture.full_covariances()
-    header = "  ".join(f"{name[:12]:>12}" for name in table.columns)
+    means = _shown_means(mixture.means, data)
+    widths = [max(CELL, len(name)) for name in table.columns]
+    header = "  ".join(f"{name:>{w}}" for name, w in zip(table.columns, widths, strict=True))
     for k in range(mixture.n_components):
         lines += [
             "",
             f"component {k}: weight {mixture.weights[k]:.6f}",
             f"  {'':10}  {header}",
-            f"  {'mean':10}  {_format_row(mixture.means[k])}",
+            f"  {'mean':10}  {_format_row(means[k], widths)}",
         ]
-        for i, row in enumerate(full[k]):
+        for i, row in enumerate(_shown_covariance(full[k])):
             label = "covariance" if i == 0 else ""
-            lines.append(f"  {label:10}  {_format_row(row)}")
+            lines.append(f"  {label:10}  {_format_row(row, widths)}")
     return "\n".join(lines)
 
 
@@ -366,7 +401,7 @@ def run_fit(args: argparse.Namespace) -> int:
     agreement = None if table.labels is None else label_agreement(table, mixture)
     if args.labels:
         try:
-            write_labels_csv(args.labels, mixture.predict_proba(table.data))
+            write_labels_csv(args.labels, mixture.predict_proba(table.data), row_ids=table.rows)
         except DataFileError as error:
             _error(f"{args.labels}: {error.problem}")
             return EXIT_DATA
@@ -468,6 +503,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         The arguments after the program name (default: ``sys.argv[1:]``).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--probe-platform"]:  # gmm_studio.gui.app.platform_plugin_problem's child
+        from gmm_studio.gui.app import probe_platform
+
+        return probe_platform()
     if argv == ["--smoke-test"]:
         from gmm_studio.gui.smoke import run_smoke_test
 

@@ -17,8 +17,8 @@ The Debian package holds the bundle in ``/opt/gmm-studio``, a ``/usr/bin/gmm-stu
 (relative symbolic link, so an extracted tree works too), the desktop entry, AppStream
 metainfo, hicolor icons and the shared-mime-info type for ``.gmms`` sessions. dpkg's file
 triggers (desktop-file-utils, shared-mime-info, hicolor-icon-theme) refresh the caches on
-install, so the package needs no maintainer scripts. Needs ``dpkg-deb`` and ``appstreamcli``;
-``desktop-file-validate`` is used when installed.
+install, so the package needs no maintainer scripts. Needs ``dpkg-deb``, ``appstreamcli`` and
+``desktop-file-validate``.
 """
 
 from __future__ import annotations
@@ -51,8 +51,9 @@ HOMEPAGE = "https://github.com/gmm-studio/gmm-studio"
 
 # System libraries the bundle needs but PyInstaller leaves to the system (GL/EGL, libxcb,
 # which must match the user's display stack) or could not bundle here (the xcb and wayland
-# platform plugins' helpers), as Debian packages. Qt's own libraries, ICU, Python, numpy and
-# scipy are inside the bundle. libc6's minimum version is read from the bundle itself.
+# platform plugins' helpers), as Debian packages; the X11 ones are
+# gmm_studio.gui.app.XCB_PACKAGES. Qt's own libraries, ICU, Python, numpy and scipy are inside
+# the bundle. libc6's minimum version is read from the bundle itself.
 DEPENDS = (
     "libegl1",
     "libgl1",
@@ -66,14 +67,25 @@ DEPENDS = (
     "libxcb1",
     "libxcb-cursor0",
     "libxcb-icccm4",
+    "libxcb-image0",
     "libxcb-keysyms1",
+    "libxcb-randr0",
+    "libxcb-render0",
+    "libxcb-render-util0",
+    "libxcb-shape0",
+    "libxcb-shm0",
+    "libxcb-sync1",
+    "libxcb-util1",
+    "libxcb-xfixes0",
+    "libxcb-xkb1",
     "libxkbcommon0",
     "libxkbcommon-x11-0",
     "libwayland-client0",
     "libwayland-cursor0",
     "libwayland-egl1",
 )
-RECOMMENDS = ("fonts-dejavu-core | fonts-liberation2",)
+# The hicolor theme gives the icons their index (and the icon cache its trigger).
+RECOMMENDS = ("fonts-dejavu-core | fonts-liberation2", "hicolor-icon-theme")
 
 DESCRIPTION = """\
 Watch Gaussian mixture models learn
@@ -310,21 +322,20 @@ def validate_metadata(root: Path) -> list[str]:
     Raises
     ------
     BuildError
-        If a validator rejects a file, or ``appstreamcli`` is missing.
+        If a validator rejects a file or is missing.
     """
     share = root / "usr" / "share"
-    if shutil.which("appstreamcli") is None:
-        raise BuildError("appstreamcli not found (Debian package: appstream)")
-    _run(
-        ["appstreamcli", "validate", "--no-net", str(share / "metainfo" / f"{APP_ID}.metainfo.xml")]
-    )
-    used = ["appstreamcli"]
-    if shutil.which("desktop-file-validate"):
-        _run(["desktop-file-validate", str(share / "applications" / f"{APP_ID}.desktop")])
-        used.append("desktop-file-validate")
-    else:
-        print("warning: desktop-file-validate not found; desktop entry not validated")
-    return used
+    checks = {
+        "appstreamcli": ("appstream", ["validate", "--no-net",
+                                       share / "metainfo" / f"{APP_ID}.metainfo.xml"]),
+        "desktop-file-validate": ("desktop-file-utils",
+                                  [share / "applications" / f"{APP_ID}.desktop"]),
+    }  # fmt: skip
+    for tool, (package, args) in checks.items():
+        if shutil.which(tool) is None:
+            raise BuildError(f"{tool} not found (Debian package: {package})")
+        _run([tool, *map(str, args)])
+    return list(checks)
 
 
 def build_all(

@@ -49,6 +49,32 @@ def _isolated_qsettings(tmp_path):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _closed_windows_destroyed_before_the_next_test(request):
+    """Destroy the widgets a Qt test closed, and then their Python wrappers, right after it.
+
+    pytest-qt closes a test's widgets and calls ``deleteLater()``; Qt would destroy them
+    inside whichever event loop runs next (the next test's ``qtbot.wait...``), and their
+    Python wrappers, which form reference cycles, whenever the garbage collector next runs.
+    A crash while freeing a window (as its undo stack once caused, see
+    tests/gui/test_window_teardown.py) then struck a random later test. Here the deferred
+    deletions run at once with the collector paused, then the collector frees the wrappers,
+    in the GUI thread, so such a problem shows in the test that made the window.
+    """
+    yield
+    qtcore = sys.modules.get("PySide6.QtCore")
+    if qtcore is None or qtcore.QCoreApplication.instance() is None:
+        return
+    if not {"qtbot", "qapp"} & set(request.fixturenames):
+        return
+    gc.disable()
+    try:
+        qtcore.QCoreApplication.sendPostedEvents(None, qtcore.QEvent.Type.DeferredDelete)
+    finally:
+        gc.enable()
+    gc.collect()
+
+
 def running_qthreads() -> list:
     """Every QThread object that is still running (other than the current thread)."""
     qtcore = sys.modules.get("PySide6.QtCore")

@@ -12,6 +12,7 @@ import numpy as np
 
 from gmm_studio.core import covariance as cov
 from gmm_studio.core.errors import FitError
+from gmm_studio.core.memory import check_fit_memory
 from gmm_studio.core.mixture import Mixture
 
 INIT_METHODS = ("random-points", "kmeans++", "kmeans")
@@ -35,14 +36,18 @@ def check_data(X) -> np.ndarray:
     return X
 
 
-def check_fit_size(X: np.ndarray, n_components: int) -> None:
-    """Raise FitError when there are fewer points than components."""
+def check_fit_size(X: np.ndarray, n_components: int, covariance_type: str | None = None) -> None:
+    """Raise FitError when there are fewer points than components, or, given the
+    ``covariance_type``, when the fit would need more memory than is available
+    (`gmm_studio.core.memory.check_fit_memory`)."""
     n_samples = X.shape[0]
     if n_components > n_samples:
         raise FitError(
             f"n_components={n_components} is more than the {n_samples} point"
             f"{'s' if n_samples != 1 else ''} to fit; add points or use fewer components"
         )
+    if covariance_type is not None:
+        check_fit_memory(*X.shape, n_components, covariance_type)
 
 
 def data_covariance(X: np.ndarray) -> np.ndarray:
@@ -247,8 +252,8 @@ def initialize(
     Mixture
     """
     X = check_data(X)
-    check_fit_size(X, n_components)
     cov.check_covariance_type(covariance_type)
+    check_fit_size(X, n_components, covariance_type)
     return initial_clusters(X, n_components, init, seed).mixture(covariance_type, reg_covar)
 
 

@@ -299,7 +299,7 @@ def fit_starts(
         max_iter=max_iter, reg_covar=reg_covar, seed=seed,
     )  # fmt: skip
     prepared = prepared or PreparedData(X, sample_weight)
-    check_fit_size(prepared.X, n_components)
+    check_fit_size(prepared.X, n_components, covariance_type)
     starts = []
     for index, start_seed in enumerate(start_seeds(seed, n_init)):
         start = initialize(

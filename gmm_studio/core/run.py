@@ -184,7 +184,7 @@ class EMRun:
         if not isinstance(settings, FitSettings):
             raise FitError("a run needs FitSettings")
         X = check_data(X)
-        check_fit_size(X, settings.n_components)
+        check_fit_size(X, settings.n_components, settings.covariance_type)
         if resumed_from is not None:
             start, iteration = resumed_from.mixture, resumed_from.iteration
         if start is not None:
@@ -437,7 +437,7 @@ def em_steps(
         max_iter=max_iter, reg_covar=reg_covar, seed=seed,
     )  # fmt: skip
     X = check_data(X)
-    check_fit_size(X, n_components)
+    check_fit_size(X, n_components, covariance_type)
     start = starting_mixture(X, settings, weights_init, means_init, covariances_init)
     if start is None:  # drawn now, so that bad arguments fail at call time
         start = initialize(

@@ -6,6 +6,10 @@ with the same ``n_init`` and ``seed``, so a cell is exactly what ``gmm_studio.co
 checked and prepared once, and the starting clusters of one K and one start are
 drawn once and reused by all four covariance types. Results never depend on which worker ran
 what, or in which order the cells finish.
+
+The tasks run on worker threads, one per core. Worker processes (a forkserver pool running the
+same tasks, ``benchmarks/bench_select.py --backends``) were never faster on the 2-core
+development machine and cost a second to start; threads also need no ``__main__`` guard.
 """
 
 from __future__ import annotations
@@ -165,7 +169,8 @@ def grid_cells(
         When ``cancel`` was set.
     """
     X = check_data(X)
-    check_fit_size(X, max(settings.n_components))
+    for covariance_type in settings.covariance_types:  # the largest K of each type decides
+        check_fit_size(X, max(settings.n_components), covariance_type)
     workers = workers or default_workers()
     n_init = settings.n_init
     seeds = start_seeds(settings.seed, n_init)

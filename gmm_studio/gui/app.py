@@ -3,24 +3,81 @@
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import sys
+
+#: Debian/Ubuntu packages of the X11 libraries Qt's xcb platform plugin loads; the README's
+#: Quick start and the .deb's Depends name them too.
+XCB_PACKAGES = (
+    "libxcb-cursor0", "libxcb-icccm4", "libxcb-image0", "libxcb-keysyms1", "libxcb-randr0",
+    "libxcb-render0", "libxcb-render-util0", "libxcb-shape0", "libxcb-shm0", "libxcb-sync1",
+    "libxcb-util1", "libxcb-xfixes0", "libxcb-xkb1", "libxkbcommon-x11-0", "libx11-xcb1",
+)  # fmt: skip
+#: The argument that makes ``gmm-studio`` only start Qt's platform plugin and exit 0.
+PLATFORM_PROBE_ARG = "--probe-platform"
+#: Platforms that draw into memory and need no display or X11 library.
+_IN_MEMORY_PLATFORMS = ("offscreen", "minimal")
 
 
 def display_problem() -> str | None:
     """Return a one-line hint if Qt cannot open a window here, else None.
 
-    Qt aborts the whole process when its platform plugin cannot connect to a display, so
-    this is checked before any QApplication is created.
+    Qt aborts the whole process when its platform plugin cannot connect to a display or
+    cannot be loaded (a system library it needs is missing), so this is checked before any
+    QApplication is created.
     """
+    if not sys.platform.startswith("linux"):
+        return None
     platform = os.environ.get("QT_QPA_PLATFORM", "")
-    if platform or not sys.platform.startswith("linux"):
+    if platform.split(":")[0] in _IN_MEMORY_PLATFORMS:
         return None
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+    if not (platform or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return (
+            "gmm-studio: no display found. Run with QT_QPA_PLATFORM=offscreen to start without "
+            "a screen, or fit headless with `gmm-studio fit FILE`."
+        )
+    return platform_plugin_problem()
+
+
+def platform_plugin_problem(timeout: float = 60.0) -> str | None:
+    """Return a one-line hint if Qt's platform plugin fails to start here, else None.
+
+    A child process (this program with :data:`PLATFORM_PROBE_ARG`, the same environment and
+    Qt's plugin diagnostics on) starts the plugin first: when Qt aborts there, the hint names
+    the missing library or the display that did not answer. About a quarter of a second.
+    """
+    command = [sys.executable, PLATFORM_PROBE_ARG]
+    if not getattr(sys, "frozen", False):  # the PyInstaller bundle's executable is the app
+        command[1:1] = ["-m", "gmm_studio"]
+    try:
+        probe = subprocess.run(
+            command, env=dict(os.environ, QT_DEBUG_PLUGINS="1"), stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, errors="replace", timeout=timeout, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None  # no verdict: let Qt try in this process
+    if probe.returncode == 0 or "platform plugin" not in probe.stderr:
         return None
+    headless = "or run with QT_QPA_PLATFORM=offscreen, or fit headless with `gmm-studio fit FILE`."
+    unreachable = re.search(r"could not connect to display ?(\S*)", probe.stderr)
+    if unreachable:
+        display = unreachable.group(1) or os.environ.get("DISPLAY", "")
+        return f"gmm-studio: cannot connect to display {display}. Check DISPLAY, {headless}"
+    missing = re.search(r"(lib[\w.+-]+?\.so[\d.]*): cannot open shared object", probe.stderr)
+    reason = f"{missing.group(1)} is missing" if missing else "QT_DEBUG_PLUGINS=1 shows why"
     return (
-        "gmm-studio: no display found. Run with QT_QPA_PLATFORM=offscreen to start without a "
-        "screen, or fit headless with `gmm-studio fit FILE`."
+        f"gmm-studio: Qt's platform plugin could not be loaded ({reason}). Install Qt's X11 "
+        f"libraries (Debian/Ubuntu: sudo apt install {' '.join(XCB_PACKAGES)}), {headless}"
     )
+
+
+def probe_platform() -> int:
+    """Start Qt's platform plugin and return 0 (Qt aborts the process if it cannot)."""
+    from PySide6.QtGui import QGuiApplication
+
+    QGuiApplication([sys.argv[0] if sys.argv else "gmm-studio"])
+    return 0
 
 
 def sample_document():

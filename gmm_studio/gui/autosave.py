@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from gmm_studio.io import DataFileError, Session, remove_recovery, write_recovery
+from gmm_studio.io import (
+    DataFileError,
+    RecoveryFile,
+    Session,
+    adopt_recovery,
+    clean_after_killed_runs,
+    remove_recovery,
+    write_recovery,
+)
 
 #: At most one autosave per this many seconds (longer for documents that are slow to write).
 AUTOSAVE_INTERVAL_S = 3.0
@@ -27,6 +35,13 @@ MAX_BUSY_DEFER_S = 60.0
 class AutosaveController(QObject):
     """Writes this process's recovery file (`gmm_studio.io.write_recovery`) in a worker thread.
 
+    The recovery file's life: written while the document has unsaved changes (a failed write
+    is retried, without waiting for another change, every ``interval`` seconds); removed when
+    the document is saved or its changes discarded, and on a clean exit. Work restored from a
+    killed run's recovery file is adopted (`adopt`): that file becomes this process's, so it
+    is never deleted before the restored work is safe in a new one. Starting removes what
+    killed runs left besides their recovery files (`gmm_studio.io.clean_after_killed_runs`).
+
     Parameters
     ----------
     is_dirty : callable
@@ -38,6 +53,9 @@ class AutosaveController(QObject):
         Minimum seconds between two autosaves.
     is_busy : callable, optional
         Returns True while EM runs; autosaves then wait (at most ``MAX_BUSY_DEFER_S``).
+    session_files : callable, optional
+        Session files saves may have been killed writing (the recent files): temporaries
+        left next to them are removed at start.
 
     Signals
     -------
@@ -57,6 +75,7 @@ class AutosaveController(QObject):
         interval: float = AUTOSAVE_INTERVAL_S,
         parent: QObject | None = None,
         is_busy: Callable[[], bool] = lambda: False,
+        session_files: Callable[[], Iterable[str]] = lambda: (),
     ) -> None:
         super().__init__(parent)
         self._is_dirty = is_dirty
@@ -68,12 +87,13 @@ class AutosaveController(QObject):
         self._written = False
         self._next_allowed = 0.0
         self._thread: threading.Thread | None = None
-        self._result: tuple[str, str] | None = None
+        self._result: tuple[bool, str] | None = None  # (written, path or message)
         self._lock = threading.Lock()
         self._timer = QTimer(self)
         self._timer.setInterval(CHECK_INTERVAL_MS)
         self._timer.timeout.connect(self._tick)
         self._timer.start()
+        clean_after_killed_runs(session_files())
 
     def note_change(self) -> None:
         """Something in the document changed: autosave it soon if it is unsaved."""
@@ -90,6 +110,19 @@ class AutosaveController(QObject):
         self._wait()
         remove_recovery()
         self._written = False
+
+    def adopt(self, item: RecoveryFile) -> None:
+        """The document now holds work restored from ``item``: make that file this process's
+        recovery file (renamed, never copied or deleted), to be rewritten from the document
+        at the next autosave."""
+        self._wait()  # an autosave of the previous document must not land on it
+        try:
+            adopt_recovery(item)
+        except DataFileError as error:
+            self.failed.emit(f"Autosave failed: {error}")
+            return
+        self._written = True
+        self._changed = self._is_dirty()
 
     def stop(self) -> None:
         """Stop autosaving and remove the recovery file (a clean exit)."""
@@ -131,9 +164,9 @@ class AutosaveController(QObject):
         try:
             path = write_recovery(session)
         except (DataFileError, OSError) as error:
-            result = ("failed", f"Autosave failed: {error}")
+            result = (False, f"Autosave failed: {error}")
         else:
-            result = ("saved", str(path))
+            result = (True, str(path))
         took = time.monotonic() - started
         self._next_allowed = time.monotonic() + max(self.interval, took / MAX_WRITE_SHARE)
         with self._lock:
@@ -144,5 +177,9 @@ class AutosaveController(QObject):
             result, self._result = self._result, None
         if result is None:
             return
-        kind, text = result
-        (self.saved if kind == "saved" else self.failed).emit(text)
+        written, text = result
+        if written:
+            self.saved.emit(text)
+        else:
+            self._changed = True  # retried after the interval, even without another change
+            self.failed.emit(text)

@@ -76,9 +76,13 @@ class FileCommands(QObject):
     -------
     documentLoaded(str)
         A file, session, sample or recovered work replaced the document (its name).
+    recoveryRestored(object)
+        The document now holds the work of this `RecoveryFile`, which stays on disk for the
+        autosave to adopt (`AutosaveController.adopt`).
     """
 
     documentLoaded = Signal(str)
+    recoveryRestored = Signal(object)
 
     def __init__(
         self,
@@ -252,7 +256,7 @@ class FileCommands(QObject):
         if not self.confirm_discard("restoring autosaved work"):
             return False
         self.load_session_object(session, name="Recovered work", path=None, modified=True)
-        remove_recovery(item)  # our own autosave keeps it safe from now on
+        self.recoveryRestored.emit(item)  # kept on disk until the work is saved or discarded
         self.questions.show_status("Restored autosaved work: save it to keep it.")
         return True
 

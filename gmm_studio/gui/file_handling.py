@@ -51,8 +51,10 @@ class FileHandling(QObject):
             self.commands.session_from_document,
             parent=self,
             is_busy=lambda: window.controller.running,
+            session_files=self.commands.recent_files,
         )
         self.autosave.failed.connect(self.commands.questions.show_status)
+        self.commands.recoveryRestored.connect(self.autosave.adopt)
         doc = window.document
         for signal in (doc.pointsChanged, doc.fitChanged, doc.settingsChanged, doc.replaced):
             signal.connect(lambda *_args: self.autosave.note_change())

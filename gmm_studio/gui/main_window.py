@@ -426,6 +426,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Stop the EM thread (bounded wait) and remember the view preferences."""
         self.fit_control.shutdown()
+        # Free the undo history now: left to the garbage collector, the stack and its
+        # commands were destroyed part-way through freeing the window's Python objects,
+        # a segmentation fault in QUndoStack::clear.
+        self.document.undo_stack.clear()
         self.settings_store.set(GEOMETRY, self.saveGeometry())
         self.settings_store.sync()
         super().closeEvent(event)

@@ -17,8 +17,9 @@ from gmm_studio.io.opening import looks_like_session, open_document
 from gmm_studio.io.readers import inspect_pasted_text, inspect_table, parse_pasted_text, read_points
 from gmm_studio.io.recent import add_recent, existing_recent, remove_recent
 from gmm_studio.io.recovery import (
-    Autosaver,
     RecoveryFile,
+    adopt_recovery,
+    clean_after_killed_runs,
     list_recovery,
     recovery_dir,
     remove_recovery,
@@ -31,7 +32,6 @@ from gmm_studio.io.table import LoadSpec, PointTable, ReadOptions, TableInfo
 
 __all__ = [
     "SESSION_SUFFIX",
-    "Autosaver",
     "DataFileError",
     "LoadSpec",
     "ModelFile",
@@ -41,6 +41,8 @@ __all__ = [
     "Session",
     "TableInfo",
     "add_recent",
+    "adopt_recovery",
+    "clean_after_killed_runs",
     "existing_recent",
     "inspect_pasted_text",
     "inspect_table",

@@ -63,11 +63,15 @@ def write_labels_csv(
     *,
     points: np.ndarray | None = None,
     columns: Sequence[str] | None = None,
+    row_ids: np.ndarray | None = None,
+    row_id_name: str = "row",
 ) -> None:
     """Save each point's hard label and every component's responsibility as CSV.
 
-    Columns: the point's coordinates (if ``points`` is given), ``label`` (0-based component
-    index, the most responsible component), then ``responsibility_0`` ... ``responsibility_{K-1}``.
+    Columns: ``row_id_name`` with each point's ``row_ids`` (if given: where the point came
+    from, to join the labels back to the source), the point's coordinates (if ``points`` is
+    given), ``label`` (0-based component index, the most responsible component), then
+    ``responsibility_0`` ... ``responsibility_{K-1}``.
 
     Raises
     ------
@@ -96,6 +100,12 @@ def write_labels_csv(
             ",".join(map(repr, p)) + "," + line
             for p, line in zip(points.tolist(), lines, strict=True)
         ]
+    if row_ids is not None:
+        ids = np.asarray(row_ids, dtype=np.int64)
+        if ids.shape != (resp.shape[0],):
+            raise ValueError("row_ids must hold one id per responsibility row")
+        header = [row_id_name, *header]
+        lines = [f"{i}," + line for i, line in zip(ids.tolist(), lines, strict=True)]
     atomic_write_text(path, _csv_line(header) + "".join(line + "\n" for line in lines))
 
 

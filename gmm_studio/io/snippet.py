@@ -32,6 +32,28 @@ def _array_literal(array: np.ndarray, indent: str = "    ") -> str:
     return f"np.array({fmt(values)})"
 
 
+def _literal(value) -> str:
+    """``value`` (str, int, float, bool, None or tuples/lists of them) as a Python literal.
+
+    Everything that comes from a file or a session (column names, array keys, the path, the
+    delimiter, ...) reaches the generated code only through here: ``repr`` of these types is a
+    literal that cannot end a line or a string early, so no name can inject code. Anything else
+    is refused rather than written.
+    """
+    if value is None or isinstance(value, bool | str):
+        return repr(value)
+    if isinstance(value, int | np.integer):
+        return repr(int(value))
+    if isinstance(value, float | np.floating):
+        return repr(float(value))
+    if isinstance(value, tuple | list):
+        inner = ", ".join(_literal(v) for v in value)
+        if isinstance(value, list):
+            return f"[{inner}]"
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    raise TypeError(f"not a plain value for generated code: {type(value).__name__}")
+
+
 def _loader(table: PointTable | None, points, columns) -> list[str]:
     spec = table.spec if table is not None else None
     if (
@@ -40,19 +62,21 @@ def _loader(table: PointTable | None, points, columns) -> list[str]:
         and spec is not None
         and not spec.decimal_comma  # numpy's readers know no decimal comma: inline the points
     ):
-        path = repr(str(table.source.resolve()))
-        cols = tuple(table.column_indices)
-        names = ", ".join(table.columns)
-        lines = [f"# GMM Studio read the columns {names} from this file."]
+        path = _literal(str(table.source.resolve()))
+        cols = tuple(int(i) for i in table.column_indices)
+        lines = [
+            "# The columns GMM Studio read from this file:",
+            f"columns = {_literal(list(table.columns))}",
+        ]
         if spec.kind == "text":
             lines += [
                 "X = np.genfromtxt(",
                 f"    {path},",
-                f"    delimiter={spec.delimiter!r},",
-                f"    skip_header={spec.skip_lines},",
-                f"    usecols={cols!r},",
+                f"    delimiter={_literal(spec.delimiter)},",
+                f"    skip_header={_literal(int(spec.skip_lines))},",
+                f"    usecols={_literal(cols)},",
                 '    comments="#",',
-                f"    encoding={spec.encoding!r},",
+                f"    encoding={_literal(spec.encoding)},",
                 "    ndmin=2,",
                 ")",
             ]
@@ -64,10 +88,11 @@ def _loader(table: PointTable | None, points, columns) -> list[str]:
         elif spec.kind == "npz":
             lines.append(f"with np.load({path}, allow_pickle=False) as archive:")
             if len(spec.npz_keys) == 1:
-                lines.append("    " + _select_from(f"archive[{spec.npz_keys[0]!r}]", table, cols))
+                key = _literal(spec.npz_keys[0])
+                lines.append("    " + _select_from(f"archive[{key}]", table, cols))
             else:
                 keys = [spec.npz_keys[i] for i in cols]
-                stacked = ", ".join(f"archive[{k!r}]" for k in keys)
+                stacked = ", ".join(f"archive[{_literal(k)}]" for k in keys)
                 lines.append(f"    X = np.column_stack([{stacked}]).astype(float)")
         else:
             return _inline(table.data, table.columns)
@@ -82,14 +107,15 @@ def _loader(table: PointTable | None, points, columns) -> list[str]:
 
 def _select_from(expr: str, table: PointTable, cols) -> str:
     if table.spec is not None and table.spec.record:
-        fields = ", ".join(f"{expr}[{name!r}]" for name in table.columns)
-        return f"X = np.column_stack([{fields}]).astype(float)"
-    return f"X = np.asarray({expr}, dtype=float)[:, {list(cols)!r}]"
+        return f"X = np.column_stack([{expr}[name] for name in columns]).astype(float)"
+    return f"X = np.asarray({expr}, dtype=float)[:, {_literal(list(cols))}]"
 
 
 def _inline(data, columns) -> list[str]:
-    names = ", ".join(columns) if columns is not None else "the points"
-    return [f"# The points ({names}), as they were in GMM Studio.", f"X = {_array_literal(data)}"]
+    lines = ["# The points, as they were in GMM Studio."]
+    if columns is not None:
+        lines.append(f"columns = {_literal(list(columns))}")
+    return [*lines, f"X = {_array_literal(data)}"]
 
 
 def python_snippet(
@@ -134,19 +160,19 @@ def python_snippet(
         f"weights_init = {_array_literal(initial.weights)}",
         f"means_init = {_array_literal(initial.means)}",
         f"covariances_init = {_array_literal(initial.covariances)}",
-        f"precisions_init = {PRECISIONS[initial.covariance_type]}",
+        f"precisions_init = {PRECISIONS[str(initial.covariance_type)]}",
         "",
         "gm = GaussianMixture(",
-        f"    n_components={initial.n_components},",
-        f"    covariance_type={initial.covariance_type!r},",
-        f"    tol={settings.tol!r},",
-        f"    reg_covar={settings.reg_covar!r},",
-        f"    max_iter={settings.max_iter!r},",
-        f"    init_params={_init_params(settings.init)!r},",
+        f"    n_components={_literal(int(initial.n_components))},",
+        f"    covariance_type={_literal(str(initial.covariance_type))},",
+        f"    tol={_literal(float(settings.tol))},",
+        f"    reg_covar={_literal(float(settings.reg_covar))},",
+        f"    max_iter={_literal(int(settings.max_iter))},",
+        f"    init_params={_literal(_init_params(settings.init))},",
         "    weights_init=weights_init,",
         "    means_init=means_init,",
         "    precisions_init=precisions_init,",
-        f"    random_state={settings.seed!r},",
+        f"    random_state={_literal(None if settings.seed is None else int(settings.seed))},",
         ")",
         "# scikit-learn tests convergence one iteration later than GMM Studio, so it may run",
         "# one more iteration; the results then agree to within tol.",

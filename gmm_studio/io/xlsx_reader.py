@@ -26,8 +26,8 @@ def is_workbook(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             return WORKBOOK_PART in archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        return False
+    except Exception:  # any zip this cannot open (an unsupported zip version, say) is no
+        return False  # workbook; the .npz reader then says what is wrong with it
 
 
 def read_xlsx(path: Path, options: ReadOptions | None = None) -> TableInfo:

@@ -68,11 +68,13 @@ def test_labels_file(capsys, faithful, tmp_path):
     out_csv = tmp_path / "labels.csv"
     code, _, _ = run(capsys, "fit", faithful, "-k", "2", "--labels", str(out_csv))
     assert code == 0
-    rows = read_points(out_csv, ["label", "responsibility_0", "responsibility_1"])
-    assert rows.columns == ["label", "responsibility_0", "responsibility_1"]
+    names = ["row", "label", "responsibility_0", "responsibility_1"]
+    rows = read_points(out_csv, names)
+    assert rows.columns == names
     assert rows.n_samples == 272
-    np.testing.assert_allclose(rows.data[:, 1:].sum(axis=1), 1.0)
-    np.testing.assert_array_equal(rows.data[:, 0], rows.data[:, 1:].argmax(axis=1))
+    np.testing.assert_array_equal(rows.data[:, 0], np.arange(272))
+    np.testing.assert_allclose(rows.data[:, 2:].sum(axis=1), 1.0)
+    np.testing.assert_array_equal(rows.data[:, 1], rows.data[:, 2:].argmax(axis=1))
 
 
 def test_columns_by_name_and_index_and_dropped_rows(capsys, tmp_path):
@@ -194,3 +196,81 @@ def test_subprocess_exit_codes(tmp_path):
     assert done.stderr.strip().endswith("garbage.csv: not a text table: it holds binary data")
     done = python_m("fit", str(garbage))
     assert done.returncode == 2 and "usage:" in done.stderr and "Traceback" not in done.stderr
+
+
+def summary_tables(out: str) -> list[list[list[str]]]:
+    """Each component's printed covariance, as rows of cells."""
+    tables, rows = [], None
+    for line in out.splitlines():
+        cells = line.split()
+        if cells[:1] == ["covariance"]:
+            rows = [cells[1:]]
+            tables.append(rows)
+        elif rows is not None and cells and line.startswith("  "):
+            rows.append(cells)
+        else:
+            rows = None
+    return tables
+
+
+def test_summary_shows_full_names_and_exactly_symmetric_covariances(capsys, tmp_path):
+    # A fit whose engine covariances are not exactly symmetric (by a rounding unit).
+    rng = np.random.default_rng(22)
+    X = rng.normal(size=(300, 5)) @ rng.normal(size=(5, 5))
+    engine = fit(X, 3, covariance_type="full", seed=22, max_iter=50).mixture.full_covariances()
+    assert (engine != engine.transpose(0, 2, 1)).any()
+    names = ["annual_income_in_dollars", "b", "age_in_years", "d", "years_of_schooling_x"]
+    path = tmp_path / "people.csv"
+    path.write_text(
+        ",".join(names) + "\n" + "".join(",".join(map(repr, r)) + "\n" for r in X.tolist())
+    )
+    code, out, _ = run(capsys, "fit", str(path), "-k", "3", "--seed", "22", "--max-iter", "50")
+    assert code == 0
+    header = next(line for line in out.splitlines() if "annual_income" in line and "(" not in line)
+    assert header.split() == names
+    tables = summary_tables(out)
+    assert len(tables) == 3
+    for table in tables:
+        assert len(table) == 5 and all(len(row) == 5 for row in table)
+        assert table == [list(col) for col in zip(*table, strict=True)]
+    widths = {len(line) for line in out.splitlines() if line.startswith("  ")}
+    assert len(widths) == 1  # every row of every component lines up with the header
+
+
+def test_round_off_is_shown_as_zero_and_one_iteration_is_singular(capsys, tmp_path):
+    # A symmetric grid, twice: the second cluster's mean is 0 up to round-off.
+    grid = np.array([[x, y] for x in (-1.3, -0.7, 0.7, 1.3) for y in (-2.1, -0.4, 0.4, 2.1)])
+    X = np.vstack([grid, grid + np.array([10.0, 0.0])])
+    assert 0 < abs(fit(X, 2, seed=0).mixture.means[1, 0]) < 1e-14
+    path = tmp_path / "grid.npy"
+    np.save(path, X)
+    code, out, _ = run(capsys, "fit", str(path), "-k", "2", "--seed", "0")
+    assert code == 0
+    assert "e-1" not in out and "e-2" not in out  # no round-off like 4.44089e-15
+    means = [line.split()[1:] for line in out.splitlines() if line.split()[:1] == ["mean"]]
+    assert ["0", "0"] in means and ["10", "0"] in means
+    assert "converged after 1 iteration\n" in out
+
+
+def test_labels_name_the_source_row_of_each_kept_point(capsys, tmp_path):
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal(size=(20, 2)), rng.normal(size=(20, 2)) + 6])
+    lines = ["# survey", "a,b"] + [f"{a!r},{b!r}" for a, b in X.tolist()]
+    lines[5] = "1.0,"  # data row 3 (line 6) is incomplete
+    lines[9] = "nan,2.0"  # data row 7 (line 10) too
+    text_path = tmp_path / "survey.csv"
+    text_path.write_text("\n".join(lines) + "\n")
+    labels = tmp_path / "labels.csv"
+    names = ["row", "label", "responsibility_0", "responsibility_1"]
+    code, _, err = run(capsys, "fit", str(text_path), "-k", "2", "--labels", str(labels))
+    assert code == 0 and "(lines 6, 10)" in err
+    kept = [i for i in range(40) if i not in (3, 7)]
+    np.testing.assert_array_equal(read_points(labels, names).data[:, 0], kept)
+    Y = X.copy()
+    Y[[3, 7], 1] = np.nan
+    np.save(tmp_path / "survey.npy", Y)
+    code, _, _ = run(
+        capsys, "fit", str(tmp_path / "survey.npy"), "-k", "2", "--labels", str(labels)
+    )
+    assert code == 0
+    np.testing.assert_array_equal(read_points(labels, names).data[:, 0], kept)

@@ -182,10 +182,12 @@ CHILD = textwrap.dedent(
 )
 
 
-def test_work_survives_a_kill_and_is_offered_at_the_next_start(qtbot, make_window):
+def killed_after_first_line(code: str) -> tuple[subprocess.Popen, str]:
+    """Run ``code`` (a GMM Studio window in a real process), read its first line of output,
+    then kill it with SIGKILL (no clean-up of any kind); return the process and the line."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD.format(root=ROOT)],
+        [sys.executable, "-c", code.format(root=ROOT)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -197,6 +199,11 @@ def test_work_survives_a_kill_and_is_offered_at_the_next_start(qtbot, make_windo
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
         child.stdout.close()
+    return child, line
+
+
+def test_work_survives_a_kill_and_is_offered_at_the_next_start(qtbot, make_window):
+    child, line = killed_after_first_line(CHILD)
     assert line == "autosaved"
     [left] = list_recovery()
     assert left.pid == child.pid
@@ -214,9 +221,11 @@ def test_work_survives_a_kill_and_is_offered_at_the_next_start(qtbot, make_windo
 
 
 def test_the_restore_offer_can_be_declined(qtbot, make_window, tmp_path):
-    from gmm_studio.io import Session, write_recovery
+    from gmm_studio.io import Session, recovery_dir, save_session
 
-    stale = write_recovery(Session(points=[[1.0, 2.0]], columns=["p", "q"]), pid=999_999_999)
+    recovery_dir().mkdir(parents=True)
+    stale = recovery_dir() / "autosave-999999999-0badc0de.gmms"  # its process is gone
+    save_session(stale, Session(points=[[1.0, 2.0]], columns=["p", "q"]))
     window = make_window()
     before = snapshot_of(window.document)
     driver = drive(qtbot, click("Not now"))
@@ -251,3 +260,52 @@ def test_slow_loads_show_a_busy_indicator(qtbot, make_window):
     assert seen == ["Reading big.csv…"]
     with pytest.raises(ZeroDivisionError):
         run_with_progress(window, "x", lambda: 1 / 0)
+
+
+def test_a_failed_autosave_is_retried_without_another_edit(qtbot, make_window, monkeypatch):
+    window = make_window()
+    data_dir = os.environ["GMM_STUDIO_DATA_DIR"]
+    blocker = os.path.join(os.path.dirname(data_dir), "full-disk")
+    with open(blocker, "w"):
+        pass
+    monkeypatch.setenv("GMM_STUDIO_DATA_DIR", os.path.join(blocker, "data"))  # cannot write
+    with qtbot.waitSignal(window.file_handling.autosave.failed, timeout=10_000) as failed:
+        add_point_and_settle(qtbot, window, (0.5, 0.5))
+    assert failed.args[0] == (
+        "Autosave failed: recovery: could not save: a folder in its path is a file"
+    )
+    monkeypatch.setenv("GMM_STUDIO_DATA_DIR", data_dir)  # space freed; no edit from here on
+    qtbot.waitUntil(recovery_path().exists, timeout=15_000)
+    np.testing.assert_array_equal(load_session(recovery_path()).points, window.document.points)
+
+
+RESTORE_THEN_HANG = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, {root!r})
+    from gmm_studio.gui.app import create_main_window, ensure_application
+    from gmm_studio.gui.file_questions import Answer
+
+    app = ensure_application()
+    window = create_main_window()
+    window.show()
+    window.file_commands.questions.ask_restore = lambda item: Answer.RESTORE
+    restored = window.file_commands.offer_recovery()
+    print("restored" if restored else "not restored", window.document.n_points, flush=True)
+    time.sleep(60)  # killed here, before any autosave of its own could run
+    """
+)
+
+
+def test_a_kill_right_after_restoring_loses_nothing(tmp_path):
+    from gmm_studio.io import Session, recovery_dir, save_session
+
+    points = np.random.default_rng(0).normal(size=(115, 2))
+    recovery_dir().mkdir(parents=True)
+    crashed = recovery_dir() / "autosave-999999999-0badc0de.gmms"
+    save_session(crashed, Session(points=points, columns=["p", "q"]))
+    child, line = killed_after_first_line(RESTORE_THEN_HANG)
+    assert line == "restored 115"
+    [left] = list_recovery()  # the restored work, now the killed child's
+    assert left.pid == child.pid
+    np.testing.assert_array_equal(left.load().points, points)

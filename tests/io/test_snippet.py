@@ -106,3 +106,77 @@ def test_decimal_comma_files_are_written_into_the_code(tmp_path):
     code = python_snippet(start, settings, table)
     assert "genfromtxt" not in code
     check_rebuilds(table, settings, code)
+
+
+def hostile_names(marker) -> list[str]:
+    """Column names that would run code (touching ``marker``) if pasted into the snippet raw."""
+    run = f"open({str(marker)!r}, 'w').close()"
+    return [
+        f"a\n{run}\n#",
+        f"b\r{run}\r#",
+        f"c'''\n{run}\n'''",
+        f'd"); {run}; ("',
+        f"e\\\n{run}",
+        f"f\u2028{run}",
+    ]
+
+
+def check_nothing_injected(code: str, marker, table, names) -> None:
+    try:
+        ns = run_snippet(code)
+    finally:
+        assert not marker.exists(), "a column name ran as code"
+    for name in names:
+        assert name not in code  # only escaped copies of the names appear
+    assert ns["columns"] == list(names)
+    if table is not None:
+        np.testing.assert_array_equal(ns["X"], table.data)
+
+
+def two_blobs(n=20):
+    rng = np.random.default_rng(5)
+    return np.vstack([rng.normal(size=(n, 2)), rng.normal(size=(n, 2)) + 4])
+
+
+SETTINGS = FitSettings(n_components=2, covariance_type="full", seed=0)
+
+
+def test_hostile_names_from_a_session_stay_literals(tmp_path):
+    from gmm_studio.io import Session, load_session, save_session
+
+    marker = tmp_path / "pwned"
+    names = hostile_names(marker)[:2]
+    save_session(tmp_path / "s.gmms", Session(points=two_blobs(), columns=names))
+    session = load_session(tmp_path / "s.gmms")
+    start = fit(session.points, 2, seed=0, max_iter=0).mixture
+    code = python_snippet(start, SETTINGS, points=session.points, columns=session.columns)
+    check_nothing_injected(code, marker, None, names)
+
+
+@pytest.mark.parametrize("pair", [(0, 1), (2, 3), (4, 5)])
+def test_hostile_record_field_names_stay_literals(tmp_path, pair):
+    marker = tmp_path / "pwned"
+    names = [hostile_names(marker)[i] for i in pair]
+    X = two_blobs()
+    rec = np.zeros(len(X), dtype=[(names[0], "f8"), (names[1], "f8")])
+    rec[names[0]], rec[names[1]] = X[:, 0], X[:, 1]
+    np.save(tmp_path / "rec.npy", rec)
+    table = read_points(tmp_path / "rec.npy")
+    assert table.columns == names
+    start, _ = studio_fit(table, SETTINGS)
+    check_nothing_injected(python_snippet(start, SETTINGS, table), marker, table, names)
+
+
+def test_hostile_npz_column_names_and_keys_stay_literals(tmp_path):
+    marker = tmp_path / "pwned"
+    names = hostile_names(marker)[2:4]
+    X = two_blobs()
+    np.savez(tmp_path / "named.npz", X=X, columns=np.array(names))
+    table = read_points(tmp_path / "named.npz")
+    assert table.columns == names
+    start, _ = studio_fit(table, SETTINGS)
+    check_nothing_injected(python_snippet(start, SETTINGS, table), marker, table, names)
+    keys = hostile_names(marker)[4:6]
+    np.savez(tmp_path / "keys.npz", **{keys[0]: X[:, 0], keys[1]: X[:, 1]})
+    table = read_points(tmp_path / "keys.npz")
+    check_nothing_injected(python_snippet(start, SETTINGS, table), marker, table, keys)

@@ -14,6 +14,8 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[2]
 #: Seconds allowed for building bundle + tarball + .deb (PyInstaller on 2 shared cores).
 BUILD_TIMEOUT = 1200
+#: Why the session's build failed, once it has.
+_build_failure: list[str] = []
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -73,6 +75,8 @@ def installers(tmp_path_factory) -> dict:
     The report (also ``dist/build-report.json``) holds paths, sizes in bytes and seconds; the
     fixture adds ``wall_seconds`` for the whole command.
     """
+    if _build_failure:  # pytest sets a session fixture up again for each test that asks
+        pytest.fail(_build_failure[0], pytrace=False)
     dist = tmp_path_factory.mktemp("dist")
     work = tmp_path_factory.mktemp("build")
     started = time.perf_counter()
@@ -82,7 +86,9 @@ def installers(tmp_path_factory) -> dict:
         cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=BUILD_TIMEOUT,
         check=False,
     )  # fmt: skip
-    assert proc.returncode == 0, f"build failed\n{proc.stdout}\n{proc.stderr}"
+    if proc.returncode != 0:
+        _build_failure.append(f"build failed\n{proc.stdout}\n{proc.stderr}")
+        pytest.fail(_build_failure[0], pytrace=False)
     report = json.loads((dist / "build-report.json").read_text())
     report["wall_seconds"] = round(time.perf_counter() - started, 1)
     print(f"\ninstaller build: {report}")

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from gmm_studio import resources
+from gmm_studio.gui.app import XCB_PACKAGES
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 LINUX = REPO / "packaging" / "linux"
@@ -19,6 +20,7 @@ MIME_XML = LINUX / "gmm-studio-mime.xml"
 
 
 def tool(name: str, package: str) -> str:
+    """Path of a validator the packaging run needs (``python3 -m pytest -m packaging``)."""
     path = shutil.which(name)
     if path is None:
         pytest.fail(f"{name} is needed: apt-get install {package} (CI's .ci/run installs it)")
@@ -32,6 +34,7 @@ def desktop_entry() -> configparser.SectionProxy:
     return parser["Desktop Entry"]
 
 
+@pytest.mark.packaging
 def test_desktop_entry_passes_desktop_file_validate():
     proc = subprocess.run(
         [tool("desktop-file-validate", "desktop-file-utils"), str(DESKTOP)],
@@ -42,6 +45,7 @@ def test_desktop_entry_passes_desktop_file_validate():
     assert "error" not in proc.stdout.lower(), proc.stdout
 
 
+@pytest.mark.packaging
 def test_metainfo_passes_appstreamcli_validate():
     proc = subprocess.run(
         [tool("appstreamcli", "appstream"), "validate", "--no-net", str(METAINFO)],
@@ -81,6 +85,7 @@ def test_screenshot_in_the_metainfo_is_committed_at_its_declared_size(qapp):
     )
 
 
+@pytest.mark.packaging
 def test_mime_database_maps_session_files_to_the_gmm_studio_type(tmp_path):
     packages = tmp_path / "mime" / "packages"
     packages.mkdir(parents=True)
@@ -96,9 +101,22 @@ def test_mime_database_maps_session_files_to_the_gmm_studio_type(tmp_path):
     assert f"{resources.MIME_TYPE} application/json" in subclasses
 
 
-def test_build_script_uses_the_same_application_id_and_icon_sizes():
+def build_script():
     spec = importlib.util.spec_from_file_location("build", REPO / "packaging" / "build.py")
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
+    return build
+
+
+def test_build_script_uses_the_same_application_id_and_icon_sizes():
+    build = build_script()
     assert build.APP_ID == resources.APP_ID
     assert build.ICON_SIZES == resources.ICON_SIZES
+
+
+def test_the_deb_and_the_readme_name_every_x11_library_the_platform_hint_names():
+    assert set(XCB_PACKAGES) <= set(build_script().DEPENDS)
+    quick_start = (REPO / "README.md").read_text(encoding="utf-8").split("## Quick start")[1]
+    quick_start = quick_start.split("\n## ")[0]
+    missing = [name for name in XCB_PACKAGES if name not in quick_start.split()]
+    assert not missing, f"the README's Quick start does not name {missing}"
