@@ -56,6 +56,14 @@ def weight_pen(color: np.ndarray, weight: float, n_components: int):
     return pg.mkPen(*(round(c) for c in rgb), width=width)
 
 
+def remove_items(items) -> None:
+    """Take graphics items out of their group and scene (curves of a layer being rebuilt)."""
+    for item in items:
+        item.setParentItem(None)
+        if item.scene() is not None:
+            item.scene().removeItem(item)
+
+
 class ComponentLayer(pg.ItemGroup):
     """One curve per component (all radii, NaN separated) plus one scatter of means.
 
@@ -88,10 +96,7 @@ class ComponentLayer(pg.ItemGroup):
     def _ensure(self, n_components: int) -> None:
         if len(self.curves) == n_components:
             return
-        for curve in self.curves:
-            curve.setParentItem(None)
-            if curve.scene() is not None:
-                curve.scene().removeItem(curve)
+        remove_items(self.curves)
         self.curves = []
         self._colors = component_colors(n_components)
         self._brushes = [pg.mkBrush(*c) for c in self._colors]

@@ -13,6 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from gmm_studio.core import Mixture
+from gmm_studio.gui.component_layer import remove_items
 from gmm_studio.gui.palette import FOREGROUND, component_colors
 
 #: Points at which each density curve is evaluated.
@@ -121,10 +122,7 @@ class DensityLayer(pg.ItemGroup):
     def _ensure(self, n_components: int) -> None:
         if len(self.curves) == n_components:
             return
-        for curve in self.curves:
-            curve.setParentItem(None)
-            if curve.scene() is not None:
-                curve.scene().removeItem(curve)
+        remove_items(self.curves)
         self._colors = component_colors(n_components)
         self.curves = []
         for color in self._colors:

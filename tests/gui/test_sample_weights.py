@@ -12,8 +12,7 @@ from gmm_studio.core import EMRun
 from gmm_studio.gui.commands import RemovePointsCommand
 from gmm_studio.gui.import_dialog import ImportDialog
 
-from .file_helpers import run_to_the_end, wait_shown, write_csv
-from .modal_driver import choose_file, drive
+from .file_helpers import open_with_dialog, run_to_the_end, wait_shown, write_csv
 
 
 def weighted_rows(seed: int = 4):
@@ -38,11 +37,7 @@ def weighted(qtbot, make_window, tmp_path):
         assert dialog.selected_columns() == [0, 1]  # the weights are not fitted
         dialog.accept()
 
-    before = window.frames_drawn
-    driver = drive(qtbot, choose_file(path), choose)
-    window.file_menu.open_action.trigger()
-    assert driver.done
-    wait_shown(qtbot, window, before)
+    open_with_dialog(qtbot, window, path, choose)
     return window, X, w
 
 

@@ -9,8 +9,7 @@ from gmm_studio.core.agreement import adjusted_rand_index
 from gmm_studio.gui.import_dialog import ImportDialog
 from gmm_studio.gui.palette import component_colors
 
-from .file_helpers import run_to_the_end, wait_shown, write_csv
-from .modal_driver import choose_file, drive
+from .file_helpers import open_with_dialog, run_to_the_end, write_csv
 
 
 @pytest.fixture
@@ -31,11 +30,7 @@ def labelled(qtbot, make_window, tmp_path):
         assert dialog.labels_combo.currentText() == "species"
         dialog.accept()
 
-    before = window.frames_drawn
-    driver = drive(qtbot, choose_file(path), choose)
-    window.file_menu.open_action.trigger()
-    assert driver.done
-    wait_shown(qtbot, window, before)
+    open_with_dialog(qtbot, window, path, choose)
     return window, np.array(species)
 
 
