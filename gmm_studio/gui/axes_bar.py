@@ -59,6 +59,7 @@ class AxesBar(QToolBar):
             combo.setMinimumContentsLength(min(max(longest, 3), LONGEST_SHOWN))
             combo.setCurrentIndex(axis)
             combo.blockSignals(False)
+        self.y_combo.setEnabled(len(doc.columns) > 1)  # one column: a histogram
 
     def _chosen(self, which: int) -> None:
         doc = self.document

@@ -1,4 +1,5 @@
-"""The data canvas: points, ellipses and means, with click, remove and spray editing."""
+"""The data canvas: points, ellipses and means (or, for one column, a histogram and
+densities), with click, remove and spray editing."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QFont
 
+from gmm_studio.core import Mixture
 from gmm_studio.gui.component_layer import ComponentLayer
+from gmm_studio.gui.density_layer import DensityLayer
 from gmm_studio.gui.palette import BACKGROUND, FOREGROUND
 from gmm_studio.gui.point_layer import PointLayer
 
@@ -18,6 +21,8 @@ REMOVE_RADIUS_PX = 10.0
 #: Spray brush: standard deviation in screen pixels, and points added per mouse move.
 SPRAY_SIGMA_PX = 14.0
 SPRAY_POINTS_PER_MOVE = 3
+#: Smallest and largest marker diameter factor of a weighted point.
+WEIGHT_SCALE = (0.4, 3.0)
 
 
 class EditViewBox(pg.ViewBox):
@@ -86,6 +91,9 @@ class EditViewBox(pg.ViewBox):
 class Canvas(pg.PlotWidget):
     """The main plot: one :class:`PointLayer` and one :class:`ComponentLayer` in an editable view.
 
+    For one-dimensional data (:meth:`set_one_dimensional`) a :class:`DensityLayer` takes the
+    component layer's place and the points are drawn as a rug under the histogram.
+
     Parameters
     ----------
     parent : QWidget, optional
@@ -100,15 +108,62 @@ class Canvas(pg.PlotWidget):
         self.points = PointLayer(self.view_box)
         self.components = ComponentLayer()
         self.components.setZValue(1)  # ellipses and means above the points
-        for layer in (self.points, self.components):
+        self.density = DensityLayer()
+        self.density.setVisible(False)
+        self.one_dimensional = False
+        for layer in (self.density, self.points, self.components):
             self.view_box.addItem(layer, ignoreBounds=True)
         self.setMinimumSize(400, 300)
         # Clicking the canvas takes the keyboard focus from the side panel, so Space, N and R
         # drive EM again right after a setting was typed in.
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
+    @property
+    def component_colors(self) -> np.ndarray:
+        """The colors the components are drawn in, shape (K, 3): the points' label colors."""
+        return self.density.colors if self.one_dimensional else self.components.colors
+
+    def set_one_dimensional(self, on: bool) -> None:
+        """Show the histogram view (one column) or the plane (two or more)."""
+        on = bool(on)
+        if on == self.one_dimensional:
+            return
+        self.one_dimensional = on
+        self.density.setVisible(on)
+        self.components.setVisible(not on)
+        self.components.draw(None)
+        self.density.draw(None)
+
+    def show_points(
+        self,
+        xy: np.ndarray,
+        colors: np.ndarray | None = None,
+        sample_weight: np.ndarray | None = None,
+    ) -> None:
+        """Draw the displayed columns ``xy`` (N, 2); in 1-D, bin the first and draw a rug.
+
+        Weighted points are drawn with areas in proportion to their weights (relative to
+        the mean weight, within :data:`WEIGHT_SCALE`); the histogram is weighted too.
+        """
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        if self.one_dimensional:
+            self.density.set_points(xy[:, 0], sample_weight)
+            xy = self.density.rug_positions(xy[:, 0])
+        self.points.set_points(xy, colors, weight_scale(sample_weight))
+
+    def draw_mixture(self, mixture: Mixture | None, axes: tuple[int, int], colors) -> None:
+        """Draw the mixture in ``colors`` (the run's palette): ellipses on columns ``axes``, or
+        its densities in 1-D."""
+        if self.one_dimensional:
+            self.density.draw(mixture, colors)
+        else:
+            self.components.colors = colors
+            self.components.draw(mixture, axes)
+
     def set_axis_labels(self, x: str, y: str) -> None:
-        """Label the axes with the displayed column names."""
+        """Label the axes with the displayed column names (in 1-D the vertical is density)."""
+        if self.one_dimensional:
+            y = "density"
         item = self.getPlotItem()
         style = {"color": _hex(FOREGROUND), "font-size": "15pt"}
         item.setLabel("bottom", x, **style)
@@ -116,6 +171,9 @@ class Canvas(pg.PlotWidget):
 
     def fit_view(self) -> None:
         """Frame all the points (and the ellipses) with a small margin."""
+        if self.one_dimensional:
+            self._fit_density_view()
+            return
         xy = self.points.positions
         if not len(xy):
             self.view_box.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0.05)
@@ -131,6 +189,21 @@ class Canvas(pg.PlotWidget):
             padding=0,
         )
 
+    def _fit_density_view(self) -> None:
+        x_range = self.density.x_range()
+        if x_range is None:
+            self.view_box.setRange(xRange=(-1, 1), yRange=(-0.15, 1), padding=0.05)
+            return
+        lo, hi = x_range
+        pad = (hi - lo) * 0.08 if hi > lo else max(abs(lo) * 0.1, 1.0)
+        top = self.density.top()
+        bottom = float(np.min(self.points.positions[:, 1], initial=0.0))
+        self.view_box.setRange(
+            xRange=(lo - pad, hi + pad),
+            yRange=(bottom - 0.04 * top, top * 1.08),
+            padding=0,
+        )
+
     def data_to_widget(self, x: float, y: float):
         """Map a data coordinate to a viewport pixel position (a QPoint), e.g. for tests."""
         scene = self.view_box.mapViewToScene(QPointF(x, y))
@@ -140,6 +213,16 @@ class Canvas(pg.PlotWidget):
         """Map a viewport pixel position to data coordinates."""
         view = self.view_box.mapSceneToView(self.mapToScene(point))
         return view.x(), view.y()
+
+
+def weight_scale(sample_weight: np.ndarray | None) -> np.ndarray | None:
+    """Marker diameter factors for weighted points: area in proportion to weight / mean."""
+    if sample_weight is None or not len(sample_weight):
+        return None
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    mean = float(weights.mean())
+    relative = weights / mean if mean > 0 else np.ones_like(weights)
+    return np.clip(np.sqrt(relative), *WEIGHT_SCALE)
 
 
 def style_axes(item: pg.PlotItem, point_size: int) -> None:

@@ -65,9 +65,11 @@ class RemovePointsCommand(QUndoCommand):
         self._document = document
         self._indices = np.unique(np.asarray(indices, dtype=np.intp))
         self._rows: np.ndarray | None = None
+        self._weights: np.ndarray | None = None
 
     def redo(self) -> None:
+        self._weights = self._document.row_weights(self._indices)
         self._rows = self._document.remove_rows(self._indices)
 
     def undo(self) -> None:
-        self._document.insert_rows(self._indices, self._rows)
+        self._document.insert_rows(self._indices, self._rows, self._weights)

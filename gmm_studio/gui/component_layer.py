@@ -55,6 +55,14 @@ def weight_pen(color: np.ndarray, weight: float, n_components: int):
     return pg.mkPen(*(round(c) for c in rgb), width=width)
 
 
+def remove_items(items) -> None:
+    """Take graphics items out of their group and scene (curves of a layer being rebuilt)."""
+    for item in items:
+        item.setParentItem(None)
+        if item.scene() is not None:
+            item.scene().removeItem(item)
+
+
 class ComponentLayer(pg.ItemGroup):
     """One curve per component (all radii, NaN separated) plus one scatter of means.
 
@@ -96,10 +104,7 @@ class ComponentLayer(pg.ItemGroup):
     def _ensure(self, n_components: int) -> None:
         if len(self.curves) == n_components:
             return
-        for curve in self.curves:
-            curve.setParentItem(None)
-            if curve.scene() is not None:
-                curve.scene().removeItem(curve)
+        remove_items(self.curves)
         self.curves = []
         for _ in range(n_components):
             curve = pg.PlotCurveItem(connect="finite", antialias=True)

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from gmm_studio.core import FitError, FitSettings, Mixture
+from gmm_studio.io.session import axes_problem
 from gmm_studio.model import FitModel, SavedFit
 
 
@@ -50,21 +51,28 @@ class Document(QObject):
         name: str = "Untitled",
         path: pathlib.Path | None = None,
         settings: FitSettings | None = None,
+        sample_weight: np.ndarray | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         pts = np.zeros((0, 2)) if points is None else np.asarray(points, dtype=np.float64)
-        if pts.ndim != 2 or pts.shape[1] < 2:
-            raise ValueError("points must be a 2-D array with at least two columns")
+        if pts.ndim != 2 or pts.shape[1] < 1:
+            raise ValueError("points must be a 2-D array with at least one column")
         self._points = _frozen(pts)
         self.columns = list(columns) if columns else [f"x{i + 1}" for i in range(pts.shape[1])]
         if len(self.columns) != pts.shape[1]:
             raise ValueError("one column name per column of points is needed")
-        self.axes: tuple[int, int] = (0, 1)
-        self.fit = FitModel(self._points, settings if settings is not None else FitSettings())
+        self.axes: tuple[int, int] = default_axes(pts.shape[1])
+        self.fit = FitModel(
+            self._points,
+            settings if settings is not None else FitSettings(),
+            sample_weight=sample_weight,
+        )
         self.fit.subscribe(lambda _model, change: self.fitChanged.emit(change))
         self.path = path
         self.name = name
+        self._labels: np.ndarray | None = None
+        self.label_column: str | None = None
         self._settings_modified = False
         self._modified = False
         self._saved_iteration = 0
@@ -96,6 +104,24 @@ class Document(QObject):
         return self._points
 
     @property
+    def sample_weight(self) -> np.ndarray | None:
+        """The weight of each point, shape (N,), or None (each point counts once)."""
+        return self.fit.sample_weight
+
+    def row_weights(self, indices) -> np.ndarray | None:
+        """The weights of rows ``indices`` (None when the points are unweighted)."""
+        weights = self.fit.sample_weight
+        return None if weights is None else weights[np.asarray(indices, dtype=np.intp)].copy()
+
+    @property
+    def true_labels(self) -> np.ndarray | None:
+        """The file's true labels of the points, shape (N,), while the points are the file's
+        rows (no edit since it was opened); None otherwise or without a label column."""
+        if self._labels is None or self.undo_stack.index() != 0:
+            return None
+        return self._labels
+
+    @property
     def n_points(self) -> int:
         """Number of points."""
         return self._points.shape[0]
@@ -105,8 +131,13 @@ class Document(QObject):
         """Number of columns EM runs on."""
         return self._points.shape[1]
 
+    @property
+    def one_dimensional(self) -> bool:
+        """True for one column: the canvas shows a histogram and densities."""
+        return self.n_features == 1
+
     def displayed_points(self) -> np.ndarray:
-        """The two displayed columns, shape (N, 2)."""
+        """The two displayed columns, shape (N, 2) (the one column twice in 1-D)."""
         return self._points[:, list(self.axes)]
 
     def lift_to_features(self, xy: np.ndarray) -> np.ndarray:
@@ -118,15 +149,21 @@ class Document(QObject):
         rows = np.empty((xy.shape[0], self.n_features))
         fill = self._points.mean(axis=0) if self.n_points else np.zeros(self.n_features)
         rows[:] = fill
-        rows[:, self.axes[0]] = xy[:, 0]
         rows[:, self.axes[1]] = xy[:, 1]
+        rows[:, self.axes[0]] = xy[:, 0]  # last: in 1-D both axes are column 0
         return rows
 
     def append_rows(self, rows: np.ndarray) -> np.ndarray:
-        """Append rows; return their indices. Use undo commands rather than calling this."""
+        """Append rows; return their indices. Use undo commands rather than calling this.
+
+        With weighted points, the new rows weigh 1.
+        """
         rows = np.atleast_2d(np.asarray(rows, dtype=np.float64))
         start = self.n_points
-        self._set_fitted_points(_frozen(np.vstack([self._points, rows])), "points added")
+        weights = self.sample_weight
+        if weights is not None:
+            weights = np.concatenate([weights, np.ones(len(rows))])
+        self._set_fitted_points(_frozen(np.vstack([self._points, rows])), "points added", weights)
         return np.arange(start, start + rows.shape[0])
 
     def remove_rows(self, indices: np.ndarray) -> np.ndarray:
@@ -135,11 +172,19 @@ class Document(QObject):
         removed = self._points[indices].copy()
         keep = np.ones(self.n_points, dtype=bool)
         keep[indices] = False
-        self._set_fitted_points(_frozen(self._points[keep]), "points removed")
+        weights = self.sample_weight
+        self._set_fitted_points(
+            _frozen(self._points[keep]),
+            "points removed",
+            None if weights is None else weights[keep],
+        )
         return removed
 
-    def insert_rows(self, indices: np.ndarray, rows: np.ndarray) -> None:
-        """Put ``rows`` back at ascending positions ``indices`` of the result (undo of remove)."""
+    def insert_rows(
+        self, indices: np.ndarray, rows: np.ndarray, weights: np.ndarray | None = None
+    ) -> None:
+        """Put ``rows`` back at ascending positions ``indices`` of the result (undo of remove),
+        with their ``weights`` when the points are weighted (1 if not given)."""
         indices = np.asarray(indices, dtype=np.intp)
         total = self.n_points + len(indices)
         at = np.zeros(total, dtype=bool)
@@ -147,11 +192,18 @@ class Document(QObject):
         merged = np.empty((total, self.n_features))
         merged[at] = rows
         merged[~at] = self._points
-        self._set_fitted_points(_frozen(merged), "points restored")
+        merged_weights = None
+        if self.sample_weight is not None:
+            merged_weights = np.empty(total)
+            merged_weights[at] = 1.0 if weights is None else weights
+            merged_weights[~at] = self.sample_weight
+        self._set_fitted_points(_frozen(merged), "points restored", merged_weights)
 
-    def _set_fitted_points(self, points: np.ndarray, description: str) -> None:
+    def _set_fitted_points(
+        self, points: np.ndarray, description: str, weights: np.ndarray | None = None
+    ) -> None:
         self._points = points
-        self.fit.set_data(points, description)
+        self.fit.set_data(points, description, sample_weight=weights)
         self.pointsChanged.emit()
 
     def set_points(self, points: np.ndarray, columns: list[str] | None = None) -> None:
@@ -159,7 +211,8 @@ class Document(QObject):
         pts = np.asarray(points, dtype=np.float64)
         self._points = _frozen(pts)
         self.columns = list(columns) if columns else [f"x{i + 1}" for i in range(pts.shape[1])]
-        self.axes = (0, 1)
+        self.axes = default_axes(pts.shape[1])
+        self._labels = self.label_column = None
         self.undo_stack.clear()
         self.fit.load(self._points, self.fit.settings)
         self.pointsChanged.emit()
@@ -167,8 +220,9 @@ class Document(QObject):
     def set_axes(self, axes: tuple[int, int]) -> None:
         """Show columns ``axes`` (two different indices) on the view; the fit is unchanged."""
         a, b = (int(axes[0]), int(axes[1]))
-        if a == b or not (0 <= a < self.n_features and 0 <= b < self.n_features):
-            raise ValueError(f"axes must be two different columns of {self.n_features}")
+        problem = axes_problem((a, b), self.n_features)
+        if problem:
+            raise ValueError(problem)
         if (a, b) == self.axes:
             return
         self.axes = (a, b)
@@ -182,6 +236,9 @@ class Document(QObject):
         axes: tuple[int, int] = (0, 1),
         settings: FitSettings | None = None,
         fit: SavedFit | None = None,
+        sample_weight: np.ndarray | None = None,
+        labels: np.ndarray | None = None,
+        label_column: str | None = None,
         name: str = "Untitled",
         path: pathlib.Path | None = None,
         modified: bool = False,
@@ -198,23 +255,25 @@ class Document(QObject):
             If the points, columns, axes or fit do not fit together; nothing changes then.
         """
         pts = np.asarray(points, dtype=np.float64).reshape(-1, len(columns))
-        if pts.shape[1] < 2:
-            raise ValueError("points must have at least two columns")
+        if pts.shape[1] < 1:
+            raise ValueError("points must have at least one column")
         a, b = (int(axes[0]), int(axes[1]))
-        if a == b or not (0 <= a < pts.shape[1] and 0 <= b < pts.shape[1]):
-            raise ValueError("axes must be two different column indices")
+        problem = axes_problem((a, b), pts.shape[1])
+        if problem:
+            raise ValueError(problem)
         points = _frozen(pts)
         settings = settings if settings is not None else self.settings
-        if fit is not None:
-            try:  # check first: nothing changes if the fit does not belong to these points
-                FitModel(points, settings).load(points, settings, fit)
-            except FitError as error:
-                raise ValueError(str(error)) from None
+        try:  # check first: nothing changes if the fit does not belong to these points
+            FitModel(points, settings).load(points, settings, fit, sample_weight=sample_weight)
+        except FitError as error:
+            raise ValueError(str(error)) from None
         self.undo_stack.clear()
         self._points = points
         self.columns = list(columns)
         self.axes = (a, b)
-        self.fit.load(points, settings, fit)
+        self.fit.load(points, settings, fit, sample_weight=sample_weight)
+        self._labels = None if labels is None or len(labels) != len(points) else labels
+        self.label_column = None if self._labels is None else label_column
         self.path = None if path is None else pathlib.Path(path)
         self.name = name
         self._settings_modified = False
@@ -291,6 +350,11 @@ class Document(QObject):
         # A fit that moved away from the saved iteration (Run, Step, Reset) is an unsaved change.
         if self.dirty != self._last_dirty:
             self._emit_dirty()
+
+
+def default_axes(n_columns: int) -> tuple[int, int]:
+    """The axes a new document shows: the first two columns, or ``(0, 0)`` for one column."""
+    return (0, 0) if n_columns == 1 else (0, 1)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

@@ -192,6 +192,7 @@ class FileCommands(QObject):
             axes=session.axes,
             settings=session.settings,
             fit=session.fit,
+            sample_weight=session.sample_weight,
             name=name,
             path=path,
             modified=modified,
@@ -291,6 +292,7 @@ class FileCommands(QObject):
             settings=doc.settings,
             fit=doc.fit.saved(),
             source=source,
+            sample_weight=doc.sample_weight,
         )
 
     def save_session(self) -> bool:
@@ -418,6 +420,9 @@ class FileCommands(QObject):
             columns=table.columns,
             axes=axes,
             settings=settings,
+            sample_weight=table.sample_weight,
+            labels=table.labels,
+            label_column=table.label_column,
             name=name,
             path=path,
         )

@@ -107,7 +107,7 @@ class DialogQuestions(FileQuestions):
 
     def ask_import(self, info: TableInfo) -> tuple[PointTable, tuple[int, int]] | None:
         """Directly when the choice is obvious, else the import dialog."""
-        return ask_import(info, self.window)
+        return ask_import(info, self.window, offer_weights=True)
 
     def ask_unsaved(self, question: str, detail: str) -> Answer:
         """A warning box with Save, Discard and Cancel (Save is the default)."""

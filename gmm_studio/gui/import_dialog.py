@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from gmm_studio.gui.dialog_parts import ok_cancel_buttons, show_status, status_label
+from gmm_studio.gui.document import default_axes
 from gmm_studio.io import DataFileError, PointTable, ReadOptions, TableInfo, inspect_table
 
 PREVIEW_SHOWN = 10
@@ -38,9 +39,10 @@ class ImportChoice:
     Attributes
     ----------
     columns : list of int
-        Indices (among the file's columns) of the columns to fit, two or more, in file order.
+        Indices (among the file's columns) of the columns to fit, one or more, in file order.
     axes : tuple of int
-        Positions within ``columns`` of the columns shown on the horizontal and vertical axes.
+        Positions within ``columns`` of the columns shown on the horizontal and vertical axes
+        (``(0, 0)`` for one column: the histogram view).
     drop_incomplete : bool
         Drop rows with missing or non-finite values in the chosen columns.
     labels : int or None
@@ -64,7 +66,7 @@ def import_choice_needed(info: TableInfo) -> bool:
     columns, index or label columns, numeric columns with stray text, or rows with missing
     values."""
     return (
-        len(info.numeric_columns) != 2
+        len(info.numeric_columns) > 2
         or not all(info.numeric)
         or bool(info.index_columns or info.label_columns)
         or bool(info.column_problems)
@@ -165,7 +167,7 @@ class ImportDialog(QDialog):
             self.names.horizontalScrollBar().setValue
         )
 
-        self.fit_box = QGroupBox("Columns to fit (two or more)")
+        self.fit_box = QGroupBox("Columns to fit (one or more)")
         self.fit_layout = QGridLayout(self.fit_box)
         self.fit_checks: dict[int, QCheckBox] = {}
 
@@ -417,6 +419,7 @@ class ImportDialog(QDialog):
             combo.blockSignals(False)
         if self.x_combo.currentIndex() == self.y_combo.currentIndex() and len(chosen) >= 2:
             self.y_combo.setCurrentIndex(1 if self.x_combo.currentIndex() == 0 else 0)
+        self.y_combo.setEnabled(len(chosen) >= 2)  # one column: a histogram, no vertical axis
         self._update_status()
 
     def incomplete_count(self) -> int:
@@ -434,9 +437,9 @@ class ImportDialog(QDialog):
         if len(set(names)) != len(names):
             return "Two columns have the same name."
         chosen = self.selected_columns()
-        if len(chosen) < 2:
-            return "Tick at least two columns to fit."
-        if self.x_combo.currentIndex() == self.y_combo.currentIndex():
+        if not chosen:
+            return "Tick at least one column to fit."
+        if len(chosen) >= 2 and self.x_combo.currentIndex() == self.y_combo.currentIndex():
             return "Show two different columns on the axes."
         incomplete = self.incomplete_count()
         if incomplete and not self.drop_check.isChecked():
@@ -476,7 +479,7 @@ class ImportDialog(QDialog):
     def _current(self) -> ImportChoice:
         return ImportChoice(
             columns=self.selected_columns(),
-            axes=(self.x_combo.currentIndex(), self.y_combo.currentIndex()),
+            axes=(self.x_combo.currentIndex(), max(self.y_combo.currentIndex(), 0)),
             drop_incomplete=self.drop_check.isChecked() or self.incomplete_count() == 0,
             labels=self.labels_column(),
             weights=self.weights_column(),
@@ -508,7 +511,7 @@ def import_dialog_needed(info: TableInfo) -> bool:
 
 
 def ask_import(
-    info: TableInfo, parent: QWidget | None = None
+    info: TableInfo, parent: QWidget | None = None, *, offer_weights: bool = False
 ) -> tuple[PointTable, tuple[int, int]] | None:
     """Import ``info``: directly when the choice is obvious, else through `ImportDialog`.
 
@@ -519,8 +522,9 @@ def ask_import(
         None if the user cancelled.
     """
     if not import_dialog_needed(info):
-        return info.select(), (0, 1)
-    dialog = ImportDialog(info, parent)
+        table = info.select()
+        return table, default_axes(table.n_features)
+    dialog = ImportDialog(info, parent, offer_weights=offer_weights)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     try:
         if dialog.exec() != QDialog.DialogCode.Accepted:

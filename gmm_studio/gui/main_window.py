@@ -26,6 +26,7 @@ from gmm_studio.gui.palette import UNFITTED_POINT
 from gmm_studio.gui.selection_panel import install_selection_panel
 from gmm_studio.gui.settings_store import GEOMETRY, HARD_LABELS, RADII, SPEED, SettingsStore
 from gmm_studio.gui.starts_strip import install_starts_strip
+from gmm_studio.gui.true_labels import TrueLabelsView
 from gmm_studio.gui.uncertainty_view import install_uncertainty_view
 from gmm_studio.gui.window_layout import fit_to_screen, steady_width, undo_redo_actions
 from gmm_studio.model import EventKind, FitModel, FitState
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.selection_panel, model_menu = install_selection_panel(self)
         self.uncertainty_view = install_uncertainty_view(self, model_menu)
         self.uncertainty_view.toggled.connect(lambda _on: self._draw_point_colors(force=True))
+        self.true_labels = TrueLabelsView(self)
 
     # -- what it shows ----------------------------------------------------------------------
     @property
@@ -279,7 +281,7 @@ class MainWindow(QMainWindow):
         doc = self.document
         if not doc.n_points:
             return
-        xy = doc.displayed_points()
+        xy = self.canvas.points.positions  # where they are drawn (a rug in 1-D)
         scale = np.array([pixel_x or 1.0, pixel_y or 1.0])
         dist = np.hypot(*((xy - [pos.x(), pos.y()]) / scale).T)
         nearest = int(np.argmin(dist))
@@ -300,7 +302,7 @@ class MainWindow(QMainWindow):
     def _on_document_replaced(self) -> None:
         """Another file, session or sample: show it and its fit."""
         self._drawn_point_colors = None
-        self.canvas.points.set_points(np.zeros((0, 2)))
+        self.canvas.show_points(np.zeros((0, 2)))
         self._show_points(fit_view=True)
         self._draw_fit()
         self._update_title()
@@ -319,7 +321,8 @@ class MainWindow(QMainWindow):
         colors = np.tile(np.array(UNFITTED_POINT, dtype=np.uint8), (len(xy), 1))
         if len(old) <= len(xy):
             colors[: len(old)] = old  # appended points: keep the others' colors until refresh
-        self.canvas.points.set_points(xy, colors)
+        self.canvas.set_one_dimensional(doc.one_dimensional)
+        self.canvas.show_points(xy, colors, doc.sample_weight)
         self.canvas.set_axis_labels(doc.columns[doc.axes[0]], doc.columns[doc.axes[1]])
         if fit_view:
             self.canvas.fit_view()
@@ -358,8 +361,7 @@ class MainWindow(QMainWindow):
 
     def _draw_fit(self) -> None:
         fit = self.fit
-        self.canvas.components.colors = self.fit_control.colors
-        self.canvas.components.draw(fit.mixture, self.document.axes)
+        self.canvas.draw_mixture(fit.mixture, self.document.axes, self.fit_control.colors)
         marks = [
             (e.iteration, e.description or e.kind.value)
             for e in fit.events
@@ -372,9 +374,10 @@ class MainWindow(QMainWindow):
     def _show_uncolored_points(self) -> None:
         n = self.document.n_points
         self._drawn_point_colors = None
-        self.canvas.points.set_points(
+        self.canvas.show_points(
             self.document.displayed_points(),
             np.tile(np.array(UNFITTED_POINT, dtype=np.uint8), (n, 1)),
+            self.document.sample_weight,
         )
 
     def _draw_point_colors(self, force: bool = False) -> None:

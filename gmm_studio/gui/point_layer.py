@@ -166,6 +166,7 @@ class PointLayer(pg.ItemGroup):
         self.addItem(self.image)
         self.addItem(self.scatter)
         self._xy = np.zeros((0, 2))
+        self._scale: np.ndarray | None = None
         self._blended = np.zeros((0, 3), dtype=np.uint8)
         self._labels: np.ndarray | None = None
         self._palette: np.ndarray | None = None
@@ -226,9 +227,13 @@ class PointLayer(pg.ItemGroup):
         return self._hard_labels and self._labels is not None and self._palette is not None
 
     # -- input ------------------------------------------------------------------------------
-    def set_points(self, xy: np.ndarray, colors: np.ndarray | None = None) -> None:
-        """Show new point positions (and optionally their blended colours)."""
+    def set_points(
+        self, xy: np.ndarray, colors: np.ndarray | None = None, scale: np.ndarray | None = None
+    ) -> None:
+        """Show new point positions (and optionally their blended colours, and a size factor
+        per point for the scatter: weighted points)."""
         self._xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        self._scale = None if scale is None else np.asarray(scale, dtype=np.float64)
         if colors is None:
             colors = np.broadcast_to(np.array(UNFITTED_POINT, dtype=np.uint8), (len(self._xy), 3))
         self._blended = np.asarray(colors, dtype=np.uint8)
@@ -293,7 +298,7 @@ class PointLayer(pg.ItemGroup):
                 x=self._xy[:, 0],
                 y=self._xy[:, 1],
                 brush=brushes,
-                size=self.diameter,
+                size=self.diameter if self._scale is None else self.diameter * self._scale,
                 pen=self._outline if outlined else self._no_outline,
             )
         else:

@@ -40,7 +40,7 @@ def open_document(path: os.PathLike[str] | str) -> Session | TableInfo:
     Returns
     -------
     Session or TableInfo
-        A session, read completely; or a table whose columns are known, at least two of
+        A session, read completely; or a table whose columns are known, at least one of
         them usable, and not every row incomplete (what to import is then asked, when the
         choice is not obvious, by the import dialog).
 
@@ -53,7 +53,9 @@ def open_document(path: os.PathLike[str] | str) -> Session | TableInfo:
     if looks_like_session(path):
         return load_session(path)
     info = inspect_table(path)
-    usable = info.usable_columns(minimum=2)  # the window shows two or more columns
+    # One clean column opens as the window's 1-D view; a column with stray text is reported
+    # rather than leaving a single column to fit.
+    usable = info.usable_columns(minimum=2 if info.column_problems else 1)
     if info.incomplete_count(usable) == info.n_rows:
         info.select(usable)  # raises "every row has a missing or non-finite value"
     return info

@@ -42,15 +42,18 @@ class Session:
     points : ndarray, shape (n_samples, n_features)
         Finite float64; may have no rows (an empty canvas).
     columns : list of str
-        One name per feature (at least two).
+        One name per feature (at least one).
     axes : tuple of int
-        The two column indices shown on the horizontal and vertical axes.
+        The two column indices shown on the horizontal and vertical axes; ``(0, 0)`` for
+        one column (the one-dimensional view).
     settings : FitSettings
     fit : SavedFit or None
         The fit (start, history, events, state), if any; it must match the points and the
         settings.
     source : str or None
         The data file the points came from, for information.
+    sample_weight : ndarray of shape (n_samples,) or None
+        The weight of each point (finite, ≥ 0), or None when every point counts once.
     """
 
     points: np.ndarray
@@ -59,9 +62,12 @@ class Session:
     settings: FitSettings = field(default_factory=FitSettings)
     fit: SavedFit | None = None
     source: str | None = None
+    sample_weight: np.ndarray | None = None
 
     def __post_init__(self):
         self.points = np.asarray(self.points, dtype=np.float64).reshape(-1, len(self.columns))
+        if self.sample_weight is not None:
+            self.sample_weight = np.asarray(self.sample_weight, dtype=np.float64).reshape(-1)
         self.columns = list(self.columns)
         self.axes = (int(self.axes[0]), int(self.axes[1]))
         problem = session_problem(self)
@@ -85,21 +91,41 @@ class Session:
             "fit": None if self.fit is None else _fit_to_dict(_finite_part(self.fit)),
             "source": self.source,
         }
+        if self.sample_weight is not None:
+            doc["sample_weight"] = self.sample_weight.tolist()
         if with_points:
             doc["points"] = self.points.tolist()
         return doc
 
 
+def axes_problem(axes: tuple[int, int], n_columns: int) -> str | None:
+    """Return why ``axes`` cannot be shown for ``n_columns`` columns, or None.
+
+    Two or more columns show two different ones; a single column shows ``(0, 0)``.
+    """
+    a, b = axes
+    if n_columns == 1:
+        return None if (a, b) == (0, 0) else f"axes of one column must be [0, 0], not {[a, b]}"
+    if not (0 <= a < n_columns and 0 <= b < n_columns) or a == b:
+        return f"axes must be two different column indices from 0 to {n_columns - 1}, not {[a, b]}"
+    return None
+
+
 def session_problem(session: Session) -> str | None:
     """Return what is inconsistent in ``session``, or None if it is sound."""
     d = len(session.columns)
-    if d < 2 or not all(isinstance(c, str) for c in session.columns):
-        return "a session needs at least 2 named columns"
+    if d < 1 or not all(isinstance(c, str) for c in session.columns):
+        return "a session needs at least 1 named column"
     if not np.isfinite(session.points).all():
         return "points must be finite numbers"
-    a, b = session.axes
-    if not (0 <= a < d and 0 <= b < d) or a == b:
-        return f"axes must be two different column indices from 0 to {d - 1}, not {[a, b]}"
+    problem = axes_problem(session.axes, d)
+    if problem:
+        return problem
+    weights = session.sample_weight
+    if weights is not None and (
+        len(weights) != len(session.points) or not np.isfinite(weights).all() or (weights < 0).any()
+    ):
+        return f"'sample_weight' must be {len(session.points)} finite numbers ≥ 0"
     if not isinstance(session.settings, FitSettings):
         return "settings must be FitSettings"
     fit = session.fit
@@ -251,8 +277,8 @@ def load_session(path: str | os.PathLike[str]) -> Session:
     columns = doc.get("columns")
     if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
         raise bad("'columns' must be a list of names")
-    if len(columns) < 2:
-        raise bad("'columns' must name at least 2 columns")
+    if len(columns) < 1:
+        raise bad("'columns' must name at least 1 column")
     points = doc.get("points")
     if not isinstance(points, list):
         raise bad("'points' must be a list of rows")
@@ -278,6 +304,11 @@ def load_session(path: str | os.PathLike[str]) -> Session:
     source = doc.get("source")
     if source is not None and not isinstance(source, str):
         raise bad("'source' must be a file name or null")
+    weights = doc.get("sample_weight")  # absent in sessions of unweighted points
+    if weights is not None and (
+        not isinstance(weights, list) or not all(_is_number(v) for v in weights)
+    ):
+        raise bad(f"'sample_weight' must be a list of {n_points} finite numbers ≥ 0")
     try:
         return Session(
             points=np.array(points, dtype=np.float64).reshape(-1, len(columns)),
@@ -286,6 +317,7 @@ def load_session(path: str | os.PathLike[str]) -> Session:
             settings=settings,
             fit=fit,
             source=source,
+            sample_weight=None if weights is None else np.array(weights, dtype=np.float64),
         )
     except ValueError as error:
         raise bad(str(error)) from None

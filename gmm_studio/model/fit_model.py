@@ -124,6 +124,17 @@ class SavedFit:
 Observer = Callable[["FitModel", Change], None]
 
 
+def _weights_of(sample_weight, n_samples: int) -> np.ndarray | None:
+    """``sample_weight`` as a read-only float64 array of ``n_samples``, or None."""
+    if sample_weight is None:
+        return None
+    weights = np.array(sample_weight, dtype=np.float64).reshape(-1)
+    if len(weights) != n_samples:
+        raise FitError(f"{len(weights)} sample weights for {n_samples} points")
+    weights.flags.writeable = False
+    return weights
+
+
 def _frozen(X) -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
@@ -151,8 +162,9 @@ class FitModel:
     the later ones (undoably, with :meth:`restore`).
     """
 
-    def __init__(self, X, settings: FitSettings | None = None) -> None:
+    def __init__(self, X, settings: FitSettings | None = None, *, sample_weight=None) -> None:
         self._X = _frozen(X)
+        self._weights = _weights_of(sample_weight, len(self._X))
         self._settings = settings if settings is not None else FitSettings()
         if not isinstance(self._settings, FitSettings):
             raise FitError("a fit needs FitSettings")
@@ -168,6 +180,11 @@ class FitModel:
     def data(self) -> np.ndarray:
         """The data the fit runs on, shape (N, D), read-only."""
         return self._X
+
+    @property
+    def sample_weight(self) -> np.ndarray | None:
+        """The weight of each point, shape (N,), or None (every point counts once)."""
+        return self._weights
 
     @property
     def settings(self) -> FitSettings:
@@ -286,15 +303,17 @@ class FitModel:
             observer(self, change)
 
     # -- changes ----------------------------------------------------------------------------
-    def set_data(self, X, description: str = "points edited") -> None:
+    def set_data(self, X, description: str = "points edited", *, sample_weight=None) -> None:
         """Fit other data: EM continues from the current parameters on it.
 
         The history gets a :attr:`EventKind.DATA_EDITED` event; the next entry is the current
         parameters evaluated on the new data (a new segment of the curve). A converged fit
         runs again; a paused or stopped one waits. Too few points forget the fit; another
-        number of columns starts a new one.
+        number of columns starts a new one. ``sample_weight`` weighs the new points (None:
+        each counts once).
         """
         X = _frozen(X)
+        self._weights = _weights_of(sample_weight, len(X))
         same_columns = X.shape[1] == self._X.shape[1]
         self._X = X
         if not same_columns or self.current is None or not self.enough_points:
@@ -474,13 +493,16 @@ class FitModel:
         """
         if not self.at_end:
             raise FitError("continuing from an earlier iteration needs a branch first")
-        X, settings, locks = self._X, self._settings, self._locks
+        X, settings, locks, weights = self._X, self._settings, self._locks, self._weights
         current = self.current
         if current is None:
-            return EMRun(X, settings)
+            return EMRun(X, settings, sample_weight=weights)
         if self._needs_evaluation or not current.evaluated:
-            return EMRun(X, settings, current.mixture, iteration=current.iteration, locks=locks)
-        return EMRun(X, settings, resumed_from=current, locks=locks)
+            return EMRun(
+                X, settings, current.mixture, iteration=current.iteration, locks=locks,
+                sample_weight=weights,
+            )  # fmt: skip
+        return EMRun(X, settings, resumed_from=current, locks=locks, sample_weight=weights)
 
     def record(self, *snapshots: Snapshot) -> None:
         """Take snapshots of the run from :meth:`continuation` into the history, in order."""
@@ -553,7 +575,9 @@ class FitModel:
             self._state, self._locks if self._locks.any else None,
         )  # fmt: skip
 
-    def load(self, X, settings: FitSettings, saved: SavedFit | None = None) -> None:
+    def load(
+        self, X, settings: FitSettings, saved: SavedFit | None = None, *, sample_weight=None
+    ) -> None:
         """Become the fit of other data (a file, a session): one notification of everything.
 
         Raises
@@ -562,11 +586,12 @@ class FitModel:
             When ``saved`` does not fit the data and settings; nothing changes then.
         """
         if saved is None:
-            other = FitModel(X, settings)
+            other = FitModel(X, settings, sample_weight=sample_weight)
         else:
             other = FitModel.restore_saved(
                 X, settings, start=saved.start, history=saved.history, events=saved.events,
                 position=saved.position, state=saved.state, locks=saved.locks,
+                sample_weight=sample_weight,
             )  # fmt: skip
         observers = self._observers
         self.__dict__.update(other.__dict__)
@@ -585,9 +610,10 @@ class FitModel:
         position: int | None = None,
         state: FitState = FitState.PAUSED,
         locks: Locks | None = None,
+        sample_weight=None,
     ) -> FitModel:
         """A model as it was saved; raises FitError when the parts do not fit together."""
-        model = cls(X, settings)
+        model = cls(X, settings, sample_weight=sample_weight)
         if position is not None and position < 0:
             position = None
         history = list(history)

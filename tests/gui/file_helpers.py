@@ -9,6 +9,7 @@ from gmm_studio.gui.document import Document
 from gmm_studio.model import FitState
 
 from .conftest import blobs
+from .modal_driver import choose_file, drive
 
 
 def three_columns(seed: int = 0) -> np.ndarray:
@@ -44,6 +45,15 @@ def wait_shown(qtbot, window, before: int) -> None:
         return window.frames_drawn > before and window.fit.state in shown
 
     qtbot.waitUntil(shown, timeout=20_000)
+
+
+def open_with_dialog(qtbot, window, path, choose) -> None:
+    """File ▸ Open ``path``; ``choose(dialog)`` answers the import dialog; wait until shown."""
+    before = window.frames_drawn
+    driver = drive(qtbot, choose_file(path), choose)
+    window.file_menu.open_action.trigger()
+    assert driver.done
+    wait_shown(qtbot, window, before)
 
 
 def run_to_the_end(qtbot, window) -> None:

@@ -90,10 +90,13 @@ def test_choosing_columns_axes_and_importing(qtbot, dialog, table_file):
 
 def test_invalid_choices_disable_import_and_say_why(qtbot, dialog):
     click(qtbot, dialog.fit_checks[1])
-    click(qtbot, dialog.fit_checks[2])  # only c left
+    click(qtbot, dialog.fit_checks[2])  # only c left: a histogram
+    assert ok_button(dialog).isEnabled() and dialog.choice().axes == (0, 0)
+    click(qtbot, dialog.fit_checks[3])  # none left
     assert not ok_button(dialog).isEnabled()
-    assert dialog.status.text() == "Tick at least two columns to fit."
+    assert dialog.status.text() == "Tick at least one column to fit."
     assert dialog.choice() is None
+    click(qtbot, dialog.fit_checks[3])  # c again
     click(qtbot, dialog.fit_checks[2])  # b and c
     assert ok_button(dialog).isEnabled()
     assert (dialog.x_combo.currentText(), dialog.y_combo.currentText()) == ("c", "b")

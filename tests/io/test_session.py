@@ -178,7 +178,7 @@ def _model(d):
         (lambda d: d.update(points=[[1.0, 2.0], [3.0]]), "point 1 must be a list of 2 finite"),
         (lambda d: d.update(points=[[1.0, "2"]]), "point 0 must be a list of 2 finite"),
         (lambda d: d.update(columns="xy"), "'columns' must be a list of names"),
-        (lambda d: d.update(columns=["x"]), "'columns' must name at least 2"),
+        (lambda d: d.update(columns=[]), "'columns' must name at least 1"),
         (lambda d: d.update(axes=[0, 0]), "axes must be two different column indices"),
         (lambda d: d.update(axes=[0, 5]), "axes must be two different column indices"),
         (lambda d: d["settings"].update(n_components=-3), "settings: n_components must be"),
