@@ -92,7 +92,7 @@ def test_live_em_draws_component_and_mixture_densities(qtbot, opened):
 def test_all_four_covariance_types_fit_one_column(qtbot, opened):
     fitted = []
     for kind in ("full", "tied", "diag", "spherical"):
-        opened.apply_settings(opened.document.settings.replace(covariance_type=kind))
+        opened.document.set_settings(opened.document.settings.replace(covariance_type=kind))
         qtbot.waitUntil(lambda: opened.fit.mixture is not None and opened.fit.iteration == 0)
         run_to_the_end(qtbot, opened)
         fitted.append(opened.fit.mixture)
