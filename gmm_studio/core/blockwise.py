@@ -46,6 +46,7 @@ import numpy as np
 from scipy.linalg import blas
 
 from gmm_studio.core import covariance as cov
+from gmm_studio.core.errors import FitError
 
 _LOG_2PI = np.log(2.0 * np.pi)
 _MACHINE_EPS = np.finfo(float).eps
@@ -140,18 +141,18 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray | None:
 
     Raises
     ------
-    ValueError
+    FitError
         If the weights have the wrong length, are negative or not finite, or are all zero.
     """
     if sample_weight is None:
         return None
     w = np.ascontiguousarray(sample_weight, dtype=float)
     if w.shape != (n_samples,):
-        raise ValueError(f"sample_weight must hold one number per row ({n_samples}), got {w.shape}")
+        raise FitError(f"sample_weight must hold one number per row ({n_samples}), got {w.shape}")
     if not np.all(np.isfinite(w)) or np.any(w < 0):
-        raise ValueError("sample_weight must be finite numbers ≥ 0")
+        raise FitError("sample_weight must be finite numbers ≥ 0")
     if not np.any(w > 0):
-        raise ValueError("sample_weight is zero for every row")
+        raise FitError("sample_weight is zero for every row")
     return w
 
 

@@ -19,6 +19,7 @@ from gmm_studio.core import covariance as cov
 from gmm_studio.core.blockwise import (
     BlockData,
     Statistics,
+    check_sample_weight,
     gather,
     gather_scatter,
     kernel_for,
@@ -362,6 +363,7 @@ def starting_mixture(
     covariances_init,
     reg_covar: float,
     seed,
+    sample_weight=None,
 ) -> Mixture:
     """The mixture EM starts from: user-given parameters override those from ``init``."""
     given = (weights_init, means_init, covariances_init)
@@ -370,7 +372,7 @@ def starting_mixture(
     else:
         base = initialize(
             X, n_components, covariance_type=covariance_type, init=init,
-            reg_covar=reg_covar, seed=seed,
+            reg_covar=reg_covar, seed=seed, sample_weight=sample_weight,
         )  # fmt: skip
     start = Mixture(
         weights=base.weights if weights_init is None else weights_init,
@@ -400,6 +402,7 @@ def em_steps(
     max_iter: int = 1000,
     reg_covar: float = 1e-6,
     seed: int | np.random.Generator | None = None,
+    sample_weight=None,
 ) -> Iterator[Snapshot]:
     """Run EM, yielding one :class:`Snapshot` per iteration.
 
@@ -423,6 +426,11 @@ def em_steps(
         Added to the diagonal of every covariance, keeping it positive definite.
     seed : int, Generator or None
         Seeds every random choice; the same seed gives the same fit.
+    sample_weight : array_like, shape (N,), optional
+        Non-negative weight of each row: EM counts row i ``sample_weight[i]`` times, so integer
+        weights give the fit of the data with each row repeated that many times (from the same
+        start; see :func:`initialize` for the starts). The log-likelihood is Σ w·log p and
+        ``n_samples`` of the snapshots is Σ w.
 
     Raises
     ------
@@ -444,24 +452,26 @@ def em_steps(
     nothing is re-seeded at the worst-explained point with the data's covariance.
     """
     X = check_data(X, n_components)
+    sample_weight = check_sample_weight(sample_weight, X.shape[0])
     cov.check_covariance_type(covariance_type)
     _check_settings(tol, max_iter, reg_covar)
     start = starting_mixture(
         X, n_components, covariance_type, init,
-        weights_init, means_init, covariances_init, reg_covar, seed,
+        weights_init, means_init, covariances_init, reg_covar, seed, sample_weight,
     )  # fmt: skip
-    return _iterate(X, start, tol, max_iter, reg_covar)
+    return _iterate(X, start, tol, max_iter, reg_covar, sample_weight)
 
 
-def _iterate(X, mixture, tol, max_iter, reg_covar) -> Iterator[Snapshot]:
-    n_samples = X.shape[0]
-    if ENGINE_PASS == "reference":
+def _iterate(X, mixture, tol, max_iter, reg_covar, sample_weight=None) -> Iterator[Snapshot]:
+    if ENGINE_PASS == "reference" and sample_weight is None:
+        n_samples = X.shape[0]
         floor = collapse_floor(X)
 
         def one_pass(m):
             return reference_em_pass(X, m, reg_covar)
     else:
-        data = BlockData(X)
+        data = BlockData(X, sample_weight)
+        n_samples = X.shape[0] if sample_weight is None else data.total_weight
         floor = COLLAPSE_RATIO * float(np.max(data.variance))
 
         def one_pass(m):
@@ -495,6 +505,7 @@ def fit(
     max_iter: int = 1000,
     reg_covar: float = 1e-6,
     seed: int | np.random.Generator | None = None,
+    sample_weight=None,
 ) -> FitResult:
     """Fit a Gaussian mixture by EM; the arguments are those of :func:`em_steps`.
 
@@ -508,7 +519,7 @@ def fit(
     steps = em_steps(
         X, n_components, covariance_type=covariance_type, init=init,
         weights_init=weights_init, means_init=means_init, covariances_init=covariances_init,
-        tol=tol, max_iter=max_iter, reg_covar=reg_covar, seed=seed,
+        tol=tol, max_iter=max_iter, reg_covar=reg_covar, seed=seed, sample_weight=sample_weight,
     )  # fmt: skip
     trace = []
     for last in steps:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from gmm_studio.core import covariance as cov
+from gmm_studio.core.blockwise import check_sample_weight
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.mixture import Mixture
 
@@ -37,17 +38,39 @@ def check_data(X, n_components: int) -> np.ndarray:
     return X
 
 
-def data_covariance(X: np.ndarray) -> np.ndarray:
-    """The sample covariance of ``X`` (ddof=1, as ``np.cov``); zeros for a single point."""
-    if X.shape[0] < 2:
+def data_covariance(X: np.ndarray, sample_weight: np.ndarray | None = None) -> np.ndarray:
+    """The sample covariance of ``X`` (ddof=1, as ``np.cov``); zeros for a single point.
+
+    With weights: the covariance of the rows repeated by their (integer) weights, i.e. about
+    the weighted mean, divided by Σw - 1 (zeros when Σw ≤ 1).
+    """
+    if sample_weight is None:
+        if X.shape[0] < 2:
+            return np.zeros((X.shape[1], X.shape[1]))
+        return np.atleast_2d(np.cov(X, rowvar=False))
+    total = float(sample_weight.sum())
+    if total <= 1.0:
         return np.zeros((X.shape[1], X.shape[1]))
-    return np.atleast_2d(np.cov(X, rowvar=False))
+    diff = X - sample_weight @ X / total
+    return (diff * sample_weight[:, np.newaxis]).T @ diff / (total - 1.0)
 
 
-def _random_points(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.ndarray:
-    """K rows of X as means, distinct in value whenever the data have K distinct rows."""
-    chosen = rng.choice(X.shape[0], n_components, replace=False)
-    means = X[chosen]
+def _random_points(
+    X: np.ndarray, n_components: int, rng: np.random.Generator, sample_weight=None
+) -> np.ndarray:
+    """K rows of X as means, distinct in value whenever the data have K distinct rows.
+
+    With weights, rows are drawn with probability ∝ weight (rows of weight 0 never).
+    """
+    if sample_weight is None:
+        chosen = rng.choice(X.shape[0], n_components, replace=False)
+        means = X[chosen]
+    else:
+        X = X[sample_weight > 0]
+        p = sample_weight[sample_weight > 0]
+        p = p / p.sum()
+        chosen = rng.choice(len(X), min(n_components, len(X)), replace=False, p=p)
+        means = X[np.resize(chosen, n_components)]
     if len(np.unique(means, axis=0)) < n_components:
         distinct = np.unique(X, axis=0)
         if len(distinct) >= n_components:
@@ -55,18 +78,29 @@ def _random_points(X: np.ndarray, n_components: int, rng: np.random.Generator) -
     return means
 
 
-def kmeans_plus_plus(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.ndarray:
-    """k-means++ seeding: each new centre is a data point drawn with probability ∝ D(x)²."""
+def kmeans_plus_plus(
+    X: np.ndarray, n_components: int, rng: np.random.Generator, sample_weight=None
+) -> np.ndarray:
+    """k-means++ seeding: each new centre is a data point drawn with probability ∝ w·D(x)².
+
+    The first centre is drawn with probability ∝ w (uniformly without weights).
+    """
     n_samples = X.shape[0]
     centres = np.empty((n_components, X.shape[1]))
-    centres[0] = X[rng.integers(n_samples)]
+    if sample_weight is None:
+        centres[0] = X[rng.integers(n_samples)]
+    else:
+        centres[0] = X[rng.choice(n_samples, p=sample_weight / sample_weight.sum())]
     closest = np.sum((X - centres[0]) ** 2, axis=1)
     for k in range(1, n_components):
-        total = closest.sum()
+        score = closest if sample_weight is None else closest * sample_weight
+        total = score.sum()
         if total > 0:
-            index = rng.choice(n_samples, p=closest / total)
-        else:  # fewer distinct points than components: any point will do
+            index = rng.choice(n_samples, p=score / total)
+        elif sample_weight is None:  # fewer distinct points than components: any will do
             index = rng.integers(n_samples)
+        else:
+            index = rng.choice(n_samples, p=sample_weight / sample_weight.sum())
         centres[k] = X[index]
         np.minimum(closest, np.sum((X - centres[k]) ** 2, axis=1), out=closest)
     return centres
@@ -77,15 +111,21 @@ def _nearest(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return np.argmin(d2, axis=1)
 
 
-def kmeans(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.ndarray:
-    """Hard labels after k-means++ seeding and a few Lloyd iterations."""
-    centres = kmeans_plus_plus(X, n_components, rng)
+def kmeans(
+    X: np.ndarray, n_components: int, rng: np.random.Generator, sample_weight=None
+) -> np.ndarray:
+    """Hard labels after k-means++ seeding and a few (weighted) Lloyd iterations."""
+    centres = kmeans_plus_plus(X, n_components, rng, sample_weight)
     labels = _nearest(X, centres)
     for _ in range(KMEANS_ITERATIONS):
         for k in range(n_components):
             members = labels == k
-            if members.any():
-                centres[k] = X[members].mean(axis=0)
+            if sample_weight is None:
+                if members.any():
+                    centres[k] = X[members].mean(axis=0)
+            elif sample_weight[members].sum() > 0:
+                w = sample_weight[members]
+                centres[k] = w @ X[members] / w.sum()
         new_labels = _nearest(X, centres)
         if np.array_equal(new_labels, labels):
             break
@@ -94,28 +134,36 @@ def kmeans(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.nda
 
 
 def mixture_from_labels(
-    X: np.ndarray, labels: np.ndarray, n_components: int, covariance_type: str, reg_covar: float
+    X: np.ndarray,
+    labels: np.ndarray,
+    n_components: int,
+    covariance_type: str,
+    reg_covar: float,
+    sample_weight=None,
 ) -> Mixture:
     """The Gaussian that each hard cluster implies; an empty cluster gets the data's spread.
 
-    An empty cluster is placed at the point farthest from its assigned centre, so every
-    component starts somewhere useful.
+    An empty cluster (no rows, or only rows of weight 0) is placed at the row of positive
+    weight farthest from the centres before it, with a weight of one row.
     """
     _n_samples, n_features = X.shape
-    counts = np.bincount(labels, minlength=n_components).astype(float)
+    w = np.ones(len(X)) if sample_weight is None else sample_weight
+    counts = np.bincount(labels, weights=w, minlength=n_components)
     means = np.empty((n_components, n_features))
     full = np.empty((n_components, n_features, n_features))
-    spread = data_covariance(X)
+    spread = data_covariance(X, sample_weight)
+    candidates = X if sample_weight is None else X[sample_weight > 0]
     for k in range(n_components):
-        members = X[labels == k]
-        if len(members) == 0:
-            means[k] = X[_farthest_from(X, means[:k])]
+        members = labels == k
+        if not counts[k] > 0:
+            means[k] = candidates[_farthest_from(candidates, means[:k])]
             full[k] = spread
             counts[k] = 1.0
             continue
-        means[k] = members.mean(axis=0)
-        diff = members - means[k]
-        full[k] = diff.T @ diff / len(members)
+        wk = w[members]
+        means[k] = wk @ X[members] / counts[k]
+        diff = X[members] - means[k]
+        full[k] = (diff * wk[:, np.newaxis]).T @ diff / counts[k]
     weights = counts / counts.sum()
     covariances = cov.from_full(full, covariance_type, weights)
     return Mixture(
@@ -150,6 +198,7 @@ def initialize(
     init: str = "kmeans++",
     reg_covar: float = 1e-6,
     seed: int | np.random.Generator | None = None,
+    sample_weight=None,
 ) -> Mixture:
     """Starting parameters for EM.
 
@@ -166,24 +215,33 @@ def initialize(
     reg_covar : float
         Added to the diagonal of every starting covariance.
     seed : int, Generator or None
+    sample_weight : array_like, shape (N,), optional
+        Non-negative row weights. Integer weights act as repeated rows: every deterministic
+        step is exactly that of the repeated data (the weighted data covariance, Lloyd's
+        weighted means, each cluster's weighted weight, mean and covariance), and every random
+        draw has the same distribution (a row is drawn with probability ∝ its weight, k-means++
+        ∝ w·D²), though not the same draws from the same seed. Rows of weight 0 are never
+        drawn; ``random-points`` draws K distinct rows, where repeated data may draw one
+        point twice.
 
     Returns
     -------
     Mixture
     """
     X = check_data(X, n_components)
+    sample_weight = check_sample_weight(sample_weight, X.shape[0])
     cov.check_covariance_type(covariance_type)
     rng = np.random.default_rng(seed)
     if init == "random-points":
-        means = _random_points(X, n_components, rng)
-        full = np.repeat(data_covariance(X)[np.newaxis], n_components, axis=0)
+        means = _random_points(X, n_components, rng, sample_weight)
+        full = np.repeat(data_covariance(X, sample_weight)[np.newaxis], n_components, axis=0)
         weights = np.full(n_components, 1.0 / n_components)
         covariances = _add_reg(cov.from_full(full, covariance_type), covariance_type, reg_covar)
         return Mixture(weights, means, covariances, covariance_type)
     if init == "kmeans++":
-        labels = _nearest(X, kmeans_plus_plus(X, n_components, rng))
+        labels = _nearest(X, kmeans_plus_plus(X, n_components, rng, sample_weight))
     elif init == "kmeans":
-        labels = kmeans(X, n_components, rng)
+        labels = kmeans(X, n_components, rng, sample_weight)
     else:
         raise FitError(f"init must be one of {', '.join(INIT_METHODS)}, not {init!r}")
-    return mixture_from_labels(X, labels, n_components, covariance_type, reg_covar)
+    return mixture_from_labels(X, labels, n_components, covariance_type, reg_covar, sample_weight)

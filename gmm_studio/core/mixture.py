@@ -10,7 +10,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from gmm_studio.core import covariance as cov
-from gmm_studio.core.blockwise import BlockData, total_log_likelihood
+from gmm_studio.core.blockwise import BlockData, check_sample_weight, total_log_likelihood
 from gmm_studio.core.errors import FitError
 
 
@@ -127,13 +127,13 @@ class Mixture:
         """Log-density of the mixture at each row of ``X``, shape (N,)."""
         return logsumexp(self.weighted_log_prob(X), axis=1)
 
-    def log_likelihood(self, X) -> float:
-        """Total log-likelihood of the rows of ``X``.
+    def log_likelihood(self, X, sample_weight=None) -> float:
+        """Total log-likelihood of the rows of ``X`` (Σ w·log p with ``sample_weight``).
 
         Computed block-wise with EM's own kernel, so it is the very number a fit reports for
         this mixture on the same data, and a million rows need no N×K matrix.
         """
-        return total_log_likelihood(BlockData(self._check_X(X)), self)
+        return total_log_likelihood(BlockData(self._check_X(X), sample_weight), self)
 
     def predict_proba(self, X) -> np.ndarray:
         """Responsibilities: the posterior probability of each component for each row, (N, K)."""
@@ -174,14 +174,20 @@ class Mixture:
         }[self.covariance_type]
         return int(cov_params + k * d + k - 1)
 
-    def bic(self, X) -> float:
-        """Bayesian information criterion on ``X`` (lower is better)."""
-        X = self._check_X(X)
-        return -2.0 * self.log_likelihood(X) + self.n_parameters * np.log(X.shape[0])
+    def bic(self, X, sample_weight=None) -> float:
+        """Bayesian information criterion on ``X`` (lower is better).
 
-    def aic(self, X) -> float:
-        """Akaike information criterion on ``X`` (lower is better)."""
-        return -2.0 * self.log_likelihood(X) + 2.0 * self.n_parameters
+        With ``sample_weight`` the log-likelihood is Σ w·log p and the effective number of
+        rows in the penalty is Σ w: integer weights give the BIC of the repeated rows.
+        """
+        X = self._check_X(X)
+        w = check_sample_weight(sample_weight, X.shape[0])
+        n = X.shape[0] if w is None else float(w.sum())
+        return -2.0 * self.log_likelihood(X, w) + self.n_parameters * np.log(n)
+
+    def aic(self, X, sample_weight=None) -> float:
+        """Akaike information criterion on ``X`` (lower is better; Σ w·log p with weights)."""
+        return -2.0 * self.log_likelihood(X, sample_weight) + 2.0 * self.n_parameters
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict of lists and floats, ready for JSON; :meth:`from_dict` inverts it exactly."""
