@@ -78,6 +78,42 @@ def _random_points(
     return means
 
 
+#: The initialisers read the data in chunks of this many rows: their temporaries stay small
+#: next to a memory-mapped file of any size (only N-long vectors are kept).
+_CHUNK_ROWS = 1 << 16
+
+
+def _chunks(n: int):
+    return ((a, min(a + _CHUNK_ROWS, n)) for a in range(0, n, _CHUNK_ROWS))
+
+
+def _squared_distances(X: np.ndarray, centre: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out[i] = |X[i] - centre|²``, chunk by chunk (the same numbers as one whole-array sum)."""
+    for a, b in _chunks(len(X)):
+        diff = X[a:b] - centre
+        diff *= diff
+        np.sum(diff, axis=1, out=out[a:b])
+    return out
+
+
+def _draw(rng: np.random.Generator, score: np.ndarray) -> int:
+    """A row drawn with probability ∝ ``score``: ``rng.choice(n, p=score / score.sum())``.
+
+    One uniform number from ``rng``, as :meth:`numpy.random.Generator.choice` takes, found
+    in the cumulative sum chunk by chunk instead of in a whole N-long copy.
+    """
+    total = score.sum()
+    target = rng.random() * total
+    below = 0.0
+    for a, b in _chunks(len(score)):
+        cumulative = np.cumsum(score[a:b])
+        cumulative += below
+        if cumulative[-1] > target:
+            return a + int(np.searchsorted(cumulative, target, side="right"))
+        below = cumulative[-1]
+    return int(np.flatnonzero(score > 0)[-1])  # rounding left the target at the very end
+
+
 def kmeans_plus_plus(
     X: np.ndarray, n_components: int, rng: np.random.Generator, sample_weight=None
 ) -> np.ndarray:
@@ -90,25 +126,43 @@ def kmeans_plus_plus(
     if sample_weight is None:
         centres[0] = X[rng.integers(n_samples)]
     else:
-        centres[0] = X[rng.choice(n_samples, p=sample_weight / sample_weight.sum())]
-    closest = np.sum((X - centres[0]) ** 2, axis=1)
+        centres[0] = X[_draw(rng, sample_weight)]
+    closest = _squared_distances(X, centres[0], np.empty(n_samples))
+    distance = np.empty(n_samples)
     for k in range(1, n_components):
         score = closest if sample_weight is None else closest * sample_weight
-        total = score.sum()
-        if total > 0:
-            index = rng.choice(n_samples, p=score / total)
+        if score.sum() > 0:
+            index = _draw(rng, score)
         elif sample_weight is None:  # fewer distinct points than components: any will do
             index = rng.integers(n_samples)
         else:
-            index = rng.choice(n_samples, p=sample_weight / sample_weight.sum())
+            index = _draw(rng, sample_weight)
         centres[k] = X[index]
-        np.minimum(closest, np.sum((X - centres[k]) ** 2, axis=1), out=closest)
+        np.minimum(closest, _squared_distances(X, centres[k], distance), out=closest)
     return centres
 
 
 def _nearest(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    d2 = np.stack([np.sum((X - c) ** 2, axis=1) for c in centres], axis=1)
-    return np.argmin(d2, axis=1)
+    """The nearest centre of each row (the lowest index on a tie), chunk by chunk."""
+    labels = np.empty(len(X), dtype=np.min_scalar_type(max(len(centres) - 1, 0)))
+    for a, b in _chunks(len(X)):
+        d2 = np.stack([np.sum((X[a:b] - c) ** 2, axis=1) for c in centres], axis=1)
+        labels[a:b] = np.argmin(d2, axis=1)
+    return labels
+
+
+def _cluster_sums(X, labels, n_components, sample_weight):
+    """Per cluster Σw and Σw·x, chunk by chunk."""
+    counts = np.zeros(n_components)
+    sums = np.zeros((n_components, X.shape[1]))
+    for a, b in _chunks(len(X)):
+        lab = labels[a:b]
+        w = None if sample_weight is None else sample_weight[a:b]
+        counts += np.bincount(lab, weights=w, minlength=n_components)
+        for j in range(X.shape[1]):
+            column = X[a:b, j] if w is None else X[a:b, j] * w
+            sums[:, j] += np.bincount(lab, weights=column, minlength=n_components)
+    return counts, sums
 
 
 def kmeans(
@@ -118,14 +172,9 @@ def kmeans(
     centres = kmeans_plus_plus(X, n_components, rng, sample_weight)
     labels = _nearest(X, centres)
     for _ in range(KMEANS_ITERATIONS):
-        for k in range(n_components):
-            members = labels == k
-            if sample_weight is None:
-                if members.any():
-                    centres[k] = X[members].mean(axis=0)
-            elif sample_weight[members].sum() > 0:
-                w = sample_weight[members]
-                centres[k] = w @ X[members] / w.sum()
+        counts, sums = _cluster_sums(X, labels, n_components, sample_weight)
+        filled = counts > 0
+        centres[filled] = sums[filled] / counts[filled, np.newaxis]
         new_labels = _nearest(X, centres)
         if np.array_equal(new_labels, labels):
             break
@@ -147,23 +196,26 @@ def mixture_from_labels(
     weight farthest from the centres before it, with a weight of one row.
     """
     _n_samples, n_features = X.shape
-    w = np.ones(len(X)) if sample_weight is None else sample_weight
-    counts = np.bincount(labels, weights=w, minlength=n_components)
-    means = np.empty((n_components, n_features))
-    full = np.empty((n_components, n_features, n_features))
-    spread = data_covariance(X, sample_weight)
-    candidates = X if sample_weight is None else X[sample_weight > 0]
-    for k in range(n_components):
-        members = labels == k
-        if not counts[k] > 0:
+    counts, sums = _cluster_sums(X, labels, n_components, sample_weight)
+    filled = counts > 0
+    means = np.zeros((n_components, n_features))
+    means[filled] = sums[filled] / counts[filled, np.newaxis]
+    full = np.zeros((n_components, n_features, n_features))
+    for a, b in _chunks(len(X)):
+        lab = labels[a:b]
+        for k in np.flatnonzero(filled):
+            members = lab == k
+            diff = X[a:b][members] - means[k]
+            weighted = diff if sample_weight is None else diff * sample_weight[a:b][members, None]
+            full[k] += weighted.T @ diff
+    full[filled] /= counts[filled, np.newaxis, np.newaxis]
+    if not filled.all():
+        spread = data_covariance(X, sample_weight)
+        candidates = X if sample_weight is None else X[sample_weight > 0]
+        for k in np.flatnonzero(~filled):
             means[k] = candidates[_farthest_from(candidates, means[:k])]
             full[k] = spread
             counts[k] = 1.0
-            continue
-        wk = w[members]
-        means[k] = wk @ X[members] / counts[k]
-        diff = X[members] - means[k]
-        full[k] = (diff * wk[:, np.newaxis]).T @ diff / counts[k]
     weights = counts / counts.sum()
     covariances = cov.from_full(full, covariance_type, weights)
     return Mixture(

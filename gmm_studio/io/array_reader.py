@@ -44,10 +44,17 @@ def read_npy(path: Path) -> TableInfo:
         with open(path, "rb") as f:
             shape, dtype = _npy_header(path, f)
             _refuse_objects(path, dtype)
-            n_bytes = int(np.prod(shape, dtype=np.float64)) * max(dtype.itemsize, 8)
-            check_fits_in_memory(path, n_bytes * BINARY_MEMORY_FACTOR)
-            f.seek(0)
-            array = np.load(f, allow_pickle=False)
+            if len(shape) == 2 and dtype == np.float64:
+                # Memory-mapped, read as the fit goes: no copy, and larger than memory is fine.
+                f.close()
+                array = np.load(path, mmap_mode="r", allow_pickle=False)
+                if not array.flags.c_contiguous:  # Fortran order: rows are not contiguous
+                    array = np.ascontiguousarray(array)
+            else:
+                n_bytes = int(np.prod(shape, dtype=np.float64)) * max(dtype.itemsize, 8)
+                check_fits_in_memory(path, n_bytes * BINARY_MEMORY_FACTOR)
+                f.seek(0)
+                array = np.load(f, allow_pickle=False)
     except DataFileError:
         raise
     except OSError as error:
@@ -187,7 +194,8 @@ def _table_from_array(path, array, what):
         )
     if not _numeric_dtype(array.dtype):
         raise DataFileError(path, f"no numeric columns ({what} holds {array.dtype} values)")
-    return default_column_names(array.shape[1]), array.astype(np.float64), [True] * array.shape[1]
+    values = np.asarray(array, dtype=np.float64)  # a float64 array (or memory map) as it is
+    return default_column_names(array.shape[1]), values, [True] * array.shape[1]
 
 
 def _info(path, columns, values, numeric, spec) -> TableInfo:
