@@ -149,7 +149,7 @@ def m_step(
         scatter = scatter.sum(axis=0)
     return mixture_from_moments(
         float(X.shape[0]), raw_counts, means, scatter, diag, covariance_type, reg_covar,
-        X[worst_rows], data_covariance(X),
+        X[worst_rows], lambda: data_covariance(X),
     )  # fmt: skip
 
 
@@ -162,9 +162,9 @@ def mixture_from_moments(
     summed responsibilities, ``means`` (K, D) the weighted means, ``scatter`` the summed
     weighted outer products about the means ((K, D, D) for full, summed over components
     (D, D) for tied), ``diag`` (K, D) the weighted variances (diag and spherical).
-    ``worst_points`` are the least well explained rows, worst first, and ``spread`` the data's
-    covariance (ddof=1): an empty component restarts at the first of those rows not yet taken,
-    with that covariance and a weight of one row.
+    ``worst_points`` are the least well explained rows, worst first, and ``spread()`` returns
+    the data's covariance (ddof=1): an empty component restarts at the first of those rows not
+    yet taken, with that covariance and a weight of one row.
     """
     n_features = means.shape[1]
     nk = raw_counts + _EPS
@@ -191,7 +191,7 @@ def _reseed(
     total_weight, spread, empty, worst_points, weights, means, covariances, covariance_type, reg
 ):
     n_features = means.shape[1]
-    spread = cov.from_full(spread[np.newaxis], covariance_type)
+    spread = cov.from_full(spread()[np.newaxis], covariance_type)
     for k, point in zip(empty, worst_points, strict=False):
         means[k] = point
         weights[k] = 1.0 / total_weight
@@ -316,7 +316,7 @@ def mixture_from_statistics(
     means = stats.offsets + stats.linear / nk[:, np.newaxis] + centre
     return mixture_from_moments(
         stats.total_weight, raw_counts, means, scatter, diag, covariance_type, reg_covar,
-        stats.worst_points, _spread_of(stats, covariance_type),
+        stats.worst_points, lambda: _spread_of(stats, covariance_type),
     )  # fmt: skip
 
 

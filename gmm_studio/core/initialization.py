@@ -87,31 +87,43 @@ def _chunks(n: int):
     return ((a, min(a + _CHUNK_ROWS, n)) for a in range(0, n, _CHUNK_ROWS))
 
 
-def _squared_distances(X: np.ndarray, centre: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``out[i] = |X[i] - centre|²``, chunk by chunk (the same numbers as one whole-array sum)."""
+def _squared_distances(X, centre, out, keep_smaller: bool = False) -> None:
+    """``out[i] = |X[i] - centre|²`` (or the smaller of that and ``out[i]``), chunk by chunk;
+    the same numbers as one whole-array sum."""
     for a, b in _chunks(len(X)):
         diff = X[a:b] - centre
         diff *= diff
-        np.sum(diff, axis=1, out=out[a:b])
-    return out
+        if keep_smaller:
+            np.minimum(out[a:b], np.sum(diff, axis=1), out=out[a:b])
+        else:
+            np.sum(diff, axis=1, out=out[a:b])
 
 
-def _draw(rng: np.random.Generator, score: np.ndarray) -> int:
-    """A row drawn with probability ∝ ``score``: ``rng.choice(n, p=score / score.sum())``.
+def _draw(rng: np.random.Generator, score: np.ndarray, sample_weight=None) -> int | None:
+    """A row drawn with probability ∝ ``score`` (times ``sample_weight``), or None if all are 0.
 
-    One uniform number from ``rng``, as :meth:`numpy.random.Generator.choice` takes, found
-    in the cumulative sum chunk by chunk instead of in a whole N-long copy.
+    As ``rng.choice(n, p=p)``: one uniform number from ``rng``, found in the cumulative sum,
+    but chunk by chunk instead of in N-long copies.
     """
-    total = score.sum()
+
+    def chunk_score(a, b):
+        return score[a:b] if sample_weight is None else score[a:b] * sample_weight[a:b]
+
+    total = sum(float(chunk_score(a, b).sum()) for a, b in _chunks(len(score)))
+    if not total > 0:
+        return None
     target = rng.random() * total
     below = 0.0
+    last = None
     for a, b in _chunks(len(score)):
-        cumulative = np.cumsum(score[a:b])
+        cumulative = np.cumsum(chunk_score(a, b))
         cumulative += below
         if cumulative[-1] > target:
             return a + int(np.searchsorted(cumulative, target, side="right"))
         below = cumulative[-1]
-    return int(np.flatnonzero(score > 0)[-1])  # rounding left the target at the very end
+        positive = np.flatnonzero(chunk_score(a, b) > 0)
+        last = a + int(positive[-1]) if len(positive) else last
+    return last  # rounding left the target at the very end
 
 
 def kmeans_plus_plus(
@@ -127,18 +139,14 @@ def kmeans_plus_plus(
         centres[0] = X[rng.integers(n_samples)]
     else:
         centres[0] = X[_draw(rng, sample_weight)]
-    closest = _squared_distances(X, centres[0], np.empty(n_samples))
-    distance = np.empty(n_samples)
+    closest = np.empty(n_samples)
+    _squared_distances(X, centres[0], closest)
     for k in range(1, n_components):
-        score = closest if sample_weight is None else closest * sample_weight
-        if score.sum() > 0:
-            index = _draw(rng, score)
-        elif sample_weight is None:  # fewer distinct points than components: any will do
-            index = rng.integers(n_samples)
-        else:
-            index = _draw(rng, sample_weight)
+        index = _draw(rng, closest, sample_weight)
+        if index is None:  # fewer distinct points than components: any will do
+            index = rng.integers(n_samples) if sample_weight is None else _draw(rng, sample_weight)
         centres[k] = X[index]
-        np.minimum(closest, _squared_distances(X, centres[k], distance), out=closest)
+        _squared_distances(X, centres[k], closest, keep_smaller=True)
     return centres
 
 
