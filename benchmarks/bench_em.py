@@ -39,8 +39,10 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.machine import describe  # noqa: E402
-from gmm_studio.core import em, generate_mixture_data, initialize  # noqa: E402
+from gmm_studio.core import fit, generate_mixture_data, initialize  # noqa: E402
 from gmm_studio.core.blockwise import thread_count  # noqa: E402
+from gmm_studio.core.em import em_pass  # noqa: E402
+from gmm_studio.core.reference import reference_em_pass  # noqa: E402
 
 # (label, N, K, D, covariance_type, iterations)
 CASES = [
@@ -75,14 +77,19 @@ def make_data(n, k, d, seed=0):
     return X
 
 
+#: The pass each engine name runs, handed to ``fit``.
+ENGINES = {"fast": em_pass, "reference": reference_em_pass}
+_engine = em_pass
+
+
 def use_engine(name):
-    """Point EM at the fast pass (default) or at the reference pass."""
-    if name == "reference":
-        em.ENGINE_PASS = "reference"
+    """Run our fits with the fast pass (default) or with the reference pass."""
+    global _engine
+    _engine = ENGINES[name]
 
 
 def run_ours(X, start, n_iter):
-    return em.fit(
+    return fit(
         X,
         start.n_components,
         covariance_type=start.covariance_type,
@@ -91,6 +98,7 @@ def run_ours(X, start, n_iter):
         covariances_init=start.covariances,
         tol=0.0,
         max_iter=n_iter,
+        em_pass=_engine,
     )
 
 

@@ -253,38 +253,6 @@ def _finite_json(value):
     return value
 
 
-def load_points_for_window(path) -> tuple:
-    """Read the points a window opens with: ``(points (N, D), column names)``.
-
-    Raises
-    ------
-    DataFileError
-        For any problem with the file, worded for the user.
-    """
-    from gmm_studio.io import read_points
-
-    table = read_points(path)
-    return table.data, table.columns
-
-
-def document_for_file(path: pathlib.Path):
-    """The window's document for a file named on the command line (or opened from a file
-    manager through the desktop entry): a ``.gmms`` session, or a data file of points.
-
-    Raises
-    ------
-    DataFileError
-        If the file cannot be read.
-    """
-    from gmm_studio.gui.app import file_document, session_document
-    from gmm_studio.io import SESSION_SUFFIX, load_session
-
-    if path.suffix.lower() == SESSION_SUFFIX:
-        return session_document(path, load_session(path))
-    points, columns = load_points_for_window(path)
-    return file_document(path, points, columns)
-
-
 def launch_window(argv: list[str]) -> int:
     """Start the desktop application; ``argv`` holds what followed ``gmm-studio`` (a file to
     open, or nothing for the built-in sample).
@@ -301,24 +269,20 @@ def launch_window(argv: list[str]) -> int:
         print(hint, file=sys.stderr)
         return EXIT_DATA
     from gmm_studio.gui.app import create_main_window, ensure_application
-    from gmm_studio.io import DataFileError
+    from gmm_studio.io import DataFileError, open_document
 
-    document = setup = None
+    opened = None
     if argv:
-        from gmm_studio.gui.file_actions import prepare_startup_file
-
         path = pathlib.Path(argv[0])
-        try:  # the same import path as File > Open; sessions too
-            document, setup = prepare_startup_file(path)
+        try:  # the same path as File > Open, before any window: a bad file opens none
+            opened = open_document(path)
         except DataFileError as error:
             _error(str(error))
             return EXIT_DATA
     app = ensure_application()
-    window = create_main_window(document)
+    window = create_main_window(opened=None if opened is None else (path, opened))
     window.show()
-    if setup is not None:
-        setup(window)
-    window.file_actions.offer_recovery_soon()
+    window.file_handling.offer_recovery_soon()
     return app.exec()
 
 

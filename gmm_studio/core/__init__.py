@@ -5,11 +5,12 @@
 """
 
 from gmm_studio.core.covariance import COVARIANCE_TYPES
-from gmm_studio.core.em import FitResult, Snapshot, em_steps, fit
 from gmm_studio.core.errors import DegenerateCovarianceError, FitError
 from gmm_studio.core.geometry import ellipse_points
 from gmm_studio.core.initialization import INIT_METHODS, initialize
+from gmm_studio.core.locks import Locks
 from gmm_studio.core.mixture import Mixture
+from gmm_studio.core.run import EMRun, FitResult, Phase, Snapshot, em_steps, fit
 from gmm_studio.core.settings import FitSettings
 from gmm_studio.core.synthetic import NOTEBOOK_MIXTURE, PRESETS, generate_mixture_data
 
@@ -19,10 +20,13 @@ __all__ = [
     "NOTEBOOK_MIXTURE",
     "PRESETS",
     "DegenerateCovarianceError",
+    "EMRun",
     "FitError",
     "FitResult",
     "FitSettings",
+    "Locks",
     "Mixture",
+    "Phase",
     "Snapshot",
     "ellipse_points",
     "em_steps",

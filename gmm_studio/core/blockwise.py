@@ -25,7 +25,7 @@ in the direct form, and its scatter is recomputed about its new mean in a second
 (:func:`scatter_request`, :func:`gather_scatter`). The first check bounds the rounding error
 before the pass, the second after it from the statistics themselves, so the fast path stays
 within rounding noise of the reference implementation
-(:func:`gmm_studio.core.em.reference_em_pass`).
+(:func:`gmm_studio.core.reference.reference_em_pass`).
 
 Where numpy has no vectorised float64 ``exp`` (CPUs without AVX-512) it is a scalar library
 call and the most expensive step; there, when most terms of a block are below e^-40 of their
@@ -832,17 +832,19 @@ EMPTY_COMPONENT = 1e-8
 _EMPTY_EPS = 10 * _MACHINE_EPS
 
 
-def one_pass_scatter(stats: Statistics, covariance_type: str):
-    """Scatter about the new means from the one-pass sums (Σ w·r·y yᵀ - n·m mᵀ, m = Σ w·r·y / n).
+def one_pass_scatter(stats: Statistics, covariance_type: str, about: np.ndarray | None = None):
+    """Scatter about the new means (or about the centred points ``about``, (K, D)) from the sums.
 
     Returns ``(scatter, diag)``: Σ w·r (z - m)(z - m)ᵀ per component (K, D, D) for full, summed
     over components (D, D) for tied, else None; the weighted variances (K, D) for diag and
-    spherical, else None.
+    spherical, else None. ``m`` is each component's mean, or its row of ``about`` when given
+    (the M-step takes the scatter about a locked mean). The sums are about each component's
+    reference point (``stats.offsets``): Σ w·r·y yᵀ - n·m mᵀ with y and m relative to it.
     """
     raw = stats.counts
     nk = raw + _EMPTY_EPS
     linear = stats.linear
-    m = linear / nk[:, np.newaxis]
+    m = linear / nk[:, np.newaxis] if about is None else about - stats.offsets
     if covariance_type in ("full", "tied"):
         cross = m[:, :, np.newaxis] * linear[:, np.newaxis, :]
         correction = raw[:, np.newaxis, np.newaxis] * (m[:, :, np.newaxis] * m[:, np.newaxis, :])

@@ -1,25 +1,22 @@
-"""Expectation-Maximization for Gaussian mixtures, written once as a generator of snapshots.
+"""One EM iteration on a block of data: the E-step's statistics and the M-step's parameters.
 
-The command line drains the generator; the window's worker thread steps it and draws each
-snapshot. Numerics follow scikit-learn's ``GaussianMixture``: a log-space E-step, Cholesky
-factors of the precisions, ``reg_covar`` on the diagonal, and stopping when the mean
-per-sample log-likelihood changes by less than ``tol``.
+:func:`em_pass` is the pass the application runs: one block-wise sweep over the data gathers
+the log-likelihood and the sufficient statistics (Σr, Σr·x, Σr·x xᵀ), and the M-step turns
+them into the next mixture, holding locked parameters fixed. :class:`gmm_studio.core.run.EMRun`
+steps it. Numerics follow scikit-learn's ``GaussianMixture``: a log-space E-step, Cholesky
+factors of the precisions and ``reg_covar`` on the diagonal.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
 
 from gmm_studio.core import covariance as cov
 from gmm_studio.core.blockwise import (
     BlockData,
     Statistics,
-    check_sample_weight,
     gather,
     gather_scatter,
     kernel_for,
@@ -27,7 +24,7 @@ from gmm_studio.core.blockwise import (
     scatter_request,
 )
 from gmm_studio.core.errors import FitError
-from gmm_studio.core.initialization import check_data, data_covariance, initialize
+from gmm_studio.core.locks import Locks
 from gmm_studio.core.mixture import Mixture
 
 #: A component whose total responsibility falls below this many points is empty: its mean
@@ -40,131 +37,31 @@ _EPS = 10 * np.finfo(float).eps
 #: has collapsed onto a point or a line: its density is rounding noise, so EM stops there.
 COLLAPSE_RATIO = 1e-12
 
-#: Which EM pass :func:`em_steps` uses: "fast" (:func:`em_pass`) or "reference"
-#: (:func:`reference_em_pass`, for benchmarks and comparisons).
-ENGINE_PASS = "fast"
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The state of EM after one iteration. Immutable, safe to share between threads.
-
-    Attributes
-    ----------
-    iteration : int
-        0 for the starting parameters, then the number of EM iterations done.
-    mixture : Mixture
-        The parameters after ``iteration`` iterations.
-    log_likelihood : float
-        Total log-likelihood of the data under ``mixture``.
-    mean_log_likelihood : float
-        ``log_likelihood / n_samples``.
-    change : float
-        Change of the mean log-likelihood since the previous snapshot (NaN at iteration 0).
-    converged : bool
-        True when ``abs(change) < tol``; EM stops after such a snapshot.
-    n_samples : int
-    """
-
-    iteration: int
-    mixture: Mixture
-    log_likelihood: float
-    mean_log_likelihood: float
-    change: float
-    converged: bool
-    n_samples: int
-
-
-@dataclass(frozen=True)
-class FitResult:
-    """The outcome of :func:`fit`: the final mixture and how EM got there."""
-
-    mixture: Mixture
-    log_likelihood_trace: tuple[float, ...]
-    n_iter: int
-    converged: bool
-    n_samples: int
-
-    @property
-    def weights(self) -> np.ndarray:
-        return self.mixture.weights
-
-    @property
-    def means(self) -> np.ndarray:
-        return self.mixture.means
-
-    @property
-    def covariances(self) -> np.ndarray:
-        return self.mixture.covariances
-
-    @property
-    def covariance_type(self) -> str:
-        return self.mixture.covariance_type
-
-    @property
-    def log_likelihood(self) -> float:
-        """Total log-likelihood of the data under the final mixture."""
-        return self.log_likelihood_trace[-1]
-
-    @property
-    def mean_log_likelihood(self) -> float:
-        """Mean per-sample log-likelihood under the final mixture."""
-        return self.log_likelihood / self.n_samples
-
-
-def m_step(
-    X: np.ndarray,
-    resp: np.ndarray,
-    covariance_type: str,
-    reg_covar: float,
-    worst_rows: np.ndarray,
-) -> Mixture:
-    """New parameters from responsibilities, re-seeding any empty component.
-
-    Parameters
-    ----------
-    X : ndarray, shape (N, D)
-    resp : ndarray, shape (N, K)
-    covariance_type : str
-    reg_covar : float
-    worst_rows : ndarray of int
-        Rows of ``X`` ordered from the least well explained; an empty component restarts at
-        the first of them not yet taken, with the data's covariance and a weight of one point.
-    """
-    n_features = X.shape[1]
-    n_components = resp.shape[1]
-    raw_counts = resp.sum(axis=0)
-    nk = raw_counts + _EPS
-    means = resp.T @ X / nk[:, np.newaxis]
-    scatter = np.empty((n_components, n_features, n_features))
-    diag = np.empty((n_components, n_features))
-    for k in range(n_components):
-        diff = X - means[k]
-        weighted = resp[:, k, np.newaxis] * diff
-        if covariance_type in ("full", "tied"):
-            scatter[k] = weighted.T @ diff
-        else:
-            diag[k] = np.einsum("ij,ij->j", weighted, diff) / nk[k]
-    if covariance_type == "tied":
-        scatter = scatter.sum(axis=0)
-    return mixture_from_moments(
-        float(X.shape[0]), raw_counts, means, scatter, diag, covariance_type, reg_covar,
-        X[worst_rows], lambda: data_covariance(X),
-    )  # fmt: skip
-
 
 def mixture_from_moments(
-    total_weight, raw_counts, means, scatter, diag, covariance_type, reg_covar, worst_points, spread
+    total_weight,
+    raw_counts,
+    means,
+    scatter,
+    diag,
+    covariance_type,
+    reg_covar,
+    worst_points,
+    spread,
+    previous: Mixture | None = None,
+    locks: Locks | None = None,
 ) -> Mixture:
     """The M-step's mixture from per-component moments, re-seeding any empty component.
 
     ``total_weight`` is the number of rows (the sum of their weights), ``raw_counts`` (K,) the
-    summed responsibilities, ``means`` (K, D) the weighted means, ``scatter`` the summed
-    weighted outer products about the means ((K, D, D) for full, summed over components
-    (D, D) for tied), ``diag`` (K, D) the weighted variances (diag and spherical).
-    ``worst_points`` are the least well explained rows, worst first, and ``spread()`` returns
-    the data's covariance (ddof=1): an empty component restarts at the first of those rows not
-    yet taken, with that covariance and a weight of one row.
+    summed responsibilities, ``means`` (K, D) the component means (locked ones already put
+    back), ``scatter`` the summed weighted outer products about those means ((K, D, D) for
+    full, summed over components (D, D) for tied), ``diag`` (K, D) the weighted variances
+    (diag and spherical). ``worst_points`` are the least well explained rows, worst first, and
+    ``spread`` the data's covariance (ddof=1): an empty component restarts at the first of
+    those rows not yet taken, with that covariance and a weight of one row. With ``locks``,
+    the locked parameters of ``previous`` are kept bit for bit and the free weights share what
+    the locked weights leave.
     """
     n_features = means.shape[1]
     nk = raw_counts + _EPS
@@ -178,20 +75,48 @@ def mixture_from_moments(
         covariances = diag.mean(axis=1) + reg_covar
     weights = nk / total_weight
 
-    empty = np.flatnonzero(raw_counts < EMPTY_COMPONENT)
+    locked = locks is not None and locks.any
+    empty = raw_counts < EMPTY_COMPONENT
+    if locked:  # a component whose mean is locked stays where it is, even when empty
+        empty &= ~locks.array("mean")
+    empty = np.flatnonzero(empty)
     if len(empty):
         weights, means, covariances = _reseed(
             total_weight, spread, empty, worst_points, weights, means, covariances,
             covariance_type, reg_covar,
         )  # fmt: skip
+        if not locked:
+            weights = weights / weights.sum()
+    if locked:
+        weights, covariances = _keep_locked(previous, locks, weights, covariances)
     return Mixture(weights, means, covariances, covariance_type)
+
+
+def _keep_locked(previous: Mixture, locks: Locks, weights, covariances):
+    """Put the locked covariances and weights of ``previous`` back; renormalise the free weights."""
+    lock_cov = locks.array("covariance")
+    if previous.covariance_type == "tied":
+        if lock_cov.any():
+            covariances = previous.covariances
+    elif lock_cov.any():
+        covariances = np.array(covariances)
+        covariances[lock_cov] = previous.covariances[lock_cov]
+    lock_w = locks.array("weight")
+    if lock_w.all():
+        return previous.weights, covariances
+    free = ~lock_w
+    out = np.array(previous.weights)
+    left = 1.0 - float(previous.weights[lock_w].sum())
+    out[free] = max(left, 0.0) * weights[free] / weights[free].sum()
+    return out, covariances
 
 
 def _reseed(
     total_weight, spread, empty, worst_points, weights, means, covariances, covariance_type, reg
 ):
+    """Restart each empty component at a badly explained row (weights not renormalised)."""
     n_features = means.shape[1]
-    spread = cov.from_full(spread()[np.newaxis], covariance_type)
+    spread = cov.from_full(spread[np.newaxis], covariance_type)
     for k, point in zip(empty, worst_points, strict=False):
         means[k] = point
         weights[k] = 1.0 / total_weight
@@ -199,7 +124,7 @@ def _reseed(
             covariances[k] = spread[0] + reg * np.eye(n_features)
         elif covariance_type in ("diag", "spherical"):
             covariances[k] = spread[0] + reg
-    return weights / weights.sum(), means, covariances
+    return weights, means, covariances
 
 
 def check_not_collapsed(mixture: Mixture, floor: float) -> None:
@@ -218,30 +143,8 @@ def collapse_floor(X: np.ndarray) -> float:
     return COLLAPSE_RATIO * float(np.max(np.var(X, axis=0)))
 
 
-def reference_em_pass(X: np.ndarray, mixture: Mixture, reg_covar: float) -> tuple[float, Mixture]:
-    """One E-step and one M-step, written plainly over the whole (N, K) matrix.
-
-    The reference the fast :func:`em_pass` is tested against; it holds several N×K and N×D
-    arrays at once.
-
-    Returns
-    -------
-    log_likelihood : float
-        Total log-likelihood of ``X`` under ``mixture`` (the E-step's by-product).
-    next_mixture : Mixture
-        The M-step's update.
-    """
-    wlp = mixture.weighted_log_prob(X)
-    log_norm = logsumexp(wlp, axis=1)
-    total = float(np.sum(log_norm))
-    _check_finite(total)
-    resp = np.exp(wlp - log_norm[:, np.newaxis])
-    n_empty_possible = mixture.n_components
-    worst = np.argsort(log_norm, kind="stable")[:n_empty_possible]
-    return total, m_step(X, resp, mixture.covariance_type, reg_covar, worst)
-
-
-def _check_finite(total: float) -> None:
+def check_finite(total: float) -> None:
+    """Raise FitError when the log-likelihood is not a finite number."""
     if not math.isfinite(total):
         raise FitError(
             "the log-likelihood is no longer a finite number; the data may be too badly scaled "
@@ -254,12 +157,12 @@ def em_pass(
     mixture: Mixture,
     reg_covar: float,
     data: BlockData | None = None,
-    sample_weight=None,
+    locks: Locks | None = None,
 ) -> tuple[float, Mixture]:
     """One E-step and one M-step in a single block-wise pass over the data.
 
-    Same results as :func:`reference_em_pass` up to rounding, without any N×K matrix: see
-    :mod:`gmm_studio.core.blockwise`.
+    Same results as the plain N×K pass :func:`gmm_studio.core.reference.reference_em_pass` up
+    to rounding, without any N×K matrix: see :mod:`gmm_studio.core.blockwise`.
 
     Parameters
     ----------
@@ -267,11 +170,10 @@ def em_pass(
     mixture : Mixture
     reg_covar : float
     data : BlockData, optional
-        ``X`` prepared once for many passes (``BlockData(X, sample_weight)``); made here when
-        not given.
-    sample_weight : array_like, shape (N,), optional
-        Non-negative row weights (used only when ``data`` is not given): the E-step and the
-        M-step count row i ``sample_weight[i]`` times.
+        ``X`` prepared once for many passes (``BlockData(X, sample_weight)``, which also
+        carries the row weights); made here, unweighted, when not given.
+    locks : Locks, optional
+        Parameters the M-step keeps from ``mixture``.
 
     Returns
     -------
@@ -281,30 +183,48 @@ def em_pass(
         The M-step's update.
     """
     if data is None:
-        data = BlockData(X, sample_weight)
+        data = BlockData(X)
     kernel = kernel_for(mixture, data)
     stats = gather(data, kernel)
-    _check_finite(stats.log_likelihood)
+    check_finite(stats.log_likelihood)
     redo = scatter_request(stats, mixture.covariance_type, reg_covar)
     if redo:
-        stats.scatter = gather_scatter(data, kernel, redo)
+        about = _scatter_centres(stats, mixture, data.centre, locks)
+        stats.scatter = gather_scatter(data, kernel, {c: about[c] for c in redo})
     return stats.log_likelihood, mixture_from_statistics(
-        stats, mixture.covariance_type, data.centre, reg_covar
+        stats, mixture.covariance_type, data.centre, reg_covar, previous=mixture, locks=locks
     )
 
 
+def _scatter_centres(stats: Statistics, previous: Mixture | None, centre, locks) -> np.ndarray:
+    """Centred points the M-step's scatter is taken about: the new means, or the locked ones."""
+    about = stats.offsets + stats.linear / (stats.counts + _EPS)[:, np.newaxis]
+    if locks is not None and any(locks.mean):
+        lock_mean = locks.array("mean")
+        about[lock_mean] = previous.means[lock_mean] - centre
+    return about
+
+
 def mixture_from_statistics(
-    stats: Statistics, covariance_type: str, centre: np.ndarray, reg_covar: float
+    stats: Statistics,
+    covariance_type: str,
+    centre: np.ndarray,
+    reg_covar: float,
+    previous: Mixture | None = None,
+    locks: Locks | None = None,
 ) -> Mixture:
     """The M-step from summed statistics (of one pass, or of chunks added together).
 
     ``centre`` is the point the statistics' rows were centred on (the kernel's centre).
     Scatters in ``stats.scatter`` (from a second pass, see
-    :func:`gmm_studio.core.blockwise.scatter_request`) replace the one-pass ones.
+    :func:`gmm_studio.core.blockwise.scatter_request`) replace the one-pass ones. With
+    ``locks``, the locked parameters of ``previous`` are kept bit for bit; the scatter of a
+    component whose mean is locked is taken about that mean.
     """
     raw_counts = stats.counts
     nk = raw_counts + _EPS
-    scatter, diag = one_pass_scatter(stats, covariance_type)
+    about = _scatter_centres(stats, previous, centre, locks)
+    scatter, diag = one_pass_scatter(stats, covariance_type, about)
     if stats.scatter:
         if covariance_type == "tied":
             scatter = sum(stats.scatter.values())
@@ -313,10 +233,13 @@ def mixture_from_statistics(
                 scatter[c] = value
             elif covariance_type != "tied":
                 diag[c] = value / nk[c]
-    means = stats.offsets + stats.linear / nk[:, np.newaxis] + centre
+    means = about + centre
+    if locks is not None and any(locks.mean):
+        lock_mean = locks.array("mean")
+        means[lock_mean] = previous.means[lock_mean]  # bit for bit, not re-centred
     return mixture_from_moments(
         stats.total_weight, raw_counts, means, scatter, diag, covariance_type, reg_covar,
-        stats.worst_points, lambda: _spread_of(stats, covariance_type),
+        stats.worst_points, _spread_of(stats, covariance_type), previous=previous, locks=locks,
     )  # fmt: skip
 
 
@@ -342,186 +265,3 @@ def _spread_of(stats: Statistics, covariance_type: str) -> np.ndarray:
         q = (stats.quadratic + 2.0 * c * lin + n[:, np.newaxis] * c**2).sum(axis=0)
         return np.diag((q - s * s / w) / (w - 1.0))
     return (q - np.outer(s, s) / w) / (w - 1.0)
-
-
-def _check_settings(tol, max_iter, reg_covar):
-    if not (isinstance(tol, int | float) and math.isfinite(tol) and tol >= 0):
-        raise FitError(f"tol must be a number ≥ 0, not {tol!r}")
-    if not isinstance(max_iter, int | np.integer) or max_iter < 0:
-        raise FitError(f"max_iter must be a whole number ≥ 0, not {max_iter!r}")
-    if not (isinstance(reg_covar, int | float) and math.isfinite(reg_covar) and reg_covar >= 0):
-        raise FitError(f"reg_covar must be a number ≥ 0, not {reg_covar!r}")
-
-
-def starting_mixture(
-    X: np.ndarray,
-    n_components: int,
-    covariance_type: str,
-    init: str,
-    weights_init,
-    means_init,
-    covariances_init,
-    reg_covar: float,
-    seed,
-    sample_weight=None,
-) -> Mixture:
-    """The mixture EM starts from: user-given parameters override those from ``init``."""
-    given = (weights_init, means_init, covariances_init)
-    if all(p is not None for p in given):
-        base = None
-    else:
-        base = initialize(
-            X, n_components, covariance_type=covariance_type, init=init,
-            reg_covar=reg_covar, seed=seed, sample_weight=sample_weight,
-        )  # fmt: skip
-    start = Mixture(
-        weights=base.weights if weights_init is None else weights_init,
-        means=base.means if means_init is None else means_init,
-        covariances=base.covariances if covariances_init is None else covariances_init,
-        covariance_type=covariance_type,
-    )
-    if start.n_components != n_components or start.n_features != X.shape[1]:
-        raise FitError(
-            f"the starting parameters describe {start.n_components} components in "
-            f"{start.n_features} dimensions, but the fit asks for {n_components} components "
-            f"on {X.shape[1]}-dimensional data"
-        )
-    return start
-
-
-def em_steps(
-    X,
-    n_components: int,
-    *,
-    covariance_type: str = "full",
-    init: str = "kmeans++",
-    weights_init=None,
-    means_init=None,
-    covariances_init=None,
-    tol: float = 1e-6,
-    max_iter: int = 1000,
-    reg_covar: float = 1e-6,
-    seed: int | np.random.Generator | None = None,
-    sample_weight=None,
-) -> Iterator[Snapshot]:
-    """Run EM, yielding one :class:`Snapshot` per iteration.
-
-    The first snapshot (iteration 0) holds the starting parameters; EM stops after the first
-    snapshot whose mean log-likelihood changed by less than ``tol``, or after ``max_iter``
-    iterations.
-
-    Parameters
-    ----------
-    X : array_like, shape (N, D)
-    n_components : int
-    covariance_type : {"full", "tied", "diag", "spherical"}
-    init : {"random-points", "kmeans++", "kmeans"}
-        How to choose starting parameters that are not given (see :func:`initialize`).
-    weights_init, means_init, covariances_init : array_like, optional
-        Starting parameters, in scikit-learn's shapes; they override ``init``.
-    tol : float
-        Stop when the mean per-sample log-likelihood changes by less than this.
-    max_iter : int
-    reg_covar : float
-        Added to the diagonal of every covariance, keeping it positive definite.
-    seed : int, Generator or None
-        Seeds every random choice; the same seed gives the same fit.
-    sample_weight : array_like, shape (N,), optional
-        Non-negative weight of each row: EM counts row i ``sample_weight[i]`` times, so integer
-        weights give the fit of the data with each row repeated that many times (from the same
-        start; see :func:`initialize` for the starts). The log-likelihood is Σ w·log p and
-        ``n_samples`` of the snapshots is Σ w.
-
-    Raises
-    ------
-    FitError
-        At call time, for arguments that cannot be fitted, with a readable message: for
-        example more components than points.
-    DegenerateCovarianceError
-        While iterating, if a covariance stops being positive definite or collapses (its
-        smallest eigenvalue falls below ``COLLAPSE_RATIO`` times the data's largest variance).
-        This only happens with ``reg_covar=0`` (or a ``reg_covar`` far below the data's scale)
-        on degenerate data or starts: duplicate points, all points identical, a single point,
-        collinear points, a component shrinking onto one point.
-
-    Notes
-    -----
-    Degenerate cases that end in a valid fit: more components than distinct points, duplicate
-    or identical points and single points all fit when ``reg_covar > 0`` (the default), the
-    covariances floored at ``reg_covar``. A component whose responsibility collapses to
-    nothing is re-seeded at the worst-explained point with the data's covariance.
-    """
-    X = check_data(X, n_components)
-    sample_weight = check_sample_weight(sample_weight, X.shape[0])
-    cov.check_covariance_type(covariance_type)
-    _check_settings(tol, max_iter, reg_covar)
-    start = starting_mixture(
-        X, n_components, covariance_type, init,
-        weights_init, means_init, covariances_init, reg_covar, seed, sample_weight,
-    )  # fmt: skip
-    return _iterate(X, start, tol, max_iter, reg_covar, sample_weight)
-
-
-def _iterate(X, mixture, tol, max_iter, reg_covar, sample_weight=None) -> Iterator[Snapshot]:
-    if ENGINE_PASS == "reference" and sample_weight is None:
-        n_samples = X.shape[0]
-        floor = collapse_floor(X)
-
-        def one_pass(m):
-            return reference_em_pass(X, m, reg_covar)
-    else:
-        data = BlockData(X, sample_weight)
-        n_samples = X.shape[0] if sample_weight is None else data.total_weight
-        floor = COLLAPSE_RATIO * float(np.max(data.variance))
-
-        def one_pass(m):
-            return em_pass(X, m, reg_covar, data)
-
-    previous = math.nan
-    for iteration in range(max_iter + 1):
-        total, next_mixture = one_pass(mixture)
-        if iteration < max_iter:
-            check_not_collapsed(next_mixture, floor)
-        mean = total / n_samples
-        change = mean - previous
-        converged = iteration > 0 and abs(change) < tol
-        yield Snapshot(iteration, mixture, total, mean, change, converged, n_samples)
-        if converged:
-            return
-        previous = mean
-        mixture = next_mixture
-
-
-def fit(
-    X,
-    n_components: int,
-    *,
-    covariance_type: str = "full",
-    init: str = "kmeans++",
-    weights_init=None,
-    means_init=None,
-    covariances_init=None,
-    tol: float = 1e-6,
-    max_iter: int = 1000,
-    reg_covar: float = 1e-6,
-    seed: int | np.random.Generator | None = None,
-    sample_weight=None,
-) -> FitResult:
-    """Fit a Gaussian mixture by EM; the arguments are those of :func:`em_steps`.
-
-    Returns
-    -------
-    FitResult
-        With ``weights``, ``means``, ``covariances``, ``covariance_type``, ``log_likelihood``
-        (total), ``log_likelihood_trace`` (before the first iteration, then after each),
-        ``n_iter`` and ``converged``.
-    """
-    steps = em_steps(
-        X, n_components, covariance_type=covariance_type, init=init,
-        weights_init=weights_init, means_init=means_init, covariances_init=covariances_init,
-        tol=tol, max_iter=max_iter, reg_covar=reg_covar, seed=seed, sample_weight=sample_weight,
-    )  # fmt: skip
-    trace = []
-    for last in steps:
-        trace.append(last.log_likelihood)
-    return FitResult(last.mixture, tuple(trace), last.iteration, last.converged, last.n_samples)

@@ -18,9 +18,12 @@ INIT_METHODS = ("random-points", "kmeans++", "kmeans")
 KMEANS_ITERATIONS = 10
 
 
-def check_data(X, n_components: int) -> np.ndarray:
+def check_data(X) -> np.ndarray:
     """Return ``X`` as a float (N, D) array, or raise FitError saying what is wrong with it."""
-    X = np.asarray(X, dtype=float)
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        raise FitError("the data must be a table of numbers") from None
     if X.ndim != 2:
         raise FitError(f"data must be a table of points (rows × columns), got shape {X.shape}")
     n_samples, n_features = X.shape
@@ -28,14 +31,17 @@ def check_data(X, n_components: int) -> np.ndarray:
         raise FitError("there are no points to fit")
     if not np.all(np.isfinite(X)):
         raise FitError("the data contain missing or infinite values")
-    if not isinstance(n_components, int | np.integer) or n_components < 1:
-        raise FitError(f"n_components must be a whole number of at least 1, not {n_components!r}")
+    return X
+
+
+def check_fit_size(X: np.ndarray, n_components: int) -> None:
+    """Raise FitError when there are fewer points than components."""
+    n_samples = X.shape[0]
     if n_components > n_samples:
         raise FitError(
             f"n_components={n_components} is more than the {n_samples} point"
             f"{'s' if n_samples != 1 else ''} to fit; add points or use fewer components"
         )
-    return X
 
 
 def data_covariance(X: np.ndarray, sample_weight: np.ndarray | None = None) -> np.ndarray:
@@ -288,7 +294,8 @@ def initialize(
     -------
     Mixture
     """
-    X = check_data(X, n_components)
+    X = check_data(X)
+    check_fit_size(X, n_components)
     sample_weight = check_sample_weight(sample_weight, X.shape[0])
     cov.check_covariance_type(covariance_type)
     rng = np.random.default_rng(seed)

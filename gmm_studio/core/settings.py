@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from gmm_studio.core.covariance import COVARIANCE_TYPES
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.initialization import INIT_METHODS
@@ -14,7 +16,7 @@ from gmm_studio.core.initialization import INIT_METHODS
 
 @dataclass(frozen=True)
 class FitSettings:
-    """Everything that decides a fit except the data.
+    """Everything that decides a fit except the data; the one place settings are checked.
 
     Parameters
     ----------
@@ -38,6 +40,11 @@ class FitSettings:
     seed: int | None = 0
 
     def __post_init__(self):
+        for name in ("n_components", "max_iter", "seed"):  # numpy's integers are whole numbers
+            value = getattr(self, name)
+            if isinstance(value, np.integer):
+                object.__setattr__(self, name, int(value))
+
         def whole(value, low):
             return isinstance(value, int) and not isinstance(value, bool) and value >= low
 
@@ -68,7 +75,7 @@ class FitSettings:
             raise FitError("; ".join(problems))
 
     def fit_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for :func:`em_steps` and :func:`fit` (``n_components`` included)."""
+        """Keyword arguments for :func:`gmm_studio.core.fit` (``n_components`` included)."""
         return dataclasses.asdict(self)
 
     def to_dict(self) -> dict[str, Any]:

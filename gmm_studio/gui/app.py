@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.resources
 import os
-import pathlib
 import sys
-
-import numpy as np
-
-#: The sample shown at start-up, and its number of components.
-STARTUP_SAMPLE = "seed_example.csv"
-STARTUP_COMPONENTS = 3
 
 
 def display_problem() -> str | None:
@@ -31,56 +23,20 @@ def display_problem() -> str | None:
     )
 
 
-def read_csv_points(path: pathlib.Path) -> tuple[np.ndarray, list[str]]:
-    """Read a CSV with a header row of column names followed by numeric rows."""
-    with open(path, encoding="utf-8") as handle:
-        header = handle.readline().strip()
-    names = [name.strip() for name in header.split(",")]
-    data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float64)
-    return data, names
-
-
 def sample_document():
-    """The start-up document: the notebook's 100 points with K=3."""
+    """The start-up document: the notebook's 100 points with K=3, read like any file."""
     from gmm_studio.core import FitSettings
     from gmm_studio.gui.document import Document
+    from gmm_studio.io import read_points
+    from gmm_studio.resources import STARTUP_SAMPLE
 
-    resource = importlib.resources.files("gmm_studio.samples") / STARTUP_SAMPLE
-    with importlib.resources.as_file(resource) as path:
-        points, columns = read_csv_points(path)
+    table = read_points(STARTUP_SAMPLE.path())
     return Document(
-        points,
-        columns,
-        name=STARTUP_SAMPLE,
-        settings=FitSettings(n_components=STARTUP_COMPONENTS),
+        table.data,
+        table.columns,
+        name=STARTUP_SAMPLE.file_name,
+        settings=FitSettings(n_components=STARTUP_SAMPLE.n_components),
     )
-
-
-def file_document(path: pathlib.Path, points: np.ndarray, columns: list[str]):
-    """A document for points read from ``path``."""
-    from gmm_studio.gui.document import Document
-
-    return Document(points, columns, name=path.name, path=path)
-
-
-def session_document(path: pathlib.Path, session):
-    """A document restored from a saved :class:`gmm_studio.io.Session` read from ``path``.
-
-    The saved model comes back as the current parameters, at the iteration the history
-    reached, so the window opens paused there and Run continues the fit.
-    """
-    from gmm_studio.gui.document import Document
-
-    document = Document(
-        session.points, session.columns, name=path.name, path=path, settings=session.settings
-    )
-    document.axes = tuple(session.axes)
-    if session.mixture is not None:
-        document.mixture = session.mixture
-        document.log_likelihood_history = list(session.log_likelihood_history)
-        document.iteration = max(0, len(document.log_likelihood_history) - 1)
-    document.mark_saved()  # just read from disk: nothing is unsaved at that iteration
-    return document
 
 
 def ensure_application():
@@ -105,9 +61,22 @@ def ensure_application():
     return app
 
 
-def create_main_window(document=None):
-    """Create (but do not show) the main window for ``document`` (the sample if None)."""
+def create_main_window(document=None, *, opened=None):
+    """Create (but do not show) the main window.
+
+    Parameters
+    ----------
+    document : Document, optional
+        What the window shows; the start-up sample if neither this nor ``opened`` is given.
+    opened : (path, Session or TableInfo), optional
+        A file named on the command line, as :func:`gmm_studio.io.open_document` read it.
+    """
     ensure_application()
+    from gmm_studio.gui.document import Document
     from gmm_studio.gui.main_window import MainWindow
 
-    return MainWindow(document if document is not None else sample_document())
+    if opened is None:
+        return MainWindow(document if document is not None else sample_document())
+    window = MainWindow(Document())
+    window.file_handling.open_at_start(*opened)
+    return window

@@ -6,6 +6,9 @@ from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
 
 from gmm_studio.gui.document import Document
 
+#: Column names longer than this many characters are elided in the selectors.
+LONGEST_SHOWN = 32
+
 
 class AxesBar(QToolBar):
     """A toolbar with the horizontal and vertical axis columns of the document.
@@ -28,6 +31,12 @@ class AxesBar(QToolBar):
         self.y_combo = QComboBox()
         self.y_combo.setObjectName("yAxisChoice")
         self.y_combo.setToolTip("Column shown on the vertical axis (EM uses every column)")
+        for combo in (self.x_combo, self.y_combo):
+            # Wide enough for the longest column name (up to a limit), not for the first
+            # document's names only.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
         self.addWidget(QLabel(" horizontal: "))
         self.addWidget(self.x_combo)
         self.addWidget(QLabel("  vertical: "))
@@ -41,10 +50,13 @@ class AxesBar(QToolBar):
     def refresh(self) -> None:
         """Show the document's columns and current axes."""
         doc = self.document
+        longest = max((len(name) for name in doc.columns), default=1)
         for combo, axis in ((self.x_combo, doc.axes[0]), (self.y_combo, doc.axes[1])):
             combo.blockSignals(True)
-            combo.clear()
-            combo.addItems(doc.columns)
+            if [combo.itemText(i) for i in range(combo.count())] != list(doc.columns):
+                combo.clear()
+                combo.addItems(doc.columns)
+            combo.setMinimumContentsLength(min(max(longest, 3), LONGEST_SHOWN))
             combo.setCurrentIndex(axis)
             combo.blockSignals(False)
 

@@ -96,8 +96,12 @@ class Canvas(pg.PlotWidget):
         super().__init__(parent=parent, viewBox=self.view_box, background=BACKGROUND)
         item = self.getPlotItem()
         style_axes(item, point_size=13)
+        item.hideButtons()  # no auto-range "A" in the corner: Fit view (F) frames the data
         self.points = PointLayer(self.view_box)
-        self.components = ComponentLayer(self.view_box)
+        self.components = ComponentLayer()
+        self.components.setZValue(1)  # ellipses and means above the points
+        for layer in (self.points, self.components):
+            self.view_box.addItem(layer, ignoreBounds=True)
         self.setMinimumSize(400, 300)
         # Clicking the canvas takes the keyboard focus from the side panel, so Space, N and R
         # drive EM again right after a setting was typed in.
@@ -116,9 +120,11 @@ class Canvas(pg.PlotWidget):
         if not len(xy):
             self.view_box.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0.05)
             return
-        lo, hi = xy.min(axis=0), xy.max(axis=0)
-        span = np.maximum(hi - lo, 1e-9)
-        pad = np.maximum(span * 0.08, 0.5 * (span.max() * 0.05))
+        lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
+        # Each axis is padded in its own units (columns may differ in scale by 1000s); a
+        # column with one value gets a window around it of a tenth of its size, at least 1.
+        span = hi - lo
+        pad = np.where(span > 0, span * 0.08, np.maximum(np.abs(lo) * 0.1, 1.0))
         self.view_box.setRange(
             xRange=(lo[0] - pad[0], hi[0] + pad[0]),
             yRange=(lo[1] - pad[1], hi[1] + pad[1]),

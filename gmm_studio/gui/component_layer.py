@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 
 from gmm_studio.core import Mixture, ellipse_points
 from gmm_studio.gui.palette import component_colors
@@ -57,19 +56,16 @@ def weight_pen(color: np.ndarray, weight: float, n_components: int):
     return pg.mkPen(*(round(c) for c in rgb), width=width)
 
 
-class ComponentLayer:
+class ComponentLayer(pg.ItemGroup):
     """One curve per component (all radii, NaN separated) plus one scatter of means.
 
-    Items are created when the number of components changes, and updated with ``setData``
-    on every snapshot.
-
-    Parameters
-    ----------
-    viewbox : pyqtgraph.ViewBox
+    A graphics item whose children are those curves and scatters; the canvas adds the layer
+    to its view. Curves are created when the number of components changes, and updated with
+    ``setData`` on every snapshot.
     """
 
-    def __init__(self, viewbox: pg.ViewBox) -> None:
-        self._viewbox = viewbox
+    def __init__(self) -> None:
+        super().__init__()
         self.curves: list[pg.PlotCurveItem] = []
         self.means = PassiveScatter(
             size=24, symbol="x", pen=pg.mkPen(255, 255, 255, width=2.0), pxMode=True
@@ -77,10 +73,8 @@ class ComponentLayer:
         self.means.setZValue(20)
         self.mean_halo = PassiveScatter(size=30, symbol="o", pxMode=True)
         self.mean_halo.setZValue(19)
-        for item in (self.means, self.mean_halo):
-            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks belong to the view
-        viewbox.addItem(self.mean_halo, ignoreBounds=True)
-        viewbox.addItem(self.means, ignoreBounds=True)
+        self.addItem(self.mean_halo)
+        self.addItem(self.means)
         self.radii: tuple[float, ...] = (1.0, 2.0, 3.0)
         self._colors = component_colors(0)
         self._brushes: list = []
@@ -90,20 +84,21 @@ class ComponentLayer:
         if len(self.curves) == n_components:
             return
         for curve in self.curves:
-            self._viewbox.removeItem(curve)
+            curve.setParentItem(None)
+            if curve.scene() is not None:
+                curve.scene().removeItem(curve)
         self.curves = []
         self._colors = component_colors(n_components)
         self._brushes = [pg.mkBrush(*c) for c in self._colors]
         for _ in range(n_components):
             curve = pg.PlotCurveItem(connect="finite", antialias=True)
             curve.setZValue(10)
-            curve.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
             # No QGraphicsItem cache: a device-coordinate cache kept stale pieces of rings
             # that had moved (tests/gui/test_drawn_pixels.py).
-            self._viewbox.addItem(curve, ignoreBounds=True)
+            self.addItem(curve)
             self.curves.append(curve)
 
-    def show(self, mixture: Mixture | None, axes: tuple[int, int] = (0, 1)) -> None:
+    def draw(self, mixture: Mixture | None, axes: tuple[int, int] = (0, 1)) -> None:
         """Draw ``mixture`` (or hide everything when it is None)."""
         if mixture is None:
             self._ensure(0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -22,6 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from gmm_studio.core import COVARIANCE_TYPES, INIT_METHODS, FitSettings
+from gmm_studio.gui.settings_store import HARD_LABELS, RADII, SPEED, SettingsStore
+
+NO_MODIFIER = Qt.KeyboardModifier.NoModifier
 
 #: Friendly names for the initialisation methods.
 INIT_LABELS = {"random-points": "random points", "kmeans++": "k-means++", "kmeans": "k-means"}
@@ -52,27 +55,31 @@ def speed_label(position: int) -> str:
 class ControlPanel(QWidget):
     """Fit settings, "new initialisation", speed and display options.
 
+    The panel shows what it is bound to (:meth:`bind`): the document's fit settings and the
+    view preferences of the settings store, redrawn whenever they change. A fit setting the
+    user edits is asked for with :attr:`settingsEdited` (the window decides what it means for
+    the fit); speed, ellipse radii and hard labels are preferences, written to the store.
+
+    Enter in a field commits it and gives the keyboard back to the canvas; the window's
+    single-key shortcuts (Space, N, R, ...) commit the field and then act, wherever the
+    keyboard focus is in the panel (see :meth:`pass_keys_to`).
+
     Signals
     -------
     settingsEdited(FitSettings)
         The user changed a fit setting.
     newInitialisationRequested()
-    speedChanged(int)
-        Slider position (see :func:`speed_from_position`).
-    radiiChanged(tuple)
-        Mahalanobis radii of the drawn ellipses.
-    hardLabelsToggled(bool)
     """
 
     settingsEdited = Signal(object)
     newInitialisationRequested = Signal()
-    speedChanged = Signal(int)
-    radiiChanged = Signal(tuple)
-    hardLabelsToggled = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._settings = FitSettings()
+        self._document = None
+        self._store: SettingsStore | None = None
+        self._focus_home: QWidget | None = None
+        self._window_keys: frozenset[int] = frozenset()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
 
@@ -145,43 +152,87 @@ class ControlPanel(QWidget):
 
         for box in (self.n_components, self.seed, self.max_iter):
             box.setKeyboardTracking(False)  # typing "12" must not fit with K=1 on the way
+        self._fields = (
+            self.n_components,
+            self.covariance_type,
+            self.init,
+            self.seed,
+            self.tol,
+            self.max_iter,
+            self.reg_covar,
+        )
+        for field in self._fields:
+            field.installEventFilter(self)
+        self._show_settings(FitSettings())
+        self.speed_text.setText(speed_label(self.speed.value()))
 
-        self.set_settings(self._settings)
-        self.set_speed_position(SPEED_MAX)
-        self.set_radii((1.0, 2.0, 3.0))
-
-        self.n_components.valueChanged.connect(self._emit_settings)
-        self.covariance_type.currentIndexChanged.connect(self._emit_settings)
-        self.init.currentIndexChanged.connect(self._emit_settings)
-        self.seed.valueChanged.connect(self._emit_settings)
-        self.max_iter.valueChanged.connect(self._emit_settings)
-        self.tol.editingFinished.connect(self._emit_settings)
-        self.reg_covar.editingFinished.connect(self._emit_settings)
+        self.n_components.valueChanged.connect(lambda v: self._edit(n_components=v))
+        self.covariance_type.currentTextChanged.connect(lambda v: self._edit(covariance_type=v))
+        self.init.currentIndexChanged.connect(lambda i: self._edit(init=self.init.itemData(i)))
+        self.seed.valueChanged.connect(lambda v: self._edit(seed=v))
+        self.max_iter.valueChanged.connect(lambda v: self._edit(max_iter=v))
+        self.tol.editingFinished.connect(self._commit_tol)
+        self.reg_covar.editingFinished.connect(self._commit_reg_covar)
         self.new_init.clicked.connect(self.newInitialisationRequested)
         self.speed.valueChanged.connect(self._on_speed)
         for box in self.radius_boxes:
-            box.toggled.connect(self._emit_radii)
-        self.hard_labels.toggled.connect(self.hardLabelsToggled)
+            box.toggled.connect(self._on_radii)
+        self.hard_labels.toggled.connect(self._on_hard_labels)
 
-    # -- reading and writing ----------------------------------------------------------------
+    # -- binding ----------------------------------------------------------------------------
+    def bind(self, document, store: SettingsStore) -> None:
+        """Show ``document``'s fit settings and ``store``'s view preferences, and follow them.
+
+        Parameters
+        ----------
+        document : Document
+        store : SettingsStore
+        """
+        self._document, self._store = document, store
+        document.settingsChanged.connect(self._show_document_settings)
+        document.replaced.connect(self._show_document_settings)
+        store.changed.connect(self._show_preference)
+        self._show_document_settings()
+        for preference in (SPEED, RADII, HARD_LABELS):
+            self._show_preference(preference.key)
+
+    def pass_keys_to(self, home: QWidget, actions) -> None:
+        """Hand the keyboard back to ``home`` after Enter, and let the single-key shortcuts
+        of ``actions`` (printable keys without modifiers, such as Space and N) act from any
+        field."""
+        self._focus_home = home
+        keys = set()
+        for action in actions:
+            for sequence in action.shortcuts():
+                combined = sequence[0] if sequence.count() == 1 else None
+                if (
+                    combined is not None
+                    and combined.keyboardModifiers() == NO_MODIFIER
+                    and Qt.Key.Key_Space <= combined.key() <= Qt.Key.Key_AsciiTilde
+                ):
+                    keys.add(combined.key())  # typed keys only: arrows and Esc stay the field's
+        self._window_keys = frozenset(keys)
+
     def settings(self) -> FitSettings:
-        """The settings the widgets show (invalid text falls back to the last good value)."""
-        return self._settings.replace(
-            n_components=self.n_components.value(),
-            covariance_type=self.covariance_type.currentText(),
-            init=self.init.currentData(),
-            seed=self.seed.value(),
-            max_iter=self.max_iter.value(),
-            tol=_parse(self.tol.text(), self._settings.tol, allow_zero=False),
-            reg_covar=_parse(self.reg_covar.text(), self._settings.reg_covar, allow_zero=True),
-        )
+        """The fit settings shown (those of the bound document)."""
+        return self._shown
 
-    def set_settings(self, settings: FitSettings) -> None:
-        """Show ``settings`` without emitting :attr:`settingsEdited`."""
-        self._settings = settings
-        widgets = (self.n_components, self.covariance_type, self.init, self.seed, self.max_iter)
-        for w in widgets:
-            w.blockSignals(True)
+    def set_speed_position(self, position: int) -> None:
+        """Move the speed slider (the store remembers it)."""
+        self.speed.setValue(position)
+
+    def radii(self) -> tuple[float, ...]:
+        """Checked Mahalanobis radii."""
+        return tuple(float(i + 1) for i, b in enumerate(self.radius_boxes) if b.isChecked())
+
+    # -- showing ----------------------------------------------------------------------------
+    def _show_document_settings(self, *_args) -> None:
+        self._show_settings(self._document.settings)
+
+    def _show_settings(self, settings: FitSettings) -> None:
+        # Each field shows its own value; the edit handlers ignore a value equal to the
+        # shown settings, so showing never reads back as an edit.
+        self._shown = settings
         self.n_components.setValue(settings.n_components)
         self.covariance_type.setCurrentText(settings.covariance_type)
         self.init.setCurrentIndex(max(0, self.init.findData(settings.init)))
@@ -189,39 +240,80 @@ class ControlPanel(QWidget):
         self.max_iter.setValue(settings.max_iter)
         self.tol.setText(f"{settings.tol:g}")
         self.reg_covar.setText(f"{settings.reg_covar:g}")
-        for w in widgets:
-            w.blockSignals(False)
 
-    def set_speed_position(self, position: int) -> None:
-        """Move the speed slider (emits :attr:`speedChanged`)."""
-        self.speed.setValue(position)
-        self.speed_text.setText(speed_label(self.speed.value()))
+    def _show_preference(self, key: str) -> None:
+        store = self._store
+        if key == SPEED.key:
+            self.speed.setValue(store.get(SPEED))
+        elif key == RADII.key:
+            wanted = {round(float(r)) for r in store.get(RADII)}
+            for i, box in enumerate(self.radius_boxes):
+                box.setChecked(i + 1 in wanted)
+        elif key == HARD_LABELS.key:
+            self.hard_labels.setChecked(store.get(HARD_LABELS))
 
-    def radii(self) -> tuple[float, ...]:
-        """Checked Mahalanobis radii."""
-        return tuple(float(i + 1) for i, b in enumerate(self.radius_boxes) if b.isChecked())
+    # -- edits ------------------------------------------------------------------------------
+    def _edit(self, **change) -> None:
+        if any(getattr(self._shown, name) != value for name, value in change.items()):
+            self.settingsEdited.emit(self._shown.replace(**change))
 
-    def set_radii(self, radii) -> None:
-        """Check the boxes of ``radii`` (each of 1, 2, 3)."""
-        wanted = {round(float(r)) for r in radii}
-        for i, box in enumerate(self.radius_boxes):
-            box.setChecked(i + 1 in wanted)
+    def _commit_tol(self) -> None:
+        value = _parse(self.tol.text(), self._shown.tol, allow_zero=False)
+        self.tol.setText(f"{value:g}")
+        self._edit(tol=value)
 
-    # -- signals ----------------------------------------------------------------------------
-    def _emit_settings(self, *_args) -> None:
-        settings = self.settings()
-        self.tol.setText(f"{settings.tol:g}")
-        self.reg_covar.setText(f"{settings.reg_covar:g}")
-        if settings != self._settings:
-            self._settings = settings
-            self.settingsEdited.emit(settings)
+    def _commit_reg_covar(self) -> None:
+        value = _parse(self.reg_covar.text(), self._shown.reg_covar, allow_zero=True)
+        self.reg_covar.setText(f"{value:g}")
+        self._edit(reg_covar=value)
 
     def _on_speed(self, position: int) -> None:
         self.speed_text.setText(speed_label(position))
-        self.speedChanged.emit(position)
+        if self._store is not None:
+            self._store.set(SPEED, position)
 
-    def _emit_radii(self, *_args) -> None:
-        self.radiiChanged.emit(self.radii())
+    def _on_radii(self, *_args) -> None:
+        if self._store is not None:
+            self._store.set(RADII, self.radii())
+
+    def _on_hard_labels(self, on: bool) -> None:
+        if self._store is not None:
+            self._store.set(HARD_LABELS, bool(on))
+
+    # -- keyboard ---------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter commits a field and leaves it; the window's keys act from any field."""
+        kind = event.type()
+        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            return False
+        key, modifiers = event.key(), event.modifiers()
+        if kind == QEvent.Type.KeyPress and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._commit(watched)
+            self._leave()
+            return True
+        if (
+            kind == QEvent.Type.ShortcutOverride
+            and modifiers == NO_MODIFIER
+            and key in self._window_keys
+        ):
+            # Commit what was typed, then let the shortcut run instead of typing the key.
+            self._commit(watched)
+            self._leave()
+            event.ignore()
+            return True
+        return False
+
+    def _commit(self, field: QObject) -> None:
+        if field is self.tol:
+            self._commit_tol()
+        elif field is self.reg_covar:
+            self._commit_reg_covar()
+        elif isinstance(field, QSpinBox):
+            field.interpretText()
+
+    def _leave(self) -> None:
+        if self._focus_home is not None:
+            self._focus_home.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
 def _scientific_edit(tooltip: str, allow_zero: bool = False) -> QLineEdit:

@@ -53,21 +53,23 @@ class DropAndPaste(QObject):
     Parameters
     ----------
     window : MainWindow
-    file_actions : FileActions
-        Opens dropped files and reports problems.
+    commands : FileCommands
+        Opens dropped files; its questions report problems.
+    edit_menu : QMenu
+        Where the Paste action goes.
     """
 
-    def __init__(self, window: QMainWindow, file_actions) -> None:
+    def __init__(self, window: QMainWindow, commands, edit_menu) -> None:
         super().__init__(window)
         self.window = window
-        self.file_actions = file_actions
+        self.commands = commands
         self.paste_action = QAction("&Paste points", window)
         self.paste_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Paste))
         self.paste_action.setStatusTip("Add rows copied from a spreadsheet or a text file")
         self.paste_action.triggered.connect(self.paste)
         window.addAction(self.paste_action)
-        file_actions.edit_menu.addSeparator()
-        file_actions.edit_menu.addAction(self.paste_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.paste_action)
         window.setAcceptDrops(True)
         window.installEventFilter(self)
 
@@ -93,8 +95,10 @@ class DropAndPaste(QObject):
     def _dropped(self, paths: list[str], text: str | None) -> None:
         if paths:
             if len(paths) > 1:
-                self.file_actions.show_status(f"Opening the first of {len(paths)} files only.")
-            self.file_actions.open_path(paths[0])
+                self.commands.questions.show_status(
+                    f"Opening the first of {len(paths)} files only."
+                )
+            self.commands.open_path(paths[0])
         elif text:
             self.paste_text(text)
 
@@ -103,7 +107,7 @@ class DropAndPaste(QObject):
         mime = QGuiApplication.clipboard().mimeData()
         paths = dropped_paths(mime) if mime is not None else []
         if paths:  # files copied in a file manager
-            return self.file_actions.open_path(paths[0])
+            return self.commands.open_path(paths[0])
         text = mime.text() if mime is not None and mime.hasText() else ""
         return self.paste_text(text)
 
@@ -119,7 +123,7 @@ class DropAndPaste(QObject):
             info = inspect_pasted_text(text)
             rows = rows_for_document(info, doc.columns, doc.axes)
         except DataFileError as error:
-            self.file_actions.show_error("Cannot paste", str(error))
+            self.commands.questions.show_error("Cannot paste", str(error))
             return False
         if rows.shape[1] != doc.n_features:
             rows = doc.lift_to_features(rows)
@@ -127,5 +131,5 @@ class DropAndPaste(QObject):
         doc.undo_stack.push(AddPointsCommand(doc, rows, f"Paste {n} point{'s' * (n != 1)}"))
         dropped = info.incomplete_count()
         note = f" ({dropped} incomplete rows skipped)" if dropped else ""
-        self.file_actions.show_status(f"Pasted {n} points{note}.")
+        self.commands.questions.show_status(f"Pasted {n} points{note}.")
         return True

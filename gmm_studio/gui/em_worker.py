@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from gmm_studio.core import FitSettings, Mixture, Snapshot, em_steps
 from gmm_studio.core.blockwise import BlockData
-from gmm_studio.core.point_colours import blended_colours
+from gmm_studio.core.point_colors import blended_colors
 from gmm_studio.gui.palette import component_colors
 
 #: How often the GUI reads the mailbox, and the shortest interval between published frames.
@@ -341,7 +341,7 @@ class EMWorker(QObject):
         if self._block_data is None or self._block_data[0] != job.id:
             self._block_data = (job.id, BlockData(job.X))
         palette = component_colors(mixture.n_components)
-        return blended_colours(job.X, mixture, palette, data=self._block_data[1])
+        return blended_colors(job.X, mixture, palette, data=self._block_data[1])
 
 
 class EMController(QObject):

@@ -250,6 +250,13 @@ class ImportDialog(QDialog):
             super().accept()
 
 
+def import_dialog_needed(info: TableInfo) -> bool:
+    """True when importing ``info`` shows the dialog: a choice to make, or reader notes (a
+    file that is not UTF-8, decimal commas, ...) the user should see before the points
+    replace the document."""
+    return bool(info.notes) or import_choice_needed(info)
+
+
 def ask_import(
     info: TableInfo, parent: QWidget | None = None
 ) -> tuple[PointTable, tuple[int, int]] | None:
@@ -261,11 +268,13 @@ def ask_import(
         ``axes`` are the positions of the two shown columns within the table's columns;
         None if the user cancelled.
     """
-    if not import_choice_needed(info):
+    if not import_dialog_needed(info):
         return info.select(), (0, 1)
     dialog = ImportDialog(info, parent)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    if dialog.exec() != QDialog.DialogCode.Accepted:
-        return None
-    choice = dialog.choice()
-    return dialog.points(), choice.axes
+    try:
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.points(), dialog.choice().axes
+    finally:
+        dialog.deleteLater()

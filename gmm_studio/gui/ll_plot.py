@@ -8,6 +8,9 @@ import pyqtgraph as pg
 from gmm_studio.gui.canvas import style_axes
 from gmm_studio.gui.palette import BACKGROUND, FOREGROUND
 
+#: The y range shown before the first iteration.
+EMPTY_Y_RANGE = (0.0, 1.0)
+
 
 class LogLikelihoodPlot(pg.PlotWidget):
     """Total log-likelihood against iteration; one curve item updated with ``setData``."""
@@ -37,11 +40,15 @@ class LogLikelihoodPlot(pg.PlotWidget):
         """Show the log-likelihood after each iteration (index = iteration)."""
         y = np.asarray(history, dtype=float)
         x = np.arange(len(y))
+        item = self.getPlotItem()
         # Markers help with few iterations and only clutter with many.
         self.curve.setSymbol("o" if len(y) <= 60 else None)
         self.curve.setData(x, y)
+        if not len(y):
+            # Nothing to fit the y axis to: forget the last document's range.
+            item.setYRange(*EMPTY_Y_RANGE, padding=0)
+            item.enableAutoRange(axis="y")  # the next document's curve sets it again
         # Whole iterations on the x axis, starting at 0, with room to grow.
-        item = self.getPlotItem()
         item.setXRange(0, max(5, len(y) - 1), padding=0.03)
         axis = item.getAxis("bottom")
         if len(y) <= 12:

@@ -9,14 +9,15 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea, QSplitter, QTool
 
 from gmm_studio.core import FitSettings
 from gmm_studio.gui import em_worker
-from gmm_studio.gui.app_settings import ViewPreferences, open_settings
 from gmm_studio.gui.canvas import REMOVE_RADIUS_PX, Canvas
 from gmm_studio.gui.commands import AddPointsCommand, RemovePointsCommand
 from gmm_studio.gui.control_panel import ControlPanel, speed_from_position
 from gmm_studio.gui.document import Document
-from gmm_studio.gui.file_actions import install_file_handling
+from gmm_studio.gui.file_handling import install_file_handling
 from gmm_studio.gui.ll_plot import LogLikelihoodPlot
 from gmm_studio.gui.palette import UNFITTED_POINT, component_colors
+from gmm_studio.gui.settings_store import GEOMETRY, HARD_LABELS, RADII, SPEED, SettingsStore
+from gmm_studio.gui.window_layout import fit_to_screen, steady_width, undo_redo_actions
 
 # Fit states shown in the status bar.
 EMPTY = "waiting for points"
@@ -68,11 +69,9 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
 
-        self._settings_store = open_settings()
-        self.preferences = ViewPreferences.load(self._settings_store)
+        self.settings_store = SettingsStore(self)
+        self.panel.bind(self.document, self.settings_store)
         self._apply_preferences()
-
-        self.panel.set_settings(self.document.settings)
         self._show_points(fit_view=True)
         self._update_title()
         self._refit_after_points_changed()
@@ -103,7 +102,7 @@ class MainWindow(QMainWindow):
         main.setStretchFactor(1, 0)
         main.setSizes([1000, 340])
         self.setCentralWidget(main)
-        self.resize(1360, 900)
+        fit_to_screen(self)
 
     def _action(self, text: str, shortcuts, slot, tip: str) -> QAction:
         action = QAction(text, self)
@@ -123,14 +122,14 @@ class MainWindow(QMainWindow):
         self.clear_action = self._action("Clear", ["Ctrl+Delete"], self.clear, "Remove all points")
         self.fit_view_action = self._action("Fit view", ["F"], self.canvas.fit_view, "Frame data")
         self.hard_labels_action = self._action(
-            "Hard labels", ["H"], self._toggle_hard_labels, "Colour by most likely component"
+            "Hard labels",
+            ["H"],
+            lambda on: self.settings_store.set(HARD_LABELS, bool(on)),
+            "Colour by most likely component",
         )
         self.hard_labels_action.setCheckable(True)
         stack = self.document.undo_stack
-        self.undo_action = stack.createUndoAction(self, "Undo")
-        self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
-        self.redo_action = stack.createRedoAction(self, "Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.undo_action, self.redo_action = undo_redo_actions(stack, self)
         self.addAction(self.undo_action)
         self.addAction(self.redo_action)
 
@@ -151,6 +150,7 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.fit_view_action)
         toolbar.addAction(self.hard_labels_action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        steady_width(toolbar, self.run_action, ("Run", "Pause"))
         self.toolbar = toolbar
 
     def _build_status_bar(self) -> None:
@@ -187,19 +187,17 @@ class MainWindow(QMainWindow):
         self.controller.jobFailed.connect(self._on_job_failed)
         self.panel.settingsEdited.connect(self._on_settings_edited)
         self.panel.newInitialisationRequested.connect(self.new_initialisation)
-        self.panel.speedChanged.connect(self._on_speed_changed)
-        self.panel.radiiChanged.connect(self._on_radii_changed)
-        self.panel.hardLabelsToggled.connect(self._set_hard_labels)
+        self.panel.pass_keys_to(self.canvas, self.actions())
 
     def _apply_preferences(self) -> None:
-        prefs = self.preferences
-        self.panel.set_speed_position(prefs.speed_position)
-        self.controller.set_speed(speed_from_position(prefs.speed_position))
-        self.panel.set_radii(prefs.radii)
-        self.canvas.components.radii = tuple(prefs.radii)
-        self._set_hard_labels(prefs.hard_labels)
-        if prefs.geometry is not None:
-            self.restoreGeometry(prefs.geometry)
+        store = self.settings_store
+        self.controller.set_speed(speed_from_position(store.get(SPEED)))
+        self.canvas.components.radii = tuple(store.get(RADII))
+        self.hard_labels_action.setChecked(store.get(HARD_LABELS))
+        store.changed.connect(self._on_preference_changed)
+        geometry = store.get(GEOMETRY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
 
     # -- user commands ----------------------------------------------------------------------
     @Slot()
@@ -255,7 +253,6 @@ class MainWindow(QMainWindow):
         settings = self.document.settings
         seed = 0 if settings.seed is None else settings.seed + 1
         new = settings.replace(seed=seed % (2**31 - 1))
-        self.panel.set_settings(new)
         self.document.set_settings(new)
         self.reinitialise()
 
@@ -315,7 +312,6 @@ class MainWindow(QMainWindow):
         self.controller.discard()
         self._point_colours = self._drawn_point_colours = self._last_snapshot = None
         self.state = STOPPED  # not running: the new data starts paused
-        self.panel.set_settings(self.document.settings)
         self.canvas.points.set_points(np.zeros((0, 2)))
         self._show_points(fit_view=True)
         self._draw_fit()
@@ -366,7 +362,6 @@ class MainWindow(QMainWindow):
     # -- settings ---------------------------------------------------------------------------
     def apply_settings(self, settings: FitSettings) -> None:
         """Change the fit settings as if edited in the panel (used by sessions and tests)."""
-        self.panel.set_settings(settings)
         self._on_settings_edited(settings)
 
     @Slot(object)
@@ -387,29 +382,17 @@ class MainWindow(QMainWindow):
             )
         self._update_status()
 
-    @Slot(int)
-    def _on_speed_changed(self, position: int) -> None:
-        self.controller.set_speed(speed_from_position(position))
-        self.preferences.speed_position = position
-
-    @Slot(tuple)
-    def _on_radii_changed(self, radii) -> None:
-        self.canvas.components.radii = tuple(radii)
-        self.preferences.radii = tuple(radii)
-        self._draw_fit()
-
-    @Slot()
-    def _toggle_hard_labels(self) -> None:
-        self._set_hard_labels(self.hard_labels_action.isChecked())
-
-    @Slot(bool)
-    def _set_hard_labels(self, on: bool) -> None:
-        self.preferences.hard_labels = bool(on)
-        for widget in (self.hard_labels_action, self.panel.hard_labels):
-            widget.blockSignals(True)
-            widget.setChecked(bool(on))
-            widget.blockSignals(False)
-        self._draw_point_colors()
+    @Slot(str)
+    def _on_preference_changed(self, key: str) -> None:
+        store = self.settings_store
+        if key == SPEED.key:
+            self.controller.set_speed(speed_from_position(store.get(SPEED)))
+        elif key == RADII.key:
+            self.canvas.components.radii = tuple(store.get(RADII))
+            self._draw_fit()
+        elif key == HARD_LABELS.key:
+            self.hard_labels_action.setChecked(store.get(HARD_LABELS))
+            self._draw_point_colors()
 
     # -- EM jobs ----------------------------------------------------------------------------
     def _start_job(self, *, start, first, paused, offset=0, steps=0) -> None:
@@ -483,10 +466,14 @@ class MainWindow(QMainWindow):
         self.message_label.setToolTip(message)
         self._set_state(ERROR)
 
+    def is_converged(self) -> bool:
+        """True when the current fit has converged."""
+        return self.state == CONVERGED
+
     # -- drawing and status -----------------------------------------------------------------
     def _draw_fit(self) -> None:
         doc = self.document
-        self.canvas.components.show(doc.mixture, doc.axes)
+        self.canvas.components.draw(doc.mixture, doc.axes)
         self._draw_point_colors(force=False)
         self.ll_plot.set_history(doc.log_likelihood_history)
         self._update_status()
@@ -497,11 +484,11 @@ class MainWindow(QMainWindow):
         new = self._point_colours
         usable = new is not None and len(new[0]) == doc.n_points and doc.mixture is not None
         if not usable or (not force and new is self._drawn_point_colours):
-            points.set_hard_labels(self.preferences.hard_labels)  # redraws only if toggled
+            points.set_hard_labels(self.settings_store.get(HARD_LABELS))  # redraws only if toggled
             return
         self._drawn_point_colours = new
         colours, labels = new
-        points.set_hard_labels(self.preferences.hard_labels, redraw=False)
+        points.set_hard_labels(self.settings_store.get(HARD_LABELS), redraw=False)
         points.set_colors(colours, labels, component_colors(doc.mixture.n_components))
 
     def _set_state(self, state: str) -> None:
@@ -563,6 +550,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Stop the EM thread (bounded wait) and remember the view preferences."""
         self.controller.shutdown()
-        self.preferences.geometry = self.saveGeometry()
-        self.preferences.save(self._settings_store)
+        self.settings_store.set(GEOMETRY, self.saveGeometry())
+        self.settings_store.sync()
         super().closeEvent(event)

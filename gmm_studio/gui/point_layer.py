@@ -1,209 +1,56 @@
 """Drawing the data points, coloured by responsibility.
 
 All point drawing lives in :class:`PointLayer`. Small data sets are drawn as a scatter of
-anti-aliased discs; above :data:`SCATTER_LIMIT` points the layer rasterises in numpy instead,
-because recolouring a pyqtgraph scatter goes through Python once per point. The raster is an
-RGBA image at screen resolution, shown by one ``ImageItem`` that covers exactly the visible
-data rectangle: every point stamps a small disc of about the scatter's marker size, and each
-pixel shows the mean colour of the points covering it, opaque like a marker (the rule of
-:func:`gmm_studio.core.point_colours.rasterize` with ``point_opacity=1``; with one-pixel discs
-the two give the same image). Empty pixels are transparent.
-
-The work is split by what changes. Where each point lands (its pixels, the occupied pixels,
-their counts) depends only on the positions and the view, so it is computed once per view and
-kept; a new snapshot only re-averages the colours into the occupied pixels, three
-``np.bincount`` calls. View changes (pan, zoom, resize) are coalesced: while the user drags,
-the last image moves and scales with the data, and is re-rasterised when the view rests for
-:data:`VIEW_IDLE_MS` or at least every :data:`VIEW_MAX_WAIT_MS`.
+anti-aliased discs; above :data:`SCATTER_LIMIT` points the layer shows a raster instead,
+because recoloring a pyqtgraph scatter goes through Python once per point. The raster is an
+RGBA image at screen resolution from :mod:`gmm_studio.core.point_raster`, computed in a
+background thread and shown by one ``ImageItem`` that covers exactly the visible data
+rectangle. Where the points land is kept per view, so a new snapshot only re-averages colors.
+View changes (pan, zoom, resize) are coalesced: while the user drags, the last image moves and
+scales with the data, and is re-rasterised when the view rests for :data:`VIEW_IDLE_MS` or at
+least every :data:`VIEW_MAX_WAIT_MS`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import math
 import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QRectF, QTimer, Signal, Slot
 
+from gmm_studio.core.point_raster import (
+    POINT_SIZE,
+    RasterGeometry,
+    build_raster_geometry,
+    paint_raster,
+    point_diameter,
+)
 from gmm_studio.gui.palette import UNFITTED_POINT
 
 #: Above this many points the layer draws a raster image instead of a scatter.
 SCATTER_LIMIT = 5_000
 #: Scatter markers get a white outline up to this many points.
 OUTLINE_LIMIT = 1_000
-#: Marker diameter in screen pixels for small data sets (big enough to see from the back of a
-#: room); it shrinks with the number of points, see :func:`point_diameter`.
-POINT_SIZE = 11
-#: Raster: most (point, pixel) stamps per view; bigger data sets get smaller discs.
-RASTER_STAMP_BUDGET = 1_200_000
 #: Re-rasterise after the view has rested this long, or at least this often while it moves.
 VIEW_IDLE_MS = 40
 VIEW_MAX_WAIT_MS = 200
 
 
-def point_diameter(n_points: int) -> float:
-    """Marker diameter in screen pixels for ``n_points`` points (scatter and raster alike).
-
-    :data:`POINT_SIZE` up to a thousand points, then 4 px smaller for each tenfold more, and
-    never below one pixel: 8 px at the scatter/raster switch, 3 px at 100,000 points.
-    """
-    if n_points <= 1000:
-        return float(POINT_SIZE)
-    return max(1.0, POINT_SIZE - 4.0 * math.log10(n_points / 1000))
-
-
-def disc_offsets(diameter: int) -> np.ndarray:
-    """Pixel offsets, shape (S, 2) as (dx, dy), of a disc ``diameter`` pixels across.
-
-    Offsets are relative to the pixel the point's position rounds into (see
-    :func:`build_raster_geometry`): for an odd diameter the disc is centred on that pixel's
-    centre, for an even one on its lower-left corner, so the disc's centre is never more than
-    half a pixel from the point.
-    """
-    d = max(1, int(diameter))
-    o = np.arange(-(d // 2), (d - 1) // 2 + 1)
-    centre = 0.0 if d % 2 else -0.5  # pixel centre relative to the disc's centre, at offset 0
-    dx, dy = np.meshgrid(o, o)
-    inside = (dx + centre) ** 2 + (dy + centre) ** 2 <= (d / 2) ** 2 + 1e-9
-    return np.column_stack([dx[inside], dy[inside]])
-
-
 class PassiveScatter(pg.ScatterPlotItem):
-    """A scatter that never takes mouse clicks: clicks on points belong to the view (edit)."""
+    """A scatter that never takes mouse clicks: clicks on points belong to the view (edit).
+
+    This is the canvas's one click-through rule: pyqtgraph offers a click to every item under
+    the cursor, and only scatters would take it (curves and images are not clickable).
+    """
 
     def mouseClickEvent(self, ev) -> None:
         """Leave the click to the ViewBox underneath."""
         ev.ignore()
-
-
-class RasterGeometry:
-    """Where the points land in one view: everything a new set of colours does not change.
-
-    Built by :func:`build_raster_geometry`; used by :func:`paint_raster`.
-    """
-
-    __slots__ = ("height", "index", "inverse_counts", "key", "occupied", "slot", "width")
-
-    def __init__(self, key, width, height, index, slot, occupied, inverse_counts):
-        self.key = key
-        self.width = width
-        self.height = height
-        self.index = index  # the points near the view (None: all of them)
-        self.slot = slot  # (S*N,) index into `occupied` of every stamp; len(occupied) = off view
-        self.occupied = occupied  # flat pixel indices with at least one stamp
-        self.inverse_counts = inverse_counts  # 1 / number of stamps, per occupied pixel
-
-
-def build_raster_geometry(xy: np.ndarray, key: tuple) -> RasterGeometry:
-    """Pixels covered by every point's disc in the view ``key``.
-
-    Parameters
-    ----------
-    xy : ndarray of shape (N, 2)
-        Positions in data coordinates.
-    key : tuple
-        ``(x0, x1, y0, y1, width, height, pixel_ratio)``: the data rectangle shown, the image
-        size in device pixels and device pixels per screen pixel. The disc diameter is
-        :func:`point_diameter` of the number of points in view (zooming in on a million
-        points shows bigger dots), made smaller if the discs would exceed
-        :data:`RASTER_STAMP_BUDGET` stamps.
-
-    Returns
-    -------
-    RasterGeometry
-        Row 0 of the image is ``y0`` (the bottom of a plot whose y axis points up), column 0
-        is ``x0``: what an ``ImageItem`` with ``axisOrder="row-major"`` shows with the rect
-        ``(x0, y0, x1 - x0, y1 - y0)``.
-    """
-    x0, x1, y0, y1, width, height, pixel_ratio = key
-    sx = width / (x1 - x0) if x1 > x0 else 0.0
-    sy = height / (y1 - y0) if y1 > y0 else 0.0
-    # Only points whose disc may touch the image take part (NaN compares false: left out).
-    margin = math.ceil(POINT_SIZE * pixel_ratio) + 2
-    col = xy[:, 0] - x0  # subtract first: data far from 0 keeps its precision
-    col *= sx
-    row = xy[:, 1] - y0
-    row *= sy
-    near = (col > -margin) & (col < width + margin) & (row > -margin) & (row < height + margin)
-    n_near = int(np.count_nonzero(near))
-    index = None
-    if n_near < len(xy):
-        index = np.flatnonzero(near)
-        col, row = col[index], row[index]
-    diameter = max(1, round(point_diameter(n_near) * pixel_ratio))
-    offsets = disc_offsets(diameter)
-    while len(offsets) > 1 and len(offsets) * n_near > RASTER_STAMP_BUDGET:
-        diameter -= 1
-        offsets = disc_offsets(diameter)
-    # Column and row of each point's pixel, plus `margin` so that all are positive and the
-    # integer cast truncates like floor; even discs centre on a pixel corner.
-    shift = margin + (0.0 if diameter % 2 else 0.5)
-    col += shift
-    row += shift
-    ix = col.astype(np.int32)
-    iy = row.astype(np.int32)
-    size = width * height
-    stamps = np.empty((len(offsets), n_near), dtype=np.intp)
-    for (dx, dy), out in zip(offsets.tolist(), stamps, strict=True):
-        cx = ix + (dx - margin)
-        cy = iy + (dy - margin)
-        np.multiply(cy, width, out=out)
-        out += cx
-        # One unsigned comparison per axis tests 0 <= c < size.
-        outside = cx.view(np.uint32) >= width
-        outside |= cy.view(np.uint32) >= height
-        out[outside] = size  # one extra bin for stamps off the image
-    stamps = stamps.reshape(-1)
-    counts = np.bincount(stamps, minlength=size + 1)[:size]
-    occupied = np.flatnonzero(counts)
-    slot_of_pixel = np.full(size + 1, len(occupied), dtype=np.int32)
-    slot_of_pixel[occupied] = np.arange(len(occupied), dtype=np.int32)
-    slot = slot_of_pixel[stamps]
-    return RasterGeometry(key, width, height, index, slot, occupied, 1.0 / counts[occupied])
-
-
-def paint_raster(
-    geometry: RasterGeometry,
-    colors: np.ndarray,
-    labels: np.ndarray | None = None,
-    palette: np.ndarray | None = None,
-    weights: np.ndarray | None = None,
-) -> np.ndarray:
-    """Each occupied pixel's mean point colour, as a new RGBA uint8 image (height, width, 4).
-
-    ``colors`` (N, 3) uint8 are used unless ``labels`` and ``palette`` are given, in which
-    case each point has its label's palette colour. ``weights``, a float64 array with one
-    entry per stamp (``len(geometry.slot)``), is scratch space reused between calls. (The
-    image itself is new each time: the one on screen still refers to the previous buffer.)
-    """
-    if geometry.index is not None:
-        colors = colors if labels is not None else np.take(colors, geometry.index, axis=0)
-        labels = labels if labels is None else np.take(labels, geometry.index)
-    n = len(colors) if labels is None else len(labels)
-    m = len(geometry.occupied)
-    image = np.zeros((geometry.height, geometry.width, 4), dtype=np.uint8)
-    flat = image.reshape(-1, 4)
-    flat[geometry.occupied, 3] = 255
-    if n == 0:
-        return image
-    if weights is None or weights.shape != geometry.slot.shape:
-        weights = np.empty(len(geometry.slot))
-    per_stamp = weights.reshape(-1, n)
-    for channel in range(3):
-        if labels is None:
-            per_stamp[:] = colors[:, channel]  # the same colour for each of a point's stamps
-        else:
-            per_stamp[:] = np.take(palette[:, channel], labels)
-        total = np.bincount(geometry.slot, weights=weights, minlength=m + 1)[:m]
-        total *= geometry.inverse_counts
-        total += 0.5
-        flat[geometry.occupied, channel] = total  # truncation after +0.5: rounding
-    return image
 
 
 class _RasterRequest:
@@ -285,8 +132,11 @@ def _raster_relay() -> _RasterRelay:
     return _relay
 
 
-class PointLayer:
-    """The points of the canvas: positions and colours, scatter or raster.
+class PointLayer(pg.ItemGroup):
+    """The points of the canvas: positions and colors, scatter or raster.
+
+    A graphics item whose children are the scatter and the raster image; the canvas adds the
+    layer to its view.
 
     Colours come either alone (one RGB per point) or with hard labels and the component
     palette; :meth:`set_hard_labels` switches between the blended colours and the label
@@ -297,12 +147,13 @@ class PointLayer:
     Parameters
     ----------
     viewbox : pyqtgraph.ViewBox
-        The view to draw into.
+        The view the layer draws in (its range and size set the raster).
     scatter_limit : int
         Largest number of points drawn as a scatter.
     """
 
     def __init__(self, viewbox: pg.ViewBox, scatter_limit: int = SCATTER_LIMIT) -> None:
+        super().__init__()
         self._viewbox = viewbox
         self.scatter_limit = scatter_limit
         self._outline = pg.mkPen(255, 255, 255, 220, width=1.2)
@@ -312,10 +163,8 @@ class PointLayer:
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(4)
         self.image.setVisible(False)
-        for item in (self.scatter, self.image):
-            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks belong to the view
-        viewbox.addItem(self.scatter)
-        viewbox.addItem(self.image, ignoreBounds=True)
+        self.addItem(self.image)
+        self.addItem(self.scatter)
         self._xy = np.zeros((0, 2))
         self._blended = np.zeros((0, 3), dtype=np.uint8)
         self._labels: np.ndarray | None = None
@@ -332,7 +181,7 @@ class PointLayer:
         self._relay = _raster_relay()
         #: Raster images shown so far (for tests and benchmarks).
         self.rasters_drawn = 0
-        self._view_timer = QTimer()
+        self._view_timer = QTimer(self)
         self._view_timer.setSingleShot(True)
         self._view_timer.setInterval(VIEW_IDLE_MS)
         self._view_timer.timeout.connect(self.refresh_raster)

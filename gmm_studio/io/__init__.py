@@ -13,6 +13,7 @@ from gmm_studio.io.export import (
     write_model_json,
     write_points_csv,
 )
+from gmm_studio.io.opening import looks_like_session, open_document
 from gmm_studio.io.readers import inspect_pasted_text, inspect_table, parse_pasted_text, read_points
 from gmm_studio.io.recent import add_recent, existing_recent, remove_recent
 from gmm_studio.io.recovery import (
@@ -44,7 +45,9 @@ __all__ = [
     "inspect_table",
     "list_recovery",
     "load_session",
+    "looks_like_session",
     "model_document",
+    "open_document",
     "parse_pasted_text",
     "python_snippet",
     "read_model_json",

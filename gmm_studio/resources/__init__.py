@@ -15,13 +15,19 @@ import contextlib
 import importlib.resources
 import pathlib
 import sys
+from dataclasses import dataclass
+
+from gmm_studio.io.session import SESSION_SUFFIX
 
 __all__ = [
     "APP_ID",
     "ICON_NAME",
     "ICON_SIZES",
     "MIME_TYPE",
+    "SAMPLES",
     "SESSION_SUFFIX",
+    "STARTUP_SAMPLE",
+    "Sample",
     "icon_path",
     "icon_paths",
     "install_kind",
@@ -36,7 +42,6 @@ APP_ID = "io.github.gmm_studio.GMMStudio"
 ICON_NAME = "gmm-studio"
 #: MIME type registered for saved sessions.
 MIME_TYPE = "application/x-gmm-studio-session"
-SESSION_SUFFIX = ".gmms"
 #: Pixel sizes of the PNG renders shipped in ``gmm_studio/resources/icons``.
 ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
 
@@ -82,6 +87,38 @@ def _existing(path: pathlib.Path, what: str) -> pathlib.Path:
     if not path.is_file():
         raise FileNotFoundError(f"{what} not found: {path} ({install_kind()} install)")
     return path
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A data set shipped in ``gmm_studio/samples``.
+
+    Attributes
+    ----------
+    file_name : str
+        The CSV file's name.
+    title : str
+        What File ▸ Open Sample calls it.
+    n_components : int
+        The number of components it is shown with.
+    """
+
+    file_name: str
+    title: str
+    n_components: int
+
+    def path(self) -> pathlib.Path:
+        """The sample's file (see :func:`sample_path`)."""
+        return sample_path(self.file_name)
+
+
+#: Every shipped sample, in menu order.
+SAMPLES = (
+    Sample("seed_example.csv", "The notebook's 100 points", 3),
+    Sample("old_faithful.csv", "Old Faithful geyser eruptions", 2),
+)
+#: The sample the window opens with.
+STARTUP_SAMPLE = SAMPLES[0]
 
 
 def sample_names() -> list[str]:

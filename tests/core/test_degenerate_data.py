@@ -10,7 +10,7 @@ from gmm_studio.core import (
     em_steps,
     fit,
 )
-from gmm_studio.core.em import m_step
+from gmm_studio.core.reference import m_step
 
 
 def assert_valid(result, X):

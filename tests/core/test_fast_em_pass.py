@@ -7,8 +7,9 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
-from gmm_studio.core import COVARIANCE_TYPES, Mixture, blockwise, em, fit, initialize
-from gmm_studio.core.em import em_pass, reference_em_pass
+from gmm_studio.core import COVARIANCE_TYPES, Mixture, blockwise, fit, initialize
+from gmm_studio.core.em import em_pass
+from gmm_studio.core.reference import reference_em_pass
 
 RTOL = 1e-6
 
@@ -93,7 +94,7 @@ def test_fast_pass_matches_the_reference_pass(seed):
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 @pytest.mark.parametrize("d", [1, 2, 3, 10])
-def test_fast_fit_matches_the_reference_fit_over_iterations(covariance_type, d, monkeypatch):
+def test_fast_fit_matches_the_reference_fit_over_iterations(covariance_type, d):
     rng = np.random.default_rng(d)
     X = np.concatenate([rng.normal(size=(400, d)) + 3 * c for c in range(4)])
     start = initialize(X, 4, covariance_type=covariance_type, init="random-points", seed=2)
@@ -102,8 +103,7 @@ def test_fast_fit_matches_the_reference_fit_over_iterations(covariance_type, d, 
         covariances_init=start.covariances, tol=0.0, max_iter=20,
     )  # fmt: skip
     fast = fit(X, 4, **args)
-    monkeypatch.setattr(em, "ENGINE_PASS", "reference")
-    reference = fit(X, 4, **args)
+    reference = fit(X, 4, **args, em_pass=reference_em_pass)
     np.testing.assert_allclose(fast.log_likelihood_trace, reference.log_likelihood_trace, rtol=RTOL)
     assert_same_mixture(fast.mixture, reference.mixture)
 
@@ -221,14 +221,13 @@ def test_components_far_apart_in_units_of_their_spread_use_the_direct_form(covar
         mixture = next_ref
 
 
-@pytest.mark.parametrize("engine", ["fast", "reference"])
-def test_both_passes_reproduce_the_notebook_run(seed_example, golden, engine, monkeypatch):
-    monkeypatch.setattr(em, "ENGINE_PASS", engine)
+@pytest.mark.parametrize("engine", [em_pass, reference_em_pass])
+def test_both_passes_reproduce_the_notebook_run(seed_example, golden, engine):
     X = seed_example
     result = fit(
         X, 3, weights_init=np.full(3, 1 / 3), means_init=X[golden["initial_mean_rows"]],
         covariances_init=np.repeat(np.cov(X, rowvar=False)[np.newaxis], 3, axis=0),
-        reg_covar=0.0, tol=1e-6,
+        reg_covar=0.0, tol=1e-6, em_pass=engine,
     )  # fmt: skip
     assert result.n_iter == golden["n_iter"]
     np.testing.assert_allclose(
@@ -238,12 +237,12 @@ def test_both_passes_reproduce_the_notebook_run(seed_example, golden, engine, mo
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
-def test_reference_pass_still_matches_sklearn(old_faithful, covariance_type, monkeypatch):
-    monkeypatch.setattr(em, "ENGINE_PASS", "reference")
+def test_reference_pass_still_matches_sklearn(old_faithful, covariance_type):
     start = initialize(old_faithful, 2, covariance_type=covariance_type, init="kmeans", seed=7)
     ours = fit(
         old_faithful, 2, covariance_type=covariance_type, weights_init=start.weights,
         means_init=start.means, covariances_init=start.covariances, tol=0.0, max_iter=20,
+        em_pass=reference_em_pass,
     )  # fmt: skip
     gm = GaussianMixture(
         n_components=2, covariance_type=covariance_type, weights_init=start.weights,

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from gmm_studio.core import COVARIANCE_TYPES, Mixture, blockwise, initialize
-from gmm_studio.core.em import em_pass, mixture_from_statistics, reference_em_pass
+from gmm_studio.core.em import em_pass, mixture_from_statistics
+from gmm_studio.core.reference import reference_em_pass
 
 from .test_fast_em_pass import assert_same_mixture, random_case
 

@@ -143,7 +143,7 @@ def test_a_bad_file_is_reported_and_changes_nothing(qtbot, edited_window, tmp_pa
     before = snapshot_of(window.document)
     panel_before = window.panel.settings()
     driver = drive(qtbot, lambda box: box.accept())
-    assert window.file_actions.open_path(path) is False
+    assert window.file_commands.open_path(path) is False
     assert driver.done, "no message was shown"
     text = driver.texts[0]
     assert text.startswith(message), text
@@ -159,7 +159,7 @@ def test_a_bad_file_through_the_file_dialog(qtbot, edited_window, tmp_path):
     path = make(tmp_path, "empty.csv", "")
     before = snapshot_of(edited_window.document)
     driver = drive(qtbot, choose_file(path), lambda box: box.accept())
-    edited_window.file_actions.open_action.trigger()
+    edited_window.file_menu.open_action.trigger()
     assert driver.done and driver.texts[1].startswith("empty.csv: the file is empty")
     assert_unchanged(edited_window.document, before)
 
@@ -179,14 +179,14 @@ def test_nan_and_infinite_rows_are_offered_for_dropping(qtbot, edited_window, tm
         return act
 
     driver = drive(qtbot, look_then(cancel))
-    assert window.file_actions.open_path(path) is False and driver.done
+    assert window.file_commands.open_path(path) is False and driver.done
     assert offers == ["Drop the 2 rows with missing or non-finite values"]
     assert_unchanged(window.document, before)
 
     # Accepting the offer drops them; the unsaved edit is asked about first (discard it).
     shown = window.frames_drawn
     driver = drive(qtbot, look_then(lambda d: d.accept()), lambda box: _click(box, "Discard"))
-    assert window.file_actions.open_path(path) and driver.done
+    assert window.file_commands.open_path(path) and driver.done
     wait_shown(qtbot, window, shown)
     np.testing.assert_array_equal(window.document.points, [[1, 2], [5, 6], [7, 1]])
     assert "dropped 2 rows" in window.statusBar().currentMessage()
@@ -202,7 +202,7 @@ def test_latin1_text_is_shown_with_its_note_before_loading(qtbot, edited_window,
         dialog.reject()
 
     driver = drive(qtbot, look)
-    assert edited_window.file_actions.open_path(path) is False and driver.done
+    assert edited_window.file_commands.open_path(path) is False and driver.done
     assert "latin.csv" in summaries[0] and "not UTF-8" in summaries[0]
     assert_unchanged(edited_window.document, before)
 
@@ -236,7 +236,7 @@ def test_no_read_permission_in_a_child_without_root_rights(tmp_path):
             texts.append(box.text())
             box.accept()
         QTimer.singleShot(0, answer)
-        opened = window.file_actions.open_path({str(secret)!r})
+        opened = window.file_commands.open_path({str(secret)!r})
         print(opened, texts[0], window.document.points is points, window.document.name)
         window.close()
         """

@@ -11,7 +11,7 @@ from .conftest import blobs, document_of, pixel_of
 NEIGHBOURHOOD = 3  # pixels around the ideal position that may carry the line
 
 
-def _ring_is_painted(image, window, polyline, colour) -> float:
+def _ring_is_painted(image, window, polyline, color) -> float:
     """Fraction of sampled ring points whose neighbourhood holds the component's colour."""
     hits = total = 0
     width, height = image.width(), image.height()
@@ -25,8 +25,8 @@ def _ring_is_painted(image, window, polyline, colour) -> float:
         for dx in range(-NEIGHBOURHOOD, NEIGHBOURHOOD + 1):
             for dy in range(-NEIGHBOURHOOD, NEIGHBOURHOOD + 1):
                 c = QColor(image.pixel(p.x() + dx, p.y() + dy))
-                if max(abs(c.red() - colour[0]), abs(c.green() - colour[1]),
-                       abs(c.blue() - colour[2])) < 60:  # fmt: skip
+                if max(abs(c.red() - color[0]), abs(c.green() - color[1]),
+                       abs(c.blue() - color[2])) < 60:  # fmt: skip
                     hits += 1
                     break
             else:
@@ -52,9 +52,9 @@ def test_rings_are_painted_whole_after_a_slow_then_fast_run(qtbot, make_window):
     image = window.canvas.viewport().grab().toImage()
     mixture = window.document.mixture
     covariances = mixture.full_covariances()
-    colours = component_colors(mixture.n_components)
+    colors = component_colors(mixture.n_components)
     for k in range(mixture.n_components):
         for radius in (1.0, 2.0, 3.0):
             ring = ellipse_points(mixture.means[k], covariances[k], radius, n=256)
-            painted = _ring_is_painted(image, window, ring, [int(v) for v in colours[k]])
+            painted = _ring_is_painted(image, window, ring, [int(v) for v in colors[k]])
             assert painted > 0.9, f"component {k}, {radius}σ ring: {painted:.0%} painted"

@@ -40,7 +40,7 @@ def test_a_file_dropped_on_the_canvas_opens(qtbot, make_window, tmp_path):
     write_csv(path, ["u", "v"], [[0, 0], [1, 2], [2, 1], [5, 5], [6, 4]])
     window = make_window()
     before = window.frames_drawn
-    with qtbot.waitSignal(window.file_actions.documentLoaded, timeout=10_000):
+    with qtbot.waitSignal(window.file_commands.documentLoaded, timeout=10_000):
         entered, dropped = drag_and_drop(window.canvas.viewport(), urls_of(path))
     assert entered and dropped
     wait_shown(qtbot, window, before)

@@ -2,7 +2,7 @@
 
 from PySide6.QtCore import Qt
 
-from gmm_studio.gui.app_settings import open_settings
+from gmm_studio.gui.settings_store import open_settings
 
 from .file_helpers import write_csv
 from .modal_driver import drive
@@ -14,11 +14,11 @@ def test_the_last_folder_is_where_the_next_file_dialog_opens(qtbot, make_window,
     path = folder / "p.csv"
     write_csv(path, ["x", "y"], [[0, 0], [1, 1], [2, 0], [4, 4]])
     first = make_window()
-    assert first.file_actions.open_path(path)
+    assert first.file_commands.open_path(path)
     first.close()
     assert open_settings().fileName().startswith(str(tmp_path))
     second = make_window()
-    assert second.file_actions.last_folder() == str(folder)
+    assert second.settings_store.last_folder() == str(folder)
     directories = []
 
     def look(dialog):
@@ -26,7 +26,7 @@ def test_the_last_folder_is_where_the_next_file_dialog_opens(qtbot, make_window,
         dialog.reject()
 
     driver = drive(qtbot, look)
-    assert second.file_actions.open() is False
+    assert second.file_commands.open() is False
     assert driver.done and directories == [str(folder)]
 
 

@@ -245,7 +245,7 @@ def test_title_marks_unsaved_changes(qtbot, window):
     assert window.windowTitle() == "seed_example.csv* — GMM Studio"
 
 
-def test_hard_labels_use_one_component_colour_per_point(qtbot, window):
+def test_hard_labels_use_one_component_color_per_point(qtbot, window):
     with qtbot.waitSignal(window.controller.jobFinished, timeout=30_000):
         window.run_action.trigger()
     blended = window.canvas.points.colors.copy()

@@ -54,7 +54,7 @@ def test_file_open_shows_the_import_dialog_and_loads_the_choice(qtbot, make_wind
 
     before = window.frames_drawn
     driver = drive(qtbot, choose_file(path), choose)
-    window.file_actions.open_action.trigger()
+    window.file_menu.open_action.trigger()
     assert driver.done
     wait_shown(qtbot, window, before)
     assert seen["title"] == "Import sites.csv"
@@ -67,7 +67,7 @@ def test_file_open_shows_the_import_dialog_and_loads_the_choice(qtbot, make_wind
     assert window.windowTitle() == "sites.csv — GMM Studio"
     assert "dropped 1 row" in window.statusBar().currentMessage()
     assert window.canvas.getPlotItem().getAxis("left").labelText == "c"
-    assert window.file_actions.recent_files() == [str(path)]
+    assert window.file_commands.recent_files() == [str(path)]
 
 
 def test_cancelling_the_import_dialog_leaves_the_document_alone(qtbot, make_window, tmp_path):
@@ -75,7 +75,7 @@ def test_cancelling_the_import_dialog_leaves_the_document_alone(qtbot, make_wind
     window = make_window()
     before = snapshot_of(window.document)
     driver = drive(qtbot, cancel)
-    assert window.file_actions.open_path(path) is False
+    assert window.file_commands.open_path(path) is False
     assert driver.done
     assert_unchanged(window.document, before)
 
@@ -84,14 +84,14 @@ def test_two_plain_columns_open_without_a_dialog(qtbot, make_window, tmp_path):
     path = tmp_path / "plain.tsv"
     path.write_text("p\tq\n1\t2\n3\t4\n5\t7\n8\t1\n", encoding="utf-8")
     window = make_window()
-    assert window.file_actions.open_path(path)
+    assert window.file_commands.open_path(path)
     np.testing.assert_array_equal(window.document.points, [[1, 2], [3, 4], [5, 7], [8, 1]])
     assert window.document.columns == ["p", "q"]
 
 
 def test_open_sample_menu(qtbot, make_window):
     window = make_window()
-    menu = window.file_actions.sample_menu
+    menu = window.file_menu.sample_menu
     actions = {a.text(): a for a in menu.actions() if a.text()}
     before = window.frames_drawn
     actions["Old Faithful geyser eruptions"].trigger()
@@ -119,7 +119,7 @@ def test_generate_data_through_its_dialog(qtbot, make_window):
 
     before = window.frames_drawn
     driver = drive(qtbot, generate)
-    window.file_actions.generate_action.trigger()
+    window.file_menu.generate_action.trigger()
     assert driver.done
     wait_shown(qtbot, window, before)
     assert window.document.n_points == 150
@@ -131,11 +131,11 @@ def test_recent_files_reopen_and_forget_missing_ones(qtbot, make_window, tmp_pat
     write_csv(first, ["x", "y"], [[0, 0], [1, 2], [2, 1], [5, 5]])
     write_csv(second, ["x", "y"], [[0, 1], [1, 3], [2, 2], [5, 6]])
     window = make_window()
-    fa = window.file_actions
+    fa, menu = window.file_commands, window.file_menu
     assert fa.open_path(first) and fa.open_path(second)
     assert fa.recent_files() == [str(second), str(first)]
-    fa.recent_menu.aboutToShow.emit()
-    entries = [a for a in fa.recent_menu.actions() if a.text().startswith("&")]
+    menu.recent_menu.aboutToShow.emit()
+    entries = [a for a in menu.recent_menu.actions() if a.text().startswith("&")]
     assert [a.text() for a in entries] == ["&1 two.csv", "&2 one.csv"]
     entries[1].trigger()
     assert window.document.name == "one.csv"
@@ -147,7 +147,7 @@ def test_recent_files_reopen_and_forget_missing_ones(qtbot, make_window, tmp_pat
     assert fa.recent_files() == [str(first)]
     # A second window (a later start) sees the same list.
     other = make_window()
-    assert other.file_actions.recent_files() == [str(first)]
+    assert other.file_commands.recent_files() == [str(first)]
 
 
 def test_changing_the_displayed_axes_does_not_refit(qtbot, make_window):

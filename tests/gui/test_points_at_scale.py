@@ -6,17 +6,13 @@ import pytest
 from PySide6.QtCore import QPointF
 
 from gmm_studio.core import FitSettings, Mixture
-from gmm_studio.core.point_colours import blended_colours, rasterize
+from gmm_studio.core.point_colors import blended_colors
+from gmm_studio.core.point_raster import point_diameter
 from gmm_studio.gui.canvas import Canvas
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.em_worker import EMController
 from gmm_studio.gui.palette import BACKGROUND, component_colors
-from gmm_studio.gui.point_layer import (
-    SCATTER_LIMIT,
-    build_raster_geometry,
-    paint_raster,
-    point_diameter,
-)
+from gmm_studio.gui.point_layer import SCATTER_LIMIT
 
 from .conftest import blobs, document_of
 
@@ -137,18 +133,6 @@ def test_hard_labels_toggle_in_both_drawing_modes(qtbot, canvas):
         layer.set_hard_labels(False)
 
 
-def test_one_pixel_raster_equals_the_core_rasterizer():
-    rng = np.random.default_rng(3)
-    n = 400_000  # enough points in view for one-pixel discs
-    xy = rng.standard_normal((n, 2))
-    colours = rng.integers(0, 256, size=(n, 3), dtype=np.uint8)
-    key = (-2.5, 2.0, -1.5, 3.0, 160, 120, 1.0)
-    assert round(point_diameter(n)) == 1
-    ours = paint_raster(build_raster_geometry(xy, key), colours)
-    core = rasterize(xy, colours, (-2.5, 2.0), (-1.5, 3.0), 160, 120, point_opacity=1.0)
-    np.testing.assert_array_equal(ours, core)
-
-
 def test_the_worker_sends_compact_colours_and_labels_from_the_core_kernel(qtbot):
     X = blobs(n_per=200)
     settings = FitSettings(n_components=3, init="random-points", seed=2, max_iter=5)
@@ -168,7 +152,7 @@ def test_the_worker_sends_compact_colours_and_labels_from_the_core_kernel(qtbot)
         assert not hasattr(frame, "responsibilities")
     last = frames[-1]
     mixture: Mixture = last.snapshot.mixture
-    expected, _ = blended_colours(X, mixture, component_colors(3))
+    expected, _ = blended_colors(X, mixture, component_colors(3))
     np.testing.assert_array_equal(last.colours, expected)
     np.testing.assert_array_equal(last.labels, mixture.predict(X))
 

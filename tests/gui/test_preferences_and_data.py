@@ -5,13 +5,13 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 
 from gmm_studio.cli import main
-from gmm_studio.gui.app_settings import open_settings
 from gmm_studio.gui.document import Document
+from gmm_studio.gui.settings_store import open_settings
 
 from .conftest import blobs, pixel_of
 
 
-def test_speed_radii_and_colouring_are_remembered(qtbot, make_window, tmp_path):
+def test_speed_radii_and_coloring_are_remembered(qtbot, make_window, tmp_path):
     first = make_window(speed=7)
     first.panel.radius_boxes[2].setChecked(False)
     first.hard_labels_action.trigger()

@@ -31,7 +31,7 @@ def save_through_menu(qtbot, action, path) -> None:
 
 
 def test_the_file_menu_holds_every_file_action(window):
-    menu = window.file_actions.file_menu
+    menu = window.file_menu.file_menu
     texts = [a.text().replace("&", "") for a in menu.actions() if a.text()]
     for expected in (
         "New",
@@ -53,14 +53,14 @@ def test_a_session_reopens_in_a_new_window_exactly(qtbot, make_window, fitted, t
     doc = fitted.document
     assert doc.dirty and doc.iteration > 0  # a fit is an unsaved change
     path = tmp_path / "work.gmms"
-    save_through_menu(qtbot, fitted.file_actions.save_as_action, path)
+    save_through_menu(qtbot, fitted.file_menu.save_as_action, path)
     assert path.is_file() and not doc.dirty
     assert fitted.windowTitle() == "work.gmms — GMM Studio"
 
     second = make_window()  # the start-up sample
     before = second.frames_drawn
     driver = drive(qtbot, choose_file(path))
-    second.file_actions.open_action.trigger()
+    second.file_menu.open_action.trigger()
     assert driver.done
     wait_shown(qtbot, second, before)
     new = second.document
@@ -83,20 +83,20 @@ def test_a_session_reopens_in_a_new_window_exactly(qtbot, make_window, fitted, t
     )
     # Saving again goes to the same file without asking.
     second.document.mark_modified()
-    second.file_actions.save_action.trigger()
+    second.file_menu.save_action.trigger()
     assert not second.document.dirty
 
 
 def test_points_csv_round_trip_is_exact(qtbot, make_window, fitted, tmp_path):
     path = tmp_path / "points.csv"
-    save_through_menu(qtbot, fitted.file_actions.save_points_action, path)
+    save_through_menu(qtbot, fitted.file_menu.save_points_action, path)
     table = read_points(path)
     assert table.columns == ["a", "b", "c"]
     np.testing.assert_array_equal(table.data, fitted.document.points)
     other = make_window()
     before = other.frames_drawn
     driver = drive(qtbot, accept)  # three numeric columns: the import dialog asks
-    assert other.file_actions.open_path(path)
+    assert other.file_commands.open_path(path)
     assert driver.done
     wait_shown(qtbot, other, before)
     np.testing.assert_array_equal(other.document.points, fitted.document.points)
@@ -105,7 +105,7 @@ def test_points_csv_round_trip_is_exact(qtbot, make_window, fitted, tmp_path):
 
 def test_model_json_round_trip_is_exact(qtbot, fitted, tmp_path):
     path = tmp_path / "model"  # no extension typed: .json is added
-    save_through_menu(qtbot, fitted.file_actions.export_model_action, path)
+    save_through_menu(qtbot, fitted.file_menu.export_model_action, path)
     saved = tmp_path / "model.json"
     model = read_model_json(saved)
     doc = fitted.document
@@ -121,7 +121,7 @@ def test_model_json_round_trip_is_exact(qtbot, fitted, tmp_path):
 
 def test_labels_and_responsibilities_csv(qtbot, fitted, tmp_path):
     path = tmp_path / "labels.csv"
-    save_through_menu(qtbot, fitted.file_actions.export_labels_action, path)
+    save_through_menu(qtbot, fitted.file_menu.export_labels_action, path)
     header = path.read_text().splitlines()[0].split(",")
     assert header == [
         "a",
@@ -142,8 +142,8 @@ def test_labels_and_responsibilities_csv(qtbot, fitted, tmp_path):
 
 def test_canvas_exports_as_png_and_svg(qtbot, fitted, tmp_path):
     png, svg = tmp_path / "canvas.png", tmp_path / "canvas.svg"
-    save_through_menu(qtbot, fitted.file_actions.export_png_action, png)
-    save_through_menu(qtbot, fitted.file_actions.export_svg_action, svg)
+    save_through_menu(qtbot, fitted.file_menu.export_png_action, png)
+    save_through_menu(qtbot, fitted.file_menu.export_svg_action, svg)
     image = QImage(str(png))
     assert not image.isNull() and image.width() > 200 and image.height() > 150
     text = svg.read_text()
@@ -155,8 +155,8 @@ def test_canvas_exports_as_png_and_svg(qtbot, fitted, tmp_path):
 
 def test_exports_need_a_fit(qtbot, make_window):
     window = make_window()
-    window.file_actions.new_document()
-    fa = window.file_actions
+    window.file_commands.new_document()
+    fa = window.file_menu
     for action in (fa.export_labels_action, fa.export_model_action, fa.copy_python_action):
         assert not action.isEnabled()
 
@@ -167,19 +167,19 @@ def test_copy_as_python_reads_the_same_file(qtbot, make_window, tmp_path):
     write_csv(path, ["u", "v"], np.vstack([rng.normal(size=(30, 2)), rng.normal(size=(30, 2)) + 5]))
     window = make_window()
     before = window.frames_drawn
-    assert window.file_actions.open_path(path)
+    assert window.file_commands.open_path(path)
     wait_shown(qtbot, window, before)
     window.apply_settings(window.document.settings.replace(n_components=2))
     qtbot.waitUntil(lambda: window.state == "ready")
     QGuiApplication.clipboard().clear()
-    window.file_actions.copy_python_action.trigger()
+    window.file_menu.copy_python_action.trigger()
     code = QGuiApplication.clipboard().text()
     assert "GaussianMixture(" in code and str(path) in code
     assert "n_components=2" in code
     # After an edit the points are written into the code instead of reading the file.
     doc = window.document
     doc.undo_stack.push(AddPointsCommand(doc, doc.lift_to_features([[1.0, 1.0]])))
-    code = window.file_actions.python_code()
+    code = window.file_commands.python_code()
     assert str(path) not in code and "GaussianMixture(" in code
 
 
@@ -188,7 +188,7 @@ def test_new_document_uses_the_remembered_em_settings(qtbot, make_window):
     first.apply_settings(FitSettings(n_components=4, tol=1e-3, reg_covar=1e-4))
     first.close()
     second = make_window()
-    assert second.file_actions.new_document()
+    assert second.file_commands.new_document()
     doc = second.document
     assert doc.n_points == 0 and doc.name == "Untitled" and not doc.dirty
     assert doc.settings.n_components == 4 and doc.settings.tol == 1e-3

@@ -6,8 +6,8 @@ import sys
 
 import numpy as np
 
-from gmm_studio.cli import load_points_for_window
 from gmm_studio.gui.app import display_problem
+from gmm_studio.io import open_document
 
 
 def test_the_window_opens_with_the_notebook_sample_and_three_components(qtbot, window):
@@ -22,9 +22,9 @@ def test_the_window_opens_with_the_notebook_sample_and_three_components(qtbot, w
 def test_a_file_from_the_command_line_is_read_with_its_column_names(tmp_path):
     path = tmp_path / "pts.csv"
     path.write_text("width,height\n1,2\n3,4.5\n-1,0\n", encoding="utf-8")
-    points, columns = load_points_for_window(path)
-    assert columns == ["width", "height"]
-    np.testing.assert_array_equal(points, [[1, 2], [3, 4.5], [-1, 0]])
+    table = open_document(path).select()
+    assert table.columns == ["width", "height"]
+    np.testing.assert_array_equal(table.data, [[1, 2], [3, 4.5], [-1, 0]])
 
 
 def test_without_a_display_the_command_prints_a_hint_instead_of_aborting(tmp_path):

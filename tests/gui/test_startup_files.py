@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from gmm_studio.cli import main
-from gmm_studio.gui.file_actions import prepare_startup_file
-from gmm_studio.io import DataFileError, Session, save_session
+from gmm_studio.gui.document import Document
+from gmm_studio.io import DataFileError, Session, open_document, save_session
 
 from .file_helpers import wait_shown, write_csv
 from .modal_driver import accept, drive
@@ -14,10 +14,9 @@ from .modal_driver import accept, drive
 
 def start_with(qtbot, make_window, path):
     """What `gmm-studio PATH` does, with the test's window fixture."""
-    document, setup = prepare_startup_file(path)
-    window = make_window(document)
-    if setup is not None:
-        setup(window)
+    contents = open_document(path)
+    window = make_window(Document())
+    window.file_handling.open_at_start(path, contents)
     return window
 
 
@@ -26,8 +25,9 @@ def test_a_plain_table_opens_directly(qtbot, make_window, tmp_path):
     write_csv(path, ["u", "v"], [[0, 1], [2, 3], [4, 1], [5, 5]])
     window = start_with(qtbot, make_window, path)
     assert window.document.name == "two.csv" and window.document.columns == ["u", "v"]
-    assert window.file_actions.recent_files() == [str(path)]
-    assert str(path) in window.file_actions.python_code()
+    assert window.file_commands.recent_files() == [str(path)]
+    qtbot.waitUntil(lambda: window.state == "ready")
+    assert str(path) in window.file_commands.python_code()
 
 
 def test_a_table_with_choices_shows_the_import_dialog(qtbot, make_window, tmp_path):
@@ -55,7 +55,7 @@ def test_a_session_restores_the_window(qtbot, make_window, tmp_path):
 
 def test_a_bad_file_stops_before_any_window(tmp_path, capsys):
     with pytest.raises(DataFileError):
-        prepare_startup_file(tmp_path / "nothere.gmms")
+        open_document(tmp_path / "nothere.gmms")
     (tmp_path / "empty.csv").write_text("")
     assert main([str(tmp_path / "empty.csv")]) == 1
     assert capsys.readouterr().err.strip() == "gmm-studio: empty.csv: the file is empty"

@@ -44,7 +44,10 @@ def test_close_cancel_keeps_the_window_and_the_work(qtbot, edited):
     before = snapshot_of(edited.document)
     driver = drive(qtbot, click("Cancel"))
     close_from_title_bar(edited)
-    assert driver.done and "Save the changes to seed_example.csv before closing?" in driver.texts[0]
+    assert driver.done and "Save your work as a session file before closing?" in driver.texts[0]
+    # The prompt names what Save writes: a new session, never the data file.
+    assert "(seed_example.gmms)" in driver.texts[0]
+    assert "seed_example.csv itself is not changed" in driver.texts[0]
     assert edited.isVisible()
     assert_unchanged(edited.document, before)
 
@@ -80,11 +83,11 @@ def test_a_clean_document_closes_without_asking(qtbot, make_window):
 def test_new_asks_first(qtbot, edited):
     before = snapshot_of(edited.document)
     driver = drive(qtbot, click("Cancel"))
-    assert edited.file_actions.new_document() is False
+    assert edited.file_commands.new_document() is False
     assert driver.done and "before starting a new document" in driver.texts[0]
     assert_unchanged(edited.document, before)
     driver = drive(qtbot, click("Discard"))
-    edited.file_actions.new_action.trigger()
+    edited.file_menu.new_action.trigger()
     assert driver.done and edited.document.n_points == 0 and not edited.document.dirty
     assert edited.document.undo_stack.count() == 0
 
@@ -94,12 +97,12 @@ def test_open_asks_first_and_can_save(qtbot, edited, tmp_path):
     write_csv(data, ["x", "y"], [[0, 0], [1, 1], [2, 0], [3, 3]])
     before = snapshot_of(edited.document)
     driver = drive(qtbot, choose_file(data), click("Cancel"))
-    edited.file_actions.open_action.trigger()
+    edited.file_menu.open_action.trigger()
     assert driver.done and "before opening next.csv" in driver.texts[1]
     assert_unchanged(edited.document, before)
     session = tmp_path / "before.gmms"
     driver = drive(qtbot, choose_file(data), click("Save"), choose_file(session))
-    edited.file_actions.open_action.trigger()
+    edited.file_menu.open_action.trigger()
     assert driver.done
     assert load_session(session).points.shape == (101, 2)
     assert edited.document.name == "next.csv" and edited.document.n_points == 4
@@ -107,7 +110,7 @@ def test_open_asks_first_and_can_save(qtbot, edited, tmp_path):
 
 def test_quit_asks_and_cancel_keeps_the_window(qtbot, edited):
     driver = drive(qtbot, click("Cancel"))
-    edited.file_actions.quit_action.trigger()
+    edited.file_menu.quit_action.trigger()
     assert driver.done and edited.isVisible()
 
 
@@ -124,7 +127,7 @@ def test_autosave_writes_the_document_while_unsaved(qtbot, edited, tmp_path):
     saved = load_session(recovery_path())
     np.testing.assert_array_equal(saved.points, edited.document.points)
     # Saving the document removes the recovery file: nothing left to recover.
-    assert edited.file_actions.save_session_to(tmp_path / "s.gmms")
+    assert edited.file_commands.save_session_to(tmp_path / "s.gmms")
     assert not recovery_path().exists()
 
 
@@ -200,7 +203,7 @@ def test_work_survives_a_kill_and_is_offered_at_the_next_start(qtbot, make_windo
 
     window = make_window()  # the next start
     driver = drive(qtbot, click("Restore"))
-    assert window.file_actions.offer_recovery()
+    assert window.file_commands.offer_recovery()
     assert driver.done and "did not close properly" in driver.texts[0]
     doc = window.document
     assert doc.n_points == 102
@@ -217,10 +220,10 @@ def test_the_restore_offer_can_be_declined(qtbot, make_window, tmp_path):
     window = make_window()
     before = snapshot_of(window.document)
     driver = drive(qtbot, click("Not now"))
-    assert window.file_actions.offer_recovery() is False and driver.done
+    assert window.file_commands.offer_recovery() is False and driver.done
     assert stale.exists()
     driver = drive(qtbot, click("Discard"))
-    assert window.file_actions.offer_recovery() is False and driver.done
+    assert window.file_commands.offer_recovery() is False and driver.done
     assert not stale.exists()
     assert_unchanged(window.document, before)
 

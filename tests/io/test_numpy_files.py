@@ -104,6 +104,6 @@ def test_float64_npy_is_memory_mapped_and_fitted_without_a_copy(tmp_path):
     np.save(path, X)
     table = read_points(path)
     assert isinstance(table.data, np.memmap) or isinstance(table.data.base, np.memmap)
-    assert np.shares_memory(check_data(table.data, 3), table.data)
-    assert np.shares_memory(BlockData(check_data(table.data, 3)).X, table.data)
+    assert np.shares_memory(check_data(table.data), table.data)
+    assert np.shares_memory(BlockData(check_data(table.data)).X, table.data)
     np.testing.assert_array_equal(table.data, X)

@@ -85,7 +85,7 @@ def classify(color: QColor) -> str | None:
 
 
 @pytest.mark.parametrize("size", [16, 32])
-def test_small_renders_keep_three_coloured_components_and_white_means(qapp, size):
+def test_small_renders_keep_three_colored_components_and_white_means(qapp, size):
     image = QImage(str(ICONS / f"gmm-studio-{size}.png")).convertToFormat(
         QImage.Format.Format_ARGB32
     )

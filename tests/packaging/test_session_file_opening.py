@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 
 from gmm_studio import resources
-from gmm_studio.cli import document_for_file
 from gmm_studio.core import FitSettings, fit
 from gmm_studio.gui.app import create_main_window
-from gmm_studio.io import DataFileError, Session, read_points, save_session
+from gmm_studio.io import DataFileError, Session, open_document, read_points, save_session
 
 
 @pytest.fixture
@@ -31,8 +30,7 @@ def saved_session(tmp_path):
 
 def test_session_file_opens_paused_at_its_saved_fit(qtbot, saved_session):
     path, table, result = saved_session
-    document = document_for_file(path)
-    window = create_main_window(document)
+    window = create_main_window(opened=(path, open_document(path)))
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.state == "paused")
@@ -49,4 +47,4 @@ def test_a_broken_session_file_is_a_data_file_error_naming_it(tmp_path):
     path = tmp_path / "broken.gmms"
     path.write_text('{"format": "something else"}', encoding="utf-8")
     with pytest.raises(DataFileError, match=r"broken\.gmms"):
-        document_for_file(path)
+        open_document(path)

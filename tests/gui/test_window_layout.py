@@ -1,0 +1,160 @@
+"""The window on small screens and with real data: framing, selectors, toolbar, keyboard."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QApplication
+
+from gmm_studio.gui.app import create_main_window
+from gmm_studio.gui.commands import AddPointsCommand
+from gmm_studio.gui.document import Document
+from gmm_studio.gui.ll_plot import EMPTY_Y_RANGE
+
+from .conftest import blobs
+from .modal_driver import click, drive
+
+
+def wine_like(n=60, seed=0):
+    """Two columns of very different scales, like wine's flavanoids and proline."""
+    rng = np.random.default_rng(seed)
+    return np.column_stack([rng.uniform(0.3, 5.1, n), rng.uniform(278, 1680, n)])
+
+
+def test_fit_view_pads_each_axis_by_its_own_span(qtbot, make_window):
+    X = wine_like()
+    window = make_window(Document(X, ["flavanoids", "proline"], name="wine.csv"))
+    window.canvas.fit_view()
+    (x0, x1), (y0, y1) = window.canvas.view_box.viewRange()
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    span = hi - lo
+    assert x0 < lo[0] and x1 > hi[0] and y0 < lo[1] and y1 > hi[1]
+    # The margin on each axis is a small share of that axis's own span.
+    assert (x1 - x0) < 1.3 * span[0] and (y1 - y0) < 1.3 * span[1]
+
+
+def test_fit_view_of_one_value_per_column_shows_a_window_around_it(qtbot, make_window):
+    window = make_window(Document(np.array([[2.0, 500.0]] * 3), ["a", "b"], name="same.csv"))
+    window.canvas.fit_view()
+    (x0, x1), (y0, y1) = window.canvas.view_box.viewRange()
+    assert x0 < 2.0 < x1 and y0 < 500.0 < y1 and x1 - x0 >= 1.0 and y1 - y0 >= 1.0
+
+
+def test_axis_selectors_fit_their_longest_column_name(qtbot, make_window):
+    window = make_window()  # first shown with the sample's short names
+    columns = ["flavanoids", "proline", "color_intensity"]
+    X = np.column_stack([wine_like(), np.linspace(1, 13, 60)])
+    window.document.replace_contents(X, columns, name="wine.csv")
+    qtbot.wait(10)
+    for combo in (window.axes_bar.x_combo, window.axes_bar.y_combo):
+        assert combo.isVisible()
+        longest = max(combo.fontMetrics().horizontalAdvance(c) for c in columns)
+        assert combo.width() >= longest
+
+
+def test_the_default_window_fits_the_available_screen(qtbot):
+    window = create_main_window()
+    qtbot.addWidget(window)
+    area = window.screen().availableGeometry()
+    assert window.width() <= area.width() and window.height() <= area.height()
+    window.show()
+    qtbot.waitExposed(window)
+    assert area.contains(window.frameGeometry().topLeft())
+    window.close()
+
+
+def inside(outer: QRect, widget, window) -> bool:
+    top_left = widget.mapTo(window, QPoint(0, 0))
+    return outer.contains(QRect(top_left, widget.size()))
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
+def test_every_control_is_visible_on_a_small_screen(qtbot, make_window, size, tmp_path):
+    window = make_window(Document(wine_like(), ["flavanoids", "proline"], name="wine.csv"))
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().width() == size[0])
+    qtbot.wait(50)
+    window.grab().save(str(tmp_path / f"window-{size[0]}x{size[1]}.png"))
+    whole = window.rect()
+    for toolbar in (window.toolbar, window.axes_bar):
+        assert inside(whole, toolbar, window)
+        for action in toolbar.actions():
+            widget = toolbar.widgetForAction(action)
+            if widget is None or action.isSeparator():
+                continue
+            # Not moved into the toolbar's overflow menu: shown, and inside the toolbar.
+            assert widget.isVisible(), action.text()
+            assert inside(toolbar.rect(), widget, toolbar), action.text()
+    for widget in (window.panel.n_components, window.panel.new_init, window.canvas):
+        assert widget.isVisible() and inside(whole, widget, window)
+    for label in window.status_labels.values():
+        assert label.isVisible() and inside(whole, label, window)
+
+
+def test_toolbar_buttons_keep_their_width(qtbot, make_window):
+    window = make_window()
+    bar = window.toolbar
+    run = bar.widgetForAction(window.run_action)
+    undo = bar.widgetForAction(window.undo_action)
+    widths = [run.width(), undo.width()]
+    window.run_action.trigger()
+    qtbot.waitUntil(lambda: window.run_action.text() == "Pause")
+    qtbot.wait(20)
+    assert run.width() == widths[0]
+    doc = window.document
+    doc.undo_stack.push(AddPointsCommand(doc, doc.lift_to_features([[1.0, 1.0]])))
+    qtbot.wait(20)
+    assert undo.width() == widths[1] and window.undo_action.text() == "Undo"
+    assert window.undo_action.toolTip().startswith("Undo Add point")
+    window.stop()
+
+
+def test_new_resets_the_log_likelihood_range_and_the_plots_have_no_auto_button(qtbot, make_window):
+    window = make_window()
+    with qtbot.waitSignal(window.controller.jobFinished, timeout=30_000):
+        window.run_action.trigger()
+    assert window.ll_plot.getPlotItem().viewRange()[1][0] < -100  # the sample's log-likelihood
+    driver = drive(qtbot, click("Discard"))  # the fit is unsaved work
+    assert window.file_commands.new_document() and driver.done
+    assert tuple(window.ll_plot.getPlotItem().viewRange()[1]) == EMPTY_Y_RANGE
+    for plot in (window.canvas.getPlotItem(), window.ll_plot.getPlotItem()):
+        plot.mouseHovering = True  # the button shows on hover when the view is not auto
+        plot.updateButtons()
+        assert not plot.autoBtn.isVisible()
+
+
+def type_into(qtbot, field, text):
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus)
+    field.selectAll()
+    qtbot.keyClicks(field, text)
+
+
+def test_enter_commits_a_field_and_gives_the_keyboard_back_to_the_canvas(qtbot, make_window):
+    window = make_window()
+    panel = window.panel
+    type_into(qtbot, panel.tol, "0.001")
+    qtbot.keyClick(panel.tol, Qt.Key.Key_Return)
+    assert window.document.settings.tol == 0.001
+    qtbot.waitUntil(window.canvas.hasFocus)
+    type_into(qtbot, panel.n_components, "4")
+    qtbot.keyClick(panel.n_components, Qt.Key.Key_Enter)
+    assert window.document.settings.n_components == 4
+    qtbot.waitUntil(window.canvas.hasFocus)
+
+
+def test_space_and_n_act_from_a_field_without_typing_into_it(qtbot, make_window):
+    window = make_window(Document(blobs(), ["x", "y"], name="blobs.csv"))
+    panel = window.panel
+    qtbot.waitUntil(lambda: window.state == "ready")
+    type_into(qtbot, panel.reg_covar, "0.0001")
+    QApplication.processEvents()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_N)
+    assert panel.reg_covar.text() == "0.0001"
+    assert window.document.settings.reg_covar == 1e-4
+    qtbot.waitUntil(lambda: window.document.iteration == 1, timeout=10_000)
+    type_into(qtbot, panel.max_iter, "500")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    assert window.document.settings.max_iter == 500 and panel.max_iter.text() == "500"
+    qtbot.waitUntil(lambda: window.state in ("running", "converged"), timeout=10_000)
+    assert window.canvas.hasFocus()
+    window.stop()
