@@ -10,6 +10,13 @@ Run from the repository root::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_em.py
 
+and, to emulate a CPU without AVX-512 (numpy 2.4's names for its AVX-512 code paths)::
+
+    NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Haswell \
+        python benchmarks/bench_em.py
+
+The CPU, numpy's SIMD extensions (found / not found) and the BLAS kernel are printed first.
+
 ``--quick`` runs smaller sizes (a smoke test of the script), ``--engine reference`` times the
 straightforward reference EM pass instead of the fast one (the "before" figures).
 """
@@ -31,7 +38,9 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import describe  # noqa: E402
 from gmm_studio.core import fit, generate_mixture_data, initialize  # noqa: E402
+from gmm_studio.core.blockwise import thread_count  # noqa: E402
 from gmm_studio.core.em import em_pass  # noqa: E402
 from gmm_studio.core.reference import reference_em_pass  # noqa: E402
 
@@ -177,18 +186,26 @@ def measure_memory(engine_name, n, k, d, n_iter):
     return out
 
 
-def blas_description():
+def thread_scaling(n, k, d, repeats=5):
+    """Best-of-``repeats`` time of one pass with 1 thread and with every core, interleaved."""
+    from gmm_studio.core import blockwise
+
+    X = make_data(n, k, d)
+    start = initialize(X[:20_000], k, covariance_type="full", init="kmeans++", seed=1)
+    data = blockwise.BlockData(X)
+    kernel = blockwise.kernel_for(start, data)
+    cores, before = blockwise.thread_count(), blockwise.thread_count()
+    best = {1: float("inf"), cores: float("inf")}
     try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return "threadpoolctl not installed"
-    parts = []
-    for info in threadpool_info():
-        parts.append(
-            f"{info.get('internal_api')} {info.get('version')} kernel={info.get('architecture')} "
-            f"threads={info.get('num_threads')}"
-        )
-    return "; ".join(parts) or "no BLAS found"
+        for _ in range(repeats):
+            for threads in best:
+                blockwise.set_thread_count(threads)
+                t0 = time.perf_counter()
+                blockwise.gather(data, kernel)
+                best[threads] = min(best[threads], time.perf_counter() - t0)
+    finally:
+        blockwise.set_thread_count(before)
+    return best
 
 
 def main(argv=None):
@@ -198,6 +215,9 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--only", help="run only cases whose label contains this text")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument(
+        "--threads", action="store_true", help="also time one pass on 1 thread and on all cores"
+    )
     parser.add_argument("--memory-child", choices=("ours", "sklearn"), help=argparse.SUPPRESS)
     parser.add_argument("--memory-size", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -208,11 +228,9 @@ def main(argv=None):
         return 0
 
     use_engine(args.engine)
-    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-    print(f"cores: {os.cpu_count()}   load average: {load}   engine: GMM Studio {args.engine} pass")
-    print(f"BLAS: {blas_description()}")
-    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS"):
-        print(f"  {var}={os.environ.get(var, '(unset)')}")
+    for line in describe():
+        print(line)
+    print(f"engine: GMM Studio {args.engine} pass, {thread_count()} thread(s)")
     header = f"{'case':<32}{'sklearn ms/it':>14}{'ours ms/it':>12}{'ratio':>8}  agreement"
     print(header)
     print("-" * len(header))
@@ -227,6 +245,16 @@ def main(argv=None):
             f"{label:<32}{theirs:>14.1f}{ours:>12.1f}{theirs / ours:>8.1f}  "
             f"{verdict} (max rel diff {diff:.1e}; load {load:.1f})",
             flush=True,
+        )
+
+    if args.threads:
+        n, k, d = (20_000, 8, 2) if args.quick else (1_000_000, 8, 2)
+        best = thread_scaling(n, k, d)
+        one, many = best[1], best[max(best)]
+        print()
+        print(
+            f"one E+M pass, N={n:,} K={k} D={d} full: 1 thread {one * 1e3:.1f} ms, "
+            f"{max(best)} threads {many * 1e3:.1f} ms ({one / many:.2f}x)"
         )
 
     if not args.no_memory:

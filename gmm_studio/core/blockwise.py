@@ -27,9 +27,10 @@ before the pass, the second after it from the statistics themselves, so the fast
 within rounding noise of the reference implementation
 (:func:`gmm_studio.core.reference.reference_em_pass`).
 
-Responsibilities below e^-40 of a row's largest are set to zero instead of computed (their sum
-is below a unit in the last place of the row's total), which saves most of the ``exp`` calls
-where numpy has no vectorised float64 ``exp`` (CPUs without AVX-512).
+Where numpy has no vectorised float64 ``exp`` (CPUs without AVX-512) it is a scalar library
+call and the most expensive step; there, when most terms of a block are below e^-40 of their
+row's largest, those are set to zero instead of computed (even 64 of them sum to about a unit
+in the last place of the row's total).
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.linalg import blas
 
 from gmm_studio.core import covariance as cov
+from gmm_studio.core.errors import FitError
 
 _LOG_2PI = np.log(2.0 * np.pi)
 _MACHINE_EPS = np.finfo(float).eps
@@ -81,9 +84,10 @@ def _has_vector_exp() -> bool:
     return bool(__cpu_features__.get("AVX512_SKX") or __cpu_features__.get("X86_V4"))
 
 
-#: Skipping negligible terms costs an index gather and scatter per live term; it pays when
-#: fewer than this fraction of a block's terms are live (a vectorised exp is ~4× cheaper).
-_SKIP_EXP_BELOW = 0.1 if _has_vector_exp() else 0.6
+#: Skipping negligible terms costs an index gather and scatter per term (about 3 ns); where
+#: exp is a scalar library call (about 8 ns) it pays when fewer than this fraction of a
+#: block's terms are live; a vectorised exp (under 1 ns) is never worth skipping.
+_SKIP_EXP_BELOW = 0.0 if _has_vector_exp() else 0.3
 
 
 def _available_cores() -> int:
@@ -137,18 +141,18 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray | None:
 
     Raises
     ------
-    ValueError
+    FitError
         If the weights have the wrong length, are negative or not finite, or are all zero.
     """
     if sample_weight is None:
         return None
     w = np.ascontiguousarray(sample_weight, dtype=float)
     if w.shape != (n_samples,):
-        raise ValueError(f"sample_weight must hold one number per row ({n_samples}), got {w.shape}")
+        raise FitError(f"sample_weight must hold one number per row ({n_samples}), got {w.shape}")
     if not np.all(np.isfinite(w)) or np.any(w < 0):
-        raise ValueError("sample_weight must be finite numbers ≥ 0")
+        raise FitError("sample_weight must be finite numbers ≥ 0")
     if not np.any(w > 0):
-        raise ValueError("sample_weight is zero for every row")
+        raise FitError("sample_weight is zero for every row")
     return w
 
 
@@ -427,7 +431,9 @@ class _Workspace:
     def __init__(self, kernel: Kernel, rows: int):
         self.kernel = kernel
         if kernel.form == "expanded":
-            self.features = np.empty(kernel.n_columns * rows)
+            # (P, rows): a shorter block uses the first columns; the constant row stays 1.
+            self.features = np.empty((kernel.n_columns, rows))
+            self.features[-1] = 1.0
         self.log_prob = np.empty(kernel.n_components * rows)
 
     def centred(self, X_block: np.ndarray) -> np.ndarray:
@@ -437,7 +443,7 @@ class _Workspace:
             return X_block - kernel.centre
         n, d = X_block.shape
         nq = kernel.n_quadratic
-        F = self.features[: kernel.n_columns * n].reshape(kernel.n_columns, n)
+        F = self.features[:, :n]
         z = F[nq : nq + d]
         np.subtract(X_block.T, kernel.centre[:, np.newaxis], out=z)
         if is_full_form(kernel.covariance_type):
@@ -447,7 +453,6 @@ class _Workspace:
                 at += d - i
         else:
             np.multiply(z, z, out=F[:nq])
-        F[-1] = 1.0
         return F
 
     def log_prob_of(self, F: np.ndarray) -> np.ndarray:
@@ -469,14 +474,26 @@ class _Workspace:
         return L
 
 
+def _times_triangular(z: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """``z @ upper`` for an upper-triangular ``upper``: half the multiply-adds of a product."""
+    if z.shape[1] < _TRIANGULAR_PRODUCT_MIN_D:
+        return z @ upper
+    # BLAS sees the C-ordered (n, D) rows as a column-major (D, n) matrix: yᵀ = upperᵀ zᵀ.
+    return blas.dtrmm(1.0, upper.T, z.T, side=0, lower=1).T
+
+
+#: Below this D a plain product is as fast as the triangular one (and needs no copy).
+_TRIANGULAR_PRODUCT_MIN_D = 16
+
+
 def _direct_maha(kernel: Kernel, k: int, z: np.ndarray) -> np.ndarray:
     """Squared Mahalanobis distance of centred rows ``z`` (n, D) to component k, direct form."""
     covariance_type = kernel.covariance_type
     if covariance_type == "full":
-        y = z @ kernel.prec_chol[k]
+        y = _times_triangular(z, kernel.prec_chol[k])
         y -= kernel.shifted_means[k] @ kernel.prec_chol[k]
     elif covariance_type == "tied":
-        y = z @ kernel.prec_chol
+        y = _times_triangular(z, kernel.prec_chol)
         y -= kernel.shifted_means[k] @ kernel.prec_chol
     else:
         y = z - kernel.shifted_means[k]
@@ -488,7 +505,7 @@ def _direct_log_prob(kernel: Kernel, z: np.ndarray, L: np.ndarray) -> None:
     """The direct form for every component of a block of centred rows ``z`` (n, D)."""
     if kernel.covariance_type == "tied":
         # One product for all components: (z - m_k) L = zL - m_k L.
-        zl = z @ kernel.prec_chol
+        zl = _times_triangular(z, kernel.prec_chol)
         offsets = kernel.shifted_means @ kernel.prec_chol
         y = np.empty_like(zl)
         for k in range(kernel.n_components):
@@ -505,29 +522,34 @@ def normalise(L: np.ndarray) -> np.ndarray:
     """Turn log-probabilities (K, n) into responsibilities in place; return log Σ_k exp."""
     top = L.max(axis=0)
     L -= top
-    if L.shape[0] > 1:
-        live = L >= NEGLIGIBLE_LOG_RESPONSIBILITY
-        n_live = int(np.count_nonzero(live))
-        if n_live < _SKIP_EXP_BELOW * L.size:
-            flat = L.reshape(-1)
-            at = np.flatnonzero(live)
-            values = flat[at]
-            np.exp(values, out=values)
-            flat[:] = 0.0
-            flat[at] = values
-        else:
-            # Flooring keeps exp away from slow subnormal numbers; the mask zeroes what the
-            # other branch skips, so both give the same numbers.
-            np.maximum(L, _LOG_FLOOR, out=L)
-            np.exp(L, out=L)
-            L *= live
-    else:
-        L[:] = 1.0
+    if not _exp_of_live_terms(L):
+        # Flooring keeps exp away from slow subnormal numbers.
+        np.maximum(L, _LOG_FLOOR, out=L)
+        np.exp(L, out=L)
     total = L.sum(axis=0)
     L *= 1.0 / total
     log_norm = np.log(total)
     log_norm += top
     return log_norm
+
+
+def _exp_of_live_terms(L: np.ndarray) -> bool:
+    """exp of the terms within e^-40 of their row's largest, zero for the others, in place.
+
+    Done (and True returned) only where it pays: a scalar exp and few live terms.
+    """
+    if _SKIP_EXP_BELOW == 0.0 or L.shape[0] == 1:
+        return False
+    live = L >= NEGLIGIBLE_LOG_RESPONSIBILITY
+    if np.count_nonzero(live) >= _SKIP_EXP_BELOW * L.size:
+        return False
+    flat = L.reshape(-1)
+    at = np.flatnonzero(live)
+    values = flat[at]
+    np.exp(values, out=values)
+    flat.fill(0.0)
+    flat[at] = values
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -539,17 +561,20 @@ class Statistics:
     """Sufficient statistics of a mixture's E-step over some rows, all float64.
 
     ``z`` is a row minus the kernel's centre, ``w`` its weight (1 without weights), ``r_k`` its
-    responsibility for component k.
+    responsibility for component k, and ``y = z - offsets[k]``: each component's sums are taken
+    about its own reference point (zero in the expanded form; the component's current mean in
+    the direct form, which keeps the one-pass scatter precise however far the component sits
+    from the centre).
 
     Attributes
     ----------
     counts : ndarray (K,)
         Σ w·r_k.
     linear : ndarray (K, D)
-        Σ w·r_k·z.
+        Σ w·r_k·y.
     quadratic : ndarray
-        Σ w·r_k·z zᵀ: (K, D, D) for full; (D, D) summed over the components for tied (all
-        the M-step needs); the diagonals Σ w·r_k·z² (K, D) for diag and spherical.
+        Σ w·r_k·y yᵀ: (K, D, D) for full; (D, D) summed over the components for tied (all
+        the M-step needs); the diagonals Σ w·r_k·y² (K, D) for diag and spherical.
     log_likelihood : float
         Σ w·log p(x).
     total_weight : float
@@ -572,9 +597,12 @@ class Statistics:
     worst_values: np.ndarray
     worst_rows: np.ndarray
     worst_points: np.ndarray
+    offsets: np.ndarray
     scatter: dict = field(default_factory=dict)
 
     def __add__(self, other: Statistics) -> Statistics:
+        if not np.array_equal(self.offsets, other.offsets):
+            raise ValueError("statistics from different kernels cannot be added")
         worst_values, worst_rows, worst_points = _keep_smallest(
             (self.worst_values, self.worst_rows, self.worst_points),
             (other.worst_values, other.worst_rows, other.worst_points),
@@ -593,6 +621,7 @@ class Statistics:
             worst_values,
             worst_rows,
             worst_points,
+            self.offsets,
             scatter,
         )
 
@@ -642,17 +671,23 @@ class _Accumulator:
             np.matmul(R, F.T, out=sums_out)
             return total
         self.counts += R.sum(axis=1)
-        self.linear += R @ F
         if kernel.covariance_type == "tied":
+            # Tied sums over components need no responsibilities: Σ w·z zᵀ about the centre.
+            self.linear += R @ F
             if w is None:
                 self.quadratic += F.T @ F
             else:
                 self.quadratic += (F * w[:, np.newaxis]).T @ F
-        elif kernel.covariance_type == "full":
-            for k in range(kernel.n_components):
-                self.quadratic[k] += (F * R[k][:, np.newaxis]).T @ F
-        else:
-            self.quadratic += R @ (F * F)
+            return total
+        y = np.empty_like(F)
+        for k in range(kernel.n_components):
+            np.subtract(F, kernel.shifted_means[k], out=y)
+            weighted = y * R[k][:, np.newaxis]
+            self.linear[k] += weighted.sum(axis=0)
+            if kernel.covariance_type == "full":
+                self.quadratic[k] += weighted.T @ y
+            else:
+                self.quadratic[k] += np.einsum("ij,ij->j", weighted, y)
         return total
 
     def _track_worst(self, ranked, X_block, row_offset, w):
@@ -747,41 +782,49 @@ def gather(
     else:
         counts, linear, quadratic = states[0].sums()
     return Statistics(
-        counts, linear, quadratic, float(totals.sum()), data.total_weight, data.n_samples, *worst
-    )
+        counts, linear, quadratic, float(totals.sum()), data.total_weight, data.n_samples,
+        *worst, statistics_offsets(kernel),
+    )  # fmt: skip
+
+
+def statistics_offsets(kernel: Kernel) -> np.ndarray:
+    """The reference point of each component's sums (see :class:`Statistics`), (K, D)."""
+    if kernel.form == "direct" and kernel.covariance_type != "tied":
+        return kernel.shifted_means
+    return np.zeros_like(kernel.shifted_means)
 
 
 def scatter_request(stats: Statistics, covariance_type: str, reg_covar: float) -> dict:
     """Components whose one-pass scatter may carry more than EXPANDED_FORM_ERROR of rounding.
 
-    The one-pass scatter subtracts n·m mᵀ from Σr·z zᵀ; the relative error of the result grows
-    with (|m|² + tr C) / λ_min(C), m the component's mean about the centre. Returns
-    component -> centred mean, for :func:`gather_scatter` (every component for tied, whose
-    statistics hold only the sum over components).
+    The one-pass scatter subtracts n·m mᵀ from Σr·y yᵀ; its rounding error beyond that of a
+    direct sum about the mean grows with |m|² / λ_min(C), m the component's new mean about its
+    reference point. Returns
+    component -> new mean about the centre, for :func:`gather_scatter` (every component for
+    tied, whose statistics hold only the sum over components).
     """
     raw_counts = stats.counts
     nk = raw_counts + _EMPTY_EPS
-    shifted = stats.linear / nk[:, np.newaxis]
+    shifted = stats.linear / nk[:, np.newaxis]  # the new means about the reference points
     live = raw_counts >= EMPTY_COMPONENT
     slack = ROUNDING_SLACK * _MACHINE_EPS
     scatter, diag = one_pass_scatter(stats, covariance_type)
+    # Σ w·r·y yᵀ carries rounding of eps·n·(|m|² + tr C); a second pass about the mean
+    # removes only the |m|² part, so that part alone decides.
+    size = np.sum(shifted**2, axis=1) if scatter is not None else np.max(shifted**2, axis=1)
     if covariance_type == "full":
         covariances = scatter / nk[:, np.newaxis, np.newaxis]
         smallest = np.linalg.eigvalsh(covariances)[:, 0] + reg_covar
-        size = np.sum(shifted**2, axis=1) + np.abs(np.trace(covariances, axis1=1, axis2=2))
     elif covariance_type == "tied":
-        tied = scatter / nk.sum()
-        smallest = np.full(len(nk), np.linalg.eigvalsh(tied)[0] + reg_covar)
-        size = np.sum(shifted**2, axis=1) + abs(np.trace(tied))
+        smallest = np.full(len(nk), np.linalg.eigvalsh(scatter / nk.sum())[0] + reg_covar)
     else:
         smallest = np.min(diag, axis=1) + reg_covar
-        size = np.max(shifted**2 + np.abs(diag), axis=1)
     positive = smallest > 0
     error = slack * size / np.where(positive, smallest, 1.0)
     redo = np.flatnonzero(live & ~((error <= EXPANDED_FORM_ERROR) & positive))
     if covariance_type == "tied" and len(redo):
         redo = np.arange(len(nk))
-    return {int(c): shifted[c] for c in redo}
+    return {int(c): stats.offsets[c] + shifted[c] for c in redo}
 
 
 #: Mirrors :data:`gmm_studio.core.em.EMPTY_COMPONENT` and the M-step's 10·eps on the counts.
@@ -790,17 +833,18 @@ _EMPTY_EPS = 10 * _MACHINE_EPS
 
 
 def one_pass_scatter(stats: Statistics, covariance_type: str, about: np.ndarray | None = None):
-    """Scatter about the means (or about the centred points ``about``, (K, D)) from the sums.
+    """Scatter about the new means (or about the centred points ``about``, (K, D)) from the sums.
 
     Returns ``(scatter, diag)``: Σ w·r (z - m)(z - m)ᵀ per component (K, D, D) for full, summed
     over components (D, D) for tied, else None; the weighted variances (K, D) for diag and
     spherical, else None. ``m`` is each component's mean, or its row of ``about`` when given
-    (the M-step takes the scatter about a locked mean).
+    (the M-step takes the scatter about a locked mean). The sums are about each component's
+    reference point (``stats.offsets``): Σ w·r·y yᵀ - n·m mᵀ with y and m relative to it.
     """
     raw = stats.counts
     nk = raw + _EMPTY_EPS
     linear = stats.linear
-    m = linear / nk[:, np.newaxis] if about is None else about
+    m = linear / nk[:, np.newaxis] if about is None else about - stats.offsets
     if covariance_type in ("full", "tied"):
         cross = m[:, :, np.newaxis] * linear[:, np.newaxis, :]
         correction = raw[:, np.newaxis, np.newaxis] * (m[:, :, np.newaxis] * m[:, np.newaxis, :])

@@ -207,7 +207,7 @@ def em_pass(
 
 def _scatter_centres(stats: Statistics, previous: Mixture | None, centre, locks) -> np.ndarray:
     """Centred points the M-step's scatter is taken about: the new means, or the locked ones."""
-    about = stats.linear / (stats.counts + _EPS)[:, np.newaxis]
+    about = stats.offsets + stats.linear / (stats.counts + _EPS)[:, np.newaxis]
     if locks is not None and any(locks.mean):
         lock_mean = locks.array("mean")
         about[lock_mean] = previous.means[lock_mean] - centre
@@ -262,11 +262,15 @@ def _spread_of(stats: Statistics, covariance_type: str) -> np.ndarray:
     d = stats.linear.shape[1]
     if w <= 1.0:
         return np.zeros((d, d))
-    s = stats.linear.sum(axis=0)
+    c, n, lin = stats.offsets, stats.counts, stats.linear
+    s = (lin + n[:, np.newaxis] * c).sum(axis=0)  # Σ w·z about the centre
     if covariance_type == "tied":
         q = stats.quadratic
     elif covariance_type == "full":
-        q = stats.quadratic.sum(axis=0)
+        cross = c[:, :, np.newaxis] * lin[:, np.newaxis, :]
+        q = stats.quadratic + cross + np.swapaxes(cross, 1, 2)
+        q = (q + n[:, np.newaxis, np.newaxis] * c[:, :, np.newaxis] * c[:, np.newaxis, :]).sum(0)
     else:
-        return np.diag((stats.quadratic.sum(axis=0) - s * s / w) / (w - 1.0))
+        q = (stats.quadratic + 2.0 * c * lin + n[:, np.newaxis] * c**2).sum(axis=0)
+        return np.diag((q - s * s / w) / (w - 1.0))
     return (q - np.outer(s, s) / w) / (w - 1.0)

@@ -273,7 +273,7 @@ class EMRun:
             s = self._settings
             self._mixture = initialize(
                 self._data.X, s.n_components, covariance_type=s.covariance_type, init=s.init,
-                reg_covar=s.reg_covar, seed=s.seed,
+                reg_covar=s.reg_covar, seed=s.seed, sample_weight=self._data.sample_weight,
             )  # fmt: skip
         if self._current is None:
             total = self._evaluate()
@@ -442,7 +442,7 @@ def em_steps(
     if start is None:  # drawn now, so that bad arguments fail at call time
         start = initialize(
             X, n_components, covariance_type=covariance_type, init=init,
-            reg_covar=reg_covar, seed=seed,
+            reg_covar=reg_covar, seed=seed, sample_weight=sample_weight,
         )  # fmt: skip
     return EMRun(X, settings, start, em_pass=em_pass, sample_weight=sample_weight).snapshots()
 
