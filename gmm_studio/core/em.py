@@ -17,6 +17,7 @@ from gmm_studio.core import covariance as cov
 from gmm_studio.core.blockwise import (
     BlockData,
     Statistics,
+    blas_threads_for,
     gather,
     gather_scatter,
     kernel_for,
@@ -194,15 +195,16 @@ def em_pass(
     if data is None:
         data = BlockData(X)
     kernel = kernel_for(mixture, data)
-    stats = gather(data, kernel)
-    check_finite(stats.log_likelihood)
-    redo = scatter_request(stats, mixture.covariance_type, reg_covar)
-    if redo:
-        about = _scatter_centres(stats, mixture, data.centre, locks)
-        stats.scatter = gather_scatter(data, kernel, {c: about[c] for c in redo})
-    return stats.log_likelihood, mixture_from_statistics(
-        stats, mixture.covariance_type, data.centre, reg_covar, previous=mixture, locks=locks
-    )
+    with blas_threads_for(kernel):  # the M-step's small factorisations too
+        stats = gather(data, kernel)
+        check_finite(stats.log_likelihood)
+        redo = scatter_request(stats, mixture.covariance_type, reg_covar)
+        if redo:
+            about = _scatter_centres(stats, mixture, data.centre, locks)
+            stats.scatter = gather_scatter(data, kernel, {c: about[c] for c in redo})
+        return stats.log_likelihood, mixture_from_statistics(
+            stats, mixture.covariance_type, data.centre, reg_covar, previous=mixture, locks=locks
+        )
 
 
 def _scatter_centres(stats: Statistics, previous: Mixture | None, centre, locks) -> np.ndarray:

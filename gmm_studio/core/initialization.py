@@ -139,9 +139,8 @@ def _draw(rng: np.random.Generator, score: np.ndarray, sample_weight=None) -> in
     def cumulative():
         carry = None
         for a, b in _chunks(n_samples):
-            p = score[a:b] / total if sample_weight is None else score[a:b] * sample_weight[a:b]
-            if sample_weight is not None:
-                p /= total
+            p = score[a:b] if sample_weight is None else score[a:b] * sample_weight[a:b]
+            p = p / total
             if carry is not None:
                 p[0] += carry  # the running sum goes on from the previous chunk, in order
             cdf = np.cumsum(p)
@@ -214,13 +213,14 @@ class CentreSeeding:
         return np.array(self._centres), self._labels
 
 
-def _nearest(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """The nearest centre of each row (the lowest index on a tie), chunk by chunk."""
+def _nearest(X: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's squared distance to its nearest centre and that centre's number (the
+    lowest on a tie), chunk by chunk."""
     closest = np.empty(len(X))
     labels = _label_array(len(X), len(centres))
     for index, centre in enumerate(centres):
         _assign(X, centre, index, closest, labels)
-    return labels
+    return closest, labels
 
 
 def _by_cluster(X, labels, n_components: int, sample_weight):
@@ -263,7 +263,7 @@ def _lloyd(X: np.ndarray, centres: np.ndarray, labels: np.ndarray, sample_weight
         counts, means = _cluster_means(X, labels, len(centres), sample_weight)
         filled = counts > 0
         centres[filled] = means[filled]
-        new_labels = _nearest(X, centres)
+        _, new_labels = _nearest(X, centres)
         if np.array_equal(new_labels, labels):
             break
         labels = new_labels
@@ -324,10 +324,7 @@ def _farthest_from(X: np.ndarray, centres: np.ndarray, sample_weight=None) -> in
     row when there are none)."""
     if len(centres) == 0:
         return 0 if sample_weight is None else int(np.argmax(sample_weight > 0))
-    closest = np.empty(len(X))
-    labels = _label_array(len(X), len(centres))
-    for index, centre in enumerate(centres):
-        _assign(X, centre, index, closest, labels)
+    closest, _ = _nearest(X, centres)
     if sample_weight is not None:
         closest[sample_weight == 0] = -1.0
     return int(np.argmax(closest))
