@@ -212,8 +212,10 @@ class BlockData:
 _blas_controller = None
 
 
-def blas_threads_for(kernel: Kernel):
+def blas_threads_for(kernel_or_form):
     """A context that keeps the BLAS library on one thread while the direct form runs.
+
+    ``kernel_or_form`` is a :class:`Kernel` or its form (``"direct"`` or ``"expanded"``).
 
     The direct form's products (a few thousand rows by D×D) gain little from BLAS threads on
     an idle machine, and on a busy one waking them costs many times the product: measured
@@ -221,7 +223,8 @@ def blas_threads_for(kernel: Kernel):
     0.9 s with one BLAS thread against 12.7 s with two (scikit-learn's: 7.9 s).
     """
     global _blas_controller
-    if kernel.form != "direct":
+    form = getattr(kernel_or_form, "form", kernel_or_form)
+    if form != "direct":
         return contextlib.nullcontext()
     if _blas_controller is None:
         from threadpoolctl import ThreadpoolController

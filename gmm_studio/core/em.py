@@ -18,6 +18,7 @@ from gmm_studio.core.blockwise import (
     BlockData,
     Statistics,
     blas_threads_for,
+    choose_form,
     gather,
     gather_scatter,
     kernel_for,
@@ -194,8 +195,9 @@ def em_pass(
     """
     if data is None:
         data = BlockData(X)
-    kernel = kernel_for(mixture, data)
-    with blas_threads_for(kernel):  # the M-step's small factorisations too
+    form = choose_form(mixture.n_components, mixture.n_features, mixture.covariance_type)
+    with blas_threads_for(form):  # the factorisations of the kernel and the M-step too
+        kernel = kernel_for(mixture, data)
         stats = gather(data, kernel)
         check_finite(stats.log_likelihood)
         redo = scatter_request(stats, mixture.covariance_type, reg_covar)

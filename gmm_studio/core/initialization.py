@@ -409,9 +409,10 @@ def initial_clusters(
         means = _random_points(X, n_components, np.random.default_rng(seed), sample_weight)
         full = np.repeat(data_covariance(X, sample_weight)[np.newaxis], n_components, axis=0)
         return Clusters(np.full(n_components, 1.0 / n_components), means, full)
-    if seeding is None:
-        seeding = CentreSeeding(X, np.random.default_rng(seed), sample_weight)
+    # A seeding made here is let go once grown: Lloyd's passes need its N-long vectors no more.
+    seeding = seeding or CentreSeeding(X, np.random.default_rng(seed), sample_weight)
     centres, labels = seeding.grow(n_components)
+    del seeding
     if init == "kmeans":
         labels = _lloyd(X, centres, labels, sample_weight)
     return clusters_from_labels(X, labels, n_components, sample_weight)
