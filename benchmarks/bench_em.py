@@ -186,6 +186,28 @@ def measure_memory(engine_name, n, k, d, n_iter):
     return out
 
 
+def thread_scaling(n, k, d, repeats=5):
+    """Best-of-``repeats`` time of one pass with 1 thread and with every core, interleaved."""
+    from gmm_studio.core import blockwise
+
+    X = make_data(n, k, d)
+    start = initialize(X[:20_000], k, covariance_type="full", init="kmeans++", seed=1)
+    data = blockwise.BlockData(X)
+    kernel = blockwise.kernel_for(start, data)
+    cores, before = blockwise.thread_count(), blockwise.thread_count()
+    best = {1: float("inf"), cores: float("inf")}
+    try:
+        for _ in range(repeats):
+            for threads in best:
+                blockwise.set_thread_count(threads)
+                t0 = time.perf_counter()
+                blockwise.gather(data, kernel)
+                best[threads] = min(best[threads], time.perf_counter() - t0)
+    finally:
+        blockwise.set_thread_count(before)
+    return best
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
@@ -193,6 +215,9 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--only", help="run only cases whose label contains this text")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument(
+        "--threads", action="store_true", help="also time one pass on 1 thread and on all cores"
+    )
     parser.add_argument("--memory-child", choices=("ours", "sklearn"), help=argparse.SUPPRESS)
     parser.add_argument("--memory-size", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -220,6 +245,16 @@ def main(argv=None):
             f"{label:<32}{theirs:>14.1f}{ours:>12.1f}{theirs / ours:>8.1f}  "
             f"{verdict} (max rel diff {diff:.1e}; load {load:.1f})",
             flush=True,
+        )
+
+    if args.threads:
+        n, k, d = (20_000, 8, 2) if args.quick else (1_000_000, 8, 2)
+        best = thread_scaling(n, k, d)
+        one, many = best[1], best[max(best)]
+        print()
+        print(
+            f"one E+M pass, N={n:,} K={k} D={d} full: 1 thread {one * 1e3:.1f} ms, "
+            f"{max(best)} threads {many * 1e3:.1f} ms ({one / many:.2f}x)"
         )
 
     if not args.no_memory:

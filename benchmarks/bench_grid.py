@@ -33,7 +33,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.machine import describe  # noqa: E402
-from gmm_studio.core import COVARIANCE_TYPES, em, initialize  # noqa: E402
+from gmm_studio.core import COVARIANCE_TYPES, fit, initialize  # noqa: E402
 from gmm_studio.core.blockwise import choose_form, thread_count  # noqa: E402
 
 FULL_N = (1_000, 10_000, 100_000, 1_000_000)
@@ -75,7 +75,7 @@ def start_for(X, k, covariance_type):
 
 
 def run_ours(X, start, n_iter):
-    return em.fit(
+    return fit(
         X, start.n_components, covariance_type=start.covariance_type,
         weights_init=start.weights, means_init=start.means,
         covariances_init=start.covariances, tol=0.0, max_iter=n_iter,

@@ -17,6 +17,8 @@ from gmm_studio.core import covariance as cov
 from gmm_studio.core.blockwise import (
     BlockData,
     Statistics,
+    blas_threads_for,
+    choose_form,
     gather,
     gather_scatter,
     kernel_for,
@@ -193,11 +195,13 @@ def em_pass(
     """
     if data is None:
         data = BlockData(X)
-    kernel = kernel_for(mixture, data)
-    return finish_pass(
-        gather(data, kernel), mixture, reg_covar, data.centre, locks,
-        lambda about: gather_scatter(data, kernel, about),
-    )  # fmt: skip
+    form = choose_form(mixture.n_components, mixture.n_features, mixture.covariance_type)
+    with blas_threads_for(form):  # the factorisations of the kernel and the M-step too
+        kernel = kernel_for(mixture, data)
+        return finish_pass(
+            gather(data, kernel), mixture, reg_covar, data.centre, locks,
+            lambda about: gather_scatter(data, kernel, about),
+        )  # fmt: skip
 
 
 def finish_pass(

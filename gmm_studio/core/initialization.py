@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gmm_studio.core import covariance as cov
+from gmm_studio.core.blockwise import check_sample_weight
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.memory import check_fit_memory
 from gmm_studio.core.mixture import Mixture
@@ -41,13 +42,17 @@ def init_sample_rows(n_samples: int, rng: np.random.Generator) -> np.ndarray | N
     return np.sort(rng.choice(n_samples, INIT_SAMPLE_ROWS, replace=False))
 
 
-def init_sample(X: np.ndarray, seed) -> tuple[np.ndarray, np.random.Generator]:
-    """The rows of ``X`` an initialiser looks at, and the generator it then draws from.
+def init_sample(
+    X: np.ndarray, seed, sample_weight: np.ndarray | None = None
+) -> tuple[np.ndarray, np.random.Generator, np.ndarray | None]:
+    """The rows of ``X`` an initialiser looks at, the generator it then draws from, and the
+    rows' weights.
 
     Parameters
     ----------
     X : ndarray, shape (N, D)
     seed : int, Generator or None
+    sample_weight : ndarray, shape (N,), optional
 
     Returns
     -------
@@ -56,10 +61,14 @@ def init_sample(X: np.ndarray, seed) -> tuple[np.ndarray, np.random.Generator]:
         (:func:`init_sample_rows`).
     rng : Generator
         ``numpy.random.default_rng(seed)``, after drawing the sample.
+    weights : ndarray or None
+        The weights of those rows.
     """
     rng = np.random.default_rng(seed)
     rows = init_sample_rows(len(X), rng)
-    return (X if rows is None else X[rows]), rng
+    if rows is None:
+        return X, rng, sample_weight
+    return X[rows], rng, None if sample_weight is None else sample_weight[rows]
 
 
 def check_data(X) -> np.ndarray:
@@ -92,17 +101,39 @@ def check_fit_size(X: np.ndarray, n_components: int, covariance_type: str | None
         check_fit_memory(*X.shape, n_components, covariance_type)
 
 
-def data_covariance(X: np.ndarray) -> np.ndarray:
-    """The sample covariance of ``X`` (ddof=1, as ``np.cov``); zeros for a single point."""
-    if X.shape[0] < 2:
+def data_covariance(X: np.ndarray, sample_weight: np.ndarray | None = None) -> np.ndarray:
+    """The sample covariance of ``X`` (ddof=1, as ``np.cov``); zeros for a single point.
+
+    With weights: the covariance of the rows repeated by their (integer) weights, i.e. about
+    the weighted mean, divided by Σw - 1 (zeros when Σw ≤ 1).
+    """
+    if sample_weight is None:
+        if X.shape[0] < 2:
+            return np.zeros((X.shape[1], X.shape[1]))
+        return np.atleast_2d(np.cov(X, rowvar=False))
+    total = float(sample_weight.sum())
+    if total <= 1.0:
         return np.zeros((X.shape[1], X.shape[1]))
-    return np.atleast_2d(np.cov(X, rowvar=False))
+    diff = X - sample_weight @ X / total
+    return (diff * sample_weight[:, np.newaxis]).T @ diff / (total - 1.0)
 
 
-def _random_points(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.ndarray:
-    """K rows of X as means, distinct in value whenever the data have K distinct rows."""
-    chosen = rng.choice(X.shape[0], n_components, replace=False)
-    means = X[chosen]
+def _random_points(
+    X: np.ndarray, n_components: int, rng: np.random.Generator, sample_weight=None
+) -> np.ndarray:
+    """K rows of X as means, distinct in value whenever the data have K distinct rows.
+
+    With weights, rows are drawn with probability ∝ weight (rows of weight 0 never).
+    """
+    if sample_weight is None:
+        chosen = rng.choice(X.shape[0], n_components, replace=False)
+        means = X[chosen]
+    else:
+        X = X[sample_weight > 0]
+        p = sample_weight[sample_weight > 0]
+        p = p / p.sum()
+        chosen = rng.choice(len(X), min(n_components, len(X)), replace=False, p=p)
+        means = X[np.resize(chosen, n_components)]
     if len(np.unique(means, axis=0)) < n_components:
         distinct = np.unique(X, axis=0)
         if len(distinct) >= n_components:
@@ -110,27 +141,100 @@ def _random_points(X: np.ndarray, n_components: int, rng: np.random.Generator) -
     return means
 
 
+#: The initialisers read the data in chunks of this many rows: their temporaries stay small
+#: next to a memory-mapped file of any size (only N-long vectors are kept).
+_CHUNK_ROWS = 1 << 16
+
+
+def _chunks(n: int):
+    return ((a, min(a + _CHUNK_ROWS, n)) for a in range(0, n, _CHUNK_ROWS))
+
+
+def _label_array(n_samples: int, n_components: int) -> np.ndarray:
+    # Two bytes a row while they suffice: a grid keeps one seeding per start and worker.
+    return np.zeros(n_samples, dtype=np.uint16 if n_components <= 65535 else np.intp)
+
+
+def _assign(X, centre, index: int, closest: np.ndarray, labels: np.ndarray) -> None:
+    """Make ``centre`` (number ``index``) each row's nearest centre where it is strictly
+    nearer than ``closest[i]`` (any centre when ``index`` is 0), chunk by chunk.
+
+    ``closest`` holds each row's squared distance to its nearest centre, ``labels`` that
+    centre's number: the lowest among equally near ones.
+    """
+    for a, b in _chunks(len(X)):
+        diff = X[a:b] - centre
+        diff *= diff
+        distance = np.sum(diff, axis=1)
+        if index == 0:
+            closest[a:b] = distance
+            labels[a:b] = 0
+        else:
+            labels[a:b][distance < closest[a:b]] = index
+            np.minimum(closest[a:b], distance, out=closest[a:b])
+
+
+def _draw(rng: np.random.Generator, score: np.ndarray, sample_weight=None) -> int | None:
+    """A row drawn with probability ∝ ``score`` (times ``sample_weight``); None if all are 0.
+
+    Without weights this is ``rng.choice(len(score), p=score / score.sum())`` bit for bit
+    (the same cumulative sum, normalised by its last value, and one ``rng.random()``), but
+    chunk by chunk instead of in N-long copies.
+    """
+    n_samples = len(score)
+    total = score.sum() if sample_weight is None else float(score @ sample_weight)
+    if not total > 0:
+        return None
+
+    def cumulative():
+        carry = None
+        for a, b in _chunks(n_samples):
+            p = score[a:b] if sample_weight is None else score[a:b] * sample_weight[a:b]
+            p = p / total
+            if carry is not None:
+                p[0] += carry  # the running sum goes on from the previous chunk, in order
+            cdf = np.cumsum(p)
+            carry = cdf[-1]
+            yield a, b, cdf
+
+    for _a, _b, cdf in cumulative():
+        last = cdf[-1]
+    target = rng.random()
+    for a, b, cdf in cumulative():
+        cdf /= last
+        if cdf[-1] > target or b == n_samples:
+            return a + int(np.searchsorted(cdf, target, side="right"))
+    return None  # not reached: the last chunk ends the loop
+
+
 class CentreSeeding:
     """k-means++ seeding that can be extended: each new centre is a data point drawn with
-    probability ∝ D(x)², the squared distance to the nearest centre so far.
+    probability ∝ w·D(x)², its weight times the squared distance to the nearest centre so far
+    (the first ∝ w; uniformly without weights).
 
     The draws for K centres are the first K of the draws for K + 1 from the same generator,
     so one seeding serves every K of a model-selection grid: :meth:`grow` adds centres
-    and keeps each point's nearest centre up to date.
+    and keeps each point's nearest centre up to date. The data are read in chunks: besides
+    the centres, only two N-long vectors are kept (the distance to the nearest centre and its
+    number), so a memory-mapped file is never copied.
 
     Parameters
     ----------
     X : ndarray, shape (N, D)
     rng : Generator
         Used for nothing else while the seeding grows.
+    sample_weight : ndarray, shape (N,), optional
+        Checked row weights (see :func:`gmm_studio.core.blockwise.check_sample_weight`);
+        rows of weight 0 are never drawn.
     """
 
-    def __init__(self, X: np.ndarray, rng: np.random.Generator):
+    def __init__(self, X: np.ndarray, rng: np.random.Generator, sample_weight=None):
         self.X = X
+        self.sample_weight = sample_weight
         self._rng = rng
         self._centres: list[np.ndarray] = []
-        self._closest: np.ndarray | None = None
-        self._labels: np.ndarray | None = None
+        self._closest = np.empty(X.shape[0])
+        self._labels = _label_array(X.shape[0], 1)
 
     @property
     def n_centres(self) -> int:
@@ -147,45 +251,69 @@ class CentreSeeding:
         """
         if n_components < self.n_centres:
             raise ValueError("a seeding cannot shrink; start a new one")
-        X, rng = self.X, self._rng
-        n_samples = X.shape[0]
+        X, rng, w = self.X, self._rng, self.sample_weight
         while self.n_centres < n_components:
-            if self._closest is None:
-                index = rng.integers(n_samples)
-            else:
-                total = self._closest.sum()
-                if total > 0:
-                    index = rng.choice(n_samples, p=self._closest / total)
-                else:  # fewer distinct points than components: any point will do
-                    index = rng.integers(n_samples)
-            centre = X[index].copy()
-            distance = np.sum((X - centre) ** 2, axis=1)
-            if self._closest is None:
-                self._closest = distance
-                # Two bytes a row: a grid keeps one seeding per start and worker.
-                self._labels = np.zeros(n_samples, dtype=np.uint16)
-            else:
-                if self.n_centres == np.iinfo(np.uint16).max:
-                    self._labels = self._labels.astype(np.intp)
-                self._labels = np.where(distance < self._closest, self.n_centres, self._labels)
-                np.minimum(self._closest, distance, out=self._closest)
-            self._centres.append(centre)
+            index = None if self.n_centres == 0 else _draw(rng, self._closest, w)
+            if index is None:  # the first centre, or fewer distinct points than components
+                index = rng.integers(len(X)) if w is None else _draw(rng, w)
+            if self.n_centres == np.iinfo(self._labels.dtype).max:
+                self._labels = self._labels.astype(np.intp)
+            _assign(X, X[index].copy(), self.n_centres, self._closest, self._labels)
+            self._centres.append(X[index].copy())
         return np.array(self._centres), self._labels
 
 
-def _nearest(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    d2 = np.stack([np.sum((X - c) ** 2, axis=1) for c in centres], axis=1)
-    return np.argmin(d2, axis=1)
+def _nearest(X: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's squared distance to its nearest centre and that centre's number (the
+    lowest on a tie), chunk by chunk."""
+    closest = np.empty(len(X))
+    labels = _label_array(len(X), len(centres))
+    for index, centre in enumerate(centres):
+        _assign(X, centre, index, closest, labels)
+    return closest, labels
 
 
-def _lloyd(X: np.ndarray, centres: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Hard labels after a few Lloyd iterations from ``centres`` and their ``labels``."""
+def _by_cluster(X, labels, n_components: int, sample_weight):
+    """For each chunk of rows: each cluster's rows (in data order) and their weights (None
+    without weights), as ``(k, rows, weights)`` for the clusters present in the chunk."""
+    small = np.uint8 if n_components <= 256 else np.uint16 if n_components <= 65536 else np.intp
+    for a, b in _chunks(len(X)):
+        # A stable sort keeps each cluster's rows in data order: the same sums as
+        # X[labels == k]. Labels in 8 or 16 bits are sorted by radix sort, in linear time.
+        chunk_labels = labels[a:b]
+        order = np.argsort(chunk_labels.astype(small), kind="stable")
+        ends = np.cumsum(np.bincount(chunk_labels, minlength=n_components))
+        rows = X[a:b][order]
+        w = None if sample_weight is None else sample_weight[a:b][order]
+        for k in np.flatnonzero(np.diff(ends, prepend=0)):
+            start = ends[k - 1] if k > 0 else 0
+            yield k, rows[start : ends[k]], None if w is None else w[start : ends[k]]
+
+
+def _cluster_means(X, labels, n_components: int, sample_weight):
+    """Each cluster's Σw and weighted mean (zeros where Σw = 0)."""
+    counts = np.zeros(n_components)
+    sums = np.zeros((n_components, X.shape[1]))
+    for k, rows, w in _by_cluster(X, labels, n_components, sample_weight):
+        if w is None:
+            counts[k] += len(rows)
+            sums[k] += np.add.reduce(rows, axis=0)  # rows.mean(axis=0)'s sum
+        else:
+            counts[k] += w.sum()
+            sums[k] += w @ rows
+    filled = counts > 0
+    sums[filled] /= counts[filled, np.newaxis]
+    return counts, sums
+
+
+def _lloyd(X: np.ndarray, centres: np.ndarray, labels: np.ndarray, sample_weight) -> np.ndarray:
+    """Hard labels after a few (weighted) Lloyd iterations from ``centres`` and their
+    ``labels``."""
     for _ in range(KMEANS_ITERATIONS):
-        for k in range(len(centres)):
-            members = labels == k
-            if members.any():
-                centres[k] = X[members].mean(axis=0)
-        new_labels = _nearest(X, centres)
+        counts, means = _cluster_means(X, labels, len(centres), sample_weight)
+        filled = counts > 0
+        centres[filled] = means[filled]
+        _, new_labels = _nearest(X, centres)
         if np.array_equal(new_labels, labels):
             break
         labels = new_labels
@@ -216,41 +344,40 @@ class Clusters:
         )
 
 
-def clusters_from_labels(X: np.ndarray, labels: np.ndarray, n_components: int) -> Clusters:
+def clusters_from_labels(
+    X: np.ndarray, labels: np.ndarray, n_components: int, sample_weight=None
+) -> Clusters:
     """The Gaussian that each hard cluster implies; an empty cluster gets the data's spread.
 
-    An empty cluster is placed at the point farthest from its assigned centre, so every
-    component starts somewhere useful.
+    An empty cluster (no rows, or only rows of weight 0) is placed at the row of positive
+    weight farthest from the centres before it, with a weight of one row.
     """
-    _n_samples, n_features = X.shape
-    counts = np.bincount(labels, minlength=n_components).astype(float)
-    means = np.empty((n_components, n_features))
-    full = np.empty((n_components, n_features, n_features))
-    # A stable sort keeps each cluster's rows in data order: the same sums as X[labels == k].
-    # Labels in 8 or 16 bits are sorted by radix sort, in linear time.
-    small = np.uint8 if n_components <= 256 else np.uint16 if n_components <= 65536 else np.intp
-    order = np.argsort(labels.astype(small), kind="stable")
-    ends = np.cumsum(counts.astype(np.intp))
-    by_label = X[order]
-    for k in range(n_components):
-        members = by_label[ends[k] - int(counts[k]) : ends[k]]
-        if len(members) == 0:
-            means[k] = X[_farthest_from(X, means[:k])]
-            full[k] = data_covariance(X)
+    counts, means = _cluster_means(X, labels, n_components, sample_weight)
+    filled = counts > 0
+    full = np.zeros((n_components, X.shape[1], X.shape[1]))
+    for k, rows, w in _by_cluster(X, labels, n_components, sample_weight):
+        if filled[k]:
+            diff = rows - means[k]
+            full[k] += (diff if w is None else diff * w[:, np.newaxis]).T @ diff
+    full[filled] /= counts[filled, np.newaxis, np.newaxis]
+    if not filled.all():
+        spread = data_covariance(X, sample_weight)
+        for k in np.flatnonzero(~filled):
+            means[k] = X[_farthest_from(X, means[:k], sample_weight)]
+            full[k] = spread
             counts[k] = 1.0
-            continue
-        means[k] = members.mean(axis=0)
-        diff = members - means[k]
-        full[k] = diff.T @ diff / len(members)
     return Clusters(counts / counts.sum(), means, full)
 
 
-def _farthest_from(X: np.ndarray, centres: np.ndarray) -> int:
-    """Index of the row of X farthest from all ``centres`` (row 0 when there are none)."""
+def _farthest_from(X: np.ndarray, centres: np.ndarray, sample_weight=None) -> int:
+    """Index of the row of X (of positive weight) farthest from all ``centres`` (the first such
+    row when there are none)."""
     if len(centres) == 0:
-        return 0
-    d2 = np.min(np.stack([np.sum((X - c) ** 2, axis=1) for c in centres], axis=1), axis=1)
-    return int(np.argmax(d2))
+        return 0 if sample_weight is None else int(np.argmax(sample_weight > 0))
+    closest, _ = _nearest(X, centres)
+    if sample_weight is not None:
+        closest[sample_weight == 0] = -1.0
+    return int(np.argmax(closest))
 
 
 def _add_reg(covariances: np.ndarray, covariance_type: str, reg_covar: float) -> np.ndarray:
@@ -272,6 +399,7 @@ def initialize(
     init: str = "kmeans++",
     reg_covar: float = 1e-6,
     seed: int | np.random.Generator | None = None,
+    sample_weight=None,
 ) -> Mixture:
     """Starting parameters for EM.
 
@@ -290,6 +418,14 @@ def initialize(
     reg_covar : float
         Added to the diagonal of every starting covariance.
     seed : int, Generator or None
+    sample_weight : array_like, shape (N,), optional
+        Non-negative row weights. Integer weights act as repeated rows: every deterministic
+        step is exactly that of the repeated data (the weighted data covariance, Lloyd's
+        weighted means, each cluster's weighted weight, mean and covariance), and every random
+        draw has the same distribution (a row is drawn with probability ∝ its weight, k-means++
+        ∝ w·D²), though not the same draws from the same seed. Rows of weight 0 are never
+        drawn; ``random-points`` draws K distinct rows, where repeated data may draw one
+        point twice.
 
     Returns
     -------
@@ -298,7 +434,9 @@ def initialize(
     X = check_data(X)
     cov.check_covariance_type(covariance_type)
     check_fit_size(X, n_components, covariance_type)
-    return initial_clusters(X, n_components, init, seed).mixture(covariance_type, reg_covar)
+    sample_weight = check_sample_weight(sample_weight, X.shape[0])
+    clusters = initial_clusters(X, n_components, init, seed, sample_weight=sample_weight)
+    return clusters.mixture(covariance_type, reg_covar)
 
 
 def initial_clusters(
@@ -307,25 +445,29 @@ def initial_clusters(
     init: str,
     seed: int | np.random.Generator | None,
     seeding: CentreSeeding | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> Clusters:
     """What :func:`initialize` draws before it applies the covariance type.
 
-    ``X`` must already be checked (:func:`check_data`). ``seeding``, for ``kmeans++`` and
-    ``kmeans``, is a :class:`CentreSeeding` of the same ``X`` made from the same ``seed``
-    (``CentreSeeding(*init_sample(X, seed))``, with at most ``n_components`` centres yet): it
-    is grown instead of seeding afresh.
+    ``X`` and ``sample_weight`` must already be checked (:func:`check_data`,
+    :func:`gmm_studio.core.blockwise.check_sample_weight`). Above :data:`INIT_SAMPLE_ROWS`
+    rows the initialiser looks at a seeded sample of them (:func:`init_sample`). ``seeding``,
+    for ``kmeans++`` and ``kmeans``, is a :class:`CentreSeeding` made from the same ``X``,
+    ``seed`` and ``sample_weight`` (``CentreSeeding(*init_sample(X, seed, sample_weight))``,
+    with at most ``n_components`` centres yet): it is grown instead of seeding afresh.
     """
     if init not in INIT_METHODS:
         raise FitError(f"init must be one of {', '.join(INIT_METHODS)}, not {init!r}")
     if init == "random-points":
-        X, rng = init_sample(X, seed)
-        means = _random_points(X, n_components, rng)
-        full = np.repeat(data_covariance(X)[np.newaxis], n_components, axis=0)
+        X, rng, sample_weight = init_sample(X, seed, sample_weight)
+        means = _random_points(X, n_components, rng, sample_weight)
+        full = np.repeat(data_covariance(X, sample_weight)[np.newaxis], n_components, axis=0)
         return Clusters(np.full(n_components, 1.0 / n_components), means, full)
-    if seeding is None:
-        seeding = CentreSeeding(*init_sample(X, seed))
-    X = seeding.X
+    # A seeding made here is let go once grown: Lloyd's passes need its N-long vectors no more.
+    seeding = seeding or CentreSeeding(*init_sample(X, seed, sample_weight))
+    X, sample_weight = seeding.X, seeding.sample_weight
     centres, labels = seeding.grow(n_components)
+    del seeding
     if init == "kmeans":
-        labels = _lloyd(X, centres, labels)
-    return clusters_from_labels(X, labels, n_components)
+        labels = _lloyd(X, centres, labels, sample_weight)
+    return clusters_from_labels(X, labels, n_components, sample_weight)

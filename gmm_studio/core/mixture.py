@@ -64,7 +64,7 @@ class Mixture:
             )
         if not (np.all(np.isfinite(weights)) and np.all(np.isfinite(means))):
             raise FitError("weights and means must be finite numbers")
-        if np.any(weights < 0) or not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-6):
+        if np.any(weights < 0) or not abs(float(weights.sum()) - 1.0) <= 1e-6:
             raise FitError("weights must be non-negative and sum to 1")
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "means", means)

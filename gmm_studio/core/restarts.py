@@ -297,7 +297,7 @@ def fit_starts(
     for index, start_seed in enumerate(start_seeds(seed, n_init)):
         start = initialize(
             prepared.X, n_components, covariance_type=covariance_type, init=init,
-            reg_covar=reg_covar, seed=start_seed,
+            reg_covar=reg_covar, seed=start_seed, sample_weight=prepared.sample_weight,
         )  # fmt: skip
         try:
             result = run_start(prepared, settings, start, cancel=cancel, em_pass=em_pass)

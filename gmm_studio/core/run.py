@@ -285,7 +285,7 @@ class EMRun:
             s = self._settings
             self._mixture = initialize(
                 self._data.X, s.n_components, covariance_type=s.covariance_type, init=s.init,
-                reg_covar=s.reg_covar, seed=s.seed,
+                reg_covar=s.reg_covar, seed=s.seed, sample_weight=self._data.sample_weight,
             )  # fmt: skip
         if self._current is None:
             total = self._evaluate()
@@ -361,8 +361,10 @@ def starting_mixture(
     means_init=None,
     covariances_init=None,
     seed=None,
+    sample_weight=None,
 ) -> Mixture:
-    """The mixture EM starts from: given parameters override those drawn from ``settings``.
+    """The mixture EM starts from: given parameters override those drawn from ``settings``
+    (weighted by ``sample_weight`` when given).
 
     ``seed`` (an int or a Generator) replaces ``settings.seed`` when given: a fit on a Dask
     cluster passes the generator that drew its sample of rows (see
@@ -374,7 +376,7 @@ def starting_mixture(
         base = initialize(
             X, settings.n_components, covariance_type=settings.covariance_type,
             init=settings.init, reg_covar=settings.reg_covar,
-            seed=settings.seed if seed is None else seed,
+            seed=settings.seed if seed is None else seed, sample_weight=sample_weight,
         )  # fmt: skip
     return Mixture(
         weights=base.weights if weights_init is None else weights_init,
@@ -460,7 +462,9 @@ def em_steps(
     X = check_data(X)
     check_fit_size(X, n_components, covariance_type)
     # Drawn now, so that bad arguments fail at call time.
-    start = starting_mixture(X, settings, weights_init, means_init, covariances_init)
+    start = starting_mixture(
+        X, settings, weights_init, means_init, covariances_init, sample_weight=sample_weight
+    )
     return EMRun(X, settings, start, em_pass=em_pass, sample_weight=sample_weight).snapshots()
 
 

@@ -115,11 +115,12 @@ class _Worker:
     def run(self, n_components: int, index: int, seed: int) -> list:
         """Start ``index`` of K = ``n_components`` for every covariance type of the grid."""
         s = self.settings
+        X, w = self.prepared.X, self.prepared.sample_weight
         seeding = self._seedings.get(index)
         if seeding is None or seeding.n_centres > n_components:
-            seeding = CentreSeeding(*init_sample(self.prepared.X, seed))
+            seeding = CentreSeeding(*init_sample(X, seed, w))
             self._seedings[index] = seeding
-        clusters = initial_clusters(self.prepared.X, n_components, s.init, seed, seeding)
+        clusters = initial_clusters(X, n_components, s.init, seed, seeding, w)
         outcomes = []
         for covariance_type in s.covariance_types:
             start = clusters.mixture(covariance_type, s.reg_covar)

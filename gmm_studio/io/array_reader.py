@@ -146,11 +146,18 @@ def _read_npy_array(path: Path) -> np.ndarray:
     with open(path, "rb") as f:
         shape, fortran, dtype = _npy_header(path, f)
         n_bytes = _data_bytes(shape, dtype)
-        check_fits_in_memory(path, n_bytes * max(8 / dtype.itemsize, 1.0) * BINARY_MEMORY_FACTOR)
+        # A valid header of a plain float64 table: memory-mapped, read as the fit goes (no
+        # copy, and larger than memory is fine). Everything else is read into memory.
+        mapped = len(shape) == 2 and dtype == np.float64 and not fortran and n_bytes > 0
+        if not mapped:
+            factor = max(8 / dtype.itemsize, 1.0) * BINARY_MEMORY_FACTOR
+            check_fits_in_memory(path, n_bytes * factor)
         if n_bytes > os.fstat(f.fileno()).st_size - f.tell():
             raise DataFileError(
                 path, "damaged or truncated .npy file (it ends before its data does)"
             )
+        if mapped:
+            return np.memmap(f, dtype=dtype, mode="r", offset=f.tell(), shape=shape)
         array = np.fromfile(f, dtype=dtype, count=math.prod(shape))
     return array.reshape(shape, order="F" if fortran else "C")
 
@@ -359,7 +366,8 @@ def _table_from_array(path, array, what):
         )
     if not _numeric_dtype(array.dtype):
         raise DataFileError(path, f"no numeric columns ({what} holds {array.dtype} values)")
-    return default_column_names(array.shape[1]), array.astype(np.float64), [True] * array.shape[1]
+    values = np.asarray(array, dtype=np.float64)  # a float64 array (or memory map) as it is
+    return default_column_names(array.shape[1]), values, [True] * array.shape[1]
 
 
 def _info(path, columns, values, numeric, spec) -> TableInfo:

@@ -1,10 +1,18 @@
 """k-means++ seeding grown across K, and cluster moments: exactly what a fresh start draws."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
 from gmm_studio.core import initialize
-from gmm_studio.core.initialization import CentreSeeding, clusters_from_labels, initial_clusters
+from gmm_studio.core.initialization import (
+    _CHUNK_ROWS,
+    CentreSeeding,
+    _draw,
+    clusters_from_labels,
+    initial_clusters,
+)
 
 
 @pytest.mark.parametrize("init", ["kmeans++", "kmeans"])
@@ -39,3 +47,33 @@ def test_cluster_moments_as_masked_sums(seed_example):
         )
     np.testing.assert_allclose(clusters.full[2], np.cov(seed_example, rowvar=False))
     assert clusters.weights[2] == 1 / (len(seed_example) + 1)
+
+
+def test_a_grown_weighted_seeding_gives_every_k_the_fresh_weighted_start(old_faithful):
+    w = np.random.default_rng(2).integers(0, 4, len(old_faithful)).astype(float)
+    seeding = CentreSeeding(old_faithful, np.random.default_rng(4), w)
+    for k in range(1, 9):
+        grown = initial_clusters(old_faithful, k, "kmeans", 4, seeding, w).mixture("tied", 1e-6)
+        fresh = initialize(old_faithful, k, covariance_type="tied", init="kmeans", seed=4,
+                           sample_weight=w)  # fmt: skip
+        assert grown == fresh
+
+
+def test_a_draw_read_in_chunks_is_rng_choice_bit_for_bit():
+    # The seeding's draws are those of rng.choice(p=D² / ΣD²), over data of several chunks.
+    score = np.random.default_rng(0).random(3 * _CHUNK_ROWS + 17) ** 6
+    score[: _CHUNK_ROWS + 5] = 0.0
+    for seed in range(200):
+        expected = np.random.default_rng(seed).choice(len(score), p=score / score.sum())
+        assert _draw(np.random.default_rng(seed), score) == expected
+
+
+def test_starts_read_a_large_table_in_chunks_without_copying_it():
+    X = np.random.default_rng(0).normal(size=(600_000, 16))
+    tracemalloc.start()
+    try:
+        initialize(X, 5, init="kmeans", seed=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 2

@@ -226,8 +226,9 @@ def test_integer_weights_are_repeated_rows(old_faithful):
     weighted = select_model(old_faithful, settings, sample_weight=weights)
     for cell in weighted.cells:
         start = initialize(
-            old_faithful, cell.n_components, covariance_type=cell.covariance_type, seed=0
-        )
+            old_faithful, cell.n_components, covariance_type=cell.covariance_type, seed=0,
+            sample_weight=weights,
+        )  # fmt: skip
         plain = fit(
             repeated, cell.n_components, covariance_type=cell.covariance_type,
             weights_init=start.weights, means_init=start.means,

@@ -217,9 +217,19 @@ def test_npy_header_claiming_more_than_memory_is_refused(tmp_path):
     path = tmp_path / "claims.npy"
     with open(path, "wb") as f:
         np.lib.format.write_array_header_1_0(
-            f, {"descr": "<f8", "fortran_order": False, "shape": (10**12, 2)}
+            f, {"descr": "<i4", "fortran_order": False, "shape": (10**12, 2)}
         )
     assert problem_of(path).problem.startswith("too large to load")
+
+
+def test_float64_npy_header_claiming_more_rows_than_the_file_holds_is_truncated(tmp_path):
+    # float64 tables are memory-mapped (no memory limit): the file's length is what counts.
+    path = tmp_path / "claims.npy"
+    with open(path, "wb") as f:
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": "<f8", "fortran_order": False, "shape": (10**12, 2)}
+        )
+    assert problem_of(path).problem.startswith("damaged or truncated .npy file")
 
 
 def test_column_choice_problems(tmp_path):

@@ -93,3 +93,17 @@ def test_npz_with_ambiguous_arrays(tmp_path):
     np.savez(tmp_path / "uneven.npz", a=np.arange(3.0), b=np.arange(4.0))
     with pytest.raises(DataFileError, match="different lengths"):
         read_points(tmp_path / "uneven.npz")
+
+
+def test_float64_npy_is_memory_mapped_and_fitted_without_a_copy(tmp_path):
+    from gmm_studio.core.blockwise import BlockData
+    from gmm_studio.core.initialization import check_data
+
+    X = np.random.default_rng(0).normal(size=(5000, 2))
+    path = tmp_path / "big.npy"
+    np.save(path, X)
+    table = read_points(path)
+    assert isinstance(table.data, np.memmap) or isinstance(table.data.base, np.memmap)
+    assert np.shares_memory(check_data(table.data), table.data)
+    assert np.shares_memory(BlockData(check_data(table.data)).X, table.data)
+    np.testing.assert_array_equal(table.data, X)
