@@ -56,12 +56,19 @@ def cluster_start(
     """The start the same rows give in memory: the initialiser's sample of rows is computed
     from the cluster (:func:`gmm_studio.core.initialization.init_sample`)."""
     rng = np.random.default_rng(settings.seed)
+    weights = None
     if all(p is not None for p in (weights_init, means_init, covariances_init)):
         sample = np.zeros((settings.n_components, data.n_features))  # only its shape is used
     else:
         rows = init_sample_rows(data.n_samples, rng)
-        sample = compute(data.X if rows is None else data.X[rows])
-    return starting_mixture(sample, settings, weights_init, means_init, covariances_init, seed=rng)
+        pick = (lambda a: a) if rows is None else (lambda a: a[rows])
+        sample = compute(pick(data.X))
+        if data.sample_weight is not None:  # weighted starts, as in memory
+            weights = np.asarray(compute(pick(data.sample_weight)), dtype=float)
+    return starting_mixture(
+        sample, settings, weights_init, means_init, covariances_init, seed=rng,
+        sample_weight=weights,
+    )  # fmt: skip
 
 
 def snapshots(
