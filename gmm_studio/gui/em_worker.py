@@ -110,7 +110,7 @@ class EMWorker(QObject):
         generation, run, snapshot = self._pending
         self._pending = None
         point_colors = labels = None
-        if colors:
+        if colors and snapshot.evaluated:  # after an M-step the points keep their colors
             started = time.monotonic()
             palette = component_colors(snapshot.mixture.n_components)
             point_colors, labels = blended_colors(
@@ -209,6 +209,10 @@ class EMController(QObject):
         """One more iteration (or, with ``half``, its E-step or its M-step), then wait."""
         self._control.add_step(half)
         self._timer.start()
+
+    def set_split(self, split: bool) -> None:
+        """While running, do each iteration as its E-step and its M-step (two frames)."""
+        self._control.set_split(split)
 
     def set_speed(self, iterations_per_second: float | None) -> None:
         """Limit the iteration rate; None means as fast as possible."""

@@ -25,7 +25,8 @@ class FitStatus:
     Attributes
     ----------
     labels : dict of str to QLabel
-        ``n``, ``k``, ``iteration``, ``ll``, ``change``, ``state``.
+        ``n``, ``k``, ``iteration``, ``ll``, ``change``, ``next`` (the half-step due),
+        ``state``.
     message : QLabel
         The error message of a failed fit (empty otherwise).
     """
@@ -35,7 +36,7 @@ class FitStatus:
         font.setPointSize(13)
         bar.setFont(font)
         self.labels: dict[str, QLabel] = {}
-        for key in ("n", "k", "iteration", "ll", "change", "state"):
+        for key in ("n", "k", "iteration", "ll", "change", "next", "state"):
             label = QLabel()
             label.setFont(font)
             label.setContentsMargins(8, 2, 8, 2)
@@ -57,8 +58,10 @@ class FitStatus:
         labels["iteration"].setText(
             "iteration –" if current is None else f"iteration {fit.iteration}"
         )
+        phase = fit.next_phase
+        labels["next"].setText("" if phase is None else f"{phase.value} next")
         if current is not None and not current.evaluated:  # an M half-step: not yet evaluated
-            labels["ll"].setText("log-likelihood – (E-step next)")
+            labels["ll"].setText("log-likelihood –")
             labels["change"].setText("change –")
         elif evaluated is not None:
             labels["ll"].setText(f"log-likelihood {evaluated.log_likelihood:.6g}")

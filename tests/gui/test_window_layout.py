@@ -76,7 +76,7 @@ def test_every_control_is_visible_on_a_small_screen(qtbot, make_window, size, tm
     qtbot.wait(50)
     window.grab().save(str(tmp_path / f"window-{size[0]}x{size[1]}.png"))
     whole = window.rect()
-    for toolbar in (window.toolbar, window.axes_bar):
+    for toolbar in (window.toolbar, window.half_step_bar, window.axes_bar):
         assert inside(whole, toolbar, window)
         for action in toolbar.actions():
             widget = toolbar.widgetForAction(action)
