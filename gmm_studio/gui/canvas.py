@@ -46,15 +46,22 @@ class EditViewBox(pg.ViewBox):
         self._stroke: int | None = None
         #: Takes left drags that start on a component (a ``MeanDrag``), or None.
         self.grabber = None
+        #: Opens a component's menu on a right click on it (a ``ComponentMenu``), or None.
+        self.context = None
         self._grabbed = False
 
     def mouseClickEvent(self, ev) -> None:
-        """Left click adds; right click or Ctrl+click removes."""
+        """Left click adds; right click or Ctrl+click removes (a right click on a component
+        opens its menu instead: see :attr:`context`)."""
         pos = self.mapSceneToView(ev.scenePos())
         ctrl = bool(ev.modifiers() & Qt.KeyboardModifier.ControlModifier)
-        if ev.button() == Qt.MouseButton.RightButton or (
-            ev.button() == Qt.MouseButton.LeftButton and ctrl
-        ):
+        right = ev.button() == Qt.MouseButton.RightButton
+        if right and self.context is not None:
+            px, py = self.viewPixelSize()
+            if self.context.open(pos, float(px), float(py), ev.screenPos().toPoint()):
+                ev.accept()
+                return
+        if right or (ev.button() == Qt.MouseButton.LeftButton and ctrl):
             ev.accept()
             px, py = self.viewPixelSize()
             self.removeRequested.emit(pos, float(px), float(py))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
-from gmm_studio.core import Mixture, ellipse_points
+from gmm_studio.core import Locks, Mixture, ellipse_points
 from gmm_studio.gui.palette import component_colors
 from gmm_studio.gui.point_layer import PassiveScatter
 
@@ -75,6 +76,12 @@ class ComponentLayer(pg.ItemGroup):
         self.mean_halo.setZValue(19)
         self.addItem(self.mean_halo)
         self.addItem(self.means)
+        #: A square around the mean of a component with a locked mean or weight.
+        self.lock_marks = PassiveScatter(
+            size=38, symbol="s", pen=pg.mkPen(20, 20, 20, width=3.0), brush=None, pxMode=True
+        )
+        self.lock_marks.setZValue(18)
+        self.addItem(self.lock_marks)
         self.radii: tuple[float, ...] = (1.0, 2.0, 3.0)
         self._colors = component_colors(0)
         self._brushes: list = []
@@ -103,12 +110,19 @@ class ComponentLayer(pg.ItemGroup):
             self.addItem(curve)
             self.curves.append(curve)
 
-    def draw(self, mixture: Mixture | None, axes: tuple[int, int] = (0, 1)) -> None:
-        """Draw ``mixture`` (or hide everything when it is None)."""
+    def draw(
+        self, mixture: Mixture | None, axes: tuple[int, int] = (0, 1), locks: Locks | None = None
+    ) -> None:
+        """Draw ``mixture`` (or hide everything when it is None).
+
+        With ``locks``, a locked covariance is drawn dashed and a locked mean or weight gets
+        a square around its mean.
+        """
         if mixture is None:
             self._ensure(0)
             self.means.setData([], [])
             self.mean_halo.setData([], [])
+            self.lock_marks.setData([], [])
             return
         k = mixture.n_components
         self._ensure(k)
@@ -121,7 +135,18 @@ class ComponentLayer(pg.ItemGroup):
         ):
             pen = weight_pen(color, float(weight), k)
             curve.setData(line[:, 0], line[:, 1], pen=pen)
+        if locks is not None and locks.n_components == k:
+            for curve, locked in zip(self.curves, locks.covariance, strict=True):
+                if locked:
+                    pen = curve.opts["pen"]
+                    pen.setStyle(Qt.PenStyle.DashLine)
+                    curve.setPen(pen)
         centers = mixture.means[:, list(axes)]
+        if locks is not None and locks.n_components == k:
+            marked = np.array(locks.mean) | np.array(locks.weight)
+            self.lock_marks.setData(centers[marked, 0], centers[marked, 1])
+        else:
+            self.lock_marks.setData([], [])
         self.mean_halo.setData(
             centers[:, 0], centers[:, 1], brush=self._brushes, pen=self._halo_pen
         )

@@ -236,6 +236,15 @@ class Document(QObject):
         if not was:
             self._emit_dirty()
 
+    def restart_fit(self, settings: FitSettings, saved: SavedFit) -> None:
+        """Fit with ``settings`` from ``saved`` (a start given by hand, or a fit as it was)."""
+        was = self.dirty
+        self.fit.load(self._points, settings, saved)
+        self._settings_modified = True
+        self.settingsChanged.emit()
+        if not was:
+            self._emit_dirty()
+
     # -- saved state ----------------------------------------------------------------------
     @property
     def dirty(self) -> bool:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from gmm_studio.core import FitSettings, Phase
 from gmm_studio.gui.canvas import REMOVE_RADIUS_PX, Canvas
 from gmm_studio.gui.commands import AddPointsCommand, RemovePointsCommand
+from gmm_studio.gui.component_menu import ComponentMenu
 from gmm_studio.gui.control_panel import ControlPanel, speed_from_position
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.em_worker import EMController, Frame
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.status = FitStatus(self.statusBar(), self.font())
         self.mean_drag = MeanDrag(self.canvas, self.document, self.fit_control)
+        self.component_menu = ComponentMenu(self.canvas, self.document)
         self._connect()
 
         self.settings_store = SettingsStore(self)
@@ -420,7 +422,7 @@ class MainWindow(QMainWindow):
 
     def _draw_fit(self) -> None:
         fit = self.fit
-        self.canvas.components.draw(fit.mixture, self.document.axes)
+        self.canvas.components.draw(fit.mixture, self.document.axes, fit.locks)
         marks = [(e.iteration, e.description or e.kind.value) for e in fit.events]
         self.ll_plot.set_segments(fit.segments(), marks)
         self.history_bar.show_fit(fit)

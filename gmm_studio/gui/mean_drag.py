@@ -79,7 +79,7 @@ class MeanDrag(QObject):
         if self._grabbed is not None:
             k, mixture, _running = self._grabbed
             preview = moved_mean(mixture, k, self.document.axes, (pos.x(), pos.y()))
-            self.canvas.components.draw(preview, self.document.axes)
+            self.canvas.components.draw(preview, self.document.axes, self.document.fit.locks)
 
     def release(self, pos) -> None:
         """Put the mean at ``pos`` (undoably); EM runs on if it was running."""
