@@ -34,6 +34,7 @@ from gmm_studio.gui.ll_plot import LogLikelihoodPlot
 from gmm_studio.gui.mean_drag import MeanDrag
 from gmm_studio.gui.palette import UNFITTED_POINT
 from gmm_studio.gui.settings_store import GEOMETRY, HARD_LABELS, RADII, SPEED, SettingsStore
+from gmm_studio.gui.teaching import install_teaching
 from gmm_studio.gui.window_layout import fit_to_screen, steady_width, undo_redo_actions
 from gmm_studio.model import FitModel, FitState
 
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._draw_fit()
         install_file_handling(self)
+        install_teaching(self)
 
     # -- what it shows ----------------------------------------------------------------------
     @property
@@ -127,7 +129,7 @@ class MainWindow(QMainWindow):
         plots.addWidget(curve)
         plots.setStretchFactor(0, 4)
         plots.setStretchFactor(1, 1)
-        plots.setSizes([620, 200])
+        plots.setSizes([600, 240])
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
