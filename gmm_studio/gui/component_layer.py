@@ -83,6 +83,14 @@ class ComponentLayer(pg.ItemGroup):
         self.lock_marks.setZValue(18)
         self.addItem(self.lock_marks)
         self.radii: tuple[float, ...] = (1.0, 2.0, 3.0)
+        #: Line widths are multiplied by this, and are at least ``min_width`` (presentation).
+        self.line_scale = 1.0
+        self.min_width = 0.0
+        #: Colour of a wider line drawn under each ellipse, or None for no halo.
+        self.halo_color: tuple[int, int, int] | None = None
+        self.halos: list[pg.PlotCurveItem] = []
+        #: The weights of the components drawn (for a legend).
+        self.drawn_weights = np.zeros(0)
         self._colors = component_colors(0)
         self._brushes: list = []
         self._halo_pen = pg.mkPen(255, 255, 255, width=2.0)
@@ -95,11 +103,11 @@ class ComponentLayer(pg.ItemGroup):
     def _ensure(self, n_components: int) -> None:
         if len(self.curves) == n_components:
             return
-        for curve in self.curves:
+        for curve in self.curves + self.halos:
             curve.setParentItem(None)
             if curve.scene() is not None:
                 curve.scene().removeItem(curve)
-        self.curves = []
+        self.curves, self.halos = [], []
         self._colors = component_colors(n_components)
         self._brushes = [pg.mkBrush(*c) for c in self._colors]
         for _ in range(n_components):
@@ -109,6 +117,10 @@ class ComponentLayer(pg.ItemGroup):
             # that had moved (tests/gui/test_drawn_pixels.py).
             self.addItem(curve)
             self.curves.append(curve)
+            halo = pg.PlotCurveItem(connect="finite", antialias=True)
+            halo.setZValue(9)
+            self.addItem(halo)
+            self.halos.append(halo)
 
     def draw(
         self, mixture: Mixture | None, axes: tuple[int, int] = (0, 1), locks: Locks | None = None
@@ -126,15 +138,25 @@ class ComponentLayer(pg.ItemGroup):
             return
         k = mixture.n_components
         self._ensure(k)
+        self.drawn_weights = np.array(mixture.weights, dtype=float)
+        lines = ellipse_polylines(mixture, axes, self.radii)
         for curve, line, color, weight in zip(
             self.curves,
-            ellipse_polylines(mixture, axes, self.radii),
+            lines,
             self._colors,
             mixture.weights,
             strict=True,
         ):
             pen = weight_pen(color, float(weight), k)
+            if self.line_scale != 1.0 or self.min_width:
+                pen.setWidthF(max(self.min_width, pen.widthF() * self.line_scale))
             curve.setData(line[:, 0], line[:, 1], pen=pen)
+        for halo, line, curve in zip(self.halos, lines, self.curves, strict=True):
+            if self.halo_color is None:
+                halo.setData([], [])
+                continue
+            width = curve.opts["pen"].widthF() + 4.0
+            halo.setData(line[:, 0], line[:, 1], pen=pg.mkPen(*self.halo_color, width=width))
         if locks is not None and locks.n_components == k:
             for curve, locked in zip(self.curves, locks.covariance, strict=True):
                 if locked:

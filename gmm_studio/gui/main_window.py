@@ -33,6 +33,8 @@ from gmm_studio.gui.history_bar import HistoryBar
 from gmm_studio.gui.ll_plot import LogLikelihoodPlot
 from gmm_studio.gui.mean_drag import MeanDrag
 from gmm_studio.gui.palette import UNFITTED_POINT
+from gmm_studio.gui.presentation import install_presentation
+from gmm_studio.gui.recording_export import install_recording_export
 from gmm_studio.gui.settings_store import GEOMETRY, HARD_LABELS, RADII, SPEED, SettingsStore
 from gmm_studio.gui.teaching import install_teaching
 from gmm_studio.gui.window_layout import fit_to_screen, steady_width, undo_redo_actions
@@ -82,6 +84,8 @@ class MainWindow(QMainWindow):
         self._draw_fit()
         install_file_handling(self)
         install_teaching(self)
+        install_presentation(self)
+        install_recording_export(self)
 
     # -- what it shows ----------------------------------------------------------------------
     @property
@@ -140,6 +144,7 @@ class MainWindow(QMainWindow):
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(plots)
         main.addWidget(scroll)
+        self.side_panel = scroll
         main.setStretchFactor(0, 1)
         main.setStretchFactor(1, 0)
         main.setSizes([1000, 340])
@@ -421,6 +426,10 @@ class MainWindow(QMainWindow):
         if state is not self._shown_state:
             self._shown_state = state
             self.fitStateChanged.emit(state)
+
+    def redraw_fit(self) -> None:
+        """Draw the fit again (after a change of how it is drawn)."""
+        self._draw_fit()
 
     def _draw_fit(self) -> None:
         fit = self.fit

@@ -8,7 +8,7 @@ Help lists every keyboard shortcut of the window (read from its actions) and the
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -56,12 +56,22 @@ class CanvasHint(QLabel):
         if not text:
             self.hide()
             return
-        width = max(200, min(self.parentWidget().width() - 80, 640))
-        self.setFixedWidth(width)
-        self.adjustSize()
-        self.move(70, 12)  # right of the y axis
+        self._place()
         self.show()
         self.raise_()
+
+    def _place(self) -> None:
+        width = max(
+            200, min(self.parentWidget().width() - 100, 40 * self.fontMetrics().averageCharWidth())
+        )
+        self.setFixedSize(width, self.heightForWidth(width))
+        self.move(90, 12)  # right of the y axis
+
+    def changeEvent(self, event) -> None:
+        """Fit the text again when the font changes (presentation mode)."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and self.text():
+            self._place()
 
 
 class Teaching(QObject):
