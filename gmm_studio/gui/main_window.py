@@ -29,6 +29,7 @@ from gmm_studio.gui.em_worker import EMController, Frame
 from gmm_studio.gui.file_handling import install_file_handling
 from gmm_studio.gui.fit_control import FitControl
 from gmm_studio.gui.fit_status import FitStatus
+from gmm_studio.gui.glide import GLIDE_S, Glide
 from gmm_studio.gui.history_bar import HistoryBar
 from gmm_studio.gui.ll_plot import LogLikelihoodPlot
 from gmm_studio.gui.mean_drag import MeanDrag
@@ -74,6 +75,8 @@ class MainWindow(QMainWindow):
         self.status = FitStatus(self.statusBar(), self.font())
         self.mean_drag = MeanDrag(self.canvas, self.document, self.fit_control)
         self.component_menu = ComponentMenu(self.canvas, self.document)
+        self.glide = Glide(self.canvas)
+        self._frame_glides = False  # True while a frame of a slow run is being drawn
         self._connect()
 
         self.settings_store = SettingsStore(self)
@@ -413,8 +416,13 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_frame(self, frame: Frame) -> None:
         """A frame from the worker: into the fit model (which redraws), then the colors."""
-        if self.fit_control.take(frame):
-            self._draw_point_colors()
+        speed = speed_from_position(self.settings_store.get(SPEED))
+        self._frame_glides = speed is not None and speed * GLIDE_S <= 1.0
+        try:
+            if self.fit_control.take(frame):
+                self._draw_point_colors()
+        finally:
+            self._frame_glides = False
         self.frames_drawn += 1
 
     @Slot(object)
@@ -433,7 +441,7 @@ class MainWindow(QMainWindow):
 
     def _draw_fit(self) -> None:
         fit = self.fit
-        self.canvas.components.draw(fit.mixture, self.document.axes, fit.locks)
+        self.glide.draw(fit.mixture, self.document.axes, fit.locks, self._frame_glides)
         marks = [(e.iteration, e.description or e.kind.value) for e in fit.events]
         self.ll_plot.set_segments(fit.segments(), marks)
         self.history_bar.show_fit(fit)
@@ -466,7 +474,7 @@ class MainWindow(QMainWindow):
         self._drawn_point_colors = new
         colors, labels = new
         points.set_hard_labels(hard, redraw=False)
-        points.set_colors(colors, labels, palette)
+        self.glide.color(colors, labels, palette, self._frame_glides)
 
     def _update_status(self) -> None:
         self.status.show(self.document)
