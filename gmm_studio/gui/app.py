@@ -81,19 +81,26 @@ def probe_platform() -> int:
 
 
 def sample_document():
-    """The start-up document: the notebook's 100 points with K=3, read like any file."""
+    """The start-up document: the notebook's 100 points with K=3, read like any file, from
+    a deliberately poor start (:func:`gmm_studio.core.lessons.teaching_start`)."""
     from gmm_studio.core import FitSettings
+    from gmm_studio.core.lessons import teaching_start
     from gmm_studio.gui.document import Document
     from gmm_studio.io import read_points
+    from gmm_studio.model import SavedFit
     from gmm_studio.resources import STARTUP_SAMPLE
 
     table = read_points(STARTUP_SAMPLE.path())
-    return Document(
+    k = STARTUP_SAMPLE.n_components
+    document = Document()
+    document.replace_contents(
         table.data,
         table.columns,
+        settings=FitSettings(n_components=k),
+        fit=SavedFit(start=teaching_start(table.data, k)),  # slow enough to watch
         name=STARTUP_SAMPLE.file_name,
-        settings=FitSettings(n_components=STARTUP_SAMPLE.n_components),
     )
+    return document
 
 
 def ensure_application():
@@ -133,7 +140,11 @@ def create_main_window(document=None, *, opened=None):
     from gmm_studio.gui.main_window import MainWindow
 
     if opened is None:
-        return MainWindow(document if document is not None else sample_document())
+        if document is not None:
+            return MainWindow(document)
+        window = MainWindow(sample_document())
+        window.teaching.show_first_run_hint()
+        return window
     window = MainWindow(Document())
     window.file_handling.open_at_start(*opened)
     return window

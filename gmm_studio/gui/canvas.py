@@ -26,7 +26,8 @@ WEIGHT_SCALE = (0.4, 3.0)
 
 
 class EditViewBox(pg.ViewBox):
-    """A ViewBox whose mouse gestures edit points; wheel zooms, plain drag pans.
+    """A ViewBox whose mouse gestures edit points; wheel zooms, plain drag pans (or, from a
+    mean, moves it: see :attr:`grabber`).
 
     Signals
     -------
@@ -48,14 +49,24 @@ class EditViewBox(pg.ViewBox):
         self.spray_rng = np.random.default_rng()
         self._strokes = itertools.count(1)
         self._stroke: int | None = None
+        #: Takes left drags that start on a component (a ``MeanDrag``), or None.
+        self.grabber = None
+        #: Opens a component's menu on a right click on it (a ``ComponentMenu``), or None.
+        self.context = None
+        self._grabbed = False
 
     def mouseClickEvent(self, ev) -> None:
-        """Left click adds; right click or Ctrl+click removes."""
+        """Left click adds; right click or Ctrl+click removes (a right click on a component
+        opens its menu instead: see :attr:`context`)."""
         pos = self.mapSceneToView(ev.scenePos())
         ctrl = bool(ev.modifiers() & Qt.KeyboardModifier.ControlModifier)
-        if ev.button() == Qt.MouseButton.RightButton or (
-            ev.button() == Qt.MouseButton.LeftButton and ctrl
-        ):
+        right = ev.button() == Qt.MouseButton.RightButton
+        if right and self.context is not None:
+            px, py = self.viewPixelSize()
+            if self.context.open(pos, float(px), float(py), ev.screenPos().toPoint()):
+                ev.accept()
+                return
+        if right or (ev.button() == Qt.MouseButton.LeftButton and ctrl):
             ev.accept()
             px, py = self.viewPixelSize()
             self.removeRequested.emit(pos, float(px), float(py))
@@ -68,7 +79,20 @@ class EditViewBox(pg.ViewBox):
     def mouseDragEvent(self, ev, axis=None) -> None:
         """Shift+left drag sprays points; other drags pan (left or middle)."""
         shift = bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-        if ev.button() == Qt.MouseButton.LeftButton and (shift or self._stroke is not None):
+        left = ev.button() == Qt.MouseButton.LeftButton
+        if left and ev.isStart() and not shift and self.grabber is not None:
+            start = self.mapSceneToView(ev.buttonDownScenePos())
+            self._grabbed = self.grabber.grab(start, *self.viewPixelSize())
+        if left and self._grabbed:
+            ev.accept()
+            pos = self.mapSceneToView(ev.scenePos())
+            if ev.isFinish():
+                self._grabbed = False
+                self.grabber.release(pos)
+            else:
+                self.grabber.move(pos)
+            return
+        if left and (shift or self._stroke is not None):
             ev.accept()
             if ev.isStart():
                 self._stroke = next(self._strokes)

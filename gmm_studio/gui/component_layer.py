@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
-from gmm_studio.core import Mixture, ellipse_points
+from gmm_studio.core import Locks, Mixture, ellipse_points
 from gmm_studio.gui.point_layer import PassiveScatter
 
 #: Number of segments of each ellipse polyline.
@@ -83,7 +84,21 @@ class ComponentLayer(pg.ItemGroup):
         self.mean_halo.setZValue(19)
         self.addItem(self.mean_halo)
         self.addItem(self.means)
+        #: A square around the mean of a component with a locked mean or weight.
+        self.lock_marks = PassiveScatter(
+            size=38, symbol="s", pen=pg.mkPen(20, 20, 20, width=3.0), brush=None, pxMode=True
+        )
+        self.lock_marks.setZValue(18)
+        self.addItem(self.lock_marks)
         self.radii: tuple[float, ...] = (1.0, 2.0, 3.0)
+        #: Line widths are multiplied by this, and are at least ``min_width`` (presentation).
+        self.line_scale = 1.0
+        self.min_width = 0.0
+        #: Colour of a wider line drawn under each ellipse, or None for no halo.
+        self.halo_color: tuple[int, int, int] | None = None
+        self.halos: list[pg.PlotCurveItem] = []
+        #: The weights of the components drawn (for a legend).
+        self.drawn_weights = np.zeros(0)
         self._colors = np.zeros((0, 3), dtype=np.uint8)
         self._brushes: list = []
         self._halo_pen = pg.mkPen(255, 255, 255, width=2.0)
@@ -104,8 +119,8 @@ class ComponentLayer(pg.ItemGroup):
     def _ensure(self, n_components: int) -> None:
         if len(self.curves) == n_components:
             return
-        remove_items(self.curves)
-        self.curves = []
+        remove_items(self.curves + self.halos)
+        self.curves, self.halos = [], []
         for _ in range(n_components):
             curve = pg.PlotCurveItem(connect="finite", antialias=True)
             curve.setZValue(10)
@@ -113,28 +128,60 @@ class ComponentLayer(pg.ItemGroup):
             # that had moved (tests/gui/test_drawn_pixels.py).
             self.addItem(curve)
             self.curves.append(curve)
+            halo = pg.PlotCurveItem(connect="finite", antialias=True)
+            halo.setZValue(9)
+            self.addItem(halo)
+            self.halos.append(halo)
 
-    def draw(self, mixture: Mixture | None, axes: tuple[int, int] = (0, 1)) -> None:
-        """Draw ``mixture`` (or hide everything when it is None)."""
+    def draw(
+        self, mixture: Mixture | None, axes: tuple[int, int] = (0, 1), locks: Locks | None = None
+    ) -> None:
+        """Draw ``mixture`` (or hide everything when it is None).
+
+        With ``locks``, a locked covariance is drawn dashed and a locked mean or weight gets
+        a square around its mean.
+        """
         if mixture is None:
             self._ensure(0)
             self.means.setData([], [])
             self.mean_halo.setData([], [])
+            self.lock_marks.setData([], [])
             return
         k = mixture.n_components
         if len(self._colors) != k:
             raise ValueError(f"{len(self._colors)} component colors for {k} components")
         self._ensure(k)
+        self.drawn_weights = np.array(mixture.weights, dtype=float)
+        lines = ellipse_polylines(mixture, axes, self.radii)
         for curve, line, color, weight in zip(
             self.curves,
-            ellipse_polylines(mixture, axes, self.radii),
+            lines,
             self._colors,
             mixture.weights,
             strict=True,
         ):
             pen = weight_pen(color, float(weight), k)
+            if self.line_scale != 1.0 or self.min_width:
+                pen.setWidthF(max(self.min_width, pen.widthF() * self.line_scale))
             curve.setData(line[:, 0], line[:, 1], pen=pen)
+        for halo, line, curve in zip(self.halos, lines, self.curves, strict=True):
+            if self.halo_color is None:
+                halo.setData([], [])
+                continue
+            width = curve.opts["pen"].widthF() + 4.0
+            halo.setData(line[:, 0], line[:, 1], pen=pg.mkPen(*self.halo_color, width=width))
+        if locks is not None and locks.n_components == k:
+            for curve, locked in zip(self.curves, locks.covariance, strict=True):
+                if locked:
+                    pen = curve.opts["pen"]
+                    pen.setStyle(Qt.PenStyle.DashLine)
+                    curve.setPen(pen)
         centers = mixture.means[:, list(axes)]
+        if locks is not None and locks.n_components == k:
+            marked = np.array(locks.mean) | np.array(locks.weight)
+            self.lock_marks.setData(centers[marked, 0], centers[marked, 1])
+        else:
+            self.lock_marks.setData([], [])
         self.mean_halo.setData(
             centers[:, 0], centers[:, 1], brush=self._brushes, pen=self._halo_pen
         )

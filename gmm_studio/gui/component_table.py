@@ -39,7 +39,7 @@ from gmm_studio.core.component_health import (
 )
 from gmm_studio.core.degenerate import DistinctRows
 from gmm_studio.gui.document import Document
-from gmm_studio.gui.fit_commands import SetFitCommand
+from gmm_studio.gui.fit_commands import SetFitCommand, SetParametersCommand
 from gmm_studio.gui.palette import component_colors
 
 REFRESHES_PER_SECOND = 4
@@ -227,8 +227,10 @@ class ComponentTable(QWidget):
         mixture = fit.mixture
         if mixture is None or not 0 <= k < mixture.n_components:
             return
+        text = f"Component {k + 1} re-seeded"
         try:
-            fit.set_parameters(reseeded(fit.data, mixture, k), f"component {k + 1} re-seeded")
+            command = SetParametersCommand(fit, mixture, reseeded(fit.data, mixture, k), text)
+            self.document.undo_stack.push(command)
         except FitError as error:
             fit.fail(str(error))
 

@@ -90,6 +90,7 @@ class Control:
         self._fresh = False
         self._running = False
         self._steps: list[Work] = []
+        self._split = False
         self._delay = 0.0
         self._released_at = 0.0
         self._ticket = 0  # counts instructions; the worker reports each idle ticket once
@@ -139,6 +140,12 @@ class Control:
             self._steps.append(Work.HALF_STEP if half else Work.STEP)
             self._changed()
 
+    def set_split(self, split: bool) -> None:
+        """While running, do the E-step and the M-step as two steps (two frames)."""
+        with self._cond:
+            self._split = bool(split)
+            self._cond.notify_all()
+
     def set_delay(self, delay: float) -> None:
         """Least time between iterations while running (0 = as fast as possible)."""
         with self._cond:
@@ -186,7 +193,8 @@ class Control:
                     if remaining <= 0:
                         self._waiting = False
                         self._released_at = time.monotonic()
-                        return Task(Work.STEP, run, generation, self._ticket, colors=colors)
+                        work = Work.HALF_STEP if self._split else Work.STEP
+                        return Task(work, run, generation, self._ticket, colors=colors)
                     self._unlocked(before_wait)
                     self._cond.wait(remaining)
                     continue

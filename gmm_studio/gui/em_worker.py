@@ -109,7 +109,8 @@ class EMWorker(QObject):
         task, snapshot = self._pending
         self._pending = None
         point_colors = labels = None
-        if colors and task.colors is not None:
+        # After an M-step the points keep their colors.
+        if colors and task.colors is not None and snapshot.evaluated:
             started = time.monotonic()
             run = task.run
             point_colors, labels = blended_colors(
@@ -210,6 +211,10 @@ class EMController(QObject):
         """One more iteration (or, with ``half``, its E-step or its M-step), then wait."""
         self._control.add_step(half)
         self._timer.start()
+
+    def set_split(self, split: bool) -> None:
+        """While running, do each iteration as its E-step and its M-step (two frames)."""
+        self._control.set_split(split)
 
     def set_speed(self, iterations_per_second: float | None) -> None:
         """Limit the iteration rate; None means as fast as possible."""

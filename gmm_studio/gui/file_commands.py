@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 
 from gmm_studio.core import PRESETS, FitSettings
+from gmm_studio.core.lessons import Lesson
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.file_questions import Answer, FileQuestions
 from gmm_studio.gui.generate_dialog import PRESET_LABELS, GeneratedData
@@ -39,6 +40,7 @@ from gmm_studio.io import (
     write_model_json,
     write_points_csv,
 )
+from gmm_studio.model import SavedFit
 from gmm_studio.resources import Sample
 
 #: Points in a generated sample from the Open Sample menu.
@@ -209,6 +211,21 @@ class FileCommands(QObject):
             return False
         settings = self.document.settings.replace(n_components=sample.n_components)
         self._load_table(table, (0, 1), name=sample.file_name, path=None, settings=settings)
+        return True
+
+    def open_lesson(self, lesson: Lesson) -> bool:
+        """File ▸ Open Sample ▸ Lessons: a lesson's points, settings and start."""
+        if not self.confirm_discard(f"opening the lesson {lesson.name}"):
+            return False
+        self.source_table = None
+        self._replace(
+            points=lesson.data,
+            columns=list(lesson.columns),
+            settings=lesson.settings,
+            fit=SavedFit(start=lesson.start),
+            name=lesson.name,
+        )
+        self.questions.show_status(lesson.caption)
         return True
 
     def open_generated_sample(self, preset: str, seed: int = 0) -> bool:

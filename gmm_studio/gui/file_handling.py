@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import pathlib
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QMainWindow
 
 from gmm_studio.gui.autosave import AutosaveController
@@ -112,12 +112,12 @@ def install_file_handling(window: QMainWindow) -> FileHandling:
     from gmm_studio.gui.drop_paste import DropAndPaste
 
     window.axes_bar = AxesBar(window.document)
-    window.addToolBar(window.axes_bar)
+    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, window.axes_bar)
     handling = FileHandling(window)
     window.file_handling = handling
     window.file_commands = handling.commands
     window.file_menu = handling.menu
     window.drop_paste = DropAndPaste(window, handling.commands, handling.menu.edit_menu)
     handling.restore_window_state()
-    ToolbarRows(window, window.toolbar, window.axes_bar)
+    ToolbarRows(window, window.toolbar, (window.half_step_bar, window.axes_bar))
     return handling

@@ -114,7 +114,7 @@ class FileMenu(QObject):
         file_menu.addSeparator()
         for action in (self.save_action, self.save_as_action, self.save_points_action):
             file_menu.addAction(action)
-        export_menu = file_menu.addMenu("&Export")
+        self.export_menu = export_menu = file_menu.addMenu("&Export")
         for action in (
             self.export_labels_action,
             self.export_model_action,

@@ -1,4 +1,4 @@
-"""Undoable changes of the whole fit: other settings and parameters as one step."""
+"""Undoable changes of the fit: other parameters by hand, or other settings and parameters."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from PySide6.QtGui import QUndoCommand
 
 from gmm_studio.core import FitSettings, Mixture
 from gmm_studio.gui.document import Document
+from gmm_studio.model import FitModel
 
 
 class SetFitCommand(QUndoCommand):
@@ -28,3 +29,17 @@ class SetFitCommand(QUndoCommand):
     def undo(self) -> None:
         if self._before is not None:
             self._document.restore_fit(*self._before)
+
+
+class SetParametersCommand(QUndoCommand):
+    """New parameters by hand; undo puts the previous ones back (both are history events)."""
+
+    def __init__(self, fit: FitModel, before: Mixture, after: Mixture, text: str) -> None:
+        super().__init__(text)
+        self._fit, self._before, self._after = fit, before, after
+
+    def redo(self) -> None:
+        self._fit.set_parameters(self._after, self.text().lower())
+
+    def undo(self) -> None:
+        self._fit.set_parameters(self._before, f"undo {self.text().lower()}")

@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QUndoCommand
 
-from gmm_studio.core import FitError
+from gmm_studio.core import EMRun, FitError, Phase
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.em_worker import EMController, Frame, Halt
 from gmm_studio.gui.palette import component_colors
@@ -28,14 +28,26 @@ class BranchCommand(QUndoCommand):
     def __init__(self, fit: FitModel) -> None:
         super().__init__(f"Continue from iteration {fit.iteration}")
         self._fit = fit
-        self._branch: Branch | None = None
+        self._position = fit.position
+        self._branch: Branch | None = None  # the entries the branch dropped
+        self._continued: Branch | None = None  # the entries computed after it, once undone
 
     def redo(self) -> None:
-        self._branch = self._fit.branch()
+        fit = self._fit
+        if fit.position != self._position:
+            fit.rewind(self._position)
+        self._branch = fit.branch()
+        if self._continued is not None:
+            fit.restore(self._continued)
 
     def undo(self) -> None:
-        if self._branch is not None:
-            self._fit.restore(self._branch)
+        if self._branch is None:
+            return
+        fit = self._fit
+        if fit.position != self._position:
+            fit.rewind(self._position)
+        self._continued = fit.branch()
+        fit.restore(self._branch)
 
 
 class FitControl(QObject):
@@ -127,6 +139,13 @@ class FitControl(QObject):
     def _drive(self) -> None:
         fit = self.fit
         self.colors = component_colors(fit.settings.n_components)
+        if fit.enough_points and not fit.at_end and fit.next_phase is Phase.MAXIMIZATION:
+            # An earlier entry, evaluated on these data: the worker only colours the points
+            # by it (continuing from it branches first, which drives a new run).
+            entry = fit.evaluated
+            run = EMRun(fit.data, fit.settings, resumed_from=entry)
+            self.controller.drive(run, self.colors)
+            return
         if not fit.enough_points or not fit.at_end:
             self.controller.drive(None)
             return

@@ -26,7 +26,8 @@ class FitStatus:
     Attributes
     ----------
     labels : dict of str to QLabel
-        ``n``, ``k``, ``iteration``, ``ll``, ``change``, ``bic``, ``aic``, ``state``.
+        ``n``, ``k``, ``iteration``, ``ll``, ``change``, ``next`` (the half-step due),
+        ``bic``, ``aic``, ``state``.
     message : QLabel
         The error message of a failed fit (empty otherwise).
     """
@@ -36,10 +37,10 @@ class FitStatus:
         font.setPointSize(13)
         bar.setFont(font)
         self.labels: dict[str, QLabel] = {}
-        for key in ("n", "k", "iteration", "ll", "change", "bic", "aic", "state"):
+        for key in ("n", "k", "iteration", "ll", "change", "next", "bic", "aic", "state"):
             label = QLabel()
             label.setFont(font)
-            label.setContentsMargins(8, 2, 8, 2)
+            label.setContentsMargins(4, 2, 4, 2)
             bar.addPermanentWidget(label)
             self.labels[key] = label
         self.message = QLabel()
@@ -58,8 +59,10 @@ class FitStatus:
         labels["iteration"].setText(
             "iteration –" if current is None else f"iteration {fit.iteration}"
         )
+        phase = fit.next_phase
+        labels["next"].setText("" if phase is None else f"{phase.value} next")
         if current is not None and not current.evaluated:  # an M half-step: not yet evaluated
-            labels["ll"].setText("log-likelihood – (E-step next)")
+            labels["ll"].setText("log-likelihood –")
             labels["change"].setText("change –")
         elif evaluated is not None:
             labels["ll"].setText(f"log-likelihood {evaluated.log_likelihood:.6g}")

@@ -10,10 +10,19 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QToolBar
+from PySide6.QtWidgets import (
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
+from gmm_studio.core import Phase
 from gmm_studio.gui.canvas import REMOVE_RADIUS_PX, Canvas
 from gmm_studio.gui.commands import AddPointsCommand, RemovePointsCommand
+from gmm_studio.gui.component_menu import ComponentMenu
 from gmm_studio.gui.component_table import install_component_table
 from gmm_studio.gui.control_panel import ControlPanel, speed_from_position
 from gmm_studio.gui.document import Document
@@ -21,15 +30,21 @@ from gmm_studio.gui.em_worker import EMController, Frame
 from gmm_studio.gui.file_handling import install_file_handling
 from gmm_studio.gui.fit_control import FitControl
 from gmm_studio.gui.fit_status import FitStatus
+from gmm_studio.gui.glide import GLIDE_S, Glide
+from gmm_studio.gui.history_bar import HistoryBar
 from gmm_studio.gui.ll_plot import LogLikelihoodPlot
+from gmm_studio.gui.mean_drag import MeanDrag
 from gmm_studio.gui.palette import UNFITTED_POINT
+from gmm_studio.gui.presentation import install_presentation
+from gmm_studio.gui.recording_export import install_recording_export
 from gmm_studio.gui.selection_panel import install_selection_panel
 from gmm_studio.gui.settings_store import GEOMETRY, HARD_LABELS, RADII, SPEED, SettingsStore
 from gmm_studio.gui.starts_strip import install_starts_strip
+from gmm_studio.gui.teaching import install_teaching
 from gmm_studio.gui.true_labels import TrueLabelsView
 from gmm_studio.gui.uncertainty_view import install_uncertainty_view
 from gmm_studio.gui.window_layout import fit_to_screen, steady_width, undo_redo_actions
-from gmm_studio.model import EventKind, FitModel, FitState
+from gmm_studio.model import FitModel, FitState
 
 
 class MainWindow(QMainWindow):
@@ -58,6 +73,7 @@ class MainWindow(QMainWindow):
 
         self.canvas = Canvas()
         self.ll_plot = LogLikelihoodPlot()
+        self.history_bar = HistoryBar(self.ll_plot)
         self.panel = ControlPanel()
         self._build_layout()
         self._build_actions()
@@ -65,6 +81,10 @@ class MainWindow(QMainWindow):
         self.component_table = self.components_dock.widget()
         self.starts_strip = install_starts_strip(self, self.component_table)
         self.status = FitStatus(self.statusBar(), self.font())
+        self.mean_drag = MeanDrag(self.canvas, self.document, self.fit_control)
+        self.component_menu = ComponentMenu(self.canvas, self.document, self.component_table)
+        self.glide = Glide(self.canvas)
+        self._frame_glides = False  # True while a frame of a slow run is being drawn
         self._connect()
 
         self.settings_store = SettingsStore(self)
@@ -78,6 +98,9 @@ class MainWindow(QMainWindow):
         self.uncertainty_view = install_uncertainty_view(self, model_menu)
         self.uncertainty_view.toggled.connect(lambda _on: self._draw_point_colors(force=True))
         self.true_labels = TrueLabelsView(self)
+        install_teaching(self)
+        install_presentation(self)
+        install_recording_export(self)
 
     # -- what it shows ----------------------------------------------------------------------
     @property
@@ -116,10 +139,16 @@ class MainWindow(QMainWindow):
         self.setFont(font)
         plots = QSplitter(Qt.Orientation.Vertical)
         plots.addWidget(self.canvas)
-        plots.addWidget(self.ll_plot)
+        curve = QWidget()
+        curve_layout = QVBoxLayout(curve)
+        curve_layout.setContentsMargins(0, 0, 0, 0)
+        curve_layout.setSpacing(0)
+        curve_layout.addWidget(self.ll_plot, 1)
+        curve_layout.addWidget(self.history_bar)
+        plots.addWidget(curve)
         plots.setStretchFactor(0, 4)
         plots.setStretchFactor(1, 1)
-        plots.setSizes([620, 200])
+        plots.setSizes([600, 240])
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
@@ -130,6 +159,7 @@ class MainWindow(QMainWindow):
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(plots)
         main.addWidget(scroll)
+        self.side_panel = scroll
         main.setStretchFactor(0, 1)
         main.setStretchFactor(1, 0)
         main.setSizes([1000, 340])
@@ -147,13 +177,26 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         self.run_action = self._action("Run", ["Space"], self.run_or_pause, "Run or pause EM")
         self.step_action = self._action("Step", ["N", "Right"], self.step, "One EM iteration")
-        self.half_step_action = self._action(
-            "Half step", ["M"], self.half_step, "The E-step or the M-step of one iteration"
+        self.e_step_action = self._action(
+            "E-step", ["E"], self.e_step, "Recolour the points by the current ellipses"
         )
+        self.m_step_action = self._action(
+            "M-step", ["M"], self.m_step, "Move the ellipses to the current colours"
+        )
+        self.split_action = self._action(
+            "Split steps", ["S"], self._on_split_toggled, "Step and Run do E and M separately"
+        )
+        self.split_action.setCheckable(True)
         self.reset_action = self._action(
             "Reset", ["R"], self.reset, "Back to the initial parameters"
         )
         self.stop_action = self._action("Stop", ["Esc"], self.stop, "Stop EM")
+        self.back_action = self._action(
+            "Back in history", ["["], self.history_bar.back, "Show the previous iteration"
+        )
+        self.forward_action = self._action(
+            "Forward in history", ["]"], self.history_bar.forward, "Show the next iteration"
+        )
         self.clear_action = self._action("Clear", ["Ctrl+Delete"], self.clear, "Remove all points")
         self.fit_view_action = self._action("Fit view", ["F"], self.canvas.fit_view, "Frame data")
         self.hard_labels_action = self._action(
@@ -188,6 +231,16 @@ class MainWindow(QMainWindow):
         steady_width(toolbar, self.run_action, ("Run", "Pause"))
         self.toolbar = toolbar
 
+        halves = QToolBar("Half steps")
+        halves.setObjectName("half-step-toolbar")
+        halves.setMovable(False)
+        halves.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        halves.setFont(big)
+        for action in (self.e_step_action, self.m_step_action, self.split_action):
+            halves.addAction(action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, halves)
+        self.half_step_bar = halves  # file handling puts the axes bar after it
+
     def _connect(self) -> None:
         doc = self.document
         doc.pointsChanged.connect(self._on_points_changed)
@@ -203,8 +256,11 @@ class MainWindow(QMainWindow):
         vb.sprayRequested.connect(self._on_spray_requested)
         self.controller.frameReady.connect(self._on_frame)
         self.ll_plot.iterationClicked.connect(self._rewind_to)
+        self.history_bar.rewindRequested.connect(self.rewind)
         self.panel.newInitialisationRequested.connect(self.new_initialisation)
-        self.panel.pass_keys_to(self.canvas, self.actions())
+        # E stays a letter in the fields: tol and reg_covar are typed as 1e-06.
+        typed = [a for a in self.actions() if a is not self.e_step_action]
+        self.panel.pass_keys_to(self.canvas, typed)
 
     def _apply_preferences(self) -> None:
         store = self.settings_store
@@ -225,15 +281,26 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def step(self) -> None:
-        """Run exactly one EM iteration, then pause (N or Right arrow)."""
+        """One EM iteration (with Split steps: its next half), then pause (N or Right)."""
         if self.step_action.isEnabled():
-            self.fit_control.step()
+            self.fit_control.step(half=self.split_action.isChecked())
 
     @Slot()
-    def half_step(self) -> None:
-        """Do the E-step or the M-step of an iteration, then pause (M)."""
-        if self.step_action.isEnabled():
+    def e_step(self) -> None:
+        """The E-step when it is next: the points recolour, the ellipses stay (E)."""
+        if self.e_step_action.isEnabled():
             self.fit_control.step(half=True)
+
+    @Slot()
+    def m_step(self) -> None:
+        """The M-step when it is next: the ellipses move, the colours stay (M)."""
+        if self.m_step_action.isEnabled():
+            self.fit_control.step(half=True)
+
+    @Slot(bool)
+    def _on_split_toggled(self, split: bool) -> None:
+        self.controller.set_split(split)
+        self._update_status()
 
     @Slot()
     def stop(self) -> None:
@@ -258,6 +325,14 @@ class MainWindow(QMainWindow):
         doc = self.document
         if doc.n_points:
             doc.undo_stack.push(RemovePointsCommand(doc, np.arange(doc.n_points), "Clear"))
+
+    @Slot(int)
+    def rewind(self, index: int) -> None:
+        """Show entry ``index`` of the fit's history (not while EM runs)."""
+        fit = self.fit
+        if fit.state is not FitState.RUNNING and index != fit.position:
+            if 0 <= index < len(fit.history):
+                self.fit_control.rewind(index)
 
     @Slot(float)
     def _rewind_to(self, iteration: float) -> None:
@@ -345,8 +420,13 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_frame(self, frame: Frame) -> None:
         """A frame from the worker: into the fit model (which redraws), then the colors."""
-        if self.fit_control.take(frame):
-            self._draw_point_colors()
+        speed = speed_from_position(self.settings_store.get(SPEED))
+        self._frame_glides = speed is not None and speed * GLIDE_S <= 1.0
+        try:
+            if self.fit_control.take(frame):
+                self._draw_point_colors()
+        finally:
+            self._frame_glides = False
         self.frames_drawn += 1
 
     @Slot(object)
@@ -359,15 +439,21 @@ class MainWindow(QMainWindow):
             self._shown_state = state
             self.fitStateChanged.emit(state)
 
+    def redraw_fit(self) -> None:
+        """Draw the fit again (after a change of how it is drawn)."""
+        self._draw_fit()
+
     def _draw_fit(self) -> None:
         fit = self.fit
-        self.canvas.draw_mixture(fit.mixture, self.document.axes, self.fit_control.colors)
-        marks = [
-            (e.iteration, e.description or e.kind.value)
-            for e in fit.events
-            if e.kind is not EventKind.SETTINGS_CHANGED
-        ]
+        colors = self.fit_control.colors
+        if self.canvas.one_dimensional:
+            self.canvas.draw_mixture(fit.mixture, self.document.axes, colors)
+        else:
+            self.canvas.components.colors = colors
+            self.glide.draw(fit.mixture, self.document.axes, fit.locks, self._frame_glides)
+        marks = [(e.iteration, e.description or e.kind.value) for e in fit.events]
         self.ll_plot.set_segments(fit.segments(), marks)
+        self.history_bar.show_fit(fit)
         self._update_status()
         self._update_actions()
 
@@ -401,7 +487,7 @@ class MainWindow(QMainWindow):
             colors = self.uncertainty_view.colors(self.document.points, mixture, labels, palette)
             labels = None
         points.set_hard_labels(hard, redraw=False)
-        points.set_colors(colors, labels, palette)
+        self.glide.color(colors, labels, palette, self._frame_glides)
 
     def _update_status(self) -> None:
         self.status.show(self.document)
@@ -413,7 +499,9 @@ class MainWindow(QMainWindow):
         self.run_action.setEnabled(fit.can_continue or state is FitState.INITIALISING)
         self.run_action.setText("Pause" if running else "Run")
         self.step_action.setEnabled(fit.can_continue and not running)
-        self.half_step_action.setEnabled(fit.can_continue and not running)
+        stepping = fit.can_continue and not running
+        self.e_step_action.setEnabled(stepping and fit.next_phase is Phase.EXPECTATION)
+        self.m_step_action.setEnabled(stepping and fit.next_phase is Phase.MAXIMIZATION)
         self.stop_action.setEnabled(state in (FitState.RUNNING, FitState.PAUSED))
         self.reset_action.setEnabled(
             fit.start is not None and state is not FitState.INITIALISING and fit.iteration > 0

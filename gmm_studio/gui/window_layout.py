@@ -91,20 +91,23 @@ class _EditTip(QObject):
 
 
 class ToolbarRows(QObject):
-    """Puts ``second`` on its own row below ``first`` when one row is too narrow for both.
+    """Puts the ``second`` toolbars on their own row below ``first`` when one row is too
+    narrow for all of them.
 
-    Only while both are at the top of the window (the user may move the second elsewhere).
+    Only while all are at the top of the window (the user may move one elsewhere).
 
     Parameters
     ----------
     window : QMainWindow
-    first, second : QToolBar
+    first : QToolBar
+    second : sequence of QToolBar
+        The toolbars after ``first``, in order; the row breaks before the first of them.
     """
 
-    def __init__(self, window: QMainWindow, first: QToolBar, second: QToolBar) -> None:
+    def __init__(self, window: QMainWindow, first: QToolBar, second) -> None:
         super().__init__(window)
-        self.window, self.first, self.second = window, first, second
-        self._broken = window.toolBarBreak(second)
+        self.window, self.first, self.second = window, first, tuple(second)
+        self._broken = window.toolBarBreak(self.second[0])
         window.installEventFilter(self)
         self.update()
 
@@ -118,12 +121,13 @@ class ToolbarRows(QObject):
         """Break the row or join it, for the window's current width."""
         top = Qt.ToolBarArea.TopToolBarArea
         window = self.window
-        if window.toolBarArea(self.first) != top or window.toolBarArea(self.second) != top:
+        bars = (self.first, *self.second)
+        if any(window.toolBarArea(bar) != top for bar in bars):
             return
-        needed = self.first.sizeHint().width() + self.second.sizeHint().width() + 16
+        needed = sum(bar.sizeHint().width() for bar in bars) + 8 * len(bars)
         wanted = needed > window.width()
         if wanted and not self._broken:
-            window.insertToolBarBreak(self.second)
+            window.insertToolBarBreak(self.second[0])
         elif not wanted and self._broken:
-            window.removeToolBarBreak(self.second)
+            window.removeToolBarBreak(self.second[0])
         self._broken = wanted

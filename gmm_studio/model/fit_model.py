@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gmm_studio.core import EMRun, FitError, FitSettings, Locks, Mixture, Snapshot
+from gmm_studio.core import EMRun, FitError, FitSettings, Locks, Mixture, Phase, Snapshot
 from gmm_studio.core.run import check_start
 
 #: Settings whose change needs a new start (the others only steer the iterations).
@@ -252,6 +252,21 @@ class FitModel:
     def at_end(self) -> bool:
         """True when the current entry is the last one (nothing to branch away)."""
         return self._position == len(self._history) - 1
+
+    @property
+    def next_phase(self) -> Phase | None:
+        """The half of an iteration a step does next (None without parameters).
+
+        After an evaluated entry the M-step is next (new parameters, the colours stay); after
+        an M-step, or once the data or parameters changed by hand, the E-step (new colours
+        and log-likelihood, the parameters stay).
+        """
+        current = self.current
+        if current is None:
+            return None
+        if self._needs_evaluation or not current.evaluated:
+            return Phase.EXPECTATION
+        return Phase.MAXIMIZATION
 
     @property
     def can_continue(self) -> bool:

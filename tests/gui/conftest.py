@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
@@ -88,3 +88,22 @@ def shift_drag(qtbot, window, path) -> None:
         viewport, QEvent.Type.MouseButtonRelease, pixels[-1], left, Qt.MouseButton.NoButton, shift
     )
     qtbot.wait(1)
+
+
+def inside(outer: QRect, widget, window) -> bool:
+    """True when ``widget`` lies wholly inside ``outer`` (in ``window``'s coordinates)."""
+    top_left = widget.mapTo(window, QPoint(0, 0))
+    return outer.contains(QRect(top_left, widget.size()))
+
+
+def assert_toolbars_shown(window) -> None:
+    """Every toolbar button is shown: none moved into a toolbar's overflow menu."""
+    whole = window.rect()
+    for toolbar in (window.toolbar, window.half_step_bar, window.axes_bar):
+        assert inside(whole, toolbar, window)
+        for action in toolbar.actions():
+            widget = toolbar.widgetForAction(action)
+            if widget is None or action.isSeparator():
+                continue
+            assert widget.isVisible(), action.text()
+            assert inside(toolbar.rect(), widget, toolbar), action.text()

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from gmm_studio.gui.app import create_main_window
@@ -11,7 +11,7 @@ from gmm_studio.gui.document import Document
 from gmm_studio.gui.ll_plot import EMPTY_Y_RANGE
 from gmm_studio.model import FitState
 
-from .conftest import blobs
+from .conftest import assert_toolbars_shown, blobs, inside
 from .modal_driver import click, drive
 
 
@@ -63,11 +63,6 @@ def test_the_default_window_fits_the_available_screen(qtbot):
     window.close()
 
 
-def inside(outer: QRect, widget, window) -> bool:
-    top_left = widget.mapTo(window, QPoint(0, 0))
-    return outer.contains(QRect(top_left, widget.size()))
-
-
 @pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
 def test_every_control_is_visible_on_a_small_screen(qtbot, make_window, size, tmp_path):
     window = make_window(Document(wine_like(), ["flavanoids", "proline"], name="wine.csv"))
@@ -76,15 +71,7 @@ def test_every_control_is_visible_on_a_small_screen(qtbot, make_window, size, tm
     qtbot.wait(50)
     window.grab().save(str(tmp_path / f"window-{size[0]}x{size[1]}.png"))
     whole = window.rect()
-    for toolbar in (window.toolbar, window.axes_bar):
-        assert inside(whole, toolbar, window)
-        for action in toolbar.actions():
-            widget = toolbar.widgetForAction(action)
-            if widget is None or action.isSeparator():
-                continue
-            # Not moved into the toolbar's overflow menu: shown, and inside the toolbar.
-            assert widget.isVisible(), action.text()
-            assert inside(toolbar.rect(), widget, toolbar), action.text()
+    assert_toolbars_shown(window)
     for widget in (window.panel.n_components, window.panel.new_init, window.canvas):
         assert widget.isVisible() and inside(whole, widget, window)
     for label in window.status_labels.values():
