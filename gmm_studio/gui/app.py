@@ -117,6 +117,10 @@ def ensure_application():
     if not getattr(app, "_gmm_studio_quit_hook", False):
         app.aboutToQuit.connect(shutdown_all)
         app._gmm_studio_quit_hook = True
+        from gmm_studio.core.blockwise import set_thread_count, thread_count
+
+        # EM passes may use every core but one: the window's own thread keeps a core to draw.
+        set_thread_count(max(1, thread_count() - 1))
     app.setApplicationName("GMM Studio")
     app.setOrganizationName("GMM Studio")
     from gmm_studio.gui.app_icon import apply_desktop_identity

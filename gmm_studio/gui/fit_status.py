@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import math
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from gmm_studio.core.criteria import aic, bic, n_parameters
 from gmm_studio.gui.document import Document
 from gmm_studio.model import FitState
+
+#: Labels left out, in this order, when the status bar is too narrow for all of them (the
+#: component table shows K, the log-likelihood, BIC and AIC of the same fit).
+DROP_WHEN_NARROW = ("change", "n", "aic", "bic")
 
 STATE_COLORS = {
     FitState.RUNNING: "#0072b2",
@@ -47,9 +52,39 @@ class FitStatus:
         self.message.setFont(font)
         self.message.setStyleSheet("color: #b00020; font-weight: bold;")
         bar.addWidget(self.message, 1)
+        self._bar = bar
+        self._quiet: set[str] = set()
+        self._fitter = _WidthFitter(self)
+        bar.installEventFilter(self._fitter)
+
+    def set_quiet(self, keys, quiet: bool) -> None:
+        """Leave the labels ``keys`` out (presentation mode) or bring them back."""
+        self._quiet = self._quiet | set(keys) if quiet else self._quiet - set(keys)
+        self.fit_width()
+
+    def fit_width(self) -> None:
+        """Show every label that fits: drop :data:`DROP_WHEN_NARROW` ones, in order, until the
+        rest fit the bar's width, so no label is ever cut off."""
+        shown = [key for key in self.labels if key not in self._quiet]
+        room = self._bar.width() - 24  # the size grip and the bar's margins
+
+        def needed():
+            return sum(self.labels[k].sizeHint().width() + 6 for k in shown)
+
+        for key in DROP_WHEN_NARROW:
+            if needed() <= room:
+                break
+            if key in shown:
+                shown.remove(key)
+        for key, label in self.labels.items():
+            label.setVisible(key in shown)
 
     def show(self, document: Document) -> None:
         """Show the fit as it is now."""
+        self._show_texts(document)
+        self.fit_width()
+
+    def _show_texts(self, document: Document) -> None:
         fit = document.fit
         labels = self.labels
         labels["n"].setText(f"N = {document.n_points:,}")
@@ -101,3 +136,16 @@ class FitStatus:
         ll = snapshot.log_likelihood
         self.labels["bic"].setText(f"BIC {bic(ll, p, snapshot.n_samples):.6g}")
         self.labels["aic"].setText(f"AIC {aic(ll, p):.6g}")
+
+
+class _WidthFitter(QObject):
+    """Refits the status labels whenever the bar is resized."""
+
+    def __init__(self, status: FitStatus) -> None:
+        super().__init__()
+        self._status = status
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._status.fit_width()
+        return False

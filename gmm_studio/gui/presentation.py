@@ -81,8 +81,7 @@ class Presentation(QObject):
             self.present_action.setChecked(on)
         self._scale_fonts(SCALE if on else 1.0)
         self._show_clutter(not on)
-        for key in QUIET_STATUS:
-            window.status_labels[key].setVisible(not on)
+        window.status.set_quiet(QUIET_STATUS, on)
         layer = window.canvas.components
         layer.line_scale = SCALE if on else 1.0
         layer.min_width = MIN_LINE_WIDTH if on else 0.0

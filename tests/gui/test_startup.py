@@ -47,3 +47,21 @@ def test_without_a_display_the_command_prints_a_hint_instead_of_aborting(tmp_pat
 def test_display_problem_is_none_with_the_offscreen_platform(monkeypatch):
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     assert display_problem() is None
+
+
+def test_the_window_leaves_its_thread_a_core():
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from gmm_studio.core.blockwise import thread_count\n"
+        "before = thread_count()\n"
+        "from gmm_studio.gui.app import ensure_application\n"
+        "ensure_application(); ensure_application()\n"
+        "print(before, thread_count())\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    before, after = map(int, out.stdout.split())
+    assert after == max(1, before - 1)
