@@ -65,11 +65,11 @@ class FitStatus:
     def fit_width(self) -> None:
         """Show every label that fits: drop :data:`DROP_WHEN_NARROW` ones, in order, until the
         rest fit the bar's width, so no label is ever cut off."""
-        shown = [key for key in self.labels if key not in self._quiet]
-        room = self._bar.width() - 24  # the size grip and the bar's margins
+        shown = [k for k, label in self.labels.items() if k not in self._quiet and label.text()]
+        room = self._bar.width() - 32  # the size grip and the bar's margins
 
         def needed():
-            return sum(self.labels[k].sizeHint().width() + 6 for k in shown)
+            return sum(self.labels[k].sizeHint().width() + 8 for k in shown)  # + spacing
 
         for key in DROP_WHEN_NARROW:
             if needed() <= room:
@@ -94,7 +94,7 @@ class FitStatus:
         labels["iteration"].setText(
             "iteration –" if current is None else f"iteration {fit.iteration}"
         )
-        phase = fit.next_phase
+        phase = fit.next_phase if fit.can_continue else None  # nothing is next once EM ended
         labels["next"].setText("" if phase is None else f"{phase.value} next")
         if current is not None and not current.evaluated:  # an M half-step: not yet evaluated
             labels["ll"].setText("log-likelihood –")

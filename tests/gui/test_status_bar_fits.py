@@ -19,5 +19,13 @@ def test_every_shown_label_is_whole(qtbot, make_window, width, height):
     right = max(lab.geometry().right() for lab in shown.values())
     assert right <= bar.width()
     assert {"iteration", "ll", "state"} <= set(shown)  # what a lecturer needs stays
-    if width >= 1600:
-        assert len(shown) == len(window.status_labels)
+    if width >= 1600:  # room for every label that has something to say
+        assert set(shown) == {k for k, lab in window.status_labels.items() if lab.text()}
+
+
+def test_no_half_step_is_announced_once_em_has_converged(qtbot, make_window):
+    window = make_window()
+    assert window.status_labels["next"].text().endswith("-step next")
+    qtbot.keyClick(window.canvas, " ")
+    qtbot.waitUntil(lambda: window.fit.state is FitState.CONVERGED, timeout=30_000)
+    assert window.status_labels["next"].text() == ""
