@@ -369,12 +369,11 @@ def read_table(args: argparse.Namespace, *, weights=None, labels=None):
 def run_fit(args: argparse.Namespace) -> int:
     """The ``fit`` sub-command; returns the exit code."""
     from gmm_studio.core import FitError, FitSettings
-    from gmm_studio.core.restarts import check_n_init, fit_starts
+    from gmm_studio.core.restarts import fit_starts
     from gmm_studio.core.standardize import Standardization
     from gmm_studio.io import DataFileError, write_labels_csv
 
     try:
-        check_n_init(args.n_init)
         settings = FitSettings(
             n_components=args.n_components,
             covariance_type=args.covariance_type,
@@ -383,6 +382,7 @@ def run_fit(args: argparse.Namespace) -> int:
             max_iter=args.max_iter,
             reg_covar=args.reg_covar,
             seed=args.seed,
+            n_init=args.n_init,
         )
     except FitError as error:
         raise _UsageError(str(error)) from None
@@ -421,7 +421,7 @@ def run_fit(args: argparse.Namespace) -> int:
                 scaling.check_covariance_type(settings.covariance_type)
                 data = scaling.transform(table.data)
             outcome = fit_starts(
-                data, n_init=args.n_init, sample_weight=weights, **settings.fit_kwargs()
+                data, n_init=settings.n_init, sample_weight=weights, **settings.fit_kwargs()
             )
         except FitError as error:
             _error(f"{path}: cannot fit: {error}")

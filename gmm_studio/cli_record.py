@@ -57,17 +57,16 @@ def run_record(args: argparse.Namespace) -> int:
     from gmm_studio.cli import EXIT_DATA, EXIT_OK, _error, _UsageError, read_table
     from gmm_studio.core import FitError, FitSettings
     from gmm_studio.core.frames import run_frames
-    from gmm_studio.core.restarts import check_n_init, fit_starts
+    from gmm_studio.core.restarts import fit_starts
     from gmm_studio.core.run import EMRun
     from gmm_studio.io import DataFileError
     from gmm_studio.io.recording import check_animation_path, write_animation
 
     try:
-        check_n_init(args.n_init)
         settings = FitSettings(
             n_components=args.n_components, covariance_type=args.covariance_type,
             init=args.init, tol=args.tol, max_iter=args.max_iter, reg_covar=args.reg_covar,
-            seed=args.seed,
+            seed=args.seed, n_init=args.n_init,
         )  # fmt: skip
         check_animation_path(args.out)
     except (FitError, DataFileError) as error:
@@ -77,9 +76,9 @@ def run_record(args: argparse.Namespace) -> int:
         return EXIT_DATA
     weights = table.sample_weight
     try:
-        if args.n_init > 1:  # record the start that a fit with these settings keeps
+        if settings.n_init > 1:  # record the start that a fit with these settings keeps
             outcome = fit_starts(
-                table.data, n_init=args.n_init, sample_weight=weights, **settings.fit_kwargs()
+                table.data, n_init=settings.n_init, sample_weight=weights, **settings.fit_kwargs()
             )
             if outcome.failed:
                 raise FitError(outcome.error)
