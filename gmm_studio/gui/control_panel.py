@@ -106,6 +106,12 @@ class ControlPanel(QWidget):
         self.n_init.setRange(1, 1000)
         self.n_init.setToolTip("n_init: how many starts to run, keeping the best")
         form.addRow("n_init", self.n_init)
+        self.standardize = QCheckBox("standardize columns")
+        self.standardize.setToolTip(
+            "Fit on z-scored columns (a new start); the canvas, the table and every number "
+            "stay in the data's own units"
+        )
+        form.addRow(self.standardize)
         self.new_init = QPushButton("New initialisation")
         self.new_init.setToolTip("Draw a new starting point (next seed)")
         form.addRow(self.new_init)
@@ -159,6 +165,7 @@ class ControlPanel(QWidget):
             self.init,
             self.seed,
             self.n_init,
+            self.standardize,
             self.tol,
             self.max_iter,
             self.reg_covar,
@@ -173,6 +180,7 @@ class ControlPanel(QWidget):
         self.init.currentIndexChanged.connect(lambda i: self._edit(init=self.init.itemData(i)))
         self.seed.valueChanged.connect(lambda v: self._edit(seed=v))
         self.n_init.valueChanged.connect(lambda v: self._edit(n_init=v))
+        self.standardize.toggled.connect(lambda on: self._edit(standardize=bool(on)))
         self.max_iter.valueChanged.connect(lambda v: self._edit(max_iter=v))
         self.tol.editingFinished.connect(self._commit_tol)
         self.reg_covar.editingFinished.connect(self._commit_reg_covar)
@@ -241,6 +249,7 @@ class ControlPanel(QWidget):
         self.init.setCurrentIndex(max(0, self.init.findData(settings.init)))
         self.seed.setValue(settings.seed if settings.seed is not None else 0)
         self.n_init.setValue(settings.n_init)
+        self.standardize.setChecked(settings.standardize)
         self.max_iter.setValue(settings.max_iter)
         self.tol.setText(f"{settings.tol:g}")
         self.reg_covar.setText(f"{settings.reg_covar:g}")

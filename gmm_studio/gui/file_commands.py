@@ -167,14 +167,15 @@ class FileCommands(QObject):
             self.questions.show_status(f"Opened session {path.name}: {len(opened.points)} points")
             return True
         try:
-            chosen = self.questions.ask_import(opened)
+            chosen = self.questions.ask_import(opened, self.document.settings.standardize)
         except Exception as error:
             self._report_open_error(path, _as_file_error(path, error))
             return False
         if chosen is None or not self.confirm_discard(f"opening {path.name}"):
             return False
-        table, axes = chosen
-        self._load_table(table, axes, name=path.name, path=path)
+        table, axes, standardize = chosen
+        settings = self.document.settings.replace(standardize=standardize)
+        self._load_table(table, axes, name=path.name, path=path, settings=settings)
         self._add_recent(path)
         return True
 

@@ -8,7 +8,6 @@ from sklearn.metrics import adjusted_rand_score
 
 from gmm_studio.cli import main
 from gmm_studio.core import Mixture, fit
-from gmm_studio.core.standardize import fit_standardized
 from tests.io.test_preambles_and_roles import sklearn_style
 
 
@@ -68,7 +67,7 @@ def test_standardize(capsys, tmp_path):
     code, out, _ = run(capsys, "fit", path, "-k", "2", "--seed", "2", "--standardize", "--json")
     assert code == 0
     doc = json.loads(out)
-    expected = fit_standardized(X, 2, seed=2)
+    expected = fit(X, 2, seed=2, standardize=True)
     np.testing.assert_allclose(doc["means"], expected.means.tolist())
     assert doc["log_likelihood"] == pytest.approx(expected.mixture.log_likelihood(X))
     code, _, err = run(
@@ -104,7 +103,7 @@ def test_weights_column_is_passed_as_sample_weight(capsys, tmp_path, standardize
     assert code == 0, err
     doc = json.loads(out)
     assert doc["columns"] == ["x", "y"]
-    expected = (fit_standardized if standardize else fit)(X, 2, seed=5, sample_weight=w)
+    expected = fit(X, 2, seed=5, sample_weight=w, standardize=standardize)
     np.testing.assert_allclose(doc["means"], expected.means.tolist(), rtol=1e-12)
     assert doc["log_likelihood"] == pytest.approx(expected.log_likelihood, rel=1e-12)
     # the reported log-likelihood is the weighted one of the reported mixture on the data
