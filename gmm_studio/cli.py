@@ -25,6 +25,18 @@ SUBCOMMANDS = ("fit", "select", "record")
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 
+#: What the covariance types mean for one column.
+ONE_COLUMN_NOTE = (
+    "one column: full, diag and spherical covariances are the same model (a variance per "
+    "component); tied shares one variance"
+)
+#: How a standardized fit reports.
+STANDARDIZED_NOTE = (
+    "standardized: fitted on z-scores; parameters and log-likelihood in the original units "
+    "(reg_covar applies to the z-scores)"
+)
+
+
 class _UsageError(Exception):
     """A command-line value that argparse accepted but the engine cannot use."""
 
@@ -304,6 +316,10 @@ def _summary(path: str, table, settings, result, mixture, bic, aic) -> str:
         f"per point)",
         f"BIC {bic:.6f}  AIC {aic:.6f}",
     ]
+    if table.n_features == 1:
+        lines.append(ONE_COLUMN_NOTE)
+    if settings.standardize:
+        lines.append(STANDARDIZED_NOTE)
     full = mixture.full_covariances()
     means = _shown_means(mixture.means)
     widths = [max(CELL, len(name)) for name in table.columns]

@@ -29,6 +29,16 @@ NO_MODIFIER = Qt.KeyboardModifier.NoModifier
 #: Friendly names for the initialisation methods.
 INIT_LABELS = {"random-points": "random points", "kmeans++": "k-means++", "kmeans": "k-means"}
 
+COVARIANCE_TIP = (
+    "covariance_type: full (any ellipse), tied (one shared ellipse), "
+    "diag (axis-aligned), spherical (circles)"
+)
+#: For one column, where the ellipses are intervals.
+COVARIANCE_TIP_1D = (
+    "covariance_type: with one column, full, diag and spherical are the same model "
+    "(a variance per component); tied shares one variance"
+)
+
 #: Speed slider: positions 0..SPEED_MAX-1 map log-uniformly onto 1..SPEED_TOP iterations/s,
 #: the last position means "as fast as possible".
 SPEED_MAX = 40
@@ -88,10 +98,7 @@ class ControlPanel(QWidget):
         form.addRow("n_components", self.n_components)
         self.covariance_type = QComboBox()
         self.covariance_type.addItems(list(COVARIANCE_TYPES))
-        self.covariance_type.setToolTip(
-            "covariance_type: full (any ellipse), tied (one shared ellipse), "
-            "diag (axis-aligned), spherical (circles)"
-        )
+        self.covariance_type.setToolTip(COVARIANCE_TIP)
         form.addRow("covariance_type", self.covariance_type)
         self.init = QComboBox()
         for method in INIT_METHODS:
@@ -239,6 +246,8 @@ class ControlPanel(QWidget):
     # -- showing ----------------------------------------------------------------------------
     def _show_document_settings(self, *_args) -> None:
         self._show_settings(self._document.settings)
+        one = self._document.one_dimensional
+        self.covariance_type.setToolTip(COVARIANCE_TIP_1D if one else COVARIANCE_TIP)
 
     def _show_settings(self, settings: FitSettings) -> None:
         # Each field shows its own value; the edit handlers ignore a value equal to the

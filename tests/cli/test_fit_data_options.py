@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from gmm_studio.cli import main
+from gmm_studio.cli import ONE_COLUMN_NOTE, STANDARDIZED_NOTE, main
 from gmm_studio.core import Mixture, fit
 from tests.io.test_preambles_and_roles import sklearn_style
 
@@ -56,7 +56,7 @@ def test_one_column_fits(capsys, tmp_path):
     expected = fit(x[:, None], 2, seed=1)
     np.testing.assert_allclose(doc["means"], expected.means.tolist())
     code, out, _ = run(capsys, "fit", path, "-k", "2", "--covariance-type", "spherical")
-    assert code == 0 and "1 columns (height)" in out
+    assert code == 0 and "1 columns (height)" in out and ONE_COLUMN_NOTE in out
 
 
 def test_standardize(capsys, tmp_path):
@@ -70,6 +70,8 @@ def test_standardize(capsys, tmp_path):
     expected = fit(X, 2, seed=2, standardize=True)
     np.testing.assert_allclose(doc["means"], expected.means.tolist())
     assert doc["log_likelihood"] == pytest.approx(expected.mixture.log_likelihood(X))
+    code, out, _ = run(capsys, "fit", path, "-k", "2", "--seed", "2", "--standardize")
+    assert code == 0 and STANDARDIZED_NOTE in out and ONE_COLUMN_NOTE not in out
     code, _, err = run(
         capsys, "fit", path, "-k", "2", "--standardize", "--covariance-type", "spherical"
     )

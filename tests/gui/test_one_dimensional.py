@@ -56,6 +56,9 @@ def test_a_single_column_opens_as_a_histogram(opened):
     assert axes.getAxis("bottom").labelText == "length"
     assert axes.getAxis("left").labelText == "density"
     assert not opened.axes_bar.y_combo.isEnabled()
+    assert "with one column, full, diag and spherical are the same model" in (
+        opened.panel.covariance_type.toolTip()
+    )
 
 
 def test_live_em_draws_component_and_mixture_densities(qtbot, opened):
