@@ -12,6 +12,7 @@ from gmm_studio.core.restarts import fit_starts
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.import_dialog import ImportDialog
 from gmm_studio.io import read_model_json
+from gmm_studio.model import FitState
 
 from .file_helpers import open_with_dialog, run_to_the_end, wait_shown, write_csv
 from .modal_driver import choose_file, drive
@@ -149,3 +150,15 @@ def test_the_starts_of_n_init_are_standardized_too(qtbot, make_window):
     for mine, theirs in zip(strip.starts, expected.starts, strict=True):
         assert mine.log_likelihood == pytest.approx(theirs.log_likelihood, rel=1e-12)
         np.testing.assert_allclose(mine.result.means, theirs.result.means, rtol=1e-12)
+
+
+def test_spherical_standardized_columns_are_a_message_not_a_crash(qtbot, make_window):
+    X, _ = wine_like()
+    settings = FitSettings(**{**FAST, "standardize": True})
+    window = make_window(Document(X, ["alcohol", "malic_acid", "proline"], settings=settings))
+    window.panel.covariance_type.setCurrentText("spherical")
+    qtbot.waitUntil(lambda: window.fit.state is FitState.ERROR)
+    assert "use diag covariances, or do not standardize" in window.status.message.text()
+    window.panel.covariance_type.setCurrentText("diag")
+    qtbot.waitUntil(lambda: window.fit.state is FitState.READY)
+    assert window.status.message.text() == ""
