@@ -25,6 +25,18 @@ SUBCOMMANDS = ("fit", "select", "record")
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 
+#: What the covariance types mean for one column.
+ONE_COLUMN_NOTE = (
+    "one column: full, diag and spherical covariances are the same model (a variance per "
+    "component); tied shares one variance"
+)
+#: How a standardized fit reports.
+STANDARDIZED_NOTE = (
+    "standardized: fitted on z-scores; parameters and log-likelihood in the original units "
+    "(reg_covar applies to the z-scores)"
+)
+
+
 class _UsageError(Exception):
     """A command-line value that argparse accepted but the engine cannot use."""
 
@@ -78,7 +90,10 @@ def _add_fit_parser(commands) -> None:
     fit.add_argument(
         "--standardize",
         action="store_true",
-        help="fit on z-scored columns; everything is reported in the original units",
+        help=(
+            "fit on z-scored columns; everything is reported in the original units (the "
+            "log-likelihood of the original data; reg_covar applies to the z-scores)"
+        ),
     )
     fit.add_argument(
         "--json",
@@ -301,6 +316,10 @@ def _summary(path: str, table, settings, result, mixture, bic, aic) -> str:
         f"per point)",
         f"BIC {bic:.6f}  AIC {aic:.6f}",
     ]
+    if table.n_features == 1:
+        lines.append(ONE_COLUMN_NOTE)
+    if settings.standardize:
+        lines.append(STANDARDIZED_NOTE)
     full = mixture.full_covariances()
     means = _shown_means(mixture.means)
     widths = [max(CELL, len(name)) for name in table.columns]
@@ -370,7 +389,6 @@ def run_fit(args: argparse.Namespace) -> int:
     """The ``fit`` sub-command; returns the exit code."""
     from gmm_studio.core import FitError, FitSettings
     from gmm_studio.core.restarts import fit_starts
-    from gmm_studio.core.standardize import Standardization
     from gmm_studio.io import DataFileError, write_labels_csv
 
     try:
@@ -383,11 +401,11 @@ def run_fit(args: argparse.Namespace) -> int:
             reg_covar=args.reg_covar,
             seed=args.seed,
             n_init=args.n_init,
+            standardize=args.standardize,
         )
     except FitError as error:
         raise _UsageError(str(error)) from None
     path = args.path
-    scaling = None
     if args.dask is not None:
         for given, option in (
             (args.labels, "--labels"),
@@ -415,14 +433,10 @@ def run_fit(args: argparse.Namespace) -> int:
             return EXIT_DATA
         weights = table.sample_weight
         try:
-            data = table.data
-            if args.standardize:
-                scaling = Standardization.of(table.data, weights)
-                scaling.check_covariance_type(settings.covariance_type)
-                data = scaling.transform(table.data)
             outcome = fit_starts(
-                data, n_init=settings.n_init, sample_weight=weights, **settings.fit_kwargs()
-            )
+                table.data, n_init=settings.n_init, sample_weight=weights,
+                **settings.fit_kwargs(),
+            )  # fmt: skip
         except FitError as error:
             _error(f"{path}: cannot fit: {error}")
             return EXIT_DATA
@@ -430,9 +444,6 @@ def run_fit(args: argparse.Namespace) -> int:
         _error(f"{path}: cannot fit: {outcome.error}")
         return EXIT_DATA
     result = outcome.result
-    if scaling is not None:
-        total = table.n_samples if weights is None else float(weights.sum())
-        result = scaling.result_to_original(result, total)
     mixture = result.mixture
     if args.dask is not None:
         bic, aic, agreement = outcome.bic, outcome.aic, None

@@ -30,6 +30,10 @@ def add_record_parser(commands) -> None:
         "--weights", default=None, metavar="COLUMN", help="a column of sample weights"
     )
     record.add_argument(
+        "--standardize", action="store_true",
+        help="fit on z-scored columns (as fit --standardize); drawn in the original units",
+    )  # fmt: skip
+    record.add_argument(
         "--out", required=True, metavar="FILE", help="the animation to write: .gif or .mp4"
     )
     record.add_argument(
@@ -66,7 +70,7 @@ def run_record(args: argparse.Namespace) -> int:
         settings = FitSettings(
             n_components=args.n_components, covariance_type=args.covariance_type,
             init=args.init, tol=args.tol, max_iter=args.max_iter, reg_covar=args.reg_covar,
-            seed=args.seed, n_init=args.n_init,
+            seed=args.seed, n_init=args.n_init, standardize=args.standardize,
         )  # fmt: skip
         check_animation_path(args.out)
     except (FitError, DataFileError) as error:
@@ -105,8 +109,10 @@ def _render(table, frames, size) -> list:
     from gmm_studio.gui.recorder import FrameRenderer
 
     ensure_application()
-    renderer = FrameRenderer(table.data, table.columns, size=size)
+    renderer = FrameRenderer(
+        table.data, table.columns, size=size, sample_weight=table.sample_weight
+    )
     try:
-        return [renderer.frame(f.mixture, f.colored_by, f.caption) for f in frames]
+        return renderer.render(frames)
     finally:
         renderer.close()

@@ -103,6 +103,7 @@ def fit_starts(
     seed: int | None = None,
     n_init: int = 1,
     sample_weight=None,
+    standardize: bool = False,
     on_snapshot=None,
 ) -> RestartsResult:
     """:func:`gmm_studio.core.restarts.fit_starts` on a Dask array: the same seeds per start.
@@ -116,7 +117,11 @@ def fit_starts(
     ----------
     on_snapshot : callable, optional
         Called as ``on_snapshot(start_index, snapshot)`` after every iteration.
+    standardize : bool
+        Refused when true: a standardized fit needs its data in memory.
     """
+    if standardize:
+        raise FitError("a standardized fit needs its data in memory")
     n_init = check_n_init(n_init)
     settings = FitSettings(
         n_components=n_components, covariance_type=covariance_type, init=init, tol=tol,

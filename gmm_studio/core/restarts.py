@@ -14,13 +14,14 @@ independent streams, the same seed gives the same starts in any order, and the s
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from gmm_studio.core import criteria
-from gmm_studio.core.blockwise import BlockData
+from gmm_studio.core.blockwise import BlockData, check_sample_weight
 from gmm_studio.core.degenerate import DistinctRows, degenerate_components
 from gmm_studio.core.em import em_pass
 from gmm_studio.core.errors import FitError
@@ -28,6 +29,7 @@ from gmm_studio.core.initialization import check_data, check_fit_size, initializ
 from gmm_studio.core.mixture import Mixture
 from gmm_studio.core.run import EMPass, EMRun, FitResult, is_dask_array
 from gmm_studio.core.settings import FitSettings, check_n_init
+from gmm_studio.core.standardize import Standardization
 
 
 class FitCancelled(Exception):
@@ -60,10 +62,18 @@ class PreparedData:
     X : array_like, shape (N, D)
     sample_weight : array_like, shape (N,), optional
         Row weights for every fit on these data (see :class:`gmm_studio.core.run.EMRun`).
+    standardize : bool
+        Prepare the z-scores of the columns (for fits with ``standardize=True``): ``X`` is
+        then the z-scores and ``scaling`` maps them back.
     """
 
-    def __init__(self, X, sample_weight=None):
+    def __init__(self, X, sample_weight=None, standardize: bool = False):
         self.X = check_data(X)
+        self.scaling: Standardization | None = None
+        if standardize:
+            weights = check_sample_weight(sample_weight, len(self.X))
+            self.scaling = Standardization.of(self.X, weights)
+            self.X = self.scaling.transform(self.X)
         try:
             self.blocks = BlockData(self.X, sample_weight)
         except ValueError as exc:
@@ -264,6 +274,7 @@ def fit_starts(
     n_init: int = 1,
     em_pass: EMPass = em_pass,
     sample_weight=None,
+    standardize: bool = False,
     prepared: PreparedData | None = None,
     cancel=None,
 ) -> RestartsResult:
@@ -275,8 +286,13 @@ def fit_starts(
         Number of starts.
     sample_weight : array_like, shape (N,), optional
         Row weights (ignored when ``prepared`` is given: it carries its own).
+    standardize : bool
+        Fit on z-scored columns (as ``gmm-studio fit --standardize``): every start runs on
+        the z-scores, and the results are in the original units
+        (:mod:`gmm_studio.core.standardize`).
     prepared : PreparedData, optional
-        ``X`` prepared once for many calls; made here when not given.
+        ``X`` prepared once for many calls (standardized if ``standardize``); made here when
+        not given.
     cancel : threading.Event or similar, optional
         Checked between iterations; when set, :class:`FitCancelled` is raised.
 
@@ -291,7 +307,12 @@ def fit_starts(
         n_components=n_components, covariance_type=covariance_type, init=init, tol=tol,
         max_iter=max_iter, reg_covar=reg_covar, seed=seed,
     )  # fmt: skip
-    prepared = prepared or PreparedData(X, sample_weight)
+    prepared = prepared or PreparedData(X, sample_weight, standardize)
+    scaling = prepared.scaling
+    if (scaling is not None) != bool(standardize):
+        raise FitError("the prepared data must be standardized exactly when the fit is")
+    if scaling is not None:
+        scaling.check_covariance_type(covariance_type)
     check_fit_size(prepared.X, n_components, covariance_type)
     starts = []
     for index, start_seed in enumerate(start_seeds(seed, n_init)):
@@ -305,7 +326,16 @@ def fit_starts(
             starts.append(failed_start(index, start_seed, error))
             continue
         starts.append(assess(prepared, index, start_seed, result, reg_covar))
-    return restarts_result(prepared, n_components, covariance_type, starts)
+    outcome = restarts_result(prepared, n_components, covariance_type, starts)
+    if scaling is None:
+        return outcome
+    total = prepared.blocks.total_weight  # every start in the original units
+    mapped = tuple(
+        s if s.result is None
+        else dataclasses.replace(s, result=scaling.result_to_original(s.result, total))
+        for s in outcome.starts
+    )  # fmt: skip
+    return dataclasses.replace(outcome, starts=mapped)
 
 
 def best_fit(

@@ -24,13 +24,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gmm_studio.core.blockwise import BlockData
+from gmm_studio.core.blockwise import BlockData, check_sample_weight
 from gmm_studio.core.em import COLLAPSE_RATIO, check_not_collapsed, em_pass
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.initialization import check_data, check_fit_size, initialize
 from gmm_studio.core.locks import Locks
 from gmm_studio.core.mixture import Mixture
 from gmm_studio.core.settings import FitSettings
+from gmm_studio.core.standardize import Standardization
 
 #: ``(X, mixture, reg_covar, data, locks) -> (log_likelihood, next_mixture)``, as
 #: :func:`gmm_studio.core.em.em_pass` and :func:`gmm_studio.core.reference.reference_em_pass`.
@@ -198,6 +199,8 @@ class EMRun:
                 data = BlockData(X, sample_weight)
             except ValueError as exc:
                 raise FitError(str(exc)) from None
+        elif settings.standardize:
+            raise FitError("a standardized fit needs its data in memory")
         if resumed_from is not None:
             start, iteration = resumed_from.mixture, resumed_from.iteration
         if start is not None:
@@ -206,6 +209,21 @@ class EMRun:
             raise FitError("a run on prepared data needs a start")
         if not isinstance(iteration, int) or iteration < 0:
             raise FitError(f"a run starts at a whole iteration number ≥ 0, not {iteration!r}")
+        #: The data as given (what :attr:`X` and :attr:`block_data` are).
+        self._given = data
+        #: With ``settings.standardize`` the run works on z-scores: ``_data``, ``_mixture``
+        #: and ``_current`` are in them, and what it reports is mapped back (module notes of
+        #: :mod:`gmm_studio.core.standardize`).
+        self._scaling = None
+        if settings.standardize:
+            self._scaling = Standardization.of(data.X, data.sample_weight)
+            self._scaling.check_covariance_type(settings.covariance_type)
+            data = BlockData(self._scaling.transform(data.X), data.sample_weight)
+            if resumed_from is not None:
+                resumed_from = self._scaling.snapshot_to_z(resumed_from, data.total_weight)
+                start = resumed_from.mixture
+            elif start is not None:
+                start = self._scaling.inverse().to_original(start)
         self._settings = settings
         self._data = data
         self._floor = COLLAPSE_RATIO * float(np.max(self._data.variance))
@@ -225,13 +243,14 @@ class EMRun:
     # -- state ------------------------------------------------------------------------------
     @property
     def X(self) -> np.ndarray:
-        """The data, shape (N, D)."""
-        return self._data.X
+        """The data, shape (N, D), as given (not standardized)."""
+        return self._given.X
 
     @property
     def block_data(self) -> BlockData:
-        """The data prepared for the block kernel (reusable by other passes over them)."""
-        return self._data
+        """The data as given, prepared for the block kernel (reusable by other passes over
+        them, with the mixtures this run reports)."""
+        return self._given
 
     @property
     def settings(self) -> FitSettings:
@@ -244,7 +263,9 @@ class EMRun:
     @property
     def mixture(self) -> Mixture | None:
         """The current parameters (None until a run without a start has drawn one)."""
-        return self._mixture
+        if self._mixture is None or self._scaling is None:
+            return self._mixture
+        return self._scaling.to_original(self._mixture)
 
     @property
     def iteration(self) -> int:
@@ -297,7 +318,7 @@ class EMRun:
                 self._iteration, self._mixture, total, mean, change, bool(converged), n
             )
         self._reported = True
-        return self._current
+        return self._reported_snapshot(self._current)
 
     def maximization(self) -> Snapshot:
         """The M-step: the next parameters, not yet evaluated (their log-likelihood is NaN).
@@ -320,7 +341,8 @@ class EMRun:
         self._iteration += 1
         self._reported = False
         n = self._data.n_samples
-        return Snapshot(self._iteration, self._mixture, math.nan, math.nan, math.nan, False, n)
+        snapshot = Snapshot(self._iteration, self._mixture, math.nan, math.nan, math.nan, False, n)
+        return self._reported_snapshot(snapshot)
 
     def half_step(self) -> Snapshot:
         """The E-step or the M-step, whichever is due (see :attr:`phase`)."""
@@ -346,6 +368,11 @@ class EMRun:
             yield snapshot
             if self.finished:
                 return
+
+    def _reported_snapshot(self, snapshot: Snapshot) -> Snapshot:
+        if self._scaling is None:
+            return snapshot
+        return self._scaling.snapshot_to_original(snapshot, self._data.total_weight)
 
     def _evaluate(self) -> float:
         total, self._next = self._pass(
@@ -400,6 +427,7 @@ def em_steps(
     reg_covar: float = 1e-6,
     seed: int | None = None,
     sample_weight=None,
+    standardize: bool = False,
     em_pass: EMPass = em_pass,
 ) -> Iterator[Snapshot]:
     """Run EM, yielding one :class:`Snapshot` per iteration (``EMRun(...).snapshots()``).
@@ -429,6 +457,10 @@ def em_steps(
         Seeds every random choice; the same seed gives the same fit.
     sample_weight : array_like, shape (N,), optional
         Non-negative row weights (see :class:`EMRun`).
+    standardize : bool
+        Fit on z-scored columns: the start is drawn from the z-scores, and the snapshots
+        (and ``means_init`` and ``covariances_init``) are in the original units
+        (:mod:`gmm_studio.core.standardize`).
     em_pass : callable, optional
         The pass each iteration runs (see :class:`EMRun`).
 
@@ -453,18 +485,27 @@ def em_steps(
     """
     settings = FitSettings(
         n_components=n_components, covariance_type=covariance_type, init=init, tol=tol,
-        max_iter=max_iter, reg_covar=reg_covar, seed=seed,
+        max_iter=max_iter, reg_covar=reg_covar, seed=seed, standardize=standardize,
     )  # fmt: skip
     if is_dask_array(X):
+        if standardize:
+            raise FitError("a standardized fit needs its data in memory")
         from gmm_studio.cluster.em import snapshots
 
         return snapshots(X, settings, weights_init, means_init, covariances_init, sample_weight)
     X = check_data(X)
     check_fit_size(X, n_components, covariance_type)
+    given = (weights_init, means_init, covariances_init)
     # Drawn now, so that bad arguments fail at call time.
-    start = starting_mixture(
-        X, settings, weights_init, means_init, covariances_init, sample_weight=sample_weight
-    )
+    if standardize:
+        scaling = Standardization.of(X, check_sample_weight(sample_weight, len(X)))
+        given = scaling.parameters_to_z(covariance_type, *given)
+        z_start = starting_mixture(
+            scaling.transform(X), settings, *given, sample_weight=sample_weight
+        )
+        start = scaling.to_original(z_start)
+    else:
+        start = starting_mixture(X, settings, *given, sample_weight=sample_weight)
     return EMRun(X, settings, start, em_pass=em_pass, sample_weight=sample_weight).snapshots()
 
 

@@ -39,6 +39,10 @@ class FitSettings:
     n_init : int
         How many starts to run, keeping the best by log-likelihood (start 0 uses ``seed``;
         see :mod:`gmm_studio.core.restarts`).
+    standardize : bool
+        Fit on z-scored columns (each column's weighted mean and standard deviation), while
+        every parameter and log-likelihood is reported in the original units
+        (:mod:`gmm_studio.core.standardize`). ``reg_covar`` then applies to the z-scores.
     """
 
     n_components: int = 3
@@ -49,6 +53,7 @@ class FitSettings:
     reg_covar: float = 1e-6
     seed: int | None = 0
     n_init: int = 1
+    standardize: bool = False
 
     def __post_init__(self):
         for name in (
@@ -87,6 +92,10 @@ class FitSettings:
             problems.append(f"reg_covar must be a number ≥ 0, not {self.reg_covar!r}")
         if self.seed is not None and not whole(self.seed, 0):
             problems.append(f"seed must be a whole number ≥ 0 or empty, not {self.seed!r}")
+        if not isinstance(self.standardize, bool | np.bool_):
+            problems.append(f"standardize must be true or false, not {self.standardize!r}")
+        else:
+            object.__setattr__(self, "standardize", bool(self.standardize))
         try:
             check_n_init(self.n_init)
         except FitError as error:

@@ -4,18 +4,30 @@ With ``x = mean + scale * z`` a Gaussian N(m, S) in z is N(mean + scale*m, D S D
 D = diag(scale); each point's log-density in x is its log-density in z minus
 Σ log(scale). Full, tied and diagonal covariances keep their type; spherical ones do not
 (a sphere in z is an axis-aligned ellipsoid in x), so they are refused unless D = 1.
+
+A standardized fit (``FitSettings(standardize=True)``) runs EM on the z-scores, and every
+log-likelihood it reports is that of the original data under the mixture in the original
+units: the z-score log-likelihood plus the Jacobian term N·(−Σ log scale) (the sum of the
+weights in place of N for weighted points). The change per iteration, the convergence test,
+the responsibilities and the iterates are the same either way; ``reg_covar`` is added to the
+covariances of the z-scores. :class:`gmm_studio.core.run.EMRun` (the window, ``fit``) and
+:func:`gmm_studio.core.restarts.fit_starts` (``gmm-studio fit --standardize``) both map
+through this module.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.mixture import Mixture
-from gmm_studio.core.run import FitResult, fit
+
+if TYPE_CHECKING:
+    from gmm_studio.core.run import FitResult, Snapshot
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,6 +85,27 @@ class Standardization:
             covariance_type=mixture.covariance_type,
         )
 
+    def snapshot_to_original(self, snapshot: Snapshot, total_weight: float) -> Snapshot:
+        """A snapshot of EM on the z-scores, in the original units (NaN log-likelihoods of
+        an M half-step stay NaN; the change is the same in both)."""
+        shift = self.log_density_shift
+        return dataclasses.replace(
+            snapshot,
+            mixture=self.to_original(snapshot.mixture),
+            log_likelihood=snapshot.log_likelihood + total_weight * shift,
+            mean_log_likelihood=snapshot.mean_log_likelihood + shift,
+        )
+
+    def snapshot_to_z(self, snapshot: Snapshot, total_weight: float) -> Snapshot:
+        """The inverse of :meth:`snapshot_to_original`."""
+        shift = self.log_density_shift
+        return dataclasses.replace(
+            snapshot,
+            mixture=self.inverse().to_original(snapshot.mixture),
+            log_likelihood=snapshot.log_likelihood - total_weight * shift,
+            mean_log_likelihood=snapshot.mean_log_likelihood - shift,
+        )
+
     def result_to_original(self, result: FitResult, total_weight: float) -> FitResult:
         """A fit on z-scored data, in the original units: the mixture mapped back and every
         log-likelihood shifted by ``total_weight`` (N, or the sum of the weights) times
@@ -88,6 +121,16 @@ class Standardization:
         """The map from the original units to z-scores, as a `Standardization`."""
         return Standardization(-self.mean / self.scale, 1.0 / self.scale)
 
+    def parameters_to_z(self, covariance_type: str, weights, means, covariances):
+        """Starting parameters given in the original units (any of them None), in z-scores."""
+        self.check_covariance_type(covariance_type)
+        inverse = self.inverse()
+        if means is not None:
+            means = inverse.transform_means(means)
+        if covariances is not None:
+            covariances = _scaled(covariances, covariance_type, inverse.scale)
+        return weights, means, covariances
+
 
 def _scaled(covariances, covariance_type: str, s: np.ndarray) -> np.ndarray:
     c = np.asarray(covariances, dtype=float)
@@ -98,40 +141,3 @@ def _scaled(covariances, covariance_type: str, s: np.ndarray) -> np.ndarray:
     if covariance_type == "diag":
         return c * s**2
     return c * s[0] ** 2
-
-
-def fit_standardized(X, n_components: int, *, sample_weight=None, **kwargs) -> FitResult:
-    """Fit on z-scored columns; return the result in the original units.
-
-    Parameters
-    ----------
-    X : array_like, shape (n_samples, n_features)
-    n_components : int
-    sample_weight : array_like, optional
-        Also weights the column means and standard deviations.
-    **kwargs
-        As for `gmm_studio.core.fit`; ``means_init`` and ``covariances_init`` are in the
-        original units.
-
-    Returns
-    -------
-    FitResult
-        Mixture and log-likelihoods in the original units (the log-likelihood trace differs
-        from the z-score one by the same constant at every iteration).
-    """
-    X = np.asarray(X, dtype=float)
-    scaling = Standardization.of(X, sample_weight)
-    covariance_type = kwargs.get("covariance_type", "full")
-    scaling.check_covariance_type(covariance_type)
-    inverse = scaling.inverse()
-    if kwargs.get("means_init") is not None:
-        kwargs["means_init"] = inverse.transform_means(kwargs["means_init"])
-    if kwargs.get("covariances_init") is not None:
-        kwargs["covariances_init"] = _scaled(
-            kwargs["covariances_init"], covariance_type, inverse.scale
-        )
-    if sample_weight is not None:
-        kwargs["sample_weight"] = sample_weight
-    result = fit(scaling.transform(X), n_components, **kwargs)
-    total = len(X) if sample_weight is None else float(np.sum(sample_weight))
-    return scaling.result_to_original(result, total)

@@ -29,6 +29,16 @@ NO_MODIFIER = Qt.KeyboardModifier.NoModifier
 #: Friendly names for the initialisation methods.
 INIT_LABELS = {"random-points": "random points", "kmeans++": "k-means++", "kmeans": "k-means"}
 
+COVARIANCE_TIP = (
+    "covariance_type: full (any ellipse), tied (one shared ellipse), "
+    "diag (axis-aligned), spherical (circles)"
+)
+#: For one column, where the ellipses are intervals.
+COVARIANCE_TIP_1D = (
+    "covariance_type: with one column, full, diag and spherical are the same model "
+    "(a variance per component); tied shares one variance"
+)
+
 #: Speed slider: positions 0..SPEED_MAX-1 map log-uniformly onto 1..SPEED_TOP iterations/s,
 #: the last position means "as fast as possible".
 SPEED_MAX = 40
@@ -88,10 +98,7 @@ class ControlPanel(QWidget):
         form.addRow("n_components", self.n_components)
         self.covariance_type = QComboBox()
         self.covariance_type.addItems(list(COVARIANCE_TYPES))
-        self.covariance_type.setToolTip(
-            "covariance_type: full (any ellipse), tied (one shared ellipse), "
-            "diag (axis-aligned), spherical (circles)"
-        )
+        self.covariance_type.setToolTip(COVARIANCE_TIP)
         form.addRow("covariance_type", self.covariance_type)
         self.init = QComboBox()
         for method in INIT_METHODS:
@@ -106,6 +113,12 @@ class ControlPanel(QWidget):
         self.n_init.setRange(1, 1000)
         self.n_init.setToolTip("n_init: how many starts to run, keeping the best")
         form.addRow("n_init", self.n_init)
+        self.standardize = QCheckBox("standardize columns")
+        self.standardize.setToolTip(
+            "Fit on z-scored columns (a new start); the canvas, the table and every number "
+            "stay in the data's own units"
+        )
+        form.addRow(self.standardize)
         self.new_init = QPushButton("New initialisation")
         self.new_init.setToolTip("Draw a new starting point (next seed)")
         form.addRow(self.new_init)
@@ -159,6 +172,7 @@ class ControlPanel(QWidget):
             self.init,
             self.seed,
             self.n_init,
+            self.standardize,
             self.tol,
             self.max_iter,
             self.reg_covar,
@@ -173,6 +187,7 @@ class ControlPanel(QWidget):
         self.init.currentIndexChanged.connect(lambda i: self._edit(init=self.init.itemData(i)))
         self.seed.valueChanged.connect(lambda v: self._edit(seed=v))
         self.n_init.valueChanged.connect(lambda v: self._edit(n_init=v))
+        self.standardize.toggled.connect(lambda on: self._edit(standardize=bool(on)))
         self.max_iter.valueChanged.connect(lambda v: self._edit(max_iter=v))
         self.tol.editingFinished.connect(self._commit_tol)
         self.reg_covar.editingFinished.connect(self._commit_reg_covar)
@@ -231,6 +246,8 @@ class ControlPanel(QWidget):
     # -- showing ----------------------------------------------------------------------------
     def _show_document_settings(self, *_args) -> None:
         self._show_settings(self._document.settings)
+        one = self._document.one_dimensional
+        self.covariance_type.setToolTip(COVARIANCE_TIP_1D if one else COVARIANCE_TIP)
 
     def _show_settings(self, settings: FitSettings) -> None:
         # Each field shows its own value; the edit handlers ignore a value equal to the
@@ -241,6 +258,7 @@ class ControlPanel(QWidget):
         self.init.setCurrentIndex(max(0, self.init.findData(settings.init)))
         self.seed.setValue(settings.seed if settings.seed is not None else 0)
         self.n_init.setValue(settings.n_init)
+        self.standardize.setChecked(settings.standardize)
         self.max_iter.setValue(settings.max_iter)
         self.tol.setText(f"{settings.tol:g}")
         self.reg_covar.setText(f"{settings.reg_covar:g}")

@@ -41,6 +41,8 @@ class Document(QObject):
     dirtyChanged = Signal(bool)
     titleChanged = Signal(str)
     axesChanged = Signal()
+    #: The points are now coloured by their true labels, or by the fit again.
+    labelColoringChanged = Signal(bool)
     replaced = Signal()
 
     def __init__(
@@ -73,6 +75,7 @@ class Document(QObject):
         self.name = name
         self._labels: np.ndarray | None = None
         self.label_column: str | None = None
+        self._color_by_labels = False
         self._settings_modified = False
         self._modified = False
         self._saved_iteration = 0
@@ -119,7 +122,23 @@ class Document(QObject):
         rows (no edit since it was opened); None otherwise or without a label column."""
         if self._labels is None or self.undo_stack.index() != 0:
             return None
+        if len(self._labels) != self.n_points:  # edited, and the undo stack cleared (closing)
+            return None
         return self._labels
+
+    @property
+    def color_by_labels(self) -> bool:
+        """True while the points are to be coloured by their true labels (when there are
+        any: see :attr:`true_labels`) rather than by the fit."""
+        return self._color_by_labels
+
+    def set_color_by_labels(self, on: bool) -> None:
+        """Colour the points by their true labels, or by the fit (a view choice: sessions
+        keep it, but it is not an unsaved change)."""
+        on = bool(on)
+        if on != self._color_by_labels:
+            self._color_by_labels = on
+            self.labelColoringChanged.emit(on)
 
     @property
     def n_points(self) -> int:
@@ -213,6 +232,7 @@ class Document(QObject):
         self.columns = list(columns) if columns else [f"x{i + 1}" for i in range(pts.shape[1])]
         self.axes = default_axes(pts.shape[1])
         self._labels = self.label_column = None
+        self._color_by_labels = False
         self.undo_stack.clear()
         self.fit.load(self._points, self.fit.settings)
         self.pointsChanged.emit()
@@ -239,6 +259,7 @@ class Document(QObject):
         sample_weight: np.ndarray | None = None,
         labels: np.ndarray | None = None,
         label_column: str | None = None,
+        color_by_labels: bool = False,
         name: str = "Untitled",
         path: pathlib.Path | None = None,
         modified: bool = False,
@@ -274,6 +295,7 @@ class Document(QObject):
         self.fit.load(points, settings, fit, sample_weight=sample_weight)
         self._labels = None if labels is None or len(labels) != len(points) else labels
         self.label_column = None if self._labels is None else label_column
+        self._color_by_labels = self._labels is not None and bool(color_by_labels)
         self.path = None if path is None else pathlib.Path(path)
         self.name = name
         self._settings_modified = False

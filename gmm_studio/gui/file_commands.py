@@ -40,6 +40,7 @@ from gmm_studio.io import (
     write_model_json,
     write_points_csv,
 )
+from gmm_studio.io.session import TrueLabels
 from gmm_studio.model import SavedFit
 from gmm_studio.resources import Sample
 
@@ -167,14 +168,15 @@ class FileCommands(QObject):
             self.questions.show_status(f"Opened session {path.name}: {len(opened.points)} points")
             return True
         try:
-            chosen = self.questions.ask_import(opened)
+            chosen = self.questions.ask_import(opened, self.document.settings.standardize)
         except Exception as error:
             self._report_open_error(path, _as_file_error(path, error))
             return False
         if chosen is None or not self.confirm_discard(f"opening {path.name}"):
             return False
-        table, axes = chosen
-        self._load_table(table, axes, name=path.name, path=path)
+        table, axes, standardize = chosen
+        settings = self.document.settings.replace(standardize=standardize)
+        self._load_table(table, axes, name=path.name, path=path, settings=settings)
         self._add_recent(path)
         return True
 
@@ -188,6 +190,7 @@ class FileCommands(QObject):
     ) -> None:
         """Show ``session`` (no questions asked)."""
         self.source_table = None
+        labels = session.true_labels
         self._replace(
             points=session.points,
             columns=session.columns,
@@ -195,6 +198,9 @@ class FileCommands(QObject):
             settings=session.settings,
             fit=session.fit,
             sample_weight=session.sample_weight,
+            labels=None if labels is None else labels.values,
+            label_column=None if labels is None else labels.column,
+            color_by_labels=labels is not None and labels.shown,
             name=name,
             path=path,
             modified=modified,
@@ -302,6 +308,7 @@ class FileCommands(QObject):
         source = None
         if self.source_table is not None and self.source_table.source is not None:
             source = str(self.source_table.source)
+        labels = doc.true_labels  # None once the points were edited
         return Session(
             points=doc.points,
             columns=list(doc.columns),
@@ -310,6 +317,11 @@ class FileCommands(QObject):
             fit=doc.fit.saved(),
             source=source,
             sample_weight=doc.sample_weight,
+            true_labels=(
+                None
+                if labels is None
+                else TrueLabels(labels, doc.label_column, doc.color_by_labels)
+            ),
         )
 
     def save_session(self) -> bool:

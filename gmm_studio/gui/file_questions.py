@@ -105,9 +105,12 @@ class DialogQuestions(FileQuestions):
         dialog.selectFile(suggested)
         return _chosen_file(dialog)
 
-    def ask_import(self, info: TableInfo) -> tuple[PointTable, tuple[int, int]] | None:
-        """Directly when the choice is obvious, else the import dialog."""
-        return ask_import(info, self.window, offer_weights=True)
+    def ask_import(
+        self, info: TableInfo, standardize: bool
+    ) -> tuple[PointTable, tuple[int, int], bool] | None:
+        """Directly when the choice is obvious, else the import dialog (offering weights and
+        standardized columns, ``standardize`` ticked or not)."""
+        return ask_import(info, self.window, offer_weights=True, standardize=standardize)
 
     def ask_unsaved(self, question: str, detail: str) -> Answer:
         """A warning box with Save, Discard and Cancel (Save is the default)."""

@@ -134,7 +134,9 @@ class FitStatus:
         mixture = snapshot.mixture
         p = n_parameters(mixture.covariance_type, mixture.n_components, mixture.n_features)
         ll = snapshot.log_likelihood
-        self.labels["bic"].setText(f"BIC {bic(ll, p, snapshot.n_samples):.6g}")
+        weights = fit.sample_weight  # the effective number of points is their sum
+        n = snapshot.n_samples if weights is None else float(weights.sum())
+        self.labels["bic"].setText(f"BIC {bic(ll, p, n):.6g}")
         self.labels["aic"].setText(f"AIC {aic(ll, p):.6g}")
 
 

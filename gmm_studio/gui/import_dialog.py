@@ -86,7 +86,9 @@ class ImportDialog(QDialog):
     offer_weights : bool
         Offer a column of sample weights.
     offer_standardize : bool
-        Offer to fit on z-scored columns.
+        Offer to fit on z-scored columns (the fit setting ``standardize``).
+    standardize : bool
+        Whether that option starts ticked (the document's current setting).
 
     Notes
     -----
@@ -105,6 +107,7 @@ class ImportDialog(QDialog):
         *,
         offer_weights: bool = False,
         offer_standardize: bool = False,
+        standardize: bool = False,
     ):
         super().__init__(parent)
         self.info = info
@@ -182,6 +185,7 @@ class ImportDialog(QDialog):
             "everything is shown in the original units"
         )
         self.standardize_check.setVisible(offer_standardize)
+        self.standardize_check.setChecked(offer_standardize and standardize)
         self.labels_combo.currentIndexChanged.connect(self._roles_changed)
         self.weights_combo.currentIndexChanged.connect(self._roles_changed)
         self.standardize_check.toggled.connect(self._update_status)
@@ -511,24 +515,36 @@ def import_dialog_needed(info: TableInfo) -> bool:
 
 
 def ask_import(
-    info: TableInfo, parent: QWidget | None = None, *, offer_weights: bool = False
-) -> tuple[PointTable, tuple[int, int]] | None:
+    info: TableInfo,
+    parent: QWidget | None = None,
+    *,
+    offer_weights: bool = False,
+    standardize: bool | None = None,
+) -> tuple[PointTable, tuple[int, int], bool | None] | None:
     """Import ``info``: directly when the choice is obvious, else through `ImportDialog`.
+
+    ``standardize``, when given, is offered in the dialog, ticked or not as given.
 
     Returns
     -------
-    (PointTable, axes) or None
+    (PointTable, axes, standardize) or None
         ``axes`` are the positions of the two shown columns within the table's columns;
-        None if the user cancelled.
+        ``standardize`` is the choice (as given when no dialog was shown). None if the user
+        cancelled.
     """
     if not import_dialog_needed(info):
         table = info.select()
-        return table, default_axes(table.n_features)
-    dialog = ImportDialog(info, parent, offer_weights=offer_weights)
+        return table, default_axes(table.n_features), standardize
+    dialog = ImportDialog(
+        info, parent, offer_weights=offer_weights, offer_standardize=standardize is not None,
+        standardize=bool(standardize),
+    )  # fmt: skip
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     try:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
-        return dialog.points(), dialog.choice().axes
+        choice = dialog.choice()
+        chosen = choice.standardize if standardize is not None else None
+        return dialog.points(), choice.axes, chosen
     finally:
         dialog.deleteLater()

@@ -61,10 +61,10 @@ def record_history(document, path, options: AnimationOptions) -> int:
     frames = run_frames(snapshots, half_steps=options.half_steps)
     renderer = FrameRenderer(
         document.points, document.columns, size=(options.width, options.height),
-        axes=document.axes,
+        axes=document.axes, sample_weight=document.sample_weight,
     )  # fmt: skip
     try:
-        images = [renderer.frame(f.mixture, f.colored_by, f.caption) for f in frames]
+        images = renderer.render(frames)
     finally:
         renderer.close()
     write_animation(path, images, options.fps)

@@ -56,7 +56,7 @@ class StartsThread(QThread):
         kwargs = settings.fit_kwargs()
         del kwargs["seed"]
         try:
-            prepared = PreparedData(self.X)
+            prepared = PreparedData(self.X, standardize=settings.standardize)
             for index, seed in enumerate(start_seeds(settings.seed, settings.n_init)):
                 outcome = fit_starts(
                     self.X, seed=seed, prepared=prepared, cancel=self.cancel, **kwargs

@@ -18,7 +18,9 @@ class TrueLabelsView(QObject):
     """The True labels toggle and the agreement shown in the status bar.
 
     Available while the document has true labels (:attr:`Document.true_labels`). The
-    agreement compares them with each point's most likely component.
+    toggle shows and asks for the document's :attr:`Document.color_by_labels` (which a
+    session keeps). The agreement compares the labels with each point's most likely
+    component.
 
     Parameters
     ----------
@@ -42,6 +44,7 @@ class TrueLabelsView(QObject):
         doc.fitChanged.connect(self.refresh)
         doc.undo_stack.indexChanged.connect(self.refresh)  # after the edit is on the stack
         doc.replaced.connect(self.refresh)
+        doc.labelColoringChanged.connect(self._on_coloring_changed)
         # After the window has drawn a frame's colours (its slot was connected first).
         window.controller.frameReady.connect(self.refresh)
         window.settings_store.changed.connect(self.refresh)
@@ -50,7 +53,8 @@ class TrueLabelsView(QObject):
     @property
     def showing(self) -> bool:
         """True while the points are coloured by their true labels."""
-        return self.action.isChecked() and self.window.document.true_labels is not None
+        doc = self.window.document
+        return doc.color_by_labels and doc.true_labels is not None
 
     def label_colors(self) -> np.ndarray | None:
         """Each point's colour by true label (classes in sorted order)."""
@@ -66,6 +70,7 @@ class TrueLabelsView(QObject):
         doc = self.window.document
         labels = doc.true_labels
         self.action.setEnabled(labels is not None)
+        self.action.setChecked(doc.color_by_labels)
         if self.showing:
             self.window.canvas.points.set_colors(self.label_colors())
         predicted = self._predicted()
@@ -88,10 +93,15 @@ class TrueLabelsView(QObject):
         return np.asarray(colors[1])
 
     @Slot(bool)
-    def _on_toggled(self, _on: bool) -> None:
+    def _on_toggled(self, on: bool) -> None:
+        self.window.document.set_color_by_labels(on)
+
+    @Slot(bool)
+    def _on_coloring_changed(self, _on: bool) -> None:
         if self.showing:
             self.refresh()
         else:
+            self.action.setChecked(self.window.document.color_by_labels)
             self.window._draw_point_colors(force=True)
 
 

@@ -4,6 +4,8 @@ history) in a ``.gmms`` file of versioned JSON, saved atomically.
 Format version 2 keeps the fit model exactly: its start, every snapshot of its history, the
 events between them, the current entry and the state (a converged fit reopens converged).
 Version 1 files (a final model and a log-likelihood trace) still open, paused at their model.
+The optional ``true_labels`` object (the file's class column, its name and whether the points
+are coloured by it) was added within version 2: files without it open as before.
 """
 
 from __future__ import annotations
@@ -34,6 +36,48 @@ SYMMETRY_TOLERANCE = 1e-8
 
 
 @dataclass(eq=False)
+class TrueLabels:
+    """The true class of each point, as a session keeps it.
+
+    Attributes
+    ----------
+    values : ndarray of object, shape (n_samples,)
+        Each point's label: a str, an int, a float, or None where the file had none.
+    column : str
+        The name of the column they came from.
+    shown : bool
+        Whether the points are coloured by them (rather than by the fit).
+    """
+
+    values: np.ndarray
+    column: str
+    shown: bool = False
+
+    def __post_init__(self):
+        values = np.empty(len(self.values), dtype=object)
+        for i, value in enumerate(self.values):  # one by one: a list is one label, not a row
+            values[i] = value
+        self.values = values
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"column": self.column, "shown": self.shown, "values": self.values.tolist()}
+
+
+def true_labels_problem(labels: TrueLabels, n_points: int) -> str | None:
+    """What makes ``labels`` unusable for ``n_points`` points, or None."""
+    if not isinstance(labels.column, str) or not labels.column:
+        return "'true_labels.column' must be a column name"
+    if not isinstance(labels.shown, bool):
+        return "'true_labels.shown' must be true or false"
+    if len(labels.values) != n_points:
+        return f"'true_labels.values' must hold {n_points} labels, one per point, not {len(labels.values)}"
+    for i, value in enumerate(labels.values):
+        if not (value is None or isinstance(value, str) or _is_number(value)):
+            return f"true label {i} must be text, a finite number or null, not {value!r:.40}"
+    return None
+
+
+@dataclass(eq=False)
 class Session:
     """Everything needed to restore the window: the document, not the window layout.
 
@@ -54,6 +98,8 @@ class Session:
         The data file the points came from, for information.
     sample_weight : ndarray of shape (n_samples,) or None
         The weight of each point (finite, ≥ 0), or None when every point counts once.
+    true_labels : TrueLabels or None
+        The file's true class of each point, if it had a class column.
     """
 
     points: np.ndarray
@@ -63,6 +109,7 @@ class Session:
     fit: SavedFit | None = None
     source: str | None = None
     sample_weight: np.ndarray | None = None
+    true_labels: TrueLabels | None = None
 
     def __post_init__(self):
         self.points = np.asarray(self.points, dtype=np.float64).reshape(-1, len(self.columns))
@@ -93,6 +140,8 @@ class Session:
         }
         if self.sample_weight is not None:
             doc["sample_weight"] = self.sample_weight.tolist()
+        if self.true_labels is not None:
+            doc["true_labels"] = self.true_labels.to_dict()
         if with_points:
             doc["points"] = self.points.tolist()
         return doc
@@ -126,6 +175,10 @@ def session_problem(session: Session) -> str | None:
         len(weights) != len(session.points) or not np.isfinite(weights).all() or (weights < 0).any()
     ):
         return f"'sample_weight' must be {len(session.points)} finite numbers ≥ 0"
+    if session.true_labels is not None:
+        problem = true_labels_problem(session.true_labels, len(session.points))
+        if problem:
+            return problem
     if not isinstance(session.settings, FitSettings):
         return "settings must be FitSettings"
     fit = session.fit
@@ -309,6 +362,9 @@ def load_session(path: str | os.PathLike[str]) -> Session:
         not isinstance(weights, list) or not all(_is_number(v) for v in weights)
     ):
         raise bad(f"'sample_weight' must be a list of {n_points} finite numbers ≥ 0")
+    true_labels = _read_true_labels(doc.get("true_labels"), n_points)  # absent: no labels
+    if isinstance(true_labels, str):
+        raise bad(true_labels)
     try:
         return Session(
             points=np.array(points, dtype=np.float64).reshape(-1, len(columns)),
@@ -318,9 +374,23 @@ def load_session(path: str | os.PathLike[str]) -> Session:
             fit=fit,
             source=source,
             sample_weight=None if weights is None else np.array(weights, dtype=np.float64),
+            true_labels=true_labels,
         )
     except ValueError as error:
         raise bad(str(error)) from None
+
+
+def _read_true_labels(data: Any, n_points: int) -> TrueLabels | str | None:
+    """The ``true_labels`` object of a session document, or what is wrong with it."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        return "'true_labels' must be an object or null"
+    values = data.get("values")
+    if not isinstance(values, list):
+        return f"'true_labels.values' must be a list of {n_points} labels"
+    labels = TrueLabels(values, data.get("column"), data.get("shown", False))
+    return true_labels_problem(labels, n_points) or labels
 
 
 def _read_fit(doc: dict, version: int, n_points: int) -> SavedFit | None:

@@ -9,6 +9,14 @@ import numpy as np
 from gmm_studio.core import FitSettings, Mixture
 from gmm_studio.io.table import PointTable
 
+#: The per-type factor that takes a covariance of the z-scores to the original units.
+COVARIANCE_SCALE = {
+    "full": "np.outer(scale, scale)",
+    "tied": "np.outer(scale, scale)",
+    "diag": "scale**2",
+    "spherical": "scale[0] ** 2",
+}
+
 PRECISIONS = {
     "full": "np.linalg.inv(covariances_init)",
     "tied": "np.linalg.inv(covariances_init)",
@@ -135,7 +143,8 @@ def python_snippet(
         ``means_init`` and ``precisions_init``.
     settings : FitSettings
         ``n_components``, ``covariance_type``, ``tol``, ``max_iter``, ``reg_covar``,
-        ``n_init`` and the seed (``random_state``) are carried over.
+        ``n_init`` and the seed (``random_state``) are carried over; with ``standardize``
+        the code fits the z-scores and maps the results back.
     table : PointTable, optional
         Where the points came from: the code reads the same columns of the same file the same
         way (dropping incomplete rows as GMM Studio did).
@@ -149,6 +158,31 @@ def python_snippet(
     """
     if table is None and points is None:
         raise ValueError("give the PointTable the points came from, or the points themselves")
+    kind = str(initial.covariance_type)
+    factor = COVARIANCE_SCALE[kind]
+    fitted, to_z = "X", []
+    results = [
+        "means, covariances = gm.means_, gm.covariances_",
+        "mean_log_likelihood = gm.score(X)",
+    ]
+    if settings.standardize:
+        fitted = "Z"
+        to_z = [
+            "",
+            "# GMM Studio fitted the z-scores of the columns and reports the original units.",
+            "center, scale = X.mean(axis=0), X.std(axis=0)",
+            "scale[scale == 0] = 1.0",
+            "Z = (X - center) / scale",
+            "means_init = (means_init - center) / scale",
+            f"covariances_init = covariances_init / {factor}",
+        ]
+        results = [
+            "# Back in the original units; the log-likelihood is that of X (the Jacobian",
+            "# of the z-scores, -sum(log(scale)) per point, added).",
+            "means = gm.means_ * scale + center",
+            f"covariances = gm.covariances_ * {factor}",
+            "mean_log_likelihood = gm.score(Z) - np.log(scale).sum()",
+        ]
     lines = [
         "# Rebuild a GMM Studio fit with scikit-learn.",
         "import numpy as np",
@@ -160,7 +194,8 @@ def python_snippet(
         f"weights_init = {_array_literal(initial.weights)}",
         f"means_init = {_array_literal(initial.means)}",
         f"covariances_init = {_array_literal(initial.covariances)}",
-        f"precisions_init = {PRECISIONS[str(initial.covariance_type)]}",
+        *to_z,
+        f"precisions_init = {PRECISIONS[kind]}",
         "",
         "gm = GaussianMixture(",
         f"    n_components={_literal(int(initial.n_components))},",
@@ -177,13 +212,14 @@ def python_snippet(
         ")",
         "# scikit-learn tests convergence one iteration later than GMM Studio, so it may run",
         "# one more iteration; the results then agree to within tol.",
-        "gm.fit(X)",
+        f"gm.fit({fitted})",
+        *results,
         "",
         'print("converged:", gm.converged_, "after", gm.n_iter_, "iterations")',
-        'print("mean log-likelihood:", gm.score(X))',
+        'print("mean log-likelihood:", mean_log_likelihood)',
         'print("weights:", gm.weights_)',
-        'print("means:", gm.means_)',
-        'print("covariances:", gm.covariances_)',
+        'print("means:", means)',
+        'print("covariances:", covariances)',
         "",
     ]
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from gmm_studio.core import EMRun, FitError, FitSettings, Locks, Mixture, Phase,
 from gmm_studio.core.run import check_start
 
 #: Settings whose change needs a new start (the others only steer the iterations).
-START_SETTINGS = ("n_components", "covariance_type", "init", "seed")
+START_SETTINGS = ("n_components", "covariance_type", "init", "seed", "standardize")
 
 
 class FitState(enum.Enum):

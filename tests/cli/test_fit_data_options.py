@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from gmm_studio.cli import main
+from gmm_studio.cli import ONE_COLUMN_NOTE, STANDARDIZED_NOTE, main
 from gmm_studio.core import Mixture, fit
-from gmm_studio.core.standardize import fit_standardized
 from tests.io.test_preambles_and_roles import sklearn_style
 
 
@@ -57,7 +56,7 @@ def test_one_column_fits(capsys, tmp_path):
     expected = fit(x[:, None], 2, seed=1)
     np.testing.assert_allclose(doc["means"], expected.means.tolist())
     code, out, _ = run(capsys, "fit", path, "-k", "2", "--covariance-type", "spherical")
-    assert code == 0 and "1 columns (height)" in out
+    assert code == 0 and "1 columns (height)" in out and ONE_COLUMN_NOTE in out
 
 
 def test_standardize(capsys, tmp_path):
@@ -68,9 +67,11 @@ def test_standardize(capsys, tmp_path):
     code, out, _ = run(capsys, "fit", path, "-k", "2", "--seed", "2", "--standardize", "--json")
     assert code == 0
     doc = json.loads(out)
-    expected = fit_standardized(X, 2, seed=2)
+    expected = fit(X, 2, seed=2, standardize=True)
     np.testing.assert_allclose(doc["means"], expected.means.tolist())
     assert doc["log_likelihood"] == pytest.approx(expected.mixture.log_likelihood(X))
+    code, out, _ = run(capsys, "fit", path, "-k", "2", "--seed", "2", "--standardize")
+    assert code == 0 and STANDARDIZED_NOTE in out and ONE_COLUMN_NOTE not in out
     code, _, err = run(
         capsys, "fit", path, "-k", "2", "--standardize", "--covariance-type", "spherical"
     )
@@ -104,7 +105,7 @@ def test_weights_column_is_passed_as_sample_weight(capsys, tmp_path, standardize
     assert code == 0, err
     doc = json.loads(out)
     assert doc["columns"] == ["x", "y"]
-    expected = (fit_standardized if standardize else fit)(X, 2, seed=5, sample_weight=w)
+    expected = fit(X, 2, seed=5, sample_weight=w, standardize=standardize)
     np.testing.assert_allclose(doc["means"], expected.means.tolist(), rtol=1e-12)
     assert doc["log_likelihood"] == pytest.approx(expected.log_likelihood, rel=1e-12)
     # the reported log-likelihood is the weighted one of the reported mixture on the data

@@ -72,3 +72,31 @@ def test_runs_without_a_display(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and len(gif_frames(out)) > 2
+
+
+def test_one_column_is_recorded_as_the_histogram_view(capsys, tmp_path):
+    rng = np.random.default_rng(2)
+    x = np.concatenate([rng.normal(0, 1, 120), rng.normal(5, 0.6, 80)])
+    path = tmp_path / "heights.csv"
+    path.write_text("height\n" + "\n".join(f"{v:.5f}" for v in x) + "\n")
+    out = tmp_path / "one.gif"
+    args = ["record", str(path), *FIT, "--max-iter", "5", "--tol", "0", "--out", str(out)]
+    assert main([*args, "--size", "320x240"]) == 0
+    assert "6 frames, 5 iterations" in capsys.readouterr().out
+    frames = gif_frames(out)
+    assert len(frames) == 6 and frames[0].shape == (240, 320, 3)
+    assert not np.array_equal(frames[0], frames[-1])
+    # The histogram's grey bars fill part of every frame (a plane of points has none).
+    for frame in (frames[0], frames[-1]):
+        r, g, b = (frame[..., i].astype(int) for i in range(3))
+        grey = (abs(r - g) <= 3) & (abs(g - b) <= 3) & (r > 205) & (r < 235)
+        assert grey.mean() > 0.05
+
+
+def test_a_standardized_recording_ends_at_the_standardized_fit(capsys, tmp_path):
+    out = tmp_path / "std.gif"
+    args = [SAMPLE, *FIT, "--standardize"]
+    assert main(["fit", *args, "--json"]) == 0
+    iterations = json.loads(capsys.readouterr().out)["n_iter"]
+    assert main(["record", *args, "--out", str(out), "--size", "200x150"]) == 0
+    assert f"{iterations} iterations" in capsys.readouterr().out

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from gmm_studio.core import COVARIANCE_TYPES, FitError, fit, initialize
-from gmm_studio.core.standardize import Standardization, fit_standardized
+from gmm_studio.core import COVARIANCE_TYPES, EMRun, FitError, FitSettings, fit, initialize
+from gmm_studio.core.restarts import fit_starts
+from gmm_studio.core.standardize import Standardization
 from tests.core.test_sklearn_oracle import sklearn_run
 
 
@@ -57,8 +58,15 @@ def scaled_data():
 @pytest.mark.parametrize("covariance_type", ["full", "tied", "diag"])
 def test_standardized_fit_is_the_same_fit_in_the_original_units(covariance_type):
     X = scaled_data()
-    result = fit_standardized(
-        X, 2, covariance_type=covariance_type, init="kmeans", seed=0, reg_covar=0.0, tol=1e-9
+    result = fit(
+        X,
+        2,
+        standardize=True,
+        covariance_type=covariance_type,
+        init="kmeans",
+        seed=0,
+        reg_covar=0.0,
+        tol=1e-9,
     )
     # EM commutes with scaling the columns (reg_covar=0): fitting X from the back-transformed
     # start reaches the back-transformed fit, and the log-likelihoods agree.
@@ -94,8 +102,8 @@ def test_standardization_round_trips_a_mixture_exactly():
 def test_starting_parameters_are_given_in_the_original_units(covariance_type):
     X = scaled_data()
     start = initialize(X, 2, covariance_type=covariance_type, init="kmeans", seed=2)
-    result = fit_standardized(
-        X, 2, covariance_type=covariance_type, weights_init=start.weights,
+    result = fit(
+        X, 2, standardize=True, covariance_type=covariance_type, weights_init=start.weights,
         means_init=start.means, covariances_init=start.covariances, max_iter=0,
     )  # fmt: skip
     assert result.n_iter == 0
@@ -106,8 +114,8 @@ def test_starting_parameters_are_given_in_the_original_units(covariance_type):
 
 def test_spherical_standardized_fits_are_refused_in_several_dimensions_only():
     with pytest.raises(FitError, match="use diag covariances"):
-        fit_standardized(scaled_data(), 2, covariance_type="spherical", seed=0)
-    result = fit_standardized(one_column() * 40 + 7, 2, covariance_type="spherical", seed=0)
+        fit(scaled_data(), 2, covariance_type="spherical", seed=0, standardize=True)
+    result = fit(one_column() * 40 + 7, 2, covariance_type="spherical", seed=0, standardize=True)
     assert result.mixture.covariance_type == "spherical"
     assert result.means.min() < 40 < result.means.max()
 
@@ -117,3 +125,38 @@ def test_a_constant_column_keeps_its_scale():
     X[:, 2] = 4.0
     scaling = Standardization.of(X)
     assert scaling.scale[2] == 1.0 and np.isfinite(scaling.transform(X)).all()
+
+
+def test_a_standardized_run_reports_the_original_units_and_resumes_exactly():
+    X = scaled_data()
+    w = np.random.default_rng(8).integers(1, 4, len(X)).astype(float)
+    settings = FitSettings(n_components=2, seed=1, tol=1e-8, standardize=True)
+    whole = list(EMRun(X, settings, sample_weight=w).snapshots())
+    expected = fit_starts(X, sample_weight=w, **settings.fit_kwargs()).result
+    assert whole[-1].mixture.means == pytest.approx(expected.means, rel=1e-12)
+    assert [s.log_likelihood for s in whole] == pytest.approx(expected.log_likelihood_trace)
+    for snapshot in whole[:3]:  # each the original data's log-likelihood, in their units
+        assert snapshot.log_likelihood == pytest.approx(
+            snapshot.mixture.log_likelihood(X, w), rel=1e-12
+        )
+        assert snapshot.mean_log_likelihood == pytest.approx(snapshot.log_likelihood / w.sum())
+    # Interrupted and resumed from a snapshot in the original units: the same run.
+    run = EMRun(X, settings, resumed_from=whole[2], sample_weight=w)
+    assert run.X is not None and np.array_equal(run.X, X)
+    rest = list(run.snapshots())
+    assert rest[-1].iteration == whole[-1].iteration
+    np.testing.assert_allclose(rest[-1].mixture.means, whole[-1].mixture.means, rtol=1e-9)
+    # A start given in the original units (a dragged mean) is used as it is.
+    start = whole[1].mixture
+    first = EMRun(X, settings, start, sample_weight=w).step()
+    np.testing.assert_allclose(first.mixture.means, start.means, rtol=1e-12)
+    assert first.log_likelihood == pytest.approx(start.log_likelihood(X, w), rel=1e-12)
+
+
+def test_standardize_is_a_checked_fit_setting():
+    assert FitSettings.from_dict({"standardize": True}).standardize is True
+    assert FitSettings.from_dict({}).standardize is False  # sessions from before
+    with pytest.raises(FitError, match="standardize must be true or false"):
+        FitSettings(standardize="yes")
+    with pytest.raises(FitError, match="use diag covariances"):
+        EMRun(scaled_data(), FitSettings(covariance_type="spherical", standardize=True))

@@ -34,8 +34,8 @@ class Answers(FileQuestions):
     def ask_save_path(self, title, file_filter, folder, suggested):
         return self._next("save", f"{title}: {suggested}")
 
-    def ask_import(self, info):
-        return info.select(), (0, 1)
+    def ask_import(self, info, standardize):
+        return info.select(), (0, 1), standardize
 
     def ask_unsaved(self, question, detail):
         return self._next("unsaved", f"{question}\n{detail}")

@@ -134,8 +134,8 @@ def test_a_column_with_stray_text_cannot_be_ticked(qtbot, tmp_path):
 def test_the_dialog_is_only_needed_when_the_choice_is_not_obvious(tmp_path, samples_dir):
     faithful = inspect_table(samples_dir / "old_faithful.csv")
     assert not import_choice_needed(faithful)
-    table, axes = ask_import(faithful)  # no dialog shown
-    assert table.n_samples == 272 and axes == (0, 1)
+    table, axes, standardize = ask_import(faithful)  # no dialog shown
+    assert table.n_samples == 272 and axes == (0, 1) and standardize is None
     for name, content in {
         "three.csv": "a,b,c\n1,2,3\n4,5,6\n",
         "text.csv": "n,a,b\nx,1,2\ny,3,4\n",

@@ -56,6 +56,9 @@ def test_a_single_column_opens_as_a_histogram(opened):
     assert axes.getAxis("bottom").labelText == "length"
     assert axes.getAxis("left").labelText == "density"
     assert not opened.axes_bar.y_combo.isEnabled()
+    assert "with one column, full, diag and spherical are the same model" in (
+        opened.panel.covariance_type.toolTip()
+    )
 
 
 def test_live_em_draws_component_and_mixture_densities(qtbot, opened):
@@ -166,3 +169,40 @@ def test_the_import_dialog_accepts_one_column(qtbot, tmp_path):
     assert choice.columns == [1] and choice.axes == (0, 0)
     assert not dialog.y_combo.isEnabled()
     assert dialog.points().n_features == 1
+
+
+def test_export_animation_draws_the_histogram_view(qtbot, opened, tmp_path):
+    from PIL import Image
+
+    from gmm_studio.core.frames import run_frames
+    from gmm_studio.gui.density_layer import component_densities
+    from gmm_studio.gui.recorder import FrameRenderer
+    from gmm_studio.gui.recording_export import AnimationOptions
+
+    doc = opened.document
+    doc.set_settings(doc.settings.replace(max_iter=4, tol=0.0, init="random-points"))
+    run_to_the_end(qtbot, opened)
+    path = tmp_path / "one.gif"
+    opened.recording_export._record(path, AnimationOptions(320, 240, 5.0))
+    with Image.open(path) as gif:
+        assert gif.n_frames == 5  # the start and 4 iterations
+        gif.seek(0)
+        first = np.asarray(gif.convert("RGB"))
+        gif.seek(4)
+        last = np.asarray(gif.convert("RGB"))
+    assert not np.array_equal(first, last)
+    # What each frame draws: the window's 1-D view, densities of that frame's mixture.
+    frames = run_frames(doc.fit.history)
+    renderer = FrameRenderer(doc.points, doc.columns, size=(320, 240), axes=doc.axes)
+    try:
+        renderer.render(frames)
+        canvas = renderer.canvas
+        assert canvas.one_dimensional and not canvas.components.isVisible()
+        grid, _, total = canvas.density.drawn_curves()
+        expected = component_densities(frames[-1].mixture, grid).sum(axis=0)
+        np.testing.assert_allclose(total, expected)
+        assert (canvas.points.positions[:, 1] < 0).all()  # the rug
+        high = canvas.view_box.viewRange()[1][1]
+        assert high >= max(component_densities(f.mixture, grid).sum(axis=0).max() for f in frames)
+    finally:
+        renderer.close()

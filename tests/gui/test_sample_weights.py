@@ -105,3 +105,12 @@ def test_a_session_without_weights_reads_as_unweighted(qtbot, make_window, tmp_p
     other = make_window()
     assert other.file_commands.open_path(path)
     assert other.document.sample_weight is None
+
+
+def test_the_status_bar_criteria_count_the_weights(qtbot, weighted):
+    window, X, w = weighted
+    run_to_the_end(qtbot, window)
+    mixture = window.fit.mixture
+    repeated = np.repeat(X, w, axis=0)  # the BIC of the rows repeated as often as their weight
+    assert window.status.labels["bic"].text() == f"BIC {mixture.bic(repeated):.6g}"
+    assert window.status.labels["aic"].text() == f"AIC {mixture.aic(repeated):.6g}"

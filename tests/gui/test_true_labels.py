@@ -9,7 +9,8 @@ from gmm_studio.core.agreement import adjusted_rand_index
 from gmm_studio.gui.import_dialog import ImportDialog
 from gmm_studio.gui.palette import component_colors
 
-from .file_helpers import open_with_dialog, run_to_the_end, write_csv
+from .file_helpers import open_with_dialog, run_to_the_end, wait_shown, write_csv
+from .modal_driver import choose_file, drive
 
 
 @pytest.fixture
@@ -75,3 +76,41 @@ def test_an_edit_puts_the_labels_aside(qtbot, labelled):
     qtbot.waitUntil(lambda: window.true_labels.agreement.text() == "")
     window.document.undo_stack.undo()  # the file's rows again
     assert window.true_labels.action.isEnabled()
+
+
+def test_a_session_keeps_the_labels_and_the_colouring(qtbot, make_window, labelled, tmp_path):
+    window, species = labelled
+    run_to_the_end(qtbot, window)
+    click_action(qtbot, window)
+    assert window.document.color_by_labels
+    path = tmp_path / "flowers.gmms"
+    driver = drive(qtbot, choose_file(path))
+    window.file_menu.save_as_action.trigger()
+    assert driver.done
+
+    other = make_window()
+    assert not other.true_labels.action.isEnabled()
+    before = other.frames_drawn
+    assert other.file_commands.open_path(path)
+    wait_shown(qtbot, other, before)
+    doc, view = other.document, other.true_labels
+    np.testing.assert_array_equal(doc.true_labels, species)
+    assert doc.label_column == "species" and doc.color_by_labels
+    assert view.action.isEnabled() and view.action.isChecked() and view.showing
+    codes = np.unique(species, return_inverse=True)[1]
+    np.testing.assert_array_equal(other.canvas.points.colors, component_colors(3)[codes])
+    qtbot.waitUntil(lambda: view.agreement.text() == window.true_labels.agreement.text())
+    click_action(qtbot, other)  # off again: a view choice, not an unsaved change
+    assert not doc.color_by_labels and not doc.dirty
+
+
+def test_an_edited_document_saves_no_labels(qtbot, labelled, tmp_path):
+    window, _ = labelled
+    canvas = window.canvas
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=canvas.data_to_widget(3, 2))
+    assert window.file_commands.session_from_document().true_labels is None
+
+
+def click_action(qtbot, window):
+    button = window.toolbar.widgetForAction(window.true_labels.action)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)

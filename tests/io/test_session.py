@@ -8,7 +8,7 @@ import pytest
 
 from gmm_studio.core import FitSettings, em_steps
 from gmm_studio.io import DataFileError, Session, load_session, read_points, save_session
-from gmm_studio.io.session import POINT_ROWS_PER_PIECE
+from gmm_studio.io.session import POINT_ROWS_PER_PIECE, TrueLabels
 from gmm_studio.model import EventKind, FitModel, FitState, HistoryEvent, SavedFit
 
 
@@ -286,3 +286,47 @@ def test_n_init_is_saved_and_sessions_without_it_read_as_one_start(tmp_path, ses
     del body["settings"]["n_init"]  # as sessions were written before n_init existed
     path.write_text(json.dumps(body))
     assert load_session(path).settings == session.settings.replace(n_init=1)
+
+
+def labelled(session) -> Session:
+    values = ["short", 3, None, 2.5] * (len(session.points) // 4)
+    return Session(**{**session.__dict__, "true_labels": TrueLabels(values, "kind", True)})
+
+
+def test_true_labels_round_trip_and_old_sessions_have_none(tmp_path, session):
+    path = tmp_path / "labelled.gmms"
+    save_session(path, labelled(session))
+    back = load_session(path).true_labels
+    assert back.column == "kind" and back.shown is True
+    assert back.values.tolist() == labelled(session).true_labels.values.tolist()
+    body = json.loads(path.read_text())
+    del body["true_labels"]  # as sessions were written before labels were kept
+    path.write_text(json.dumps(body))
+    assert load_session(path).true_labels is None
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda t: t.update(values=t["values"][:-1]),
+            "must hold 272 labels, one per point, not 271",
+        ),
+        (lambda t: t.update(values="abc"), "'true_labels.values' must be a list of 272 labels"),
+        (lambda t: t["values"].__setitem__(5, [1, 2]), "true label 5 must be text, a finite"),
+        (lambda t: t["values"].__setitem__(0, True), "true label 0 must be text"),
+        (lambda t: t["values"].__setitem__(7, 1e400), "true label 7 must be text"),
+        (lambda t: t.update(column=7), "'true_labels.column' must be a column name"),
+        (lambda t: t.update(shown="yes"), "'true_labels.shown' must be true or false"),
+    ],
+)
+def test_hostile_true_labels_are_refused(tmp_path, session, edit, message):
+    path = tmp_path / "labels.gmms"
+    save_session(path, labelled(session))
+    doc = json.loads(path.read_text())
+    assert_refused(path, doc, lambda d: edit(d["true_labels"]), message, "damaged session file: ")
+
+
+def test_a_session_refuses_labels_of_other_points(session):
+    with pytest.raises(ValueError, match="must hold 272 labels, one per point, not 3"):
+        Session(**{**session.__dict__, "true_labels": TrueLabels(["a", "b", "c"], "kind")})

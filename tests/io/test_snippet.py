@@ -189,3 +189,23 @@ def test_hostile_npz_column_names_and_keys_stay_literals(tmp_path):
     np.savez(tmp_path / "keys.npz", **{keys[0]: X[:, 0], keys[1]: X[:, 1]})
     table = read_points(tmp_path / "keys.npz")
     check_nothing_injected(python_snippet(start, SETTINGS, table), marker, table, keys)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_a_standardized_fit_is_rebuilt_on_z_scores(tmp_path, covariance_type):
+    rng = np.random.default_rng(7)
+    X = np.vstack([rng.normal(size=(40, 2)), rng.normal(size=(40, 2)) + 3]) * [0.02, 900.0]
+    np.save(tmp_path / "scaled.npy", X)
+    table = read_points(tmp_path / "scaled.npy")
+    settings = FitSettings(
+        n_components=2, covariance_type=covariance_type, seed=1, standardize=True
+    )
+    start, last = studio_fit(table, settings)
+    ns = run_snippet(python_snippet(start, settings, table))
+    assert ns["gm"].n_iter_ in (last.iteration, last.iteration + 1)
+    np.testing.assert_allclose(ns["means"], last.mixture.means, rtol=1e-3)
+    z_scale = ns["scale"] ** 2 if covariance_type == "diag" else np.outer(ns["scale"], ns["scale"])
+    np.testing.assert_allclose(
+        ns["covariances"] / z_scale, last.mixture.covariances / z_scale, atol=1e-3
+    )
+    assert ns["mean_log_likelihood"] == pytest.approx(last.mean_log_likelihood, abs=1e-3)
