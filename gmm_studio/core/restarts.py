@@ -15,6 +15,7 @@ independent streams, the same seed gives the same starts in any order, and the s
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -286,26 +287,45 @@ def fit_starts(
         For arguments that cannot be fitted (as :func:`gmm_studio.core.run.em_steps`).
         A start that fails while iterating is recorded in the result instead.
     """
-    n_init = check_n_init(n_init)
     settings = FitSettings(
         n_components=n_components, covariance_type=covariance_type, init=init, tol=tol,
-        max_iter=max_iter, reg_covar=reg_covar, seed=seed,
+        max_iter=max_iter, reg_covar=reg_covar, seed=seed, n_init=check_n_init(n_init),
     )  # fmt: skip
     prepared = prepared or PreparedData(X, sample_weight)
-    check_fit_size(prepared.X, n_components, covariance_type)
-    starts = []
-    for index, start_seed in enumerate(start_seeds(seed, n_init)):
+    starts = [
+        outcome
+        for outcome, _start in each_start(prepared, settings, cancel=cancel, em_pass=em_pass)
+    ]
+    return restarts_result(prepared, n_components, covariance_type, starts)
+
+
+def each_start(
+    prepared: PreparedData, settings: FitSettings, *, cancel=None, em_pass: EMPass = em_pass
+) -> Iterator[tuple[StartOutcome, Mixture]]:
+    """The ``settings.n_init`` starts of :func:`fit_starts`, one after the other, as they end.
+
+    Yields each start's :class:`StartOutcome` with the parameters it started from.
+
+    Raises
+    ------
+    FitError
+        Before the first start, for a fit that cannot be made (too few points).
+    FitCancelled
+        When ``cancel`` was set.
+    """
+    s = settings
+    check_fit_size(prepared.X, s.n_components, s.covariance_type)
+    for index, start_seed in enumerate(start_seeds(s.seed, s.n_init)):
         start = initialize(
-            prepared.X, n_components, covariance_type=covariance_type, init=init,
-            reg_covar=reg_covar, seed=start_seed, sample_weight=prepared.sample_weight,
+            prepared.X, s.n_components, covariance_type=s.covariance_type, init=s.init,
+            reg_covar=s.reg_covar, seed=start_seed, sample_weight=prepared.sample_weight,
         )  # fmt: skip
         try:
-            result = run_start(prepared, settings, start, cancel=cancel, em_pass=em_pass)
+            result = run_start(prepared, s, start, cancel=cancel, em_pass=em_pass)
         except FitError as error:
-            starts.append(failed_start(index, start_seed, error))
+            yield failed_start(index, start_seed, error), start
             continue
-        starts.append(assess(prepared, index, start_seed, result, reg_covar))
-    return restarts_result(prepared, n_components, covariance_type, starts)
+        yield assess(prepared, index, start_seed, result, s.reg_covar), start
 
 
 def best_fit(

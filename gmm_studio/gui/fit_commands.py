@@ -1,10 +1,10 @@
-"""Undoable changes of the fit: other parameters by hand, or other settings and parameters."""
+"""Undoable changes of the fit: other parameters by hand, other settings and parameters, locks."""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand
 
-from gmm_studio.core import FitSettings, Mixture
+from gmm_studio.core import FitSettings, Locks, Mixture
 from gmm_studio.gui.document import Document
 from gmm_studio.model import FitModel
 
@@ -43,3 +43,17 @@ class SetParametersCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._fit.set_parameters(self._before, f"undo {self.text().lower()}")
+
+
+class SetLocksCommand(QUndoCommand):
+    """Other locks (a parameter held fixed or freed); undo puts the previous ones back."""
+
+    def __init__(self, fit: FitModel, before: Locks, after: Locks, text: str) -> None:
+        super().__init__(text)
+        self._fit, self._before, self._after = fit, before, after
+
+    def redo(self) -> None:
+        self._fit.set_locks(self._after)
+
+    def undo(self) -> None:
+        self._fit.set_locks(self._before)

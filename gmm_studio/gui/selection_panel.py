@@ -1,7 +1,7 @@
 """The Model selection panel: the K × covariance-type map of BIC, AIC or ICL, filled live.
 
 The grid (:func:`gmm_studio.core.selection.grid_cells`, with the document's ``n_init``,
-``init``, ``tol``, ``max_iter``, ``reg_covar`` and ``seed``) runs on a background thread
+``init``, ``tol``, ``max_iter``, ``reg_covar``, ``seed`` and sample weights) runs on a background thread
 while the canvas stays live; each cell is coloured as soon as its fits finish. Lower is
 better for all three criteria (scikit-learn's sign): the darker a cell, the better (shaded
 by rank); the chosen cell is starred on orange (never a degenerate one while a healthy one exists), degenerate cells
@@ -61,15 +61,24 @@ class GridThread(QThread):
     cellReady = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, X: np.ndarray, settings: GridSettings, parent: QObject | None = None):
+    def __init__(
+        self,
+        X: np.ndarray,
+        settings: GridSettings,
+        sample_weight: np.ndarray | None = None,
+        parent: QObject | None = None,
+    ):
         super().__init__(parent)
-        self.X, self.settings = X, settings
+        self.X, self.settings, self.sample_weight = X, settings, sample_weight
         self.cancel = threading.Event()
 
     def run(self) -> None:
         """Every cell, as it finishes."""
         try:
-            for cell in grid_cells(self.X, self.settings, cancel=self.cancel):
+            cells = grid_cells(
+                self.X, self.settings, sample_weight=self.sample_weight, cancel=self.cancel
+            )
+            for cell in cells:
                 self.cellReady.emit(cell)
         except FitCancelled:
             return
@@ -207,7 +216,7 @@ class SelectionPanel(QDialog):
         self.progress.setRange(0, len(ks) * len(settings.covariance_types))
         self.progress.setValue(0)
         self.progress.setFormat("%v of %m fits")
-        self.thread = GridThread(X, settings, self)
+        self.thread = GridThread(X, settings, self.document.fit.sample_weight, self)
         self.thread.cellReady.connect(self._on_cell)
         self.thread.failed.connect(self._on_failed)
         self.thread.finished.connect(self._on_finished)
