@@ -336,7 +336,8 @@ class ComponentTable(QWidget):
 
 
 def install_component_table(window: QMainWindow) -> QDockWidget:
-    """Put a :class:`ComponentTable` of ``window.document`` in a dock below the canvas.
+    """Put a :class:`ComponentTable` of ``window.document`` in a dock below the canvas; the
+    canvas marks the components the table finds degenerate.
 
     The table follows ``window.document`` when a file or session replaces it in place.
     """
@@ -349,6 +350,7 @@ def install_component_table(window: QMainWindow) -> QDockWidget:
     dock.setWidget(ComponentTable(window.document, dock))
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
     table = dock.widget()
+    table.degenerateChanged.connect(window.canvas.components.mark_degenerate)
     # Once the window has its size: the dock at its hint, the canvas keeps the rest.
     QTimer.singleShot(
         0,
