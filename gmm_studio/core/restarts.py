@@ -92,6 +92,8 @@ class StartOutcome:
     error : str or None
         Why the start failed (a collapsing covariance with ``reg_covar=0``, say).
     degenerate_components : tuple of int
+    start : Mixture or None
+        The parameters EM began from (None when not kept).
     """
 
     index: int
@@ -99,6 +101,7 @@ class StartOutcome:
     result: FitResult | None
     error: str | None = None
     degenerate_components: tuple[int, ...] = ()
+    start: Mixture | None = None
 
     @property
     def log_likelihood(self) -> float:
@@ -225,12 +228,19 @@ def run_start(
     return FitResult(last.mixture, tuple(trace), last.iteration, last.converged, last.n_samples)
 
 
-def assess(prepared: PreparedData, index: int, seed: int, result: FitResult, reg_covar: float):
+def assess(
+    prepared: PreparedData,
+    index: int,
+    seed: int,
+    result: FitResult,
+    reg_covar: float,
+    start: Mixture | None = None,
+):
     """The :class:`StartOutcome` of a finished start, with its degenerate components."""
     degenerate = degenerate_components(
         prepared.blocks, prepared.distinct, result.mixture, reg_covar
     )
-    return StartOutcome(index, seed, result, None, degenerate)
+    return StartOutcome(index, seed, result, None, degenerate, start)
 
 
 def restarts_result(prepared: PreparedData, n_components, covariance_type, starts):
@@ -248,8 +258,10 @@ def restarts_result(prepared: PreparedData, n_components, covariance_type, start
     )  # fmt: skip
 
 
-def failed_start(index: int, seed: int, error: FitError) -> StartOutcome:
-    return StartOutcome(index, seed, None, str(error))
+def failed_start(
+    index: int, seed: int, error: FitError, start: Mixture | None = None
+) -> StartOutcome:
+    return StartOutcome(index, seed, None, str(error), start=start)
 
 
 def fit_starts(
@@ -292,19 +304,16 @@ def fit_starts(
         max_iter=max_iter, reg_covar=reg_covar, seed=seed, n_init=check_n_init(n_init),
     )  # fmt: skip
     prepared = prepared or PreparedData(X, sample_weight)
-    starts = [
-        outcome
-        for outcome, _start in each_start(prepared, settings, cancel=cancel, em_pass=em_pass)
-    ]
+    starts = list(each_start(prepared, settings, cancel=cancel, em_pass=em_pass))
     return restarts_result(prepared, n_components, covariance_type, starts)
 
 
 def each_start(
     prepared: PreparedData, settings: FitSettings, *, cancel=None, em_pass: EMPass = em_pass
-) -> Iterator[tuple[StartOutcome, Mixture]]:
+) -> Iterator[StartOutcome]:
     """The ``settings.n_init`` starts of :func:`fit_starts`, one after the other, as they end.
 
-    Yields each start's :class:`StartOutcome` with the parameters it started from.
+    Yields each start's :class:`StartOutcome` (with the parameters it began from).
 
     Raises
     ------
@@ -323,9 +332,9 @@ def each_start(
         try:
             result = run_start(prepared, s, start, cancel=cancel, em_pass=em_pass)
         except FitError as error:
-            yield failed_start(index, start_seed, error), start
+            yield failed_start(index, start_seed, error, start)
             continue
-        yield assess(prepared, index, start_seed, result, s.reg_covar), start
+        yield assess(prepared, index, start_seed, result, s.reg_covar, start)
 
 
 def best_fit(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -123,6 +123,13 @@ class ComponentTable(QWidget):
         document.fitChanged.connect(self._sync_locks)
         document.replaced.connect(self._schedule)
         self.refresh()
+
+    def changeEvent(self, event) -> None:
+        """A new font (presentation mode): show the rows again in it."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and self.summary is not None:
+            self._shown = None
+            self._schedule()
 
     def sizeHint(self) -> QSize:
         """Room for the caption, the header and about three rows: the canvas keeps the rest."""

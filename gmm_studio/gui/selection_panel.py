@@ -40,7 +40,7 @@ from gmm_studio.core.criteria import CRITERIA
 from gmm_studio.core.restarts import FitCancelled, RestartsResult
 from gmm_studio.core.selection import MCLUST_NAMES, GridSettings, Selection, grid_cells
 from gmm_studio.gui.document import Document
-from gmm_studio.gui.fit_commands import SetFitCommand
+from gmm_studio.gui.fit_commands import LoadFitCommand, finished_fit
 from gmm_studio.gui.stop_on_close import StopOnClose
 
 #: Cell colours from the worst (light) to the best (dark) value of the criterion.
@@ -327,7 +327,8 @@ class SelectionPanel(QDialog):
             self.load(cell)
 
     def load(self, cell: RestartsResult) -> None:
-        """Put ``cell``'s fit onto the canvas, with its K and type, as one undoable step."""
+        """Put ``cell``'s fit onto the canvas, with its K and type, as one undoable step: the
+        kept start as a finished fit (its iterations, log-likelihood and state)."""
         doc = self.document
         if cell.failed or doc.fit.data is not self._data:
             return
@@ -335,7 +336,9 @@ class SelectionPanel(QDialog):
             n_components=cell.n_components, covariance_type=cell.covariance_type
         )
         text = f"Load K={cell.n_components} {cell.covariance_type}"
-        doc.undo_stack.push(SetFitCommand(doc, settings, cell.mixture, text))
+        weights = doc.sample_weight
+        total = float(len(self._data) if weights is None else weights.sum())
+        doc.undo_stack.push(LoadFitCommand(doc, settings, finished_fit(cell.best, total), text))
 
 
 def install_selection_panel(window: QMainWindow) -> tuple[SelectionPanel, QMenu]:

@@ -20,15 +20,14 @@ cancels the thread and clears the strip.
 
 from __future__ import annotations
 
-import math
 import threading
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
-from PySide6.QtGui import QFont, QUndoCommand
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QWidget
 
-from gmm_studio.core import FitError, FitSettings, Mixture, Snapshot
+from gmm_studio.core import FitError, FitSettings
 from gmm_studio.core.restarts import (
     FitCancelled,
     PreparedData,
@@ -37,6 +36,7 @@ from gmm_studio.core.restarts import (
     each_start,
 )
 from gmm_studio.gui.document import Document
+from gmm_studio.gui.fit_commands import LoadFitCommand, finished_fit
 from gmm_studio.gui.stop_on_close import StopOnClose
 from gmm_studio.model import FitState, SavedFit
 
@@ -46,14 +46,13 @@ class StartsThread(QThread):
 
     Signals
     -------
-    startFinished(StartOutcome, Mixture)
-        One start is done (its ``index`` is its place among the starts), and the parameters
-        it started from.
+    startFinished(StartOutcome)
+        One start is done (its ``index`` is its place among the starts).
     failed(str)
         No start could be made (too few points, say).
     """
 
-    startFinished = Signal(object, object)
+    startFinished = Signal(object)
     failed = Signal(str)
 
     def __init__(
@@ -71,8 +70,8 @@ class StartsThread(QThread):
         """The starts, in order, until done or cancelled."""
         try:
             prepared = PreparedData(self.X, self.sample_weight)
-            for outcome, start in each_start(prepared, self.settings, cancel=self.cancel):
-                self.startFinished.emit(outcome, start)
+            for outcome in each_start(prepared, self.settings, cancel=self.cancel):
+                self.startFinished.emit(outcome)
         except FitCancelled:
             return
         except FitError as error:
@@ -82,39 +81,6 @@ class StartsThread(QThread):
         """Cancel the starts and wait for the thread to end."""
         self.cancel.set()
         self.wait()
-
-
-def finished_fit(outcome: StartOutcome, start: Mixture, total_weight: float) -> SavedFit:
-    """Start ``outcome`` as a fit to put on the canvas: its final parameters evaluated at its
-    last iteration (converged, or stopped at ``max_iter``), ``start`` as where it began."""
-    result = outcome.result
-    trace = result.log_likelihood_trace
-    ll = result.log_likelihood
-    change = (trace[-1] - trace[-2]) / total_weight if len(trace) > 1 else math.nan
-    snapshot = Snapshot(
-        result.n_iter, result.mixture, ll, ll / total_weight, change, result.converged,
-        result.n_samples,
-    )  # fmt: skip
-    state = FitState.CONVERGED if result.converged else FitState.STOPPED
-    return SavedFit(start, (snapshot,), (), 0, state)
-
-
-class LoadStartCommand(QUndoCommand):
-    """Put a start's finished fit on the canvas; undo puts back the fit that was there."""
-
-    def __init__(self, document: Document, settings: FitSettings, saved: SavedFit, text: str):
-        super().__init__(text)
-        self._document, self._settings, self._saved = document, settings, saved
-        self._before = None
-
-    def redo(self) -> None:
-        doc = self._document
-        self._before = (doc.settings, doc.fit.saved())
-        doc.restore_fit(self._settings, self._saved)
-
-    def undo(self) -> None:
-        if self._before is not None:
-            self._document.restore_fit(*self._before)
 
 
 class StartsStrip(QWidget):
@@ -133,7 +99,6 @@ class StartsStrip(QWidget):
         self.thread: StartsThread | None = None
         self._settings = None
         self._data = None
-        self._initial: list[Mixture] = []  # where each start began
         self._fits: dict[int, SavedFit] = {}  # each start's fit as put on the canvas
         self._live_start = None  # the start of the run on the canvas when the starts began
         self._live_is_first = False  # that run is the first start's own
@@ -189,15 +154,14 @@ class StartsStrip(QWidget):
         self.thread.finished.connect(self._on_thread_finished)
         self.thread.start()
 
-    @Slot(object, object)
-    def _on_start_finished(self, outcome: StartOutcome, start: Mixture) -> None:
+    @Slot(object)
+    def _on_start_finished(self, outcome: StartOutcome) -> None:
         if self.thread is None or self.sender() is not self.thread:
             return  # a cancelled thread's last start
         if outcome.index == 0:
             live = self._live_start
-            self._live_is_first = live is not None and live == start
+            self._live_is_first = live is not None and live == outcome.start
         self.starts.append(outcome)
-        self._initial.append(start)
         button = QPushButton()
         button.setCheckable(True)
         button.clicked.connect(lambda _checked=False, i=outcome.index: self.load(i))
@@ -225,7 +189,7 @@ class StartsStrip(QWidget):
         if index not in self._fits:
             weights = self.document.sample_weight
             total = float(len(self._data) if weights is None else weights.sum())
-            self._fits[index] = finished_fit(self.starts[index], self._initial[index], total)
+            self._fits[index] = finished_fit(self.starts[index], total)
         return self._fits[index]
 
     @property
@@ -276,7 +240,7 @@ class StartsStrip(QWidget):
             return
         doc = self.document
         saved = self._fit_of(index)
-        doc.undo_stack.push(LoadStartCommand(doc, self._settings, saved, f"Load start {index + 1}"))
+        doc.undo_stack.push(LoadFitCommand(doc, self._settings, saved, f"Load start {index + 1}"))
 
     @Slot()
     def clear(self) -> None:
@@ -285,7 +249,6 @@ class StartsStrip(QWidget):
         self._settings = self._data = self._live_start = None
         self._auto, self._live_is_first, self._drawn = False, False, None
         self.starts.clear()
-        self._initial.clear()
         self._fits.clear()
         for button in self.buttons:
             self._layout.removeWidget(button)
