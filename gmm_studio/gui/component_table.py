@@ -193,7 +193,8 @@ class ComponentTable(QWidget):
         known, known_weights, data, distinct = self._prepared
         if known is not X or known_weights is not weights:
             data = BlockData(X, weights)
-            distinct = DistinctRows(data.X)
+            if known is not X:  # equal rows do not depend on the weights
+                distinct = DistinctRows(data.X)
             self._prepared = (X, weights, data, distinct)
         return data, distinct
 

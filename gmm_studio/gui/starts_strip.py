@@ -216,9 +216,10 @@ class StartsStrip(QWidget):
                 tip = f"start {outcome.index + 1} (seed {outcome.seed}): {where}"
                 if sick:
                     tip += f"; degenerate components {list(outcome.degenerate_components)}"
-            if button.text() != text:
+            if button.text() != text:  # the fit changes on every frame of a run
                 button.setText(text)
-            button.setToolTip(tip)
+            if button.toolTip() != tip:
+                button.setToolTip(tip)
             button.setEnabled(outcome.result is not None)
             button.setChecked(outcome.index == shown)
 
