@@ -86,3 +86,20 @@ def test_a_settings_change_cancels_the_starts_and_leaves_no_thread(qtbot, make_w
     thread = strip.thread
     window.document.set_settings(window.document.settings.replace(n_init=2))
     assert not thread.isRunning() and strip.thread is not thread
+
+
+def test_once_paused_the_starts_fill_in_and_leave_the_canvas_alone(qtbot, make_window):
+    X = blobs()
+    settings = dict(n_components=3, init="random-points", seed=11, n_init=4)
+    window = make_window(document_of(X, **settings))
+    strip, fit = window.starts_strip, window.fit
+    window.run_action.trigger()
+    window.run_action.trigger()  # paused before any start has come back
+    assert fit.state is FitState.PAUSED and strip.thread is not None
+    qtbot.waitUntil(lambda: len(strip.starts) == 4 and strip.thread is None, timeout=30_000)
+    qtbot.wait(10)
+    assert strip.best == 2 and fit.state is FitState.PAUSED
+    assert fit.evaluated.log_likelihood not in [s.log_likelihood for s in strip.starts[1:]]
+    assert not any(b.isChecked() for b in strip.buttons[1:])
+    strip.buttons[2].click()  # still one click away
+    assert fit.evaluated.log_likelihood == strip.starts[2].log_likelihood
