@@ -23,46 +23,27 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
-import platform
 import sys
 import time
 import warnings
-
-import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_em import blas_description, make_data  # noqa: E402
+from bench_em import make_data  # noqa: E402
 
+from benchmarks.machine import describe  # noqa: E402
 from gmm_studio.core import initialize  # noqa: E402
 from gmm_studio.core.restarts import PreparedData, start_seeds  # noqa: E402
-from gmm_studio.core.selection import GridSettings, _Worker, select_model  # noqa: E402
+from gmm_studio.core.selection import (  # noqa: E402
+    GridSettings,
+    _Worker,
+    default_workers,
+    select_model,
+)
 
 RTOL = 1e-6
-
-
-def cpu_description() -> str:
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def simd_description() -> str:
-    """numpy's baseline and the dispatched SIMD extensions this CPU enables."""
-    from numpy._core._multiarray_umath import (
-        __cpu_baseline__,
-        __cpu_dispatch__,
-        __cpu_features__,
-    )
-
-    enabled = [name for name in __cpu_dispatch__ if __cpu_features__.get(name)]
-    return f"baseline {' '.join(__cpu_baseline__)}; dispatched {' '.join(enabled) or 'none'}"
 
 
 def sklearn_grid(X, settings, selection):
@@ -134,9 +115,10 @@ def process_grid(X, settings, workers):
 
 
 def timed_select(X, settings, workers=None):
-    began = time.perf_counter()
+    """(wall seconds, CPU seconds of the whole process, the Selection) of one grid."""
+    began, cpu = time.perf_counter(), time.process_time()
     selection = select_model(X, settings, workers=workers)
-    return time.perf_counter() - began, selection
+    return time.perf_counter() - began, time.process_time() - cpu, selection
 
 
 def main(argv=None):
@@ -154,45 +136,47 @@ def main(argv=None):
     X = make_data(n, 5, 2, seed=0)
     settings = GridSettings(n_components=ks, n_init=n_init, tol=1e-3, seed=0)
 
-    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-    print(f"CPU: {cpu_description()}   cores: {os.cpu_count()}   load average: {load}")
-    print(f"numpy {np.__version__} SIMD: {simd_description()}")
-    print(f"BLAS: {blas_description()}")
-    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS"):
-        print(f"  {var}={os.environ.get(var, '(unset)')}")
+    for line in describe():
+        print(line)
     print(
         f"grid: N={n:,} D=2, K {ks[0]}-{ks[-1]} × {len(settings.covariance_types)} covariance "
         f"types × n_init={n_init} = {len(settings.cells()) * n_init} fits, tol={settings.tol}"
     )
 
-    times = []
-    seconds, selection = timed_select(X, settings)
+    times, cpus = [], []
+    seconds, cpu, selection = timed_select(X, settings)
     times.append(seconds)
+    cpus.append(cpu)
     passes = sum(o.result.n_iter + 1 for c in selection.cells for o in c.starts if o.result)
-    print(f"GMM Studio (threads): {seconds:.2f} s  ({passes} EM passes)", flush=True)
+    print(f"GMM Studio (threads): {seconds:.2f} s wall, {cpu:.2f} s CPU ({passes} EM passes; "
+          f"load {os.getloadavg()[0]:.1f})", flush=True)  # fmt: skip
     theirs, worst = sklearn_grid(X, settings, selection)
     print(f"scikit-learn, same starts and iterations: {theirs:.2f} s", flush=True)
     for _ in range(args.repeats - 1):
-        seconds, again = timed_select(X, settings)
+        seconds, cpu, again = timed_select(X, settings)
         assert [c.log_likelihood for c in again.cells] == [
             c.log_likelihood for c in selection.cells
         ]
         times.append(seconds)
-        print(f"GMM Studio (threads): {seconds:.2f} s", flush=True)
+        cpus.append(cpu)
+        print(f"GMM Studio (threads): {seconds:.2f} s wall, {cpu:.2f} s CPU (load "
+              f"{os.getloadavg()[0]:.1f})", flush=True)  # fmt: skip
     ours = min(times)
     verdict = "ok" if worst <= RTOL else "DIFFERS"
     best = selection.best("bic")
     print()
     print(f"GMM Studio best of {len(times)}: {ours:.2f} s   scikit-learn: {theirs:.2f} s   "
           f"ratio {theirs / ours:.1f}   (load {os.getloadavg()[0]:.1f})")  # fmt: skip
+    print(f"GMM Studio CPU time: {min(cpus):.2f}-{max(cpus):.2f} s for the whole grid; on "
+          f"{default_workers()} idle cores at best {min(cpus) / default_workers():.2f} s")  # fmt: skip
     print(f"agreement: {verdict} (largest relative difference of a start's log-likelihood "
           f"{worst:.1e}); BIC chooses K={best.n_components} {best.covariance_type}")  # fmt: skip
 
     if args.backends:
         print()
-        one, _ = timed_select(X, settings, workers=1)
+        one, _, _ = timed_select(X, settings, workers=1)
         procs, lls = process_grid(X, settings, 2)
-        two, _ = timed_select(X, settings, workers=2)
+        two, _, _ = timed_select(X, settings, workers=2)
         same = all(
             lls[(c.n_components, i)][settings.covariance_types.index(c.covariance_type)]
             == o.log_likelihood

@@ -74,7 +74,8 @@ class FitSummary:
     ----------
     components : tuple of ComponentSummary
     log_likelihood, bic, aic : float
-        NaN when the log-likelihood is not known.
+        NaN when the log-likelihood is not known. BIC's N is the data's total weight (the
+        number of rows without sample weights), as in :mod:`gmm_studio.core.restarts`.
     """
 
     components: tuple[ComponentSummary, ...]
@@ -128,7 +129,8 @@ def summarize(
     log_likelihood : float
         The fit's total log-likelihood on ``X`` (NaN: not known; the criteria are NaN too).
     data, distinct : optional
-        ``BlockData(X)`` and ``DistinctRows(X)``, prepared once for many summaries.
+        ``BlockData(X, sample_weight)`` and ``DistinctRows(X)``, prepared once for many
+        summaries; with sample weights, ``data`` carries them (N_k and BIC's N are weighted).
     """
     data = BlockData(X) if data is None else data
     distinct = DistinctRows(data.X) if distinct is None else distinct
@@ -159,7 +161,7 @@ def summarize(
     return FitSummary(
         tuple(components),
         float(log_likelihood),
-        bic(log_likelihood, p, data.n_samples) if known else math.nan,
+        bic(log_likelihood, p, data.total_weight) if known else math.nan,
         aic(log_likelihood, p) if known else math.nan,
     )
 

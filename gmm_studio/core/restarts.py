@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,6 +102,8 @@ class StartOutcome:
     error : str or None
         Why the start failed (a collapsing covariance with ``reg_covar=0``, say).
     degenerate_components : tuple of int
+    start : Mixture or None
+        The parameters EM began from (None when not kept).
     """
 
     index: int
@@ -108,6 +111,7 @@ class StartOutcome:
     result: FitResult | None
     error: str | None = None
     degenerate_components: tuple[int, ...] = ()
+    start: Mixture | None = None
 
     @property
     def log_likelihood(self) -> float:
@@ -234,12 +238,19 @@ def run_start(
     return FitResult(last.mixture, tuple(trace), last.iteration, last.converged, last.n_samples)
 
 
-def assess(prepared: PreparedData, index: int, seed: int, result: FitResult, reg_covar: float):
+def assess(
+    prepared: PreparedData,
+    index: int,
+    seed: int,
+    result: FitResult,
+    reg_covar: float,
+    start: Mixture | None = None,
+):
     """The :class:`StartOutcome` of a finished start, with its degenerate components."""
     degenerate = degenerate_components(
         prepared.blocks, prepared.distinct, result.mixture, reg_covar
     )
-    return StartOutcome(index, seed, result, None, degenerate)
+    return StartOutcome(index, seed, result, None, degenerate, start)
 
 
 def restarts_result(prepared: PreparedData, n_components, covariance_type, starts):
@@ -257,8 +268,10 @@ def restarts_result(prepared: PreparedData, n_components, covariance_type, start
     )  # fmt: skip
 
 
-def failed_start(index: int, seed: int, error: FitError) -> StartOutcome:
-    return StartOutcome(index, seed, None, str(error))
+def failed_start(
+    index: int, seed: int, error: FitError, start: Mixture | None = None
+) -> StartOutcome:
+    return StartOutcome(index, seed, None, str(error), start=start)
 
 
 def fit_starts(
@@ -302,10 +315,9 @@ def fit_starts(
         For arguments that cannot be fitted (as :func:`gmm_studio.core.run.em_steps`).
         A start that fails while iterating is recorded in the result instead.
     """
-    n_init = check_n_init(n_init)
     settings = FitSettings(
         n_components=n_components, covariance_type=covariance_type, init=init, tol=tol,
-        max_iter=max_iter, reg_covar=reg_covar, seed=seed,
+        max_iter=max_iter, reg_covar=reg_covar, seed=seed, n_init=check_n_init(n_init),
     )  # fmt: skip
     prepared = prepared or PreparedData(X, sample_weight, standardize)
     scaling = prepared.scaling
@@ -313,29 +325,52 @@ def fit_starts(
         raise FitError("the prepared data must be standardized exactly when the fit is")
     if scaling is not None:
         scaling.check_covariance_type(covariance_type)
-    check_fit_size(prepared.X, n_components, covariance_type)
-    starts = []
-    for index, start_seed in enumerate(start_seeds(seed, n_init)):
-        start = initialize(
-            prepared.X, n_components, covariance_type=covariance_type, init=init,
-            reg_covar=reg_covar, seed=start_seed, sample_weight=prepared.sample_weight,
-        )  # fmt: skip
-        try:
-            result = run_start(prepared, settings, start, cancel=cancel, em_pass=em_pass)
-        except FitError as error:
-            starts.append(failed_start(index, start_seed, error))
-            continue
-        starts.append(assess(prepared, index, start_seed, result, reg_covar))
+    starts = list(each_start(prepared, settings, cancel=cancel, em_pass=em_pass))
     outcome = restarts_result(prepared, n_components, covariance_type, starts)
+    mapped = tuple(in_original_units(prepared, s) for s in outcome.starts)
+    return dataclasses.replace(outcome, starts=mapped)
+
+
+def in_original_units(prepared: PreparedData, outcome: StartOutcome) -> StartOutcome:
+    """``outcome`` of a start on ``prepared`` in the data's own units (itself when the data
+    were not standardized)."""
+    scaling = prepared.scaling
     if scaling is None:
         return outcome
-    total = prepared.blocks.total_weight  # every start in the original units
-    mapped = tuple(
-        s if s.result is None
-        else dataclasses.replace(s, result=scaling.result_to_original(s.result, total))
-        for s in outcome.starts
-    )  # fmt: skip
-    return dataclasses.replace(outcome, starts=mapped)
+    total = prepared.blocks.total_weight
+    result = None if outcome.result is None else scaling.result_to_original(outcome.result, total)
+    start = None if outcome.start is None else scaling.to_original(outcome.start)
+    return dataclasses.replace(outcome, result=result, start=start)
+
+
+def each_start(
+    prepared: PreparedData, settings: FitSettings, *, cancel=None, em_pass: EMPass = em_pass
+) -> Iterator[StartOutcome]:
+    """The ``settings.n_init`` starts of :func:`fit_starts`, one after the other, as they end.
+
+    Yields each start's :class:`StartOutcome` (with the parameters it began from), in the
+    units of ``prepared.X`` (z-scores when ``prepared`` is standardized).
+
+    Raises
+    ------
+    FitError
+        Before the first start, for a fit that cannot be made (too few points).
+    FitCancelled
+        When ``cancel`` was set.
+    """
+    s = settings
+    check_fit_size(prepared.X, s.n_components, s.covariance_type)
+    for index, start_seed in enumerate(start_seeds(s.seed, s.n_init)):
+        start = initialize(
+            prepared.X, s.n_components, covariance_type=s.covariance_type, init=s.init,
+            reg_covar=s.reg_covar, seed=start_seed, sample_weight=prepared.sample_weight,
+        )  # fmt: skip
+        try:
+            result = run_start(prepared, s, start, cancel=cancel, em_pass=em_pass)
+        except FitError as error:
+            yield failed_start(index, start_seed, error, start)
+            continue
+        yield assess(prepared, index, start_seed, result, s.reg_covar, start)
 
 
 def best_fit(

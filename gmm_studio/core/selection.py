@@ -128,9 +128,9 @@ class _Worker:
             try:
                 result = run_start(self.prepared, fit_settings, start, cancel=self.cancel)
             except FitError as error:
-                outcomes.append(failed_start(index, seed, error))
+                outcomes.append(failed_start(index, seed, error, start))
                 continue
-            outcomes.append(assess(self.prepared, index, seed, result, s.reg_covar))
+            outcomes.append(assess(self.prepared, index, seed, result, s.reg_covar, start))
         return outcomes
 
 

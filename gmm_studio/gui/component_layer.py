@@ -1,16 +1,22 @@
-"""Drawing the mixture components: covariance ellipses and mean markers."""
+"""Drawing the mixture components: covariance ellipses, mean markers and warning marks."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 
 from gmm_studio.core import Locks, Mixture, ellipse_points
 from gmm_studio.gui.point_layer import PassiveScatter
 
 #: Number of segments of each ellipse polyline.
 ELLIPSE_SEGMENTS = 72
+
+#: A degenerate component's ring and tag: the component table's colour for that health mark,
+#: dashed over a white halo so that it reads on dense points and on a dark background.
+DEGENERATE_COLOR = (176, 0, 32)
+DEGENERATE_RING_PX = 60
 
 
 def ellipse_polylines(
@@ -90,6 +96,16 @@ class ComponentLayer(pg.ItemGroup):
         )
         self.lock_marks.setZValue(18)
         self.addItem(self.lock_marks)
+        #: A dashed ring and a "degenerate" tag on each degenerate component's mean.
+        self.degenerate_halo = PassiveScatter(symbol="o", brush=None, pxMode=True)
+        self.degenerate_halo.setZValue(21)
+        self.degenerate_rings = PassiveScatter(symbol="o", brush=None, pxMode=True)
+        self.degenerate_rings.setZValue(22)
+        self.addItem(self.degenerate_halo)
+        self.addItem(self.degenerate_rings)
+        self.degenerate_tags: list[pg.TextItem] = []
+        self._degenerate: tuple[int, ...] = ()
+        self._centers = np.zeros((0, 2))
         self.radii: tuple[float, ...] = (1.0, 2.0, 3.0)
         #: Line widths are multiplied by this, and are at least ``min_width`` (presentation).
         self.line_scale = 1.0
@@ -146,6 +162,8 @@ class ComponentLayer(pg.ItemGroup):
             self.means.setData([], [])
             self.mean_halo.setData([], [])
             self.lock_marks.setData([], [])
+            self._centers = np.zeros((0, 2))
+            self._draw_degenerate()
             return
         k = mixture.n_components
         if len(self._colors) != k:
@@ -186,6 +204,54 @@ class ComponentLayer(pg.ItemGroup):
             centers[:, 0], centers[:, 1], brush=self._brushes, pen=self._halo_pen
         )
         self.means.setData(centers[:, 0], centers[:, 1])
+        self._centers = centers
+        self._draw_degenerate()
+
+    def mark_degenerate(self, components) -> None:
+        """Flag ``components`` (indices) as degenerate from now on, until marked otherwise.
+
+        Each gets a dashed ring around its mean and a "degenerate" tag below it, as long as
+        the mixture drawn has that component.
+        """
+        components = tuple(int(k) for k in components)
+        if components != self._degenerate:
+            self._degenerate = components
+            self._draw_degenerate()
+
+    @property
+    def degenerate_drawn(self) -> tuple[int, ...]:
+        """The components drawn with a degenerate mark."""
+        return tuple(k for k in self._degenerate if k < len(self._centers))
+
+    def _draw_degenerate(self) -> None:
+        marked = list(self.degenerate_drawn)
+        at = self._centers[marked] if marked else np.zeros((0, 2))
+        scale = self.line_scale
+        size = DEGENERATE_RING_PX * scale
+        dashed = pg.mkPen(*DEGENERATE_COLOR, width=3.5 * scale, style=Qt.PenStyle.DashLine)
+        halo = pg.mkPen(255, 255, 255, width=8.0 * scale)
+        self.degenerate_halo.setData(at[:, 0], at[:, 1], size=size, pen=halo)
+        self.degenerate_rings.setData(at[:, 0], at[:, 1], size=size, pen=dashed)
+        while len(self.degenerate_tags) > len(marked):
+            remove_items([self.degenerate_tags.pop()])
+        while len(self.degenerate_tags) < len(marked):
+            tag = pg.TextItem(
+                "degenerate", color=(255, 255, 255), fill=pg.mkBrush(*DEGENERATE_COLOR),
+                border=pg.mkPen(255, 255, 255, width=1.5), anchor=(0.5, -1.3),
+            )  # fmt: skip
+            tag.setZValue(23)
+            self.addItem(tag)
+            self.degenerate_tags.append(tag)
+        font = QFont()
+        font.setBold(True)
+        font.setPointSizeF(11 * scale)
+        for tag, (x, y), k in zip(self.degenerate_tags, at, marked, strict=True):
+            tag.setFont(font)
+            tag.setPos(float(x), float(y))
+            tag.setToolTip(
+                f"component {k + 1} is degenerate: its covariance sits on the reg_covar floor "
+                "or it is carried by too few distinct points"
+            )
 
     def drawn_means(self) -> np.ndarray:
         """Mean positions as drawn, shape (K, 2)."""

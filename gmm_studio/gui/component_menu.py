@@ -1,9 +1,8 @@
 """The context menu of a component on the canvas: lock its parameters, remove, split, re-seed.
 
 A right click on a drawn mean opens it (elsewhere a right click still removes a point).
-Locks go to the fit model (:meth:`FitModel.set_locks`); removing and re-seeding are the
-component table's (:meth:`ComponentTable.remove`, :meth:`ComponentTable.reseed`, both
-undoable); splitting a component changes K, so the fit starts afresh from the new parameters
+Locking, removing and re-seeding are the component table's (:meth:`ComponentTable.lock`,
+:meth:`ComponentTable.remove`, :meth:`ComponentTable.reseed`, all undoable); splitting a component changes K, so the fit starts afresh from the new parameters
 (undoable too).
 """
 
@@ -113,9 +112,9 @@ class ComponentMenu(QObject):
         return menu
 
     def lock(self, k: int, kind: str, locked: bool) -> None:
-        """Hold component ``k``'s ``kind`` fixed (or free it) from the next M-step on."""
-        fit = self.document.fit
-        fit.set_locks(fit.locks.with_lock(k, kind, locked))
+        """Hold component ``k``'s ``kind`` fixed (or free it) from the next M-step on, as the
+        table's lock boxes do (one undoable step)."""
+        self.table.lock(k, kind, locked)
 
     def split(self, k: int) -> None:
         """Split component ``k`` in two along its major axis: K + 1 components."""

@@ -2,9 +2,13 @@
 
 One row per component: its colour, weight, effective count N_k, mean, standard deviations and
 correlation (the whole covariance for D > 2), condition number and health
-(:mod:`gmm_studio.core.component_health`), and a Fix menu: raise ``reg_covar`` ×10, re-seed
-the component at the worst-explained point, or remove it. During a run the table follows the
-fit at most :data:`REFRESHES_PER_SECOND` times a second, so the view never waits for it.
+(:mod:`gmm_studio.core.component_health`), three lock boxes (mean μ, covariance Σ, weight w:
+the fit model's locks, the same as the canvas menu's) and a Fix menu: raise ``reg_covar``
+×10, re-seed the component at the worst-explained point, or remove it. With weighted points
+every figure is weighted (N_k and the criteria's N are sums of weights). During a run the
+table follows the fit at most :data:`REFRESHES_PER_SECOND` times a second, so the view never
+waits for it; each refresh tells the canvas which components are degenerate
+(:attr:`ComponentTable.degenerateChanged`), so both show the same marks.
 """
 
 from __future__ import annotations
@@ -12,11 +16,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDockWidget,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
@@ -39,12 +45,21 @@ from gmm_studio.core.component_health import (
 )
 from gmm_studio.core.degenerate import DistinctRows
 from gmm_studio.gui.document import Document
-from gmm_studio.gui.fit_commands import SetFitCommand, SetParametersCommand
+from gmm_studio.gui.fit_commands import SetFitCommand, SetLocksCommand, SetParametersCommand
 from gmm_studio.gui.palette import component_colors
 
 REFRESHES_PER_SECOND = 4
 
-COLUMNS = ("", "weight", "N_k", "mean", "std", "corr", "cond.", "health", "")
+COLUMNS = ("", "weight", "N_k", "mean", "std", "corr", "cond.", "health", "locks", "")
+#: Columns of the health mark, the lock boxes and the Fix button.
+HEALTH_COLUMN, LOCKS_COLUMN, FIX_COLUMN = 7, 8, 9
+
+#: The lock boxes of a row: (kind, text, tooltip), in the fit model's words.
+LOCK_BOXES = (
+    ("mean", "μ", "Lock the mean: EM leaves it where it is"),
+    ("covariance", "Σ", "Lock the covariance: EM leaves its shape"),
+    ("weight", "w", "Lock the weight: EM leaves it as it is"),
+)
 
 HEALTH_COLORS = {
     Health.FINE: "#007a57",
@@ -64,7 +79,14 @@ class ComponentTable(QWidget):
     ----------
     document : Document
         Read only; fixes are asked of it (settings, undoable commands, the fit model).
+
+    Signals
+    -------
+    degenerateChanged(tuple)
+        After each refresh: the indices of the degenerate components of the fit shown.
     """
+
+    degenerateChanged = Signal(tuple)
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,7 +94,8 @@ class ComponentTable(QWidget):
         #: What the table shows now (None without a fit).
         self.summary: FitSummary | None = None
         self.refreshes = 0
-        self._prepared = (None, None, None)  # (data array, BlockData, DistinctRows)
+        self._prepared = (None, None, None, None)  # (data, weights, BlockData, DistinctRows)
+        self._degenerate: tuple[int, ...] = ()
         self._shown = None  # (mixture, log-likelihood, reg_covar) the table shows
         font = QFont(self.font())
         font.setPointSize(max(font.pointSize(), 12))
@@ -97,8 +120,16 @@ class ComponentTable(QWidget):
         self._timer.setInterval(1000 // REFRESHES_PER_SECOND)
         self._timer.timeout.connect(self.refresh)
         document.fitChanged.connect(self._schedule)
+        document.fitChanged.connect(self._sync_locks)
         document.replaced.connect(self._schedule)
         self.refresh()
+
+    def changeEvent(self, event) -> None:
+        """A new font (presentation mode): show the rows again in it."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and self.summary is not None:
+            self._shown = None
+            self._schedule()
 
     def sizeHint(self) -> QSize:
         """Room for the caption, the header and about three rows: the canvas keeps the rest."""
@@ -132,19 +163,39 @@ class ComponentTable(QWidget):
             self.summary = None
             self.caption.setText("No fit yet.")
             self.table.setRowCount(0)
+            self._tell_degenerate(())
             return
-        data, distinct = self._prepare(fit.data)
+        data, distinct = self._prepare(fit.data, fit.sample_weight)
         self.summary = summarize(
             fit.data, mixture, fit.settings.reg_covar, ll, data=data, distinct=distinct
         )
         self._show(self.summary, mixture.covariance_type)
+        self._sync_locks()
+        self._tell_degenerate(
+            tuple(
+                k
+                for k, component in enumerate(self.summary.components)
+                if component.health is Health.DEGENERATE
+            )
+        )
 
-    def _prepare(self, X: np.ndarray) -> tuple[BlockData, DistinctRows]:
-        known, data, distinct = self._prepared
-        if known is not X:
-            data = BlockData(X)
-            distinct = DistinctRows(data.X)
-            self._prepared = (X, data, distinct)
+    @property
+    def degenerate(self) -> tuple[int, ...]:
+        """The degenerate components of the fit the table shows."""
+        return self._degenerate
+
+    def _tell_degenerate(self, degenerate: tuple[int, ...]) -> None:
+        if degenerate != self._degenerate:
+            self._degenerate = degenerate
+            self.degenerateChanged.emit(degenerate)
+
+    def _prepare(self, X: np.ndarray, weights) -> tuple[BlockData, DistinctRows]:
+        known, known_weights, data, distinct = self._prepared
+        if known is not X or known_weights is not weights:
+            data = BlockData(X, weights)
+            if known is not X:  # equal rows do not depend on the weights
+                distinct = DistinctRows(data.X)
+            self._prepared = (X, weights, data, distinct)
         return data, distinct
 
     def _show(self, summary: FitSummary, covariance_type: str) -> None:
@@ -190,13 +241,60 @@ class ComponentTable(QWidget):
                     else Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
                 )
                 self.table.setItem(row, column, item)
-            health = self.table.item(row, 7)
+            health = self.table.item(row, HEALTH_COLUMN)
             health.setForeground(QBrush(QColor(HEALTH_COLORS[component.health])))
             bold = QFont(self.font())
             bold.setBold(component.health is not Health.FINE)
             health.setFont(bold)
-            if self.table.cellWidget(row, 8) is None:
-                self.table.setCellWidget(row, 8, self._fix_button(row))
+            if self.table.cellWidget(row, LOCKS_COLUMN) is None:
+                self.table.setCellWidget(row, LOCKS_COLUMN, self._lock_boxes(row))
+            if self.table.cellWidget(row, FIX_COLUMN) is None:
+                self.table.setCellWidget(row, FIX_COLUMN, self._fix_button(row))
+
+    # -- locks ------------------------------------------------------------------------------
+    def _lock_boxes(self, row: int) -> QWidget:
+        holder = QWidget()
+        layout = QHBoxLayout(holder)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.setSpacing(6)
+        for kind, text, tip in LOCK_BOXES:
+            box = QCheckBox(text)
+            box.setObjectName(f"lock-{kind}")
+            box.setToolTip(f"{tip} (component {row + 1})")
+            box.toggled.connect(lambda on, kind=kind: self.lock(row, kind, on))
+            layout.addWidget(box)
+        return holder
+
+    def lock_box(self, row: int, kind: str) -> QCheckBox | None:
+        """The check box of component ``row``'s ``kind`` lock (None before it is shown)."""
+        holder = self.table.cellWidget(row, LOCKS_COLUMN)
+        return None if holder is None else holder.findChild(QCheckBox, f"lock-{kind}")
+
+    @Slot()
+    def _sync_locks(self, *_args) -> None:
+        """Tick the boxes as the fit model's locks are (cheap: on every change, unthrottled)."""
+        locks = self.document.fit.locks
+        if locks.n_components != self.table.rowCount():
+            return
+        for row in range(self.table.rowCount()):
+            for kind, _text, _tip in LOCK_BOXES:
+                box = self.lock_box(row, kind)
+                if box is not None and box.isChecked() != getattr(locks, kind)[row]:
+                    with QSignalBlocker(box):
+                        box.setChecked(getattr(locks, kind)[row])
+
+    def lock(self, k: int, kind: str, locked: bool) -> None:
+        """Hold component ``k``'s ``kind`` fixed (or free it) from the next M-step on, as one
+        undoable step (the canvas menu's locks come here too)."""
+        fit = self.document.fit
+        locks = fit.locks
+        if not 0 <= k < locks.n_components or getattr(locks, kind)[k] == locked:
+            return
+        verb = "Lock" if locked else "Unlock"
+        text = f"{verb} the {kind} of component {k + 1}"
+        self.document.undo_stack.push(
+            SetLocksCommand(fit, locks, locks.with_lock(k, kind, locked), text)
+        )
 
     def _fix_button(self, row: int) -> QToolButton:
         button = QToolButton()
@@ -246,7 +344,8 @@ class ComponentTable(QWidget):
 
 
 def install_component_table(window: QMainWindow) -> QDockWidget:
-    """Put a :class:`ComponentTable` of ``window.document`` in a dock below the canvas.
+    """Put a :class:`ComponentTable` of ``window.document`` in a dock below the canvas; the
+    canvas marks the components the table finds degenerate.
 
     The table follows ``window.document`` when a file or session replaces it in place.
     """
@@ -259,6 +358,7 @@ def install_component_table(window: QMainWindow) -> QDockWidget:
     dock.setWidget(ComponentTable(window.document, dock))
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
     table = dock.widget()
+    table.degenerateChanged.connect(window.canvas.components.mark_degenerate)
     # Once the window has its size: the dock at its hint, the canvas keeps the rest.
     QTimer.singleShot(
         0,

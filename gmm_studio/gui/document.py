@@ -327,8 +327,9 @@ class Document(QObject):
         return before
 
     def restore_fit(self, settings: FitSettings, saved: SavedFit) -> None:
-        """Put back the settings and fit that :meth:`set_fit` returned."""
-        self.fit.load(self.fit.data, settings, saved)
+        """Put back the settings and fit that :meth:`set_fit` returned (or any saved fit of
+        these points: the weights stay)."""
+        self.fit.load(self.fit.data, settings, saved, sample_weight=self.fit.sample_weight)
         self.settingsChanged.emit()
         self._emit_dirty()
 

@@ -53,6 +53,7 @@ class FitStatus:
         self.message.setStyleSheet("color: #b00020; font-weight: bold;")
         bar.addWidget(self.message, 1)
         self._bar = bar
+        self._weights = (None, 0.0)  # (sample weights, their sum): BIC's N
         self._quiet: set[str] = set()
         self._fitter = _WidthFitter(self)
         bar.installEventFilter(self._fitter)
@@ -134,10 +135,17 @@ class FitStatus:
         mixture = snapshot.mixture
         p = n_parameters(mixture.covariance_type, mixture.n_components, mixture.n_features)
         ll = snapshot.log_likelihood
-        weights = fit.sample_weight  # the effective number of points is their sum
-        n = snapshot.n_samples if weights is None else float(weights.sum())
+        n = snapshot.n_samples if fit.sample_weight is None else self._total_weight(fit)
         self.labels["bic"].setText(f"BIC {bic(ll, p, n):.6g}")
         self.labels["aic"].setText(f"AIC {aic(ll, p):.6g}")
+
+    def _total_weight(self, fit) -> float:
+        """The sum of the fit's sample weights (BIC's N, as in the core), summed once."""
+        known, total = self._weights
+        if known is not fit.sample_weight:
+            known, total = fit.sample_weight, float(fit.sample_weight.sum())
+            self._weights = (known, total)
+        return total
 
 
 class _WidthFitter(QObject):

@@ -1,7 +1,7 @@
 """The Model selection panel: the K × covariance-type map of BIC, AIC or ICL, filled live.
 
 The grid (:func:`gmm_studio.core.selection.grid_cells`, with the document's ``n_init``,
-``init``, ``tol``, ``max_iter``, ``reg_covar`` and ``seed``) runs on a background thread
+``init``, ``tol``, ``max_iter``, ``reg_covar``, ``seed`` and sample weights) runs on a background thread
 while the canvas stays live; each cell is coloured as soon as its fits finish. Lower is
 better for all three criteria (scikit-learn's sign): the darker a cell, the better (shaded
 by rank); the chosen cell is starred on orange (never a degenerate one while a healthy one exists), degenerate cells
@@ -40,7 +40,7 @@ from gmm_studio.core.criteria import CRITERIA
 from gmm_studio.core.restarts import FitCancelled, RestartsResult
 from gmm_studio.core.selection import MCLUST_NAMES, GridSettings, Selection, grid_cells
 from gmm_studio.gui.document import Document
-from gmm_studio.gui.fit_commands import SetFitCommand
+from gmm_studio.gui.fit_commands import LoadFitCommand, finished_fit
 from gmm_studio.gui.stop_on_close import StopOnClose
 
 #: Cell colours from the worst (light) to the best (dark) value of the criterion.
@@ -61,15 +61,24 @@ class GridThread(QThread):
     cellReady = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, X: np.ndarray, settings: GridSettings, parent: QObject | None = None):
+    def __init__(
+        self,
+        X: np.ndarray,
+        settings: GridSettings,
+        sample_weight: np.ndarray | None = None,
+        parent: QObject | None = None,
+    ):
         super().__init__(parent)
-        self.X, self.settings = X, settings
+        self.X, self.settings, self.sample_weight = X, settings, sample_weight
         self.cancel = threading.Event()
 
     def run(self) -> None:
         """Every cell, as it finishes."""
         try:
-            for cell in grid_cells(self.X, self.settings, cancel=self.cancel):
+            cells = grid_cells(
+                self.X, self.settings, sample_weight=self.sample_weight, cancel=self.cancel
+            )
+            for cell in cells:
                 self.cellReady.emit(cell)
         except FitCancelled:
             return
@@ -207,7 +216,7 @@ class SelectionPanel(QDialog):
         self.progress.setRange(0, len(ks) * len(settings.covariance_types))
         self.progress.setValue(0)
         self.progress.setFormat("%v of %m fits")
-        self.thread = GridThread(X, settings, self)
+        self.thread = GridThread(X, settings, self.document.fit.sample_weight, self)
         self.thread.cellReady.connect(self._on_cell)
         self.thread.failed.connect(self._on_failed)
         self.thread.finished.connect(self._on_finished)
@@ -318,7 +327,8 @@ class SelectionPanel(QDialog):
             self.load(cell)
 
     def load(self, cell: RestartsResult) -> None:
-        """Put ``cell``'s fit onto the canvas, with its K and type, as one undoable step."""
+        """Put ``cell``'s fit onto the canvas, with its K and type, as one undoable step: the
+        kept start as a finished fit (its iterations, log-likelihood and state)."""
         doc = self.document
         if cell.failed or doc.fit.data is not self._data:
             return
@@ -326,7 +336,9 @@ class SelectionPanel(QDialog):
             n_components=cell.n_components, covariance_type=cell.covariance_type
         )
         text = f"Load K={cell.n_components} {cell.covariance_type}"
-        doc.undo_stack.push(SetFitCommand(doc, settings, cell.mixture, text))
+        weights = doc.sample_weight
+        total = float(len(self._data) if weights is None else weights.sum())
+        doc.undo_stack.push(LoadFitCommand(doc, settings, finished_fit(cell.best, total), text))
 
 
 def install_selection_panel(window: QMainWindow) -> tuple[SelectionPanel, QMenu]:

@@ -2,10 +2,12 @@
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 
 from gmm_studio.core.component_health import reseeded, summarize
 from gmm_studio.core.criteria import aic, bic, n_parameters
-from gmm_studio.gui.component_table import COLUMNS, REFRESHES_PER_SECOND
+from gmm_studio.gui.component_table import FIX_COLUMN, HEALTH_COLUMN, REFRESHES_PER_SECOND
 from gmm_studio.model import FitState
 
 from .conftest import blobs, document_of
@@ -13,10 +15,10 @@ from .test_fit_in_window import run_until_halted
 
 
 def shown(window):
-    """The table's text, row by row (without the swatch and the Fix button)."""
+    """The table's text, row by row (without the swatch, the lock boxes and the Fix button)."""
     table = window.component_table.table
     return [
-        [table.item(row, column).text() for column in range(1, len(COLUMNS) - 1)]
+        [table.item(row, column).text() for column in range(1, HEALTH_COLUMN + 1)]
         for row in range(table.rowCount())
     ]
 
@@ -85,7 +87,7 @@ def test_remove_a_component_is_one_undoable_step(qtbot, make_window):
     table_follows(qtbot, window)
     before = window.fit.mixture
     history = len(window.fit.history)
-    menu = window.component_table.table.cellWidget(1, len(COLUMNS) - 1).menu()
+    menu = window.component_table.table.cellWidget(1, FIX_COLUMN).menu()
     remove = next(a for a in menu.actions() if a.text().startswith("Remove"))
     remove.trigger()
     assert window.document.settings.n_components == 2
@@ -112,7 +114,7 @@ def test_reseed_and_raise_reg_covar_ask_the_fit_model(qtbot, make_window):
     run_until_halted(qtbot, window)
     table_follows(qtbot, window)
     mixture = window.fit.mixture
-    menu = window.component_table.table.cellWidget(0, len(COLUMNS) - 1).menu()
+    menu = window.component_table.table.cellWidget(0, FIX_COLUMN).menu()
     actions = {a.text().split()[0]: a for a in menu.actions()}
 
     actions["Raise"].trigger()
@@ -124,3 +126,32 @@ def test_reseed_and_raise_reg_covar_ask_the_fit_model(qtbot, make_window):
     worst = X[np.argmin(mixture.score_samples(X))]
     np.testing.assert_array_equal(window.fit.mixture.means[0], worst)
     assert window.fit.events[-1].description == "component 1 re-seeded"
+
+
+def test_lock_boxes_and_the_canvas_menu_are_the_same_undoable_locks(qtbot, make_window):
+    from .test_component_menu import choose, open_menu
+
+    window = make_window(document_of(blobs(), n_components=3, seed=2))
+    table, fit = window.component_table, window.fit
+    table_follows(qtbot, window)
+    box = table.lock_box(1, "mean")
+    assert box.text() == "μ" and not box.isChecked()
+    # Table → model → menu.
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    assert fit.locks.mean == (False, True, False)
+    assert window.document.undo_stack.undoText() == "Lock the mean of component 2"
+    assert open_menu(qtbot, window, 1).findChild(QAction, "lock-mean").isChecked()
+    window.component_menu.menu.close()
+    window.undo_action.trigger()
+    assert fit.locks.mean == (False, False, False) and not box.isChecked()
+    window.redo_action.trigger()
+    assert fit.locks.mean == (False, True, False) and box.isChecked()
+    # Menu → model → table, undoable the same way.
+    choose(open_menu(qtbot, window, 2), "lock-weight")
+    assert fit.locks.weight == (False, False, True)
+    assert table.lock_box(2, "weight").isChecked()
+    assert not table.lock_box(2, "covariance").isChecked()
+    window.undo_action.trigger()
+    assert fit.locks.weight == (False, False, False)
+    assert not table.lock_box(2, "weight").isChecked()
+    assert fit.locks.mean == (False, True, False)  # the earlier lock stays

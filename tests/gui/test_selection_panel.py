@@ -78,9 +78,11 @@ def test_a_click_on_a_cell_loads_its_fit_as_one_undoable_step(qtbot, make_window
     assert window.document.settings.n_components == 2
     assert window.document.settings.covariance_type == "diag"
     assert window.panel.n_components.value() == 2
+    # The cell's kept start as a finished fit: its iterations, log-likelihood and BIC.
     assert window.fit.mixture == cell.mixture
-    qtbot.waitUntil(lambda: window.fit.state is FitState.READY)
+    assert window.fit.state is FitState.CONVERGED and window.fit.iteration == cell.result.n_iter
     assert window.fit.evaluated.log_likelihood == cell.log_likelihood
+    assert window.status_labels["bic"].text() == f"BIC {cell.bic:.6g}"
     window.undo_action.trigger()
     assert window.document.settings == before_settings
     assert window.fit.mixture == before
