@@ -12,7 +12,7 @@ from gmm_studio.gui.canvas import Canvas
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.em_worker import EMController
 from gmm_studio.gui.palette import BACKGROUND, component_colors
-from gmm_studio.gui.point_layer import SCATTER_LIMIT
+from gmm_studio.gui.point_layer import RASTER_PAD, SCATTER_LIMIT, VIEW_IDLE_MS
 
 from .conftest import blobs, document_of
 
@@ -90,8 +90,10 @@ def test_raster_pixels_land_on_the_points_after_pan_and_zoom(qtbot, canvas):
         qtbot.waitUntil(layer.raster_is_current)
         rect = layer.image.mapRectToView(layer.image.boundingRect())
         (x0, x1), (y0, y1) = vb.viewRange()
-        np.testing.assert_allclose([rect.left(), rect.right()], [x0, x1])
-        np.testing.assert_allclose([rect.top(), rect.bottom()], [y0, y1])
+        # The raster reaches RASTER_PAD of the view beyond each side, in whole pixels.
+        pad = RASTER_PAD * (x1 - x0)
+        assert rect.left() < x0 and rect.right() > x1 and rect.top() < y0 and rect.bottom() > y1
+        np.testing.assert_allclose([rect.left(), rect.right()], [x0 - pad, x1 + pad], rtol=0.01)
         image = canvas.grab().toImage()
         shown = 0
         for (x, y), colour in zip(xy, colours, strict=True):
@@ -106,11 +108,33 @@ def test_a_view_change_is_re_rasterised_once_the_view_rests(qtbot, canvas):
     show(qtbot, canvas, xy, marker_colours(len(xy)), raster=True)
     layer = canvas.points
     before = layer.rasters_drawn
-    for step in range(5):  # a drag: several view changes in a row
-        canvas.view_box.translateBy(x=0.05 * (step + 1))
+    for step in range(5):  # a drag: several view changes in a row, past the raster's border
+        canvas.view_box.translateBy(x=0.1 * (step + 1))
     assert not layer.raster_is_current()
     qtbot.waitUntil(layer.raster_is_current)
     assert 1 <= layer.rasters_drawn - before < 5
+
+
+def test_a_pan_within_the_rasters_border_needs_no_new_raster(qtbot, canvas):
+    xy = grid_points()
+    colours = marker_colours(len(xy), seed=3)
+    show(qtbot, canvas, xy, colours, raster=True)
+    layer = canvas.points
+    before = layer.rasters_drawn
+    vb = canvas.view_box
+    (x0, x1), _ = vb.viewRange()
+    vb.translateBy(x=0.5 * RASTER_PAD * (x1 - x0))
+    assert layer.raster_is_current()
+    qtbot.wait(2 * VIEW_IDLE_MS)
+    assert layer.rasters_drawn == before
+    image = canvas.grab().toImage()
+    (x0, x1), (y0, y1) = vb.viewRange()
+    shown = 0
+    for (x, y), colour in zip(xy, colours, strict=True):
+        if x0 < x < x1 and y0 < y < y1:
+            assert pixel_rgb(image, canvas, x, y) == tuple(int(c) for c in colour)
+            shown += 1
+    assert shown >= 10
 
 
 def test_hard_labels_toggle_in_both_drawing_modes(qtbot, canvas):
