@@ -229,3 +229,39 @@ def test_a_million_point_window_runs_em_and_closes_cleanly(qtbot, make_window):
     qtbot.waitUntil(layer.raster_is_current, timeout=10_000)
     window.close()
     assert not window.controller.thread.isRunning()
+
+
+def coloured_area(image, canvas, x, y, colour, reach=40):
+    """Pixels of exactly ``colour`` within ``reach`` screen pixels of the point (x, y)."""
+    p = canvas.data_to_widget(x, y)
+    return sum(
+        pixel_rgb(image, canvas, x, y, dx, dy) == colour
+        for dx in range(-reach, reach + 1, 1)
+        for dy in range(-reach, reach + 1, 1)
+        if 0 <= p.x() + dx < image.width() and 0 <= p.y() + dy < image.height()
+    )
+
+
+def test_the_raster_draws_weighted_points_with_areas_like_the_markers(qtbot, canvas):
+    xy = grid_points()
+    colours = marker_colours(len(xy), seed=7)
+    weights = np.ones(len(xy))
+    weights[6], weights[18] = 4.0, 0.25
+    chosen = [6, 12, 18]  # heavy, ordinary, light
+    layer = canvas.points
+    layer.scatter_limit = SCATTER_LIMIT
+    canvas.show_points(xy, colours, weights)
+    marker_sizes = layer.scatter.data["size"][chosen]  # diameters in screen pixels
+    layer.scatter_limit = 0
+    canvas.show_points(xy, colours, weights)
+    canvas.view_box.setRange(xRange=(-0.5, 4.5), yRange=(-0.5, 4.5), padding=0)
+    assert layer.uses_raster
+    qtbot.waitUntil(layer.raster_is_current)
+    image = canvas.grab().toImage()
+    areas = [
+        coloured_area(image, canvas, *xy[i], tuple(int(c) for c in colours[i])) for i in chosen
+    ]
+    heavy, ordinary, light = areas
+    assert heavy > 2.5 * ordinary > 2.5 * 2.5 * light > 0
+    # The discs cover the markers' areas, to the whole pixels they are made of.
+    np.testing.assert_allclose(areas, np.pi / 4 * marker_sizes**2, rtol=0.15)
