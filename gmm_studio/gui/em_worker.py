@@ -38,6 +38,12 @@ _LIVE_CONTROLLERS: set[EMController] = set()
 
 #: Recolour a running fit only after this many times the cost of the last recolouring.
 COLOUR_COST_RATIO = 2.0
+#: The interpreter's thread switch interval once a window drives EM (Python's default is 5 ms).
+#: The worker gives up the interpreter lock in every numpy call and must get it back for the
+#: Python between them; while the GUI thread runs Python (painting, panning) each time back
+#: waited up to the interval, which slowed EM several times over and, the other way round,
+#: stretched the GUI's stalls (benchmarks/bench_gui.py, README).
+SWITCH_INTERVAL_S = 0.0005
 
 __all__ = ["EMController", "EMWorker", "Frame", "Halt", "shutdown_all"]
 
@@ -159,6 +165,7 @@ class EMController(QObject):
         self._timer.timeout.connect(self._poll)
         self._shut_down = False
         _LIVE_CONTROLLERS.add(self)
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
 
     # -- state ------------------------------------------------------------------------------
     @property
