@@ -1,6 +1,8 @@
 """Points at scale: the raster looks like the markers, lands where the points are, follows the
 hard-label toggle; the worker sends compact colours; a million-point window runs and closes."""
 
+import mmap
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
@@ -15,6 +17,7 @@ from gmm_studio.gui.palette import BACKGROUND, component_colors
 from gmm_studio.gui.point_layer import RASTER_PAD, SCATTER_LIMIT, VIEW_IDLE_MS
 
 from .conftest import blobs, document_of
+from .file_helpers import wait_shown
 
 
 @pytest.fixture
@@ -265,3 +268,30 @@ def test_the_raster_draws_weighted_points_with_areas_like_the_markers(qtbot, can
     assert heavy > 2.5 * ordinary > 2.5 * 2.5 * light > 0
     # The discs cover the markers' areas, to the whole pixels they are made of.
     np.testing.assert_allclose(areas, np.pi / 4 * marker_sizes**2, rtol=0.15)
+
+
+def test_a_large_npy_file_opens_memory_mapped_and_runs_live_from_the_raster(
+    qtbot, make_window, tmp_path
+):
+    # The path of benchmarks/bench_big_window.py (10,000,000 points), with fewer points.
+    rng = np.random.default_rng(3)
+    centres = rng.uniform(-10, 10, size=(3, 2))
+    path = tmp_path / "big.npy"
+    np.save(path, centres[rng.integers(0, 3, 3 * SCATTER_LIMIT)] + rng.normal(size=(15_000, 2)))
+    window = make_window(document_of(blobs(n_per=20), n_components=3, seed=1, max_iter=3))
+    before = window.frames_drawn
+    assert window.file_menu.commands.open_path(path)
+    wait_shown(qtbot, window, before)
+    points = window.document.points
+    base = points
+    while base is not None and not isinstance(base, mmap.mmap):
+        base = getattr(base, "base", None)
+    assert base is not None  # the points are the file's pages, not a copy
+    layer = window.canvas.points
+    assert layer.uses_raster and np.shares_memory(layer.positions, points)  # no copy
+    with qtbot.waitSignal(window.controller.halted, timeout=30_000):
+        window.run_action.trigger()
+    assert window.document.iteration == 3
+    qtbot.waitUntil(layer.raster_is_current, timeout=10_000)
+    assert layer.image.isVisible() and layer.rasters_drawn >= 1
+    np.testing.assert_array_equal(layer.colors, window.fit_control.point_colors[0])
