@@ -150,61 +150,65 @@ def build_raster_geometry(
     n = len(xy)
     sx = width / (x1 - x0) if x1 > x0 else 0.0
     sy = height / (y1 - y0) if y1 > y0 else 0.0
-    col = xy[:, 0] - x0  # subtract first: data far from 0 keeps its precision
-    col *= sx
-    row = xy[:, 1] - y0
-    row *= sy
     # Only points whose disc may touch the image take part (NaN compares false: left out).
     largest = POINT_SIZE * pixel_ratio * (1.0 if scale is None else max(1.0, float(scale.max())))
     margin = math.ceil(largest) + 2
-    near = (col > -margin) & (col < width + margin) & (row > -margin) & (row < height + margin)
-    if sx == 0.0 or sy == 0.0:
-        near[:] = False  # an empty data rectangle shows nothing
-    index = np.flatnonzero(near)
-    col, row = col[index], row[index]
+    near = np.zeros(n, dtype=bool)
+    if sx and sy:  # an empty data rectangle shows nothing
+        for a, b, col, row in _pixel_coordinates(xy, None, x0, y0, sx, sy):
+            inside = near[a:b]
+            np.greater(col, -margin, out=inside)
+            inside &= col < width + margin
+            inside &= row > -margin
+            inside &= row < height + margin
+    n_near = int(np.count_nonzero(near))
+    index = None if n_near == n else np.flatnonzero(near)  # None: every point
     if diameter is not None:
-        near_diameters = np.full(len(index), max(1, int(diameter)), dtype=np.int16)
+        near_diameters = np.full(n_near, max(1, int(diameter)), dtype=np.int16)
     else:
-        near_diameters = point_diameters(
-            len(index), pixel_ratio, None if scale is None else scale[index]
-        )
-    # Column and row of each point's pixel, plus `margin` so that all are positive and the
-    # integer cast truncates like floor; even discs centre on a pixel corner.
-    col += margin
-    row += margin
-    even = (near_diameters % 2) == 0
-    col[even] += 0.5
-    row[even] += 0.5
-    ix = col.astype(np.int32)
-    iy = row.astype(np.int32)
-    ix -= margin
-    iy -= margin
+        near_scale = None if scale is None else scale if index is None else scale[index]
+        near_diameters = point_diameters(n_near, pixel_ratio, near_scale)
+    largest_disc = int(near_diameters.max(initial=0))
+    sizes = np.array([0] + [len(disc_offsets(d)) for d in range(1, largest_disc + 1)])
     diameters = np.zeros(n, dtype=np.int16)
-    diameters[index] = near_diameters
-    counts = np.zeros(n, dtype=np.int64)
-    sizes = np.array([len(disc_offsets(d)) for d in range(int(near_diameters.max(initial=0)) + 1)])
-    counts[index] = sizes[near_diameters]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
+    diameters[near] = near_diameters
+    total = int(sizes[near_diameters].sum())
+    index_type = np.int32 if total < np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(n + 1, dtype=index_type)
+    np.cumsum(sizes[diameters], out=indptr[1:])
+    indices = np.empty(total, dtype=np.int32)
     size = width * height
-    indices = np.empty(int(indptr[-1]), dtype=np.int32)
-    # Each point's stamps are contiguous (the column of a CSC matrix): fill them size by size.
-    for d in np.unique(near_diameters).tolist():
-        members = np.flatnonzero(near_diameters == d)
-        starts = indptr[index[members]]
-        px, py = ix[members], iy[members]
-        for s, (dx, dy) in enumerate(disc_offsets(d).tolist()):
-            cx = px + dx
-            cy = py + dy
-            pixel = cy * width
-            pixel += cx
-            # One unsigned comparison per axis tests 0 <= c < size.
-            outside = cx.view(np.uint32) >= width
-            outside |= cy.view(np.uint32) >= height
-            pixel[outside] = size  # the extra row for stamps off the image
-            indices[starts + s] = pixel
-    if indptr[-1] < np.iinfo(np.int32).max:
-        indptr = indptr.astype(np.int32)
+    # One disc for all: the near points' stamps are one (n_near, S) block, row by row.
+    block = None
+    if n_near and near_diameters.min() == near_diameters.max():
+        block = indices.reshape(n_near, -1)
+    # Each point's stamps are contiguous (a column of the CSC matrix), offset by offset.
+    for a, b, col, row in _pixel_coordinates(xy, index, x0, y0, sx, sy):
+        chunk = near_diameters[a:b]
+        for d in np.unique(chunk).tolist():
+            if block is not None:
+                members, targets = slice(None), block[a:b]
+            else:
+                members = np.flatnonzero(chunk == d)
+                starts = indptr[a + members if index is None else index[a + members]]
+            # Column and row of each point's pixel, plus `margin` so that all are positive
+            # and the integer cast truncates like floor; even discs centre on a pixel corner.
+            shift = margin + (0.0 if d % 2 else 0.5)
+            ix = (col[members] + shift).astype(np.int32)
+            iy = (row[members] + shift).astype(np.int32)
+            for s, (dx, dy) in enumerate(disc_offsets(d).tolist()):
+                cx = ix + (dx - margin)
+                cy = iy + (dy - margin)
+                pixel = cy * width
+                pixel += cx
+                # One unsigned comparison per axis tests 0 <= c < size.
+                outside = cx.view(np.uint32) >= width
+                outside |= cy.view(np.uint32) >= height
+                pixel[outside] = size  # the extra row for stamps off the image
+                if block is not None:
+                    targets[:, s] = pixel
+                else:
+                    indices[starts + s] = pixel
     data = np.ones(len(indices), dtype=np.float32)
     stamps = scipy.sparse.csc_matrix((data, indices, indptr), shape=(size + 1, n))
     covered = (stamps @ np.ones(n, dtype=np.float32))[:size]
@@ -214,6 +218,23 @@ def build_raster_geometry(
     return RasterGeometry(
         key, width, height, stamps, inverse_counts.astype(np.float32), alpha, diameters
     )
+
+
+#: Points converted to pixel coordinates at a time (bounds the temporary arrays).
+_CHUNK = 1 << 20
+
+
+def _pixel_coordinates(xy, index, x0, y0, sx, sy):
+    """Yield ``(a, b, col, row)``: the pixel coordinates of points ``a:b`` (of ``index``)."""
+    n = len(xy) if index is None else len(index)
+    for a in range(0, n, _CHUNK):
+        b = min(n, a + _CHUNK)
+        part = xy[a:b] if index is None else xy[index[a:b]]
+        col = part[:, 0] - x0  # subtract first: data far from 0 keeps its precision
+        col *= sx
+        row = part[:, 1] - y0
+        row *= sy
+        yield a, b, col, row
 
 
 def paint_raster(

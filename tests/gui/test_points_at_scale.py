@@ -49,6 +49,18 @@ def pixel_rgb(image, canvas, x, y, dx=0, dy=0):
     return (c.red(), c.green(), c.blue())
 
 
+def visible_points_show_their_colours(canvas, xy, colours) -> int:
+    """Check that every point inside the view shows its colour; return how many there are."""
+    image = canvas.grab().toImage()
+    (x0, x1), (y0, y1) = canvas.view_box.viewRange()
+    shown = 0
+    for (x, y), colour in zip(xy, colours, strict=True):
+        if x0 < x < x1 and y0 < y < y1:
+            assert pixel_rgb(image, canvas, x, y) == tuple(int(c) for c in colour)
+            shown += 1
+    return shown
+
+
 def show(qtbot, canvas, xy, colours, raster, labels=None, palette=None):
     layer = canvas.points
     layer.scatter_limit = 0 if raster else SCATTER_LIMIT
@@ -97,13 +109,7 @@ def test_raster_pixels_land_on_the_points_after_pan_and_zoom(qtbot, canvas):
         pad = RASTER_PAD * (x1 - x0)
         assert rect.left() < x0 and rect.right() > x1 and rect.top() < y0 and rect.bottom() > y1
         np.testing.assert_allclose([rect.left(), rect.right()], [x0 - pad, x1 + pad], rtol=0.01)
-        image = canvas.grab().toImage()
-        shown = 0
-        for (x, y), colour in zip(xy, colours, strict=True):
-            if x0 < x < x1 and y0 < y < y1:
-                assert pixel_rgb(image, canvas, x, y) == tuple(int(c) for c in colour)
-                shown += 1
-        assert shown >= 4
+        assert visible_points_show_their_colours(canvas, xy, colours) >= 4
 
 
 def test_a_view_change_is_re_rasterised_once_the_view_rests(qtbot, canvas):
@@ -130,14 +136,7 @@ def test_a_pan_within_the_rasters_border_needs_no_new_raster(qtbot, canvas):
     assert layer.raster_is_current()
     qtbot.wait(2 * VIEW_IDLE_MS)
     assert layer.rasters_drawn == before
-    image = canvas.grab().toImage()
-    (x0, x1), (y0, y1) = vb.viewRange()
-    shown = 0
-    for (x, y), colour in zip(xy, colours, strict=True):
-        if x0 < x < x1 and y0 < y < y1:
-            assert pixel_rgb(image, canvas, x, y) == tuple(int(c) for c in colour)
-            shown += 1
-    assert shown >= 10
+    assert visible_points_show_their_colours(canvas, xy, colours) >= 10
 
 
 def test_hard_labels_toggle_in_both_drawing_modes(qtbot, canvas):
