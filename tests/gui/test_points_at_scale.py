@@ -294,3 +294,24 @@ def test_a_large_npy_file_opens_memory_mapped_and_runs_live_from_the_raster(
     qtbot.waitUntil(layer.raster_is_current, timeout=10_000)
     assert layer.image.isVisible() and layer.rasters_drawn >= 1
     np.testing.assert_array_equal(layer.colors, window.fit_control.point_colors[0])
+
+
+def test_unchanged_axes_are_not_drawn_again_when_the_plot_repaints(qtbot, canvas, monkeypatch):
+    import pyqtgraph as pg
+
+    painted = []
+    original = pg.AxisItem.paint
+    monkeypatch.setattr(
+        pg.AxisItem, "paint", lambda self, *args: (painted.append(self), original(self, *args))
+    )
+    show(qtbot, canvas, grid_points(), marker_colours(25), raster=False)
+    canvas.grab()
+    axes = {canvas.getPlotItem().getAxis(name) for name in ("left", "bottom")}
+    assert axes <= set(painted)  # drawn once
+    painted.clear()
+    canvas.points.set_colors(marker_colours(25, seed=9))  # the points change, the axes do not
+    canvas.grab()
+    assert not axes & set(painted)
+    canvas.view_box.translateBy(x=0.3)  # a new horizontal range: that axis is drawn again
+    canvas.grab()
+    assert set(painted) & axes == {canvas.getPlotItem().getAxis("bottom")}
