@@ -229,9 +229,14 @@ def print_rows(rows: list[dict]) -> None:
             f" {'{:.1f} / {:.1f}'.format(*r['frame_ms']):>19}"
             f" {'{:.1f} / {:.1f}'.format(*r['paint_ms']):>16}"
             f" {' / '.join(f'{v:.0f}' for v in r['cpu'].values()):>25}"
-            f" {10 * r['cpu']['gui'] / max(r['redraws'], 1e-9):>17.1f}"
-            f" {10 * r['cpu']['em'] / max(r['iterations'], 1e-9):>12.1f} {r['load']:>5.2f}"
+            f" {per_unit(r['cpu']['gui'], r['redraws']):>17}"
+            f" {per_unit(r['cpu']['em'], r['iterations']):>12} {r['load']:>5.2f}"
         )
+
+
+def per_unit(cpu_percent: float, per_second: float) -> str:
+    """Milliseconds of CPU per unit of work ("-" when none was done)."""
+    return f"{10 * cpu_percent / per_second:.1f}" if per_second > 0 else "-"
 
 
 def bench_settings(n_components: int):
