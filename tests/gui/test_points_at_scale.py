@@ -2,6 +2,8 @@
 hard-label toggle; the worker sends compact colours; a million-point window runs and closes."""
 
 import mmap
+import os
+import threading
 
 import numpy as np
 import pytest
@@ -14,7 +16,7 @@ from gmm_studio.gui.canvas import Canvas
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.em_worker import EMController
 from gmm_studio.gui.palette import BACKGROUND, component_colors
-from gmm_studio.gui.point_layer import RASTER_PAD, SCATTER_LIMIT, VIEW_IDLE_MS
+from gmm_studio.gui.point_layer import RASTER_PAD, SCATTER_LIMIT, VIEW_IDLE_MS, _raster_executor
 
 from .conftest import blobs, document_of
 from .file_helpers import wait_shown
@@ -315,3 +317,11 @@ def test_unchanged_axes_are_not_drawn_again_when_the_plot_repaints(qtbot, canvas
     canvas.view_box.translateBy(x=0.3)  # a new horizontal range: that axis is drawn again
     canvas.grab()
     assert set(painted) & axes == {canvas.getPlotItem().getAxis("bottom")}
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="thread niceness is Linux's")
+def test_the_raster_thread_runs_nicer_than_the_gui_thread():
+    def niceness():
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    assert _raster_executor().submit(niceness).result() > niceness()
