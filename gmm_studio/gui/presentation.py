@@ -35,6 +35,7 @@ class Presentation(QObject):
         self.window = window
         self._fonts: dict[QWidget, QFont] = {}
         self._toolbar_actions: list[QAction] = []
+        self._components_shown = False
         self.presenting = False
         self.present_action = self._action("Presentation mode", "F11", self.set_presenting)
         self.panel_action = self._action("Side panel", "Ctrl+B", self.show_panel)
@@ -81,6 +82,7 @@ class Presentation(QObject):
             self.present_action.setChecked(on)
         self._scale_fonts(SCALE if on else 1.0)
         self._show_clutter(not on)
+        self._show_components(not on)
         window.status.set_quiet(QUIET_STATUS, on)
         layer = window.canvas.components
         layer.line_scale = SCALE if on else 1.0
@@ -91,6 +93,16 @@ class Presentation(QObject):
             window.showFullScreen()
         else:
             window.showNormal()
+
+    def _show_components(self, shown: bool) -> None:
+        # The table would leave the canvas and the curve too little room on a projector;
+        # it comes back as it was when presentation mode ends.
+        dock = self.window.components_dock
+        if not shown:
+            self._components_shown = dock.isVisible()
+            dock.hide()
+        elif self._components_shown:
+            dock.show()
 
     def _show_clutter(self, shown: bool) -> None:
         toolbar = self.window.toolbar
@@ -130,11 +142,11 @@ class Presentation(QObject):
                 axis.setTickFont(font)
                 axis.setPen(foreground, width=1.5 * scale)
                 axis.setTextPen(foreground)
-                label = axis.labelText
-                if plot is window.ll_plot and name == "left":  # a short plot: a short label
-                    label = "log L" if self.presenting else "log-likelihood"
-                axis.setLabel(label, color="#{:02x}{:02x}{:02x}".format(*foreground),
+                if plot is window.ll_plot and name == "left":
+                    continue  # the curve's name is in the plot's corner
+                axis.setLabel(axis.labelText, color="#{:02x}{:02x}{:02x}".format(*foreground),
                               **{"font-size": f"{round(size * scale + 2)}pt"})  # fmt: skip
+        window.ll_plot.set_name_style(foreground, round(size * scale + 1))
         layer = window.canvas.components
         layer.halo_color = background if self.presenting else None
         window.ll_plot.curve.setPen(foreground, width=3 * scale)
