@@ -9,6 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QGraphicsItem
 
 from gmm_studio.core import Mixture
 from gmm_studio.gui.component_layer import ComponentLayer
@@ -250,11 +251,17 @@ def weight_scale(sample_weight: np.ndarray | None) -> np.ndarray | None:
 
 
 def style_axes(item: pg.PlotItem, point_size: int) -> None:
-    """Projector-readable axes: ``point_size`` tick labels and firm dark lines."""
+    """Projector-readable axes: ``point_size`` tick labels and firm dark lines.
+
+    Each axis keeps its drawing as a pixmap until its range or size changes: replaying the
+    tick labels took several milliseconds per axis and paint, and the window repaints the
+    axes with every snapshot drawn next to them (benchmarks/bench_gui.py).
+    """
     font = QFont()
     font.setPointSize(point_size)
     for name in ("left", "bottom"):
         axis = item.getAxis(name)
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         axis.setTickFont(font)
         axis.setPen(pg.mkPen(*FOREGROUND, width=1.5))
         axis.setTextPen(pg.mkPen(*FOREGROUND))

@@ -157,6 +157,8 @@ class Document(QObject):
 
     def displayed_points(self) -> np.ndarray:
         """The two displayed columns, shape (N, 2) (the one column twice in 1-D)."""
+        if list(self.axes) == [0, 1] and self.n_features == 2:
+            return self._points  # no copy: a memory-mapped file stays mapped
         return self._points[:, list(self.axes)]
 
     def lift_to_features(self, xy: np.ndarray) -> np.ndarray:

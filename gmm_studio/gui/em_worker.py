@@ -15,9 +15,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import itertools
-import os
 import sys
-import threading
 import time
 
 import numpy as np
@@ -26,6 +24,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from gmm_studio.core import EMRun, Snapshot
 from gmm_studio.core.point_colors import blended_colors
 from gmm_studio.gui.em_mailbox import Control, Frame, Halt, Mailbox, Task, Work
+from gmm_studio.gui.thread_priority import lower_this_thread_priority
 
 #: How often the GUI reads the mailbox, and the shortest interval between published frames.
 FRAME_INTERVAL_S = 1 / 60
@@ -39,6 +38,12 @@ _LIVE_CONTROLLERS: set[EMController] = set()
 
 #: Recolour a running fit only after this many times the cost of the last recolouring.
 COLOUR_COST_RATIO = 2.0
+#: The interpreter's thread switch interval once a window drives EM (Python's default is 5 ms).
+#: The worker gives up the interpreter lock in every numpy call and must get it back for the
+#: Python between them; while the GUI thread runs Python (painting, panning) each time back
+#: waited up to the interval, which slowed EM several times over and, the other way round,
+#: stretched the GUI's stalls (benchmarks/bench_gui.py, README).
+SWITCH_INTERVAL_S = 0.0005
 
 __all__ = ["EMController", "EMWorker", "Frame", "Halt", "shutdown_all"]
 
@@ -69,7 +74,7 @@ class EMWorker(QObject):
     @Slot()
     def loop(self) -> None:
         """Work until told to quit (runs in the worker thread)."""
-        _lower_this_thread_priority()
+        lower_this_thread_priority()
         with _single_blas_thread():
             while (task := self._control.next_task(self._publish_pending)) is not None:
                 if task.work is Work.PARK:
@@ -160,6 +165,7 @@ class EMController(QObject):
         self._timer.timeout.connect(self._poll)
         self._shut_down = False
         _LIVE_CONTROLLERS.add(self)
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
 
     # -- state ------------------------------------------------------------------------------
     @property
@@ -270,22 +276,6 @@ def shutdown_all() -> None:
 # A script that builds windows without running the event loop never emits aboutToQuit; stop
 # the threads before the interpreter tears the controllers down.
 atexit.register(shutdown_all)
-
-
-_LOWERED_THREADS: set[int] = set()
-#: Niceness added to the EM thread, so that on a busy machine the GUI thread gets the CPU first.
-WORKER_NICENESS = 5
-
-
-def _lower_this_thread_priority() -> None:
-    """Make the calling (worker) thread a little nicer than the GUI thread (Linux only)."""
-    tid = threading.get_native_id()
-    if tid in _LOWERED_THREADS or not hasattr(os, "setpriority"):
-        return
-    _LOWERED_THREADS.add(tid)
-    with contextlib.suppress(OSError):
-        current = os.getpriority(os.PRIO_PROCESS, tid)
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, current + WORKER_NICENESS))
 
 
 @contextlib.contextmanager

@@ -40,6 +40,7 @@ from gmm_studio.gui.selection_panel import install_selection_panel
 from gmm_studio.gui.settings_store import GEOMETRY, HARD_LABELS, RADII, SPEED, SettingsStore
 from gmm_studio.gui.starts_strip import install_starts_strip
 from gmm_studio.gui.teaching import install_teaching
+from gmm_studio.gui.throttle import Throttle
 from gmm_studio.gui.true_labels import TrueLabelsView
 from gmm_studio.gui.uncertainty_view import install_uncertainty_view
 from gmm_studio.gui.window_layout import (
@@ -49,6 +50,9 @@ from gmm_studio.gui.window_layout import (
     undo_redo_actions,
 )
 from gmm_studio.model import FitModel, FitState
+
+#: Least time between redraws of the log-likelihood curve, history bar and status while EM runs.
+SIDE_VIEWS_INTERVAL_MS = 66
 
 
 class MainWindow(QMainWindow):
@@ -89,6 +93,10 @@ class MainWindow(QMainWindow):
         self.component_menu = ComponentMenu(self.canvas, self.document, self.component_table)
         self.glide = Glide(self.canvas)
         self._frame_glides = False  # True while a frame of a slow run is being drawn
+        self._in_frame = False  # True while a frame from the worker is being drawn
+        # While EM runs, the curve, history bar and status follow at most this often; the
+        # canvas takes every frame.
+        self._side_views = Throttle(self._draw_side_views, SIDE_VIEWS_INTERVAL_MS, self)
         self._connect()
 
         self.settings_store = SettingsStore(self)
@@ -420,11 +428,12 @@ class MainWindow(QMainWindow):
         """A frame from the worker: into the fit model (which redraws), then the colors."""
         speed = speed_from_position(self.settings_store.get(SPEED))
         self._frame_glides = speed is not None and speed * GLIDE_S <= 1.0
+        self._in_frame = True
         try:
             if self.fit_control.take(frame):
                 self._draw_point_colors()
         finally:
-            self._frame_glides = False
+            self._frame_glides = self._in_frame = False
         self.frames_drawn += 1
 
     @Slot(object)
@@ -449,11 +458,18 @@ class MainWindow(QMainWindow):
         else:
             self.canvas.components.colors = colors
             self.glide.draw(fit.mixture, self.document.axes, fit.locks, self._frame_glides)
+        if self._in_frame and self.controller.running:
+            self._side_views.request()
+        else:
+            self._side_views.now()
+        self._update_actions()
+
+    def _draw_side_views(self) -> None:
+        fit = self.fit
         marks = [(e.iteration, e.description or e.kind.value) for e in fit.events]
         self.ll_plot.set_segments(fit.segments(), marks)
         self.history_bar.show_fit(fit)
         self._update_status()
-        self._update_actions()
 
     def _show_uncolored_points(self) -> None:
         n = self.document.n_points

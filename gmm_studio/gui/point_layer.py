@@ -4,11 +4,14 @@ All point drawing lives in :class:`PointLayer`. Small data sets are drawn as a s
 anti-aliased discs; above :data:`SCATTER_LIMIT` points the layer shows a raster instead,
 because recoloring a pyqtgraph scatter goes through Python once per point. The raster is an
 RGBA image at screen resolution from :mod:`gmm_studio.core.point_raster`, computed in a
-background thread and shown by one ``ImageItem`` that covers exactly the visible data
-rectangle. Where the points land is kept per view, so a new snapshot only re-averages colors.
-View changes (pan, zoom, resize) are coalesced: while the user drags, the last image moves and
-scales with the data, and is re-rasterised when the view rests for :data:`VIEW_IDLE_MS` or at
-least every :data:`VIEW_MAX_WAIT_MS`.
+background thread and shown by one ``ImageItem``. The image covers the visible data rectangle
+plus :data:`RASTER_PAD` of its size on every side, so a pan that stays within that border
+needs no new raster at all: the image moves with the data. Where the points land is kept per
+raster, so a new snapshot only re-averages colors. Other view changes (zoom, resize, a pan
+past the border) are coalesced: while the user drags, the last image moves and scales with
+the data, and is re-rasterised when the view rests for :data:`VIEW_IDLE_MS` or at least every
+:data:`VIEW_MAX_WAIT_MS`. Weighted points (a size factor per point) are drawn with larger or
+smaller discs in both modes.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from gmm_studio.core.point_raster import (
     point_diameter,
 )
 from gmm_studio.gui.palette import UNFITTED_POINT
+from gmm_studio.gui.thread_priority import lower_this_thread_priority
 
 #: Above this many points the layer draws a raster image instead of a scatter.
 SCATTER_LIMIT = 5_000
@@ -39,6 +43,8 @@ OUTLINE_LIMIT = 1_000
 #: Re-rasterise after the view has rested this long, or at least this often while it moves.
 VIEW_IDLE_MS = 40
 VIEW_MAX_WAIT_MS = 200
+#: The raster reaches this fraction of the view's width (height) beyond each side of it.
+RASTER_PAD = 0.125
 
 
 class PassiveScatter(pg.ScatterPlotItem):
@@ -56,7 +62,7 @@ class PassiveScatter(pg.ScatterPlotItem):
 class _RasterRequest:
     """Everything the raster thread needs for one image (arrays are never written later)."""
 
-    __slots__ = ("colors", "generation", "key", "labels", "palette", "version", "xy")
+    __slots__ = ("colors", "generation", "key", "labels", "palette", "scale", "version", "xy")
 
     def __init__(self, **kwargs):
         for name, value in kwargs.items():
@@ -69,19 +75,16 @@ class _RasterCache:
     def __init__(self) -> None:
         self.geometry: RasterGeometry | None = None
         self.generation = -1
-        self.weights = np.zeros(0)  # scratch: one float per stamp
 
 
 def _raster_job(cache: _RasterCache, request: _RasterRequest):
     geometry = cache.geometry
     if geometry is None or geometry.key != request.key or cache.generation != request.generation:
-        geometry = cache.geometry = build_raster_geometry(request.xy, request.key)
+        cache.geometry = None  # let the old one go before the new one is built
+        geometry = build_raster_geometry(request.xy, request.key, scale=request.scale)
+        cache.geometry = geometry
         cache.generation = request.generation
-        if cache.weights.shape != geometry.slot.shape:
-            cache.weights = np.empty(len(geometry.slot))
-    image = paint_raster(
-        geometry, request.colors, request.labels, request.palette, weights=cache.weights
-    )
+    image = paint_raster(geometry, request.colors, request.labels, request.palette)
     return request, image
 
 
@@ -91,7 +94,11 @@ _executor: ThreadPoolExecutor | None = None
 def _raster_executor() -> ThreadPoolExecutor:
     global _executor
     if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gmm-studio-raster")
+        _executor = ThreadPoolExecutor(
+            max_workers=1,
+            thread_name_prefix="gmm-studio-raster",
+            initializer=lower_this_thread_priority,
+        )
     return _executor
 
 
@@ -324,6 +331,10 @@ class PointLayer(pg.ItemGroup):
         if not self.uses_raster:
             return
         # Coalesce: the image moves with the data meanwhile (its rect is in data coordinates).
+        if self._shown is not None and self._covers_view(self._shown[2]):
+            self._view_timer.stop()
+            self._view_pending_since = None
+            return  # the raster shown reaches beyond the view: it moves with the data
         now = time.monotonic()
         if self._view_pending_since is None:
             self._view_pending_since = now
@@ -336,15 +347,18 @@ class PointLayer(pg.ItemGroup):
         """Re-rasterise for the current view now (normally done shortly after it changes)."""
         self._view_timer.stop()
         self._view_pending_since = None
-        if self.uses_raster and self._shown is not None and self._shown[2] != self._view_key():
+        if self.uses_raster and self._shown is not None and not self._covers_view(self._shown[2]):
             self._request_raster()
 
     def raster_is_current(self) -> bool:
-        """True when the raster shows the current points, colours and view (nothing pending)."""
+        """True when the raster shows the current points and colours and covers the view at
+        its resolution (nothing pending)."""
         return (
             self.uses_raster
             and not self._raster_busy
-            and self._shown == (self._generation, self._version, self._view_key())
+            and self._shown is not None
+            and self._shown[:2] == (self._generation, self._version)
+            and self._covers_view(self._shown[2])
         )
 
     def _view_key(self) -> tuple:
@@ -355,6 +369,25 @@ class PointLayer(pg.ItemGroup):
         height = max(1, round(vb.height() * scale))
         return (x0, x1, y0, y1, width, height, scale)
 
+    def _raster_key(self) -> tuple:
+        """The view's key grown by :data:`RASTER_PAD` on every side, in whole pixels."""
+        x0, x1, y0, y1, width, height, scale = self._view_key()
+        pad_x, pad_y = round(RASTER_PAD * width), round(RASTER_PAD * height)
+        dx, dy = pad_x * (x1 - x0) / width, pad_y * (y1 - y0) / height
+        return (x0 - dx, x1 + dx, y0 - dy, y1 + dy, width + 2 * pad_x, height + 2 * pad_y, scale)
+
+    def _covers_view(self, key: tuple) -> bool:
+        """True when a raster made for ``key`` shows the whole view at its pixel size."""
+        x0, x1, y0, y1, width, height, scale = self._view_key()
+        k0, k1, l0, l1, k_width, k_height, k_scale = key
+        if k_scale != scale or not (k0 <= x0 and x1 <= k1 and l0 <= y0 and y1 <= l1):
+            return False
+        # The same data size of a pixel (to a thousandth of a pixel across the raster).
+        return (
+            abs((x1 - x0) / width * k_width - (k1 - k0)) <= 1e-3 * (k1 - k0) / k_width
+            and abs((y1 - y0) / height * k_height - (l1 - l0)) <= 1e-3 * (l1 - l0) / k_height
+        )
+
     def _request_raster(self) -> None:
         if not len(self._xy):
             self.image.setVisible(False)
@@ -363,12 +396,19 @@ class PointLayer(pg.ItemGroup):
             self._raster_dirty = True  # the job in flight is followed by one for the newest state
             return
         labels = self._showing_labels()
+        shown = self._shown
+        key = (
+            shown[2]
+            if shown is not None and shown[0] == self._generation and self._covers_view(shown[2])
+            else self._raster_key()
+        )
         request = _RasterRequest(
             xy=self._xy,
+            scale=self._scale,
             colors=self._blended,
             labels=self._labels if labels else None,
             palette=self._palette if labels else None,
-            key=self._view_key(),
+            key=key,
             generation=self._generation,
             version=self._version,
         )
@@ -391,7 +431,7 @@ class PointLayer(pg.ItemGroup):
             self._request_raster()
         elif (
             self._shown is not None
-            and self._shown[2] != self._view_key()
+            and not self._covers_view(self._shown[2])
             and not self._view_timer.isActive()
         ):
             self._request_raster()  # the view moved while the job ran and nothing is queued

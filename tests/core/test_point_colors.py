@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gmm_studio.core import COVARIANCE_TYPES, FitError, blockwise, initialize
+from gmm_studio.core import COVARIANCE_TYPES, FitError, blockwise, initialize, point_raster
 from gmm_studio.core.point_colors import blended_colors
 from gmm_studio.core.point_raster import rasterize
 
@@ -103,3 +103,35 @@ def test_raster_of_an_empty_view_is_transparent():
     assert image.shape == (2, 3, 4) and not image.any()
     flat = rasterize(np.ones((3, 2)), np.ones((3, 3), np.uint8), (1, 1, 0, 1, 3, 2, 1.0))
     assert not flat.any()
+
+
+@pytest.mark.parametrize("chunk", [7, 1 << 20])
+def test_raster_of_discs_of_many_sizes_matches_a_direct_computation(monkeypatch, chunk):
+    # Points of several disc sizes, some off the view; small chunks cross chunk boundaries.
+    monkeypatch.setattr(point_raster, "_CHUNK", chunk)
+    rng = np.random.default_rng(9)
+    xy = rng.uniform(-3, 13, size=(60, 2))
+    colors = rng.integers(0, 256, size=(60, 3), dtype=np.uint8)
+    scale = rng.choice([0.4, 1.0, 1.6, 3.0], size=60)
+    key = (0.0, 10.0, 0.0, 8.0, 40, 32, 1.0)
+    geometry = point_raster.build_raster_geometry(xy, key, scale=scale)
+    image = point_raster.paint_raster(geometry, colors)
+    sums = np.zeros((32, 40, 3))
+    counts = np.zeros((32, 40))
+    for (x, y), colour, d in zip(xy, colors, geometry.diameters, strict=True):
+        if not d:
+            assert not (0 <= x < 10 and 0 <= y < 8)  # only points far off the view are left out
+            continue
+        shift = 0.0 if d % 2 else 0.5
+        col, row = int(np.floor(x * 4 + shift)), int(np.floor(y * 4 + shift))
+        for dx, dy in point_raster.disc_offsets(d):
+            if 0 <= col + dx < 40 and 0 <= row + dy < 32:
+                sums[row + dy, col + dx] += colour
+                counts[row + dy, col + dx] += 1
+    covered = counts > 0
+    np.testing.assert_array_equal(image[..., 3], np.where(covered, 255, 0))
+    expected = np.floor(sums[covered] / counts[covered][:, None] + 0.5)
+    np.testing.assert_array_equal(image[covered][:, :3], expected)
+    assert not image[~covered].any()
+    # Heavier points have larger discs, as the markers' sizes scale.
+    assert len(set(geometry.diameters[geometry.diameters > 0].tolist())) >= 3

@@ -1,10 +1,12 @@
 """The EM controller and its worker thread on their own, without a window."""
 
+import sys
+
 import numpy as np
 import pytest
 
 from gmm_studio.core import EMRun, FitSettings, fit
-from gmm_studio.gui.em_worker import EMController, Halt
+from gmm_studio.gui.em_worker import SWITCH_INTERVAL_S, EMController, Halt
 from gmm_studio.gui.palette import component_colors
 
 from ..conftest import running_qthreads
@@ -94,3 +96,8 @@ def test_the_thread_leak_check_sees_a_controller_that_was_not_shut_down(qtbot):
     assert c.shutdown()
     assert c.thread not in running_qthreads()
     assert c.shutdown()  # twice is fine
+
+
+def test_a_controller_shortens_the_interpreters_thread_switch_interval(controller):
+    # The worker gets the interpreter lock back between numpy calls within this interval.
+    assert sys.getswitchinterval() <= SWITCH_INTERVAL_S
