@@ -1,4 +1,5 @@
-"""Drawing the mixture components: covariance ellipses and mean markers."""
+"""Drawing the mixture components: covariance ellipses and mean markers, the handles on one
+component's axes and the cue of a merge target."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from gmm_studio.core import Locks, Mixture, ellipse_points
+from gmm_studio.core.component_edits import axis_ends
 from gmm_studio.gui.point_layer import PassiveScatter
 
 #: Number of segments of each ellipse polyline.
 ELLIPSE_SEGMENTS = 72
+#: Diameter in pixels of an axis handle (times the line scale in presentation mode).
+HANDLE_SIZE_PX = 15.0
+#: Handles of a locked covariance: grey, so that they read as "cannot be dragged".
+LOCKED_HANDLE = (150, 150, 150)
 
 
 def ellipse_polylines(
@@ -40,6 +46,12 @@ def ellipse_polylines(
             parts += [ellipse_points(mean, cov, float(r), n=ELLIPSE_SEGMENTS), gap]
         lines.append(np.vstack(parts[:-1]) if parts else np.zeros((0, 2)))
     return lines
+
+
+def _one(mixture: Mixture, k: int) -> Mixture:
+    """Component ``k`` of ``mixture`` alone (for drawing one ellipse)."""
+    covariances = mixture.full_covariances()[k : k + 1]
+    return Mixture(np.ones(1), mixture.means[k : k + 1], covariances)
 
 
 def weight_pen(color: np.ndarray, weight: float, n_components: int):
@@ -102,6 +114,17 @@ class ComponentLayer(pg.ItemGroup):
         self._colors = np.zeros((0, 3), dtype=np.uint8)
         self._brushes: list = []
         self._halo_pen = pg.mkPen(255, 255, 255, width=2.0)
+        #: The component whose axis handles are shown (None: no handles).
+        self.handle_component: int | None = None
+        self.handles = PassiveScatter(symbol="o", pxMode=True)
+        self.handles.setZValue(22)
+        self.addItem(self.handles)
+        #: The component a dragged mean would merge into (None: no merge cue).
+        self.merge_target: int | None = None
+        self.merge_cue = pg.PlotCurveItem(fillLevel="enclosed", antialias=True)
+        self.merge_cue.setZValue(8)
+        self.addItem(self.merge_cue)
+        self._drawn: tuple = (None, (0, 1), None)  # (mixture, axes, locks) last drawn
 
     @property
     def colors(self) -> np.ndarray:
@@ -141,11 +164,13 @@ class ComponentLayer(pg.ItemGroup):
         With ``locks``, a locked covariance is drawn dashed and a locked mean or weight gets
         a square around its mean.
         """
+        self._drawn = (mixture, axes, locks)
         if mixture is None:
             self._ensure(0)
             self.means.setData([], [])
             self.mean_halo.setData([], [])
             self.lock_marks.setData([], [])
+            self._draw_overlays()
             return
         k = mixture.n_components
         if len(self._colors) != k:
@@ -186,6 +211,58 @@ class ComponentLayer(pg.ItemGroup):
             centers[:, 0], centers[:, 1], brush=self._brushes, pen=self._halo_pen
         )
         self.means.setData(centers[:, 0], centers[:, 1])
+        self._draw_overlays()
+
+    @property
+    def handle_radius(self) -> float:
+        """The Mahalanobis radius the handles sit on: the outermost ring drawn."""
+        return max(self.radii, default=2.0)
+
+    def show_handles(self, k: int | None) -> None:
+        """Show the axis handles of component ``k`` (None: of none)."""
+        if k != self.handle_component:
+            self.handle_component = k
+            self._draw_overlays()
+
+    def show_merge_target(self, k: int | None) -> None:
+        """Fill component ``k``'s 1σ ellipse: a dragged mean dropped now merges into it."""
+        if k != self.merge_target:
+            self.merge_target = k
+            self._draw_overlays()
+
+    def _draw_overlays(self) -> None:
+        mixture, axes, locks = self._drawn
+        k_max = 0 if mixture is None else mixture.n_components
+        k = self.handle_component
+        if k is not None and k < k_max and k < len(self._colors):
+            ends = axis_ends(mixture, k, axes, self.handle_radius)
+            locked = locks is not None and locks.n_components == k_max and locks.covariance[k]
+            color = LOCKED_HANDLE if locked else tuple(int(c) for c in self._colors[k])
+            scale = max(self.line_scale, 1.0)
+            self.handles.setData(
+                ends[:, 0], ends[:, 1], size=HANDLE_SIZE_PX * scale,
+                brush=pg.mkBrush(255, 255, 255) if locked else pg.mkBrush(*color),
+                pen=pg.mkPen(*(color if locked else (255, 255, 255)), width=2.5 * scale),
+            )  # fmt: skip
+        else:
+            self.handles.setData([], [])
+        j = self.merge_target
+        if j is not None and j < k_max and j < len(self._colors):
+            (line,) = ellipse_polylines(_one(mixture, j), axes, (1.0,))
+            color = tuple(int(c) for c in self._colors[j])
+            self.merge_cue.setData(
+                line[:, 0], line[:, 1], pen=pg.mkPen(*color, width=4.0 * max(self.line_scale, 1)),
+                brush=pg.mkBrush(*color, 90),
+            )  # fmt: skip
+        else:
+            self.merge_cue.setData([], [])
+
+    def drawn_handles(self) -> np.ndarray:
+        """Axis handle positions as drawn, shape (4, 2) (or (0, 2) with none shown): the two
+        ends of the first axis of :func:`gmm_studio.core.component_edits.ellipse_axes`, then
+        those of the second."""
+        x, y = self.handles.getData()
+        return np.column_stack([x, y])
 
     def drawn_means(self) -> np.ndarray:
         """Mean positions as drawn, shape (K, 2)."""
