@@ -166,11 +166,9 @@ class ComponentDrag(QObject):
             locks.covariance[k] or (mixture.covariance_type == "tied" and any(locks.covariance))
         )
         if locked:
-            self.status.showMessage(
-                f"Component {k + 1}'s covariance is locked: unlock it (right click on its "
-                "mean) to stretch it",
-                MESSAGE_MS,
-            )
+            self.status.showMessage(f"Covariance {k + 1} is locked", MESSAGE_MS)
+        if axis is None:
+            self.layer.show_handles(None)  # a moving mean: its rings are enough
         running = fit.state is FitState.RUNNING
         if running and not locked:
             self.fit_control.pause()
@@ -213,10 +211,7 @@ class ComponentDrag(QObject):
             if target is None:
                 self.status.clearMessage()
             else:
-                self.status.showMessage(
-                    f"Drop to merge component {grip.k + 1} into component {target + 1}",
-                    MESSAGE_MS,
-                )
+                self.status.showMessage(f"Drop to merge {grip.k + 1} into {target + 1}", MESSAGE_MS)
 
     def release(self, pos) -> None:
         """Put the change in place (undoably); EM runs on if it was running."""

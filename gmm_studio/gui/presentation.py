@@ -1,9 +1,10 @@
 """Presentation mode and the View menu: full screen, large type and lines, two themes.
 
 Presentation mode (F11) shows the window full screen with every font and line about 1.5×
-larger, the side panel folded away (View ▸ Side panel brings it back), the editing buttons
-off the toolbar (their keys still work) and a halo under each ellipse, so that light
-components stay readable against dense points. View ▸ Dark theme draws the plots
+larger (the axis handles too), the side panel and the component table folded away (View ▸
+Side panel brings the panel back), the editing buttons off the toolbar (their keys still
+work) and a halo under each ellipse, so that light components stay readable against dense
+points. View ▸ Dark theme draws the plots
 light-on-black; both themes keep the colour-blind-safe component colours.
 """
 
@@ -13,7 +14,7 @@ import contextlib
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from gmm_studio.gui.palette import BACKGROUND, FOREGROUND
 
@@ -35,6 +36,7 @@ class Presentation(QObject):
         self.window = window
         self._fonts: dict[QWidget, QFont] = {}
         self._toolbar_actions: list[QAction] = []
+        self._docks: list[QDockWidget] = []
         self.presenting = False
         self.present_action = self._action("Presentation mode", "F11", self.set_presenting)
         self.panel_action = self._action("Side panel", "Ctrl+B", self.show_panel)
@@ -87,10 +89,22 @@ class Presentation(QObject):
         layer.min_width = MIN_LINE_WIDTH if on else 0.0
         self._apply_theme()
         self.show_panel(not on)
+        self._fold_docks(on)
         if on:
             window.showFullScreen()
         else:
             window.showNormal()
+
+    def _fold_docks(self, folded: bool) -> None:
+        """Fold the docks (the component table) away, or bring back those that were shown."""
+        if folded:
+            self._docks = [d for d in self.window.findChildren(QDockWidget) if d.isVisible()]
+            for dock in self._docks:
+                dock.hide()
+            return
+        for dock in self._docks:
+            dock.show()
+        self._docks = []
 
     def _show_clutter(self, shown: bool) -> None:
         toolbar = self.window.toolbar

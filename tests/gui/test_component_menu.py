@@ -4,6 +4,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction
 
+from gmm_studio.core.component_edits import merged
 from gmm_studio.model import FitState
 
 from .conftest import blobs, document_of, pixel_of, send_mouse
@@ -104,4 +105,23 @@ def test_reseed_moves_the_mean_to_the_worst_fitted_point(qtbot, make_window):
     np.testing.assert_array_equal(fit.mixture.means[0], worst)
     np.testing.assert_array_equal(fit.mixture.means[1:], before.means[1:])
     window.undo_action.trigger()
+    np.testing.assert_array_equal(fit.mixture.means, before.means)
+
+
+def test_merge_with_another_component_from_the_menu(qtbot, make_window):
+    window = make_window(document_of(blobs(), n_components=3, init="random-points", seed=4))
+    fit = window.fit
+    before = fit.mixture
+    menu = open_menu(qtbot, window, 1)
+    merge = menu.findChild(QAction, "merge").menu()
+    assert [a.text() for a in merge.actions()] == ["Component 1", "Component 3"]
+    choose(merge, "merge-0")
+    menu.close()
+    qtbot.waitUntil(lambda: fit.state is FitState.READY)
+    assert fit.settings.n_components == 2
+    np.testing.assert_allclose(fit.start.means, merged(before, 1, 0).means)
+    (event,) = fit.events
+    assert event.description == "merge component 2 into 1"
+    window.undo_action.trigger()
+    assert fit.settings.n_components == 3
     np.testing.assert_array_equal(fit.mixture.means, before.means)
