@@ -55,8 +55,8 @@ def merged(mixture: Mixture, source: int, target: int) -> Mixture:
 
     Moment matching: the merged component has the two weights' sum w, their weighted mean
     μ = (w_s μ_s + w_t μ_t) / w and the covariance Σ_i (w_i / w) (Σ_i + (μ_i − μ)(μ_i − μ)ᵀ),
-    the mixture of the two's own mean and covariance. It takes ``target``'s place (and
-    colour); ``source`` goes. A diagonal or spherical type keeps that matrix's diagonal or
+    the mixture of the two's own mean and covariance. It takes ``target``'s place in the
+    order; ``source`` goes. A diagonal or spherical type keeps that matrix's diagonal or
     its mean; a tied type keeps the one shared covariance.
     """
     k = mixture.n_components

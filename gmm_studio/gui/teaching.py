@@ -162,7 +162,9 @@ class Teaching(QObject):
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         mouse = QLabel(
             "Mouse: click adds a point · right click removes one · Shift+drag sprays · "
-            "drag a mean moves it · right click on a mean: lock, remove, split, re-seed"
+            "drag a mean moves it, onto another component merges the two · drag the handles "
+            "on an ellipse's axes (shown under the pointer) to stretch and turn it · right "
+            "click on a mean: lock, remove, split, merge, re-seed"
         )
         mouse.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
