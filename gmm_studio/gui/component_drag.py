@@ -2,9 +2,10 @@
 
 The component under the pointer (its mean within :data:`GRAB_RADIUS_PX`, or the pointer
 inside its outermost ring) shows four handles where that ring meets its axes; they stay
-while the pointer is on one of them (a mean under the pointer comes first). Only that one component shows handles, so the canvas
-stays uncluttered with many components, and a lecturer's pointer reveals them where it is
-(as shape editors show the handles of the shape under the cursor).
+while the pointer is on one of them (a mean under the pointer comes first). Only that one
+component shows handles, so the canvas stays uncluttered with many components, and a
+lecturer's pointer reveals them where it is (as shape editors show the handles of the shape
+under the cursor).
 
 A left drag that starts on a handle stretches and turns that axis (the other keeps its
 length); one that starts on a mean moves the mean in the two columns shown. While the
