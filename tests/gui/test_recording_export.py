@@ -84,13 +84,13 @@ def test_an_animation_has_a_frame_per_iteration(
     export = window.recording_export
     assert export.animation_action in window.file_menu.export_menu.actions()
     path = tmp_path / "run.gif"
-    driver = drive(qtbot, animation_answer(240, 180, 5, half_steps), choose_file(path))
+    driver = drive(qtbot, animation_answer(160, 120, 5, half_steps), choose_file(path))
     export.animation_action.trigger()
     assert driver.done, driver.texts
     frames = frames_of(path)
     iterations = window.fit.history[-1].iteration
     assert len(frames) == 1 + per_iteration * iterations
-    assert frames[0].shape == (180, 240, 3)
+    assert frames[0].shape == (120, 160, 3)
     assert not np.array_equal(frames[0], frames[-1])
     with Image.open(path) as image:
         assert image.info["duration"] == 200  # 5 frames per second
