@@ -16,6 +16,17 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "gmm_studio" / "samples"
 
 
+def pytest_xdist_auto_num_workers(config):
+    """One test process per core, except for the packaging run.
+
+    The packaging tests share one installer build per session (tests/packaging/conftest.py)
+    and install the ``.deb`` system-wide, so they run in a single process.
+    """
+    if "packaging" in (config.getoption("markexpr") or "").replace("not packaging", ""):
+        return 0
+    return None
+
+
 @pytest.fixture(autouse=True)
 def _isolated_user_folders(tmp_path, monkeypatch):
     """Point every per-user folder (settings, autosave, data) at the test's tmp_path."""

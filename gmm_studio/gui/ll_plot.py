@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 
 from gmm_studio.gui.canvas import style_axes
 from gmm_studio.gui.palette import BACKGROUND, FOREGROUND
@@ -17,6 +18,32 @@ DASH = Qt.PenStyle.DashLine
 
 #: The y range shown before the first iteration.
 EMPTY_Y_RANGE = (0.0, 1.0)
+
+
+class SpacedAxis(pg.AxisItem):
+    """A y axis whose labelled ticks stay two text lines apart however short the plot is.
+
+    pyqtgraph asks for at least two intervals, which in a plot a few lines tall makes the
+    labels overlap; here the major spacing is the smallest round step (1, 2 or 5 × 10ⁿ)
+    that leaves room for the labels, and only major ticks are labelled.
+    """
+
+    def __init__(self, orientation: str) -> None:
+        super().__init__(orientation)
+        self.setStyle(maxTextLevel=0)
+
+    def tickSpacing(self, minVal, maxVal, size):
+        span = abs(maxVal - minVal)
+        line = QFontMetrics(self.style["tickFont"] or QFont()).height()
+        labels = int(size // (2 * max(line, 1)))
+        if span == 0 or not np.isfinite(span):
+            return super().tickSpacing(minVal, maxVal, size)
+        # At least one tick falls inside the range: rounding up to 1, 2 or 5 at most
+        # multiplies the step by 2.5.
+        step = span / max(labels, 2.5)
+        power = 10.0 ** np.floor(np.log10(step))
+        major = next(f * power for f in (1, 2, 5, 10) if f * power >= step)
+        return [(major, 0), (major / 5, 0)]
 
 
 class LogLikelihoodPlot(pg.PlotWidget):
@@ -31,15 +58,24 @@ class LogLikelihoodPlot(pg.PlotWidget):
     iterationClicked = Signal(float)
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent=parent, background=BACKGROUND)
+        super().__init__(
+            parent=parent, background=BACKGROUND, axisItems={"left": SpacedAxis("left")}
+        )
         item = self.getPlotItem()
-        style = {"color": "#{:02x}{:02x}{:02x}".format(*FOREGROUND), "font-size": "13pt"}
-        item.setLabel("bottom", "iteration", **style)
-        item.setLabel("left", "log-likelihood", **style)
+        color = "#{:02x}{:02x}{:02x}".format(*FOREGROUND)
+        item.setLabel("bottom", "iteration", color=color, **{"font-size": "13pt"})
+        # The plot is short on a projector's 1024x768 screen, too short for a rotated
+        # "log-likelihood" beside the axis and for a title above it, so the name sits in
+        # the plot's top left corner and the y axis labels only as many ticks as fit.
         item.showGrid(x=True, y=True, alpha=0.2)
         style_axes(item, point_size=12)
         for name in ("left", "bottom"):
             item.getAxis(name).enableAutoSIPrefix(False)
+        # Room for the name and two labelled ticks, whatever the window's other panels take.
+        self.setMinimumHeight(6 * QFontMetrics(self.font()).height())
+        self.name_label = pg.TextItem("log-likelihood", anchor=(0, 0))
+        self.name_label.setParentItem(item.vb)
+        self.set_name_style(FOREGROUND, 12)
         self.setMouseEnabled(x=False, y=False)
         item.hideButtons()
         self.curve = pg.PlotDataItem(
@@ -52,6 +88,13 @@ class LogLikelihoodPlot(pg.PlotWidget):
         self.addItem(self.curve)
 
         self.markers: list[pg.InfiniteLine] = []
+
+    def set_name_style(self, color, point_size: float) -> None:
+        """Draw the curve's name in ``color`` (an RGB triple) at ``point_size``."""
+        font = QFont()
+        font.setPointSizeF(point_size)
+        self.name_label.setFont(font)
+        self.name_label.setColor(color)
 
     def mouseReleaseEvent(self, event) -> None:
         """A left click inside the plot area says which iteration it points at."""

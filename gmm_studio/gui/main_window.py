@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QMainWindow,
-    QScrollArea,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -43,7 +42,12 @@ from gmm_studio.gui.starts_strip import install_starts_strip
 from gmm_studio.gui.teaching import install_teaching
 from gmm_studio.gui.true_labels import TrueLabelsView
 from gmm_studio.gui.uncertainty_view import install_uncertainty_view
-from gmm_studio.gui.window_layout import fit_to_screen, steady_width, undo_redo_actions
+from gmm_studio.gui.window_layout import (
+    SidePanelScroll,
+    fit_to_screen,
+    steady_width,
+    undo_redo_actions,
+)
 from gmm_studio.model import FitModel, FitState
 
 
@@ -151,13 +155,7 @@ class MainWindow(QMainWindow):
         plots.setStretchFactor(0, 4)
         plots.setStretchFactor(1, 1)
         plots.setSizes([600, 240])
-        scroll = QScrollArea()
-        scroll.setWidget(self.panel)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(
-            self.panel.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4
-        )
+        scroll = SidePanelScroll(self.panel)
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(plots)
         main.addWidget(scroll)

@@ -1,11 +1,10 @@
 """Presentation mode and the View menu: full screen, large type and lines, two themes.
 
 Presentation mode (F11) shows the window full screen with every font and line about 1.5×
-larger (the axis handles too), the side panel and the component table folded away (View ▸
-Side panel brings the panel back), the editing buttons off the toolbar (their keys still
-work) and a halo under each ellipse, so that light components stay readable against dense
-points. View ▸ Dark theme draws the plots
-light-on-black; both themes keep the colour-blind-safe component colours.
+larger (the axis handles too), the side panel folded away (View ▸ Side panel brings it
+back), the editing buttons off the toolbar (their keys still work) and a halo under each
+ellipse, so that light components stay readable against dense points. View ▸ Dark theme
+draws the plots light-on-black; both themes keep the colour-blind-safe component colours.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import contextlib
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from gmm_studio.gui.palette import BACKGROUND, FOREGROUND
 
@@ -36,7 +35,7 @@ class Presentation(QObject):
         self.window = window
         self._fonts: dict[QWidget, QFont] = {}
         self._toolbar_actions: list[QAction] = []
-        self._docks: list[QDockWidget] = []
+        self._components_shown = False
         self.presenting = False
         self.present_action = self._action("Presentation mode", "F11", self.set_presenting)
         self.panel_action = self._action("Side panel", "Ctrl+B", self.show_panel)
@@ -83,28 +82,27 @@ class Presentation(QObject):
             self.present_action.setChecked(on)
         self._scale_fonts(SCALE if on else 1.0)
         self._show_clutter(not on)
+        self._show_components(not on)
         window.status.set_quiet(QUIET_STATUS, on)
         layer = window.canvas.components
         layer.line_scale = SCALE if on else 1.0
         layer.min_width = MIN_LINE_WIDTH if on else 0.0
         self._apply_theme()
         self.show_panel(not on)
-        self._fold_docks(on)
         if on:
             window.showFullScreen()
         else:
             window.showNormal()
 
-    def _fold_docks(self, folded: bool) -> None:
-        """Fold the docks (the component table) away, or bring back those that were shown."""
-        if folded:
-            self._docks = [d for d in self.window.findChildren(QDockWidget) if d.isVisible()]
-            for dock in self._docks:
-                dock.hide()
-            return
-        for dock in self._docks:
+    def _show_components(self, shown: bool) -> None:
+        # The table would leave the canvas and the curve too little room on a projector;
+        # it comes back as it was when presentation mode ends.
+        dock = self.window.components_dock
+        if not shown:
+            self._components_shown = dock.isVisible()
+            dock.hide()
+        elif self._components_shown:
             dock.show()
-        self._docks = []
 
     def _show_clutter(self, shown: bool) -> None:
         toolbar = self.window.toolbar
@@ -144,11 +142,11 @@ class Presentation(QObject):
                 axis.setTickFont(font)
                 axis.setPen(foreground, width=1.5 * scale)
                 axis.setTextPen(foreground)
-                label = axis.labelText
-                if plot is window.ll_plot and name == "left":  # a short plot: a short label
-                    label = "log L" if self.presenting else "log-likelihood"
-                axis.setLabel(label, color="#{:02x}{:02x}{:02x}".format(*foreground),
+                if plot is window.ll_plot and name == "left":
+                    continue  # the curve's name is in the plot's corner
+                axis.setLabel(axis.labelText, color="#{:02x}{:02x}{:02x}".format(*foreground),
                               **{"font-size": f"{round(size * scale + 2)}pt"})  # fmt: skip
+        window.ll_plot.set_name_style(foreground, round(size * scale + 1))
         layer = window.canvas.components
         layer.halo_color = background if self.presenting else None
         window.ll_plot.curve.setPen(foreground, width=3 * scale)

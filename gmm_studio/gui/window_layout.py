@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QMainWindow, QToolBar, QToolButton
+from PySide6.QtWidgets import QMainWindow, QScrollArea, QToolBar, QToolButton, QWidget
 
 #: The window's preferred first size; smaller screens get their available area.
 PREFERRED_SIZE = (1360, 900)
@@ -34,6 +34,28 @@ def fit_to_screen(window: QMainWindow, preferred: tuple[int, int] = PREFERRED_SI
     frame = window.frameGeometry()
     frame.moveCenter(area.center())
     window.move(frame.topLeft())
+
+
+class SidePanelScroll(QScrollArea):
+    """Scrolls a side panel vertically; never narrower than the panel needs.
+
+    Its minimum width follows the panel's own minimum (plus the vertical scroll bar) as the
+    panel's rows, fonts or texts change, so no field is ever cut off at the right edge.
+    """
+
+    def __init__(self, panel: QWidget) -> None:
+        super().__init__()
+        self.setWidget(panel)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def minimumSizeHint(self) -> QSize:
+        extra = 2 * self.frameWidth() + self.verticalScrollBar().sizeHint().width()
+        return QSize(self.widget().minimumSizeHint().width() + extra, 0)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self.minimumSizeHint().width()), hint.height())
 
 
 def steady_width(toolbar: QToolBar, action: QAction, texts: Iterable[str]) -> None:

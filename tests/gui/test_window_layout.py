@@ -3,12 +3,21 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 
 from gmm_studio.gui.app import create_main_window
 from gmm_studio.gui.commands import AddPointsCommand
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.ll_plot import EMPTY_Y_RANGE
+from gmm_studio.gui.presentation import Presentation
 from gmm_studio.model import FitState
 
 from .conftest import assert_toolbars_shown, blobs, inside
@@ -76,6 +85,35 @@ def test_every_control_is_visible_on_a_small_screen(qtbot, make_window, size, tm
         assert widget.isVisible() and inside(whole, widget, window)
     for label in window.status_labels.values():
         assert label.isVisible() and inside(whole, label, window)
+    viewport = window.side_panel.viewport()
+    kinds = (QAbstractSpinBox, QComboBox, QLineEdit, QPushButton)
+    fields = [w for w in window.panel.findChildren(QWidget) if isinstance(w, kinds)]
+    assert fields
+    for field in (f for f in fields if f.isVisible()):
+        assert inside(viewport.rect(), field, viewport), field  # not under the scroll bar
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
+def test_the_log_likelihood_axis_labels_fit_a_short_plot(qtbot, make_window, size):
+    window = make_window()
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().width() == size[0])
+    window.ll_plot.set_history(np.linspace(-408.8, -318.8, 27))
+    qtbot.wait(50)
+    item = window.ll_plot.getPlotItem()
+    axis = item.getAxis("left")
+    low, high = item.viewRange()[1]
+    pixels = axis.height()
+    assert pixels < 150  # the plot is short at this size
+    (_, major), *_ = axis.tickValues(low, high, pixels)
+    labelled = sorted(v for v in major if low <= v <= high)
+    assert labelled
+    line = QFontMetrics(axis.style["tickFont"] or QFont()).height()
+    if len(labelled) > 1:
+        assert (labelled[1] - labelled[0]) / (high - low) * pixels >= 1.5 * line
+    name = window.ll_plot.name_label
+    box = item.vb.mapRectToScene(item.vb.boundingRect())
+    assert box.contains(name.mapRectToScene(name.boundingRect()))  # the name is not cut
 
 
 def test_toolbar_buttons_keep_their_width(qtbot, make_window):
@@ -148,3 +186,16 @@ def test_space_and_n_act_from_a_field_without_typing_into_it(qtbot, make_window)
     )
     assert window.canvas.hasFocus()
     window.stop()
+
+
+def test_presentation_mode_folds_the_component_table_away_and_brings_it_back(qtbot, make_window):
+    window = make_window()
+    window.resize(1024, 768)
+    qtbot.waitUntil(lambda: window.components_dock.isVisible())
+    presentation = window.findChild(Presentation)
+    presentation.set_presenting(True)
+    qtbot.wait(50)
+    assert not window.components_dock.isVisible()
+    assert window.ll_plot.height() >= window.ll_plot.minimumHeight() > 0
+    presentation.set_presenting(False)
+    qtbot.waitUntil(lambda: window.components_dock.isVisible())

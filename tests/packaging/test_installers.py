@@ -23,6 +23,12 @@ UNUSED_QT = ("Qt6Qml", "Qt6Quick", "Qt6Network", "Qt6Pdf", "Qt6Test", "Qt6Sql", 
              "Qt6WebEngine", "Qt6Designer", "Qt6PrintSupport", "Qt6Charts", "Qt63D")  # fmt: skip
 
 
+def test_the_packaging_run_is_one_process_so_the_build_is_shared():
+    # The default run spreads tests over one process per core; a second process here would
+    # build the installers again and install the .deb twice at once.
+    assert "PYTEST_XDIST_WORKER" not in os.environ
+
+
 def test_frozen_bundle_passes_the_smoke_test_and_reports_time_to_window(
     installers, tmp_path, smoke
 ):
