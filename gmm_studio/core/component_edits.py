@@ -56,7 +56,8 @@ def merged(mixture: Mixture, source: int, target: int) -> Mixture:
     Moment matching: the merged component has the two weights' sum w, their weighted mean
     μ = (w_s μ_s + w_t μ_t) / w and the covariance Σ_i (w_i / w) (Σ_i + (μ_i − μ)(μ_i − μ)ᵀ),
     the mixture of the two's own mean and covariance. It takes ``target``'s place in the
-    order; ``source`` goes. A diagonal or spherical type keeps that matrix's diagonal or
+    order and the last component takes ``source``'s, so every other component keeps its
+    place (and so its colour in a palette by place). A diagonal or spherical type keeps that matrix's diagonal or
     its mean; a tied type keeps the one shared covariance.
     """
     k = mixture.n_components
@@ -74,16 +75,19 @@ def merged(mixture: Mixture, source: int, target: int) -> Mixture:
     weights = np.array(mixture.weights, dtype=float)
     means = np.array(mixture.means, dtype=float)
     weights[target], means[target] = total, mean
+    order = list(range(k - 1))
+    if source < k - 1:
+        order[source] = k - 1
     kind = mixture.covariance_type
     if kind == "tied":
         covariances = mixture.covariances
     else:
         covariances = np.array(mixture.covariances, dtype=float)
         covariances[target] = from_full(covariance[None], kind)[0]
-        covariances = np.delete(covariances, source, axis=0)
+        covariances = covariances[order]
     return Mixture(
-        weights=np.delete(weights, source), means=np.delete(means, source, axis=0),
-        covariances=covariances, covariance_type=kind,
+        weights=weights[order], means=means[order], covariances=covariances,
+        covariance_type=kind,
     )  # fmt: skip
 
 

@@ -122,7 +122,7 @@ class ComponentLayer(pg.ItemGroup):
         #: The component a dragged mean would merge into (None: no merge cue).
         self.merge_target: int | None = None
         self.merge_cue = pg.PlotCurveItem(fillLevel="enclosed", antialias=True)
-        self.merge_cue.setZValue(8)
+        self.merge_cue.setZValue(15)  # above the rings, under the means
         self.addItem(self.merge_cue)
         self._drawn: tuple = (None, (0, 1), None)  # (mixture, axes, locks) last drawn
 
@@ -252,7 +252,7 @@ class ComponentLayer(pg.ItemGroup):
             color = tuple(int(c) for c in self._colors[j])
             self.merge_cue.setData(
                 line[:, 0], line[:, 1], pen=pg.mkPen(*color, width=4.0 * max(self.line_scale, 1)),
-                brush=pg.mkBrush(*color, 90),
+                brush=pg.mkBrush(*color, 110),
             )  # fmt: skip
         else:
             self.merge_cue.setData([], [])

@@ -23,22 +23,26 @@ def three(kind="full"):
 
 def test_merging_two_components_matches_their_moments_by_hand():
     mixture = three()
-    result = merged(mixture, 0, 1)  # component 1 onto component 2
+    result = merged(mixture, 2, 1)  # component 3 onto component 2: the first stays first
+    assert result.n_components == 2
+    np.testing.assert_array_equal(result.means[0], mixture.means[0])
+    np.testing.assert_array_equal(result.covariances[0], mixture.covariances[0])
+    result = merged(mixture, 0, 1)  # component 1 onto component 2: the last takes its place
     assert result.n_components == 2
     # By hand: w = 0.2 + 0.3; mu = (0.2 (0, 0) + 0.3 (4, 2)) / 0.5 = (2.4, 1.2).
     np.testing.assert_allclose(result.weights, [0.5, 0.5])
-    np.testing.assert_allclose(result.means[0], [2.4, 1.2])
+    np.testing.assert_allclose(result.means[1], [2.4, 1.2])
     # Offsets from mu: (-2.4, -1.2) and (1.6, 0.8).
     d0, d1 = np.array([-2.4, -1.2]), np.array([1.6, 0.8])
     s0 = np.array([[2.0, 0.5], [0.5, 1.0]]) + np.outer(d0, d0)
     s1 = np.array([[1.0, -0.3], [-0.3, 0.5]]) + np.outer(d1, d1)
     expected = 0.4 * s0 + 0.6 * s1  # = [[5.24, 1.94], [1.94, 1.66]]
     np.testing.assert_allclose(expected, [[5.24, 1.94], [1.94, 1.66]])
-    np.testing.assert_allclose(result.covariances[0], expected)
-    # The third component is untouched, now second.
-    np.testing.assert_array_equal(result.means[1], mixture.means[2])
-    np.testing.assert_array_equal(result.covariances[1], mixture.covariances[2])
-    assert result.weights[1] == mixture.weights[2]
+    np.testing.assert_allclose(result.covariances[1], expected)
+    # The third component is untouched, in the first one's place.
+    np.testing.assert_array_equal(result.means[0], mixture.means[2])
+    np.testing.assert_array_equal(result.covariances[0], mixture.covariances[2])
+    assert result.weights[0] == mixture.weights[2]
 
 
 def test_merging_keeps_the_target_place_and_the_types_own_shape():

@@ -183,6 +183,7 @@ def test_dropping_a_mean_on_another_merges_them_by_moment_matching(qtbot, make_w
     window = stepped(qtbot, make_window)
     fit, layer = window.fit, window.canvas.components
     before = fit.mixture
+    colors = window.fit_control.colors.copy()
     viewport = window.canvas.viewport()
     start = pixel_of(window, *before.means[0])
     target = pixel_of(window, *before.means[2]) + QPoint(4, -3)
@@ -200,9 +201,12 @@ def test_dropping_a_mean_on_another_merges_them_by_moment_matching(qtbot, make_w
     expected = merged(before, 0, 2)
     np.testing.assert_allclose(fit.start.means, expected.means)
     np.testing.assert_allclose(fit.start.covariances, expected.covariances)
+    # The merged component takes the first one's place; the second keeps its place and colour.
     np.testing.assert_allclose(
-        fit.start.weights, [before.weights[1], before.weights[0] + before.weights[2]]
+        fit.start.weights, [before.weights[0] + before.weights[2], before.weights[1]]
     )
+    assert fit.start.means[1].tobytes() == before.means[1].tobytes()
+    np.testing.assert_array_equal(window.fit_control.colors[1], colors[1])
     (event,) = fit.events
     assert event.kind is EventKind.PARAMETERS_DRAGGED
     assert "merge component 1 into 3" in window.ll_plot.markers[0].toolTip()
