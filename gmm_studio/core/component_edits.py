@@ -22,8 +22,9 @@ def split(mixture: Mixture, k: int) -> Mixture:
     """``mixture`` with component ``k`` split in two along its major axis (K + 1 components).
 
     The two halves sit one standard deviation either side of the old mean along that axis,
-    each with half the weight and half the spread along it (a quarter of the variance); they
-    are the last two components.
+    each with half the weight and half the spread along it (a quarter of the variance). The
+    first half takes ``k``'s place, the second comes last, so every other component keeps
+    its place (and so its colour in a palette by place).
     """
     kind = mixture.covariance_type
     full = mixture.full_covariances()[k]
@@ -33,9 +34,10 @@ def split(mixture: Mixture, k: int) -> Mixture:
         j = int(np.argmax(np.diag(full)))
         major, axis = full[j, j], np.eye(len(full))[j]
     offset = np.sqrt(major) * axis
-    means = np.vstack([np.delete(mixture.means, k, axis=0), mixture.means[k] - offset])
-    means = np.vstack([means, mixture.means[k] + offset])
-    weights = np.concatenate([np.delete(mixture.weights, k), [mixture.weights[k] / 2] * 2])
+    means = np.vstack([mixture.means, mixture.means[k] + offset])
+    means[k] = mixture.means[k] - offset
+    weights = np.append(mixture.weights, mixture.weights[k] / 2)
+    weights[k] /= 2
     if kind == "tied":
         covariances = mixture.covariances
     else:
@@ -45,8 +47,8 @@ def split(mixture: Mixture, k: int) -> Mixture:
             half = mixture.covariances[k] * np.where(axis > 0, 0.25, 1.0)
         else:
             half = mixture.covariances[k]  # a circle has no major axis to shrink
-        others = np.delete(mixture.covariances, k, axis=0)
-        covariances = np.concatenate([others, [half, half]])
+        covariances = np.concatenate([mixture.covariances, [half]])
+        covariances[k] = half
     return Mixture(weights=weights, means=means, covariances=covariances, covariance_type=kind)
 
 

@@ -1,10 +1,10 @@
-"""Merging two components by moment matching and stretching an ellipse's axis, by hand."""
+"""Merging, splitting and stretching components, against hand computations."""
 
 import numpy as np
 import pytest
 
 from gmm_studio.core import FitError, Mixture
-from gmm_studio.core.component_edits import axis_ends, ellipse_axes, merged, stretched
+from gmm_studio.core.component_edits import axis_ends, ellipse_axes, merged, split, stretched
 
 
 def three(kind="full"):
@@ -104,3 +104,19 @@ def test_an_axis_dragged_onto_the_mean_keeps_a_sliver():
     lengths, _ = ellipse_axes(result, 0, (0, 1))
     assert lengths[1] == pytest.approx(0.01 * lengths[0])
     np.linalg.cholesky(result.covariances[0])
+
+
+def test_a_split_keeps_the_other_components_in_their_places():
+    for kind in ("full", "diag", "spherical", "tied"):
+        mixture = three(kind)
+        result = split(mixture, 1)
+        assert result.n_components == 4 and result.covariance_type == kind
+        np.testing.assert_array_equal(result.means[[0, 2]], mixture.means[[0, 2]])
+        np.testing.assert_allclose(result.weights, [0.2, 0.15, 0.5, 0.15])
+        np.testing.assert_allclose((result.means[1] + result.means[3]) / 2, mixture.means[1])
+    full = split(three(), 1)
+    values, vectors = np.linalg.eigh(three().covariances[1])
+    offset = np.sqrt(values[-1]) * vectors[:, -1]
+    np.testing.assert_allclose(np.abs(full.means[3] - full.means[1]) / 2, np.abs(offset))
+    half = three().covariances[1] - 0.75 * values[-1] * np.outer(vectors[:, -1], vectors[:, -1])
+    np.testing.assert_allclose(full.covariances[[1, 3]], [half, half])
