@@ -222,3 +222,20 @@ def test_a_mean_dropped_on_open_ground_only_moves(qtbot, make_window):
     drag(qtbot, window, start, start + QPoint(0, 25))
     assert window.fit.settings.n_components == 3
     assert window.canvas.components.merge_target is None
+
+
+def test_em_runs_on_from_an_ellipse_stretched_while_running(qtbot, make_window):
+    doc = document_of(blobs(), n_components=3, init="kmeans++", seed=4, tol=0.0, max_iter=12)
+    window = make_window(doc, speed=12)  # about 5 iterations per second
+    fit, layer = window.fit, window.canvas.components
+    window.run_action.trigger()
+    qtbot.waitUntil(lambda: fit.iteration >= 1)
+    hover(qtbot, window, pixel_of(window, *fit.mixture.means[0]))
+    start = pixel_of(window, *layer.drawn_handles()[2])  # an end of the minor axis
+    drag(qtbot, window, start, start + QPoint(20, 20))
+    assert fit.state is FitState.RUNNING
+    (event,) = fit.events
+    assert event.description == "stretch ellipse 1"
+    window.panel.set_speed_position(window.panel.speed.maximum())
+    qtbot.waitUntil(lambda: fit.state is FitState.STOPPED, timeout=60_000)
+    assert fit.history[-1].iteration == 12 > event.iteration
