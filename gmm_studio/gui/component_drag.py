@@ -119,11 +119,15 @@ class ComponentDrag(QObject):
 
     # -- handles of the component under the pointer -----------------------------------------
     def eventFilter(self, watched, event) -> bool:
-        """Follow the pointer over the canvas while no button is held."""
-        if event.type() == QEvent.Type.MouseMove and self._grip is None and not event.buttons():
+        """Follow the pointer over the canvas while no button is held; no handles once it
+        leaves the canvas."""
+        kind = event.type()
+        if kind == QEvent.Type.MouseMove and self._grip is None and not event.buttons():
             view_box = self.canvas.view_box
             scene = self.canvas.mapToScene(event.position().toPoint())
             self.hover(view_box.mapSceneToView(scene), *view_box.viewPixelSize())
+        elif kind == QEvent.Type.Leave and self._grip is None:
+            self.layer.show_handles(None)
         return False
 
     def _on_fit_changed(self, _change) -> None:

@@ -3,6 +3,7 @@ its axes, and one mean onto another to merge them."""
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtWidgets import QApplication
 
 from gmm_studio.core.component_edits import axis_ends, merged
 from gmm_studio.gui.document import Document
@@ -121,6 +122,10 @@ def test_the_component_under_the_pointer_shows_handles_on_its_axes(qtbot, make_w
     assert layer.handle_component == 1
     ends = layer.drawn_handles()
     np.testing.assert_allclose(ends, axis_ends(mixture, 1, (0, 1), max(layer.radii)), rtol=1e-9)
+    hover(qtbot, window, pixel_of(window, *mixture.means[0]))
+    assert layer.handle_component == 0
+    QApplication.sendEvent(window.canvas.viewport(), QEvent(QEvent.Type.Leave))
+    assert layer.handle_component is None  # the pointer left the canvas
     hover(qtbot, window, pixel_of(window, *mixture.means[0]))
     assert layer.handle_component == 0
     window.canvas.view_box.setRange(xRange=(-500, 500), yRange=(-500, 500), padding=0)
