@@ -48,12 +48,6 @@ def ellipse_polylines(
     return lines
 
 
-def _one(mixture: Mixture, k: int) -> Mixture:
-    """Component ``k`` of ``mixture`` alone (for drawing one ellipse)."""
-    covariances = mixture.full_covariances()[k : k + 1]
-    return Mixture(np.ones(1), mixture.means[k : k + 1], covariances)
-
-
 def weight_pen(color: np.ndarray, weight: float, n_components: int):
     """Pen of a component's ellipses: heavier components get wider, stronger lines.
 
@@ -248,7 +242,8 @@ class ComponentLayer(pg.ItemGroup):
             self.handles.setData([], [])
         j = self.merge_target
         if j is not None and j < k_max and j < len(self._colors):
-            (line,) = ellipse_polylines(_one(mixture, j), axes, (1.0,))
+            block = mixture.full_covariances()[j][np.ix_(axes, axes)]
+            line = ellipse_points(mixture.means[j, list(axes)], block, 1.0, n=ELLIPSE_SEGMENTS)
             color = tuple(int(c) for c in self._colors[j])
             self.merge_cue.setData(
                 line[:, 0], line[:, 1], pen=pg.mkPen(*color, width=4.0 * max(self.line_scale, 1)),
