@@ -50,7 +50,7 @@ class EditViewBox(pg.ViewBox):
         self.spray_rng = np.random.default_rng()
         self._strokes = itertools.count(1)
         self._stroke: int | None = None
-        #: Takes left drags that start on a component (a ``MeanDrag``), or None.
+        #: Takes left drags that start on a component (a ``ComponentDrag``), or None.
         self.grabber = None
         #: Opens a component's menu on a right click on it (a ``ComponentMenu``), or None.
         self.context = None

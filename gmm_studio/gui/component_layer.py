@@ -1,4 +1,6 @@
-"""Drawing the mixture components: covariance ellipses, mean markers and warning marks."""
+"""Drawing the mixture components: covariance ellipses and mean markers, warning marks
+on degenerate components, the handles on one component's axes and the cue of a merge
+target."""
 
 from __future__ import annotations
 
@@ -8,10 +10,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 
 from gmm_studio.core import Locks, Mixture, ellipse_points
+from gmm_studio.core.component_edits import axis_ends
 from gmm_studio.gui.point_layer import PassiveScatter
 
 #: Number of segments of each ellipse polyline.
 ELLIPSE_SEGMENTS = 72
+#: Diameter in pixels of an axis handle (times the line scale in presentation mode).
+HANDLE_SIZE_PX = 15.0
+#: Handles of a locked covariance: grey, so that they read as "cannot be dragged".
+LOCKED_HANDLE = (150, 150, 150)
 
 #: A degenerate component's ring and tag: the component table's colour for that health mark,
 #: dashed over a white halo so that it reads on dense points and on a dark background.
@@ -118,6 +125,17 @@ class ComponentLayer(pg.ItemGroup):
         self._colors = np.zeros((0, 3), dtype=np.uint8)
         self._brushes: list = []
         self._halo_pen = pg.mkPen(255, 255, 255, width=2.0)
+        #: The component whose axis handles are shown (None: no handles).
+        self.handle_component: int | None = None
+        self.handles = PassiveScatter(symbol="o", pxMode=True)
+        self.handles.setZValue(22)
+        self.addItem(self.handles)
+        #: The component a dragged mean would merge into (None: no merge cue).
+        self.merge_target: int | None = None
+        self.merge_cue = pg.PlotCurveItem(fillLevel="enclosed", antialias=True)
+        self.merge_cue.setZValue(15)  # above the rings, under the means
+        self.addItem(self.merge_cue)
+        self._drawn: tuple = (None, (0, 1), None)  # (mixture, axes, locks) last drawn
 
     @property
     def colors(self) -> np.ndarray:
@@ -157,6 +175,7 @@ class ComponentLayer(pg.ItemGroup):
         With ``locks``, a locked covariance is drawn dashed and a locked mean or weight gets
         a square around its mean.
         """
+        self._drawn = (mixture, axes, locks)
         if mixture is None:
             self._ensure(0)
             self.means.setData([], [])
@@ -164,6 +183,7 @@ class ComponentLayer(pg.ItemGroup):
             self.lock_marks.setData([], [])
             self._centers = np.zeros((0, 2))
             self._draw_degenerate()
+            self._draw_overlays()
             return
         k = mixture.n_components
         if len(self._colors) != k:
@@ -206,6 +226,7 @@ class ComponentLayer(pg.ItemGroup):
         self.means.setData(centers[:, 0], centers[:, 1])
         self._centers = centers
         self._draw_degenerate()
+        self._draw_overlays()
 
     def mark_degenerate(self, components) -> None:
         """Flag ``components`` (indices) as degenerate from now on, until marked otherwise.
@@ -252,6 +273,58 @@ class ComponentLayer(pg.ItemGroup):
                 f"component {k + 1} is degenerate: its covariance sits on the reg_covar floor "
                 "or it is carried by too few distinct points"
             )
+
+    @property
+    def handle_radius(self) -> float:
+        """The Mahalanobis radius the handles sit on: the outermost ring drawn."""
+        return max(self.radii, default=2.0)
+
+    def show_handles(self, k: int | None) -> None:
+        """Show the axis handles of component ``k`` (None: of none)."""
+        if k != self.handle_component:
+            self.handle_component = k
+            self._draw_overlays()
+
+    def show_merge_target(self, k: int | None) -> None:
+        """Fill component ``k``'s 1σ ellipse: a dragged mean dropped now merges into it."""
+        if k != self.merge_target:
+            self.merge_target = k
+            self._draw_overlays()
+
+    def _draw_overlays(self) -> None:
+        mixture, axes, locks = self._drawn
+        k_max = 0 if mixture is None else mixture.n_components
+        k = self.handle_component
+        if k is not None and k < k_max and k < len(self._colors):
+            ends = axis_ends(mixture, k, axes, self.handle_radius)
+            locked = locks is not None and locks.n_components == k_max and locks.covariance[k]
+            color = LOCKED_HANDLE if locked else tuple(int(c) for c in self._colors[k])
+            scale = max(self.line_scale, 1.0)
+            self.handles.setData(
+                ends[:, 0], ends[:, 1], size=HANDLE_SIZE_PX * scale,
+                brush=pg.mkBrush(255, 255, 255) if locked else pg.mkBrush(*color),
+                pen=pg.mkPen(*(color if locked else (255, 255, 255)), width=2.5 * scale),
+            )  # fmt: skip
+        else:
+            self.handles.setData([], [])
+        j = self.merge_target
+        if j is not None and j < k_max and j < len(self._colors):
+            block = mixture.full_covariances()[j][np.ix_(axes, axes)]
+            line = ellipse_points(mixture.means[j, list(axes)], block, 1.0, n=ELLIPSE_SEGMENTS)
+            color = tuple(int(c) for c in self._colors[j])
+            self.merge_cue.setData(
+                line[:, 0], line[:, 1], pen=pg.mkPen(*color, width=4.0 * max(self.line_scale, 1)),
+                brush=pg.mkBrush(*color, 110),
+            )  # fmt: skip
+        else:
+            self.merge_cue.setData([], [])
+
+    def drawn_handles(self) -> np.ndarray:
+        """Axis handle positions as drawn, shape (4, 2) (or (0, 2) with none shown): the two
+        ends of the first axis of :func:`gmm_studio.core.component_edits.ellipse_axes`, then
+        those of the second."""
+        x, y = self.handles.getData()
+        return np.column_stack([x, y])
 
     def drawn_means(self) -> np.ndarray:
         """Mean positions as drawn, shape (K, 2)."""

@@ -1,68 +1,28 @@
-"""The context menu of a component on the canvas: lock its parameters, remove, split, re-seed.
+"""The context menu of a component on the canvas: lock its parameters, remove, split, merge,
+re-seed.
 
 A right click on a drawn mean opens it (elsewhere a right click still removes a point).
 Locking, removing and re-seeding are the component table's (:meth:`ComponentTable.lock`,
-:meth:`ComponentTable.remove`, :meth:`ComponentTable.reseed`, all undoable); splitting a component changes K, so the fit starts afresh from the new parameters
-(undoable too).
+:meth:`ComponentTable.remove`, :meth:`ComponentTable.reseed`, all undoable); splitting a
+component or merging it with another changes K, so the fit starts afresh from the new
+parameters (undoable too, and marked on the curve). Merging is what a mean dropped on
+another component does (:func:`push_merge`).
 """
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QObject, QPoint
 from PySide6.QtWidgets import QMenu
 
-from gmm_studio.core import Mixture
+from gmm_studio.core.component_edits import split
 from gmm_studio.gui.canvas import Canvas
+from gmm_studio.gui.component_drag import nearest_component, push_merge
 from gmm_studio.gui.component_table import ComponentTable
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.fit_commands import SetFitCommand
-from gmm_studio.gui.mean_drag import GRAB_RADIUS_PX
 from gmm_studio.model import FitState
 
 LOCK_KINDS = (("mean", "Lock mean"), ("covariance", "Lock covariance"), ("weight", "Lock weight"))
-
-
-def nearest_component(canvas: Canvas, pos, pixel_x: float, pixel_y: float) -> int | None:
-    """The component whose drawn mean is within :data:`GRAB_RADIUS_PX` of ``pos``, if any."""
-    means = canvas.components.drawn_means()
-    if not len(means):
-        return None
-    scale = np.array([pixel_x or 1.0, pixel_y or 1.0])
-    distance = np.hypot(*((means - [pos.x(), pos.y()]) / scale).T)
-    k = int(np.argmin(distance))
-    return k if distance[k] <= GRAB_RADIUS_PX else None
-
-
-def split(mixture: Mixture, k: int) -> Mixture:
-    """``mixture`` with component ``k`` split in two along its major axis.
-
-    The two halves sit one standard deviation either side of the old mean along that axis,
-    each with half the weight and half the spread along it (a quarter of the variance).
-    """
-    kind = mixture.covariance_type
-    full = mixture.full_covariances()[k]
-    variances, vectors = np.linalg.eigh(full)
-    major, axis = variances[-1], vectors[:, -1]
-    if kind in ("diag", "spherical"):  # the axes of these ellipses are the columns
-        j = int(np.argmax(np.diag(full)))
-        major, axis = full[j, j], np.eye(len(full))[j]
-    offset = np.sqrt(major) * axis
-    means = np.vstack([np.delete(mixture.means, k, axis=0), mixture.means[k] - offset])
-    means = np.vstack([means, mixture.means[k] + offset])
-    weights = np.concatenate([np.delete(mixture.weights, k), [mixture.weights[k] / 2] * 2])
-    if kind == "tied":
-        covariances = mixture.covariances
-    else:
-        if kind == "full":
-            half = full - 0.75 * major * np.outer(axis, axis)
-        elif kind == "diag":
-            half = mixture.covariances[k] * np.where(axis > 0, 0.25, 1.0)
-        else:
-            half = mixture.covariances[k]  # a circle has no major axis to shrink
-        others = np.delete(mixture.covariances, k, axis=0)
-        covariances = np.concatenate([others, [half, half]])
-    return Mixture(weights=weights, means=means, covariances=covariances, covariance_type=kind)
 
 
 class ComponentMenu(QObject):
@@ -107,6 +67,13 @@ class ComponentMenu(QObject):
         split_action = menu.addAction("Split along the major axis", lambda: self.split(k))
         split_action.setObjectName("split")
         split_action.setEnabled(self.document.n_points > fit.mixture.n_components)
+        merge = menu.addMenu("Merge with")
+        merge.menuAction().setObjectName("merge")
+        for j in range(fit.mixture.n_components):
+            if j != k:
+                into = merge.addAction(f"Component {j + 1}", lambda j=j: self.merge(k, j))
+                into.setObjectName(f"merge-{j}")
+        merge.setEnabled(fit.mixture.n_components > 1)
         reseed = menu.addAction("Re-seed at the worst-fitted point", lambda: self.table.reseed(k))
         reseed.setObjectName("reseed")
         return menu
@@ -118,9 +85,12 @@ class ComponentMenu(QObject):
 
     def split(self, k: int) -> None:
         """Split component ``k`` in two along its major axis: K + 1 components."""
-        self._restart(split(self.document.fit.mixture, k), f"Split component {k + 1}")
-
-    def _restart(self, start: Mixture, text: str) -> None:
         doc = self.document
+        start = split(doc.fit.mixture, k)
         settings = doc.settings.replace(n_components=start.n_components)
-        doc.undo_stack.push(SetFitCommand(doc, settings, start, text))
+        text = f"Split component {k + 1}"
+        doc.undo_stack.push(SetFitCommand(doc, settings, start, text, marked=True))
+
+    def merge(self, k: int, into: int) -> None:
+        """Merge component ``k`` into component ``into``: K − 1 components."""
+        push_merge(self.document, k, into)

@@ -319,10 +319,10 @@ class Document(QObject):
         if not was:
             self._emit_dirty()
 
-    def set_fit(self, settings: FitSettings, mixture: Mixture):
+    def set_fit(self, settings: FitSettings, mixture: Mixture, description: str = ""):
         """Start afresh from ``mixture`` with ``settings`` (see :meth:`FitModel.set_fit`);
         returns what :meth:`restore_fit` needs to undo it."""
-        before = self.fit.set_fit(settings, mixture)
+        before = self.fit.set_fit(settings, mixture, description)
         self._settings_modified = True
         self.settingsChanged.emit()
         self._emit_dirty()

@@ -16,19 +16,28 @@ from gmm_studio.model import FitModel, FitState, SavedFit
 class SetFitCommand(QUndoCommand):
     """Start afresh from ``mixture`` with ``settings`` (a removed component, a chosen fit).
 
-    Undo puts the settings and the whole fit (history included) back as they were.
+    With ``marked`` the new history begins with an event named by ``text`` (components merged
+    or split by hand: a marker on the curve). Undo puts the settings and the whole fit
+    (history included) back as they were.
     """
 
     def __init__(
-        self, document: Document, settings: FitSettings, mixture: Mixture, text: str
+        self,
+        document: Document,
+        settings: FitSettings,
+        mixture: Mixture,
+        text: str,
+        *,
+        marked: bool = False,
     ) -> None:
         super().__init__(text)
         self._document = document
         self._settings, self._mixture = settings, mixture
+        self._description = text.lower() if marked else ""
         self._before = None
 
     def redo(self) -> None:
-        self._before = self._document.set_fit(self._settings, self._mixture)
+        self._before = self._document.set_fit(self._settings, self._mixture, self._description)
 
     def undo(self) -> None:
         if self._before is not None:

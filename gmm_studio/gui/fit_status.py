@@ -57,6 +57,7 @@ class FitStatus:
         self._quiet: set[str] = set()
         self._fitter = _WidthFitter(self)
         bar.installEventFilter(self._fitter)
+        bar.messageChanged.connect(lambda _text: self.fit_width())
 
     def set_quiet(self, keys, quiet: bool) -> None:
         """Leave the labels ``keys`` out (presentation mode) or bring them back."""
@@ -65,9 +66,13 @@ class FitStatus:
 
     def fit_width(self) -> None:
         """Show every label that fits: drop :data:`DROP_WHEN_NARROW` ones, in order, until the
-        rest fit the bar's width, so no label is ever cut off."""
+        rest fit the bar's width, so no label is ever cut off (a temporary message, such as a
+        drag's, keeps the room it needs)."""
         shown = [k for k, label in self.labels.items() if k not in self._quiet and label.text()]
         room = self._bar.width() - 32  # the size grip and the bar's margins
+        message = self._bar.currentMessage()
+        if message:
+            room -= self._bar.fontMetrics().horizontalAdvance(message) + 16
 
         def needed():
             return sum(self.labels[k].sizeHint().width() + 8 for k in shown)  # + spacing

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from gmm_studio.core import Phase
 from gmm_studio.gui.canvas import REMOVE_RADIUS_PX, Canvas
 from gmm_studio.gui.commands import AddPointsCommand, RemovePointsCommand
+from gmm_studio.gui.component_drag import ComponentDrag
 from gmm_studio.gui.component_menu import ComponentMenu
 from gmm_studio.gui.component_table import install_component_table
 from gmm_studio.gui.control_panel import ControlPanel, speed_from_position
@@ -32,7 +33,6 @@ from gmm_studio.gui.fit_status import FitStatus
 from gmm_studio.gui.glide import GLIDE_S, Glide
 from gmm_studio.gui.history_bar import HistoryBar
 from gmm_studio.gui.ll_plot import LogLikelihoodPlot
-from gmm_studio.gui.mean_drag import MeanDrag
 from gmm_studio.gui.palette import UNFITTED_POINT
 from gmm_studio.gui.presentation import install_presentation
 from gmm_studio.gui.recording_export import install_recording_export
@@ -89,7 +89,9 @@ class MainWindow(QMainWindow):
         self.component_table = self.components_dock.widget()
         self.starts_strip = install_starts_strip(self, self.component_table)
         self.status = FitStatus(self.statusBar(), self.font())
-        self.mean_drag = MeanDrag(self.canvas, self.document, self.fit_control)
+        self.component_drag = ComponentDrag(
+            self.canvas, self.document, self.fit_control, self.statusBar()
+        )
         self.component_menu = ComponentMenu(self.canvas, self.document, self.component_table)
         self.glide = Glide(self.canvas)
         self._frame_glides = False  # True while a frame of a slow run is being drawn

@@ -1,10 +1,10 @@
 """Presentation mode and the View menu: full screen, large type and lines, two themes.
 
 Presentation mode (F11) shows the window full screen with every font and line about 1.5×
-larger, the side panel folded away (View ▸ Side panel brings it back), the editing buttons
-off the toolbar (their keys still work) and a halo under each ellipse, so that light
-components stay readable against dense points. View ▸ Dark theme draws the plots
-light-on-black; both themes keep the colour-blind-safe component colours.
+larger (the axis handles too), the side panel folded away (View ▸ Side panel brings it
+back), the editing buttons off the toolbar (their keys still work) and a halo under each
+ellipse, so that light components stay readable against dense points. View ▸ Dark theme
+draws the plots light-on-black; both themes keep the colour-blind-safe component colours.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ import pyqtgraph.exporters
 from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -37,12 +38,14 @@ from gmm_studio.io.recording import check_animation_path, write_animation
 
 @dataclasses.dataclass(frozen=True)
 class AnimationOptions:
-    """How to record: frame size in pixels, frames per second, a frame per half-step."""
+    """How to record: frame size in pixels, frames per second, a frame per half-step, and
+    the file type (".gif" or ".mp4", given to a file name typed without one)."""
 
     width: int = 960
     height: int = 720
     fps: float = 4.0
     half_steps: bool = False
+    suffix: str = ".gif"
 
 
 def record_history(document, path, options: AnimationOptions) -> int:
@@ -110,8 +113,12 @@ def ok_cancel(dialog: QDialog) -> QDialogButtonBox:
     return buttons
 
 
+#: The animation formats the dialog offers: (name, file suffix).
+ANIMATION_FORMATS = (("GIF", ".gif"), ("MP4 (H.264)", ".mp4"))
+
+
 class AnimationDialog(QDialog):
-    """Size, frame rate and half-steps of an animation."""
+    """Format, size, frame rate and half-steps of an animation."""
 
     def __init__(self, parent=None, half_steps: bool = False) -> None:
         super().__init__(parent)
@@ -127,6 +134,10 @@ class AnimationDialog(QDialog):
             box.setValue(value)
         self.half_steps_box = QCheckBox("a frame per half-step (M-step, then E-step)")
         self.half_steps_box.setChecked(half_steps)
+        self.format_box = QComboBox()
+        for name, suffix in ANIMATION_FORMATS:
+            self.format_box.addItem(name, suffix)
+        form.addRow("format", self.format_box)
         form.addRow("width (pixels)", self.width_box)
         form.addRow("height (pixels)", self.height_box)
         form.addRow("frames per second", self.fps_box)
@@ -137,7 +148,7 @@ class AnimationDialog(QDialog):
         """The options chosen."""
         return AnimationOptions(
             self.width_box.value(), self.height_box.value(), float(self.fps_box.value()),
-            self.half_steps_box.isChecked(),
+            self.half_steps_box.isChecked(), self.format_box.currentData(),
         )  # fmt: skip
 
 
@@ -176,11 +187,16 @@ class RecordingExport(QObject):
         dialog = AnimationDialog(window, half_steps=window.split_action.isChecked())
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
+        options = dialog.options()
+        suffix = options.suffix
         path, _ = QFileDialog.getSaveFileName(
-            window, "Export animation", "gmm-studio.gif", "Animations (*.gif *.mp4)"
+            window, "Export animation", f"gmm-studio{suffix}", f"{suffix[1:].upper()} (*{suffix})"
         )
-        if path:
-            self._record(path, dialog.options())
+        if not path:
+            return
+        if not pathlib.Path(path).suffix:
+            path += suffix
+        self._record(path, options)
 
     def _record(self, path, options: AnimationOptions) -> None:
         try:

@@ -105,10 +105,14 @@ EM_DEFAULTS = Preference(
     _parse_fit_settings,
     lambda settings: json.dumps(settings.to_dict()),
 )
+#: The start-up hint on the canvas has been shown once (it is not shown again by itself).
+HINT_SEEN = Preference(
+    "teaching/hint_seen", False, _parse_bool, lambda on: "true" if on else "false"
+)
 
 #: Every preference GMM Studio keeps.
 PREFERENCES = (SPEED, RADII, HARD_LABELS, GEOMETRY, WINDOW_STATE, LAST_FOLDER, RECENT_FILES)
-PREFERENCES += (EM_DEFAULTS,)
+PREFERENCES += (EM_DEFAULTS, HINT_SEEN)
 
 
 def open_settings() -> QSettings:

@@ -2,8 +2,10 @@
 
 File ▸ Open Sample ▸ Lessons lists :data:`gmm_studio.core.lessons.LESSONS`; opening one
 replaces the document (data, settings and the lesson's start) and shows its caption on the
-canvas. At start-up the canvas says what to do first, until the first command or click.
-Help lists every keyboard shortcut of the window (read from its actions) and the About box.
+canvas. On the first run the canvas says what to do first, until the first command or click;
+the settings store remembers that it was shown (:data:`HINT_SEEN`), so later start-ups open
+without it, and Help ▸ Show the start-up hint brings it back. Help also lists every keyboard
+shortcut of the window (read from its actions) and has the About box.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 
 import gmm_studio
 from gmm_studio.core.lessons import LESSONS
+from gmm_studio.gui.settings_store import HINT_SEEN
 
 #: What the canvas says at start-up.
 FIRST_RUN_HINT = "Space runs EM · N steps · E and M half-steps · drag a mean"
@@ -99,6 +102,13 @@ class Teaching(QObject):
         window.document.replaced.connect(lambda: self.hint.say(""))
 
     def show_first_run_hint(self) -> None:
+        """At start-up: say what to do first, unless that was said on an earlier run."""
+        store = self.window.settings_store
+        if not store.get(HINT_SEEN):
+            store.set(HINT_SEEN, True)
+            self.show_hint()
+
+    def show_hint(self) -> None:
         """Say what to do first (until the first command, edit or click)."""
         self._dismissable = True
         self.hint.say(f"{FIRST_RUN_HINT}\n{DEMO_NOTE}")
@@ -122,6 +132,7 @@ class Teaching(QObject):
         menu = self.window.menuBar().addMenu("&Help")
         menu.setObjectName("helpMenu")
         self.shortcuts_action = menu.addAction("Keyboard shortcuts", self.show_shortcuts)
+        self.hint_action = menu.addAction("Show the start-up hint", self.show_hint)
         self.about_action = menu.addAction("About GMM Studio", self.show_about)
         self.help_menu = menu
         self.dialog: QDialog | None = None
@@ -151,7 +162,9 @@ class Teaching(QObject):
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         mouse = QLabel(
             "Mouse: click adds a point · right click removes one · Shift+drag sprays · "
-            "drag a mean moves it · right click on a mean: lock, remove, split, re-seed"
+            "drag a mean moves it, onto another component merges the two · drag the handles "
+            "on an ellipse's axes (shown under the pointer) to stretch and turn it · right "
+            "click on a mean: lock, remove, split, merge, re-seed"
         )
         mouse.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

@@ -361,10 +361,14 @@ class FitModel:
             self._note = ""
         self._notify(Change.SETTINGS | Change.HISTORY | Change.STATE | Change.RUN)
 
-    def set_fit(self, settings: FitSettings, mixture: Mixture) -> tuple[FitSettings, SavedFit]:
+    def set_fit(
+        self, settings: FitSettings, mixture: Mixture, description: str = ""
+    ) -> tuple[FitSettings, SavedFit]:
         """Start afresh from ``mixture`` with ``settings`` (another K, a chosen fit): one change.
 
-        Returns the settings and the fit as they were, for :meth:`load` to put them back.
+        With a ``description`` (components merged or split by hand) the new history begins
+        with a :attr:`EventKind.PARAMETERS_DRAGGED` event saying so. Returns the settings and
+        the fit as they were, for :meth:`load` to put them back.
         """
         if not isinstance(settings, FitSettings):
             raise FitError("a fit needs FitSettings")
@@ -375,6 +379,8 @@ class FitModel:
         self._settings = settings
         self._clear()
         self._start = mixture
+        if description:
+            self._events.append(HistoryEvent(EventKind.PARAMETERS_DRAGGED, 0, 0, description))
         n = self._X.shape[0]
         self._pending = Snapshot(0, mixture, math.nan, math.nan, math.nan, False, n)
         self._needs_evaluation = True

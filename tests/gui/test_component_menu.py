@@ -1,9 +1,10 @@
-"""A component's context menu on the real canvas: locks, remove, split, re-seed."""
+"""A component's context menu on the real canvas: locks, remove, split, merge, re-seed."""
 
 import numpy as np
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction
 
+from gmm_studio.core.component_edits import merged
 from gmm_studio.model import FitState
 
 from .conftest import blobs, document_of, pixel_of, send_mouse
@@ -74,12 +75,13 @@ def test_split_and_remove_change_k_and_undo_restores(qtbot, make_window):
     choose(open_menu(qtbot, window, 0), "split")
     qtbot.waitUntil(lambda: fit.state is FitState.READY)
     assert fit.settings.n_components == 4 and window.panel.n_components.value() == 4
-    halves = fit.mixture.means[2:]
+    halves = fit.mixture.means[[0, 3]]  # the first in the component's place, then the last
+    np.testing.assert_array_equal(fit.mixture.means[1:3], before.means[1:])
     np.testing.assert_allclose(halves.mean(axis=0), before.means[0])
     values, vectors = np.linalg.eigh(before.covariances[0])
     along = (halves[1] - halves[0]) / 2
     np.testing.assert_allclose(np.abs(along @ vectors[:, -1]), np.sqrt(values[-1]))
-    np.testing.assert_allclose(fit.mixture.weights[2:], [before.weights[0] / 2] * 2)
+    np.testing.assert_allclose(fit.mixture.weights[[0, 3]], [before.weights[0] / 2] * 2)
     np.testing.assert_allclose(fit.mixture.weights.sum(), 1.0)
 
     window.undo_action.trigger()
@@ -104,4 +106,23 @@ def test_reseed_moves_the_mean_to_the_worst_fitted_point(qtbot, make_window):
     np.testing.assert_array_equal(fit.mixture.means[0], worst)
     np.testing.assert_array_equal(fit.mixture.means[1:], before.means[1:])
     window.undo_action.trigger()
+    np.testing.assert_array_equal(fit.mixture.means, before.means)
+
+
+def test_merge_with_another_component_from_the_menu(qtbot, make_window):
+    window = make_window(document_of(blobs(), n_components=3, init="random-points", seed=4))
+    fit = window.fit
+    before = fit.mixture
+    menu = open_menu(qtbot, window, 1)
+    merge = menu.findChild(QAction, "merge").menu()
+    assert [a.text() for a in merge.actions()] == ["Component 1", "Component 3"]
+    choose(merge, "merge-0")
+    menu.close()
+    qtbot.waitUntil(lambda: fit.state is FitState.READY)
+    assert fit.settings.n_components == 2
+    np.testing.assert_allclose(fit.start.means, merged(before, 1, 0).means)
+    (event,) = fit.events
+    assert event.description == "merge component 2 into 1"
+    window.undo_action.trigger()
+    assert fit.settings.n_components == 3
     np.testing.assert_array_equal(fit.mixture.means, before.means)

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 
+from gmm_studio.gui.component_layer import HANDLE_SIZE_PX
 from gmm_studio.gui.presentation import MIN_LINE_WIDTH, SCALE
 
-from .conftest import assert_toolbars_shown, blobs, document_of, inside
+from .conftest import assert_toolbars_shown, blobs, document_of, inside, send_mouse
 
 
 @pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
@@ -30,6 +31,7 @@ def test_presentation_mode_shows_every_control_larger(qtbot, make_window, size, 
     assert window.toolbar.font().pointSizeF() == pytest.approx(toolbar_font * SCALE)
     assert window.status_labels["ll"].font().pointSizeF() == pytest.approx(status_font * SCALE)
     assert not window.side_panel.isVisible()
+    assert not window.components_dock.isVisible()  # the canvas keeps the room
     whole = window.rect()
     assert_toolbars_shown(window)
     for widget in (window.canvas, window.ll_plot, window.history_bar.slider):
@@ -50,8 +52,18 @@ def test_presentation_mode_shows_every_control_larger(qtbot, make_window, size, 
     qtbot.keyClick(window, Qt.Key.Key_H)
     assert window.hard_labels_action.isChecked()
 
+    # The axis handles of the component under the pointer are drawn larger too.
+    pointer = window.canvas.data_to_widget(*window.fit.mixture.means[0])
+    move = QEvent.Type.MouseMove
+    send_mouse(
+        window.canvas.viewport(), move, pointer, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton
+    )
+    assert len(layer.drawn_handles()) == 4
+    assert layer.handles.opts["size"] == HANDLE_SIZE_PX * SCALE
+
     qtbot.keyClick(window, Qt.Key.Key_F11)
     assert not presentation.presenting
+    assert window.components_dock.isVisible()
     assert window.toolbar.actions() == order
     assert window.toolbar.font().pointSizeF() == pytest.approx(toolbar_font)
     assert all(not len(h.getData()[0]) for h in layer.halos)

@@ -46,6 +46,24 @@ def test_a_click_on_the_canvas_dismisses_the_hint(qtbot, startup):
     qtbot.waitUntil(lambda: not hint.isVisible())
 
 
+def test_the_hint_shows_on_the_first_run_only_and_help_shows_it_again(qtbot, startup):
+    first = startup
+    assert first.teaching.hint.isVisible()
+    first.close()
+    second = create_main_window()  # the same isolated settings file as the first window
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitExposed(second)
+    hint = second.teaching.hint
+    assert not hint.isVisible()
+    assert second.teaching.hint_action in second.teaching.help_menu.actions()
+    second.teaching.hint_action.trigger()
+    assert hint.isVisible() and FIRST_RUN_HINT in hint.text()
+    qtbot.mouseClick(second.canvas.viewport(), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not hint.isVisible())  # dismissed as on the first run
+    qtbot.waitUntil(lambda: second.fit.state is not FitState.INITIALISING)
+
+
 def test_a_document_given_to_the_window_gets_no_hint(qtbot, make_window):
     window = make_window(document_of(blobs(), n_components=3))
     assert not window.teaching.hint.isVisible()
