@@ -318,13 +318,9 @@ def fit_starts(
     settings = FitSettings(
         n_components=n_components, covariance_type=covariance_type, init=init, tol=tol,
         max_iter=max_iter, reg_covar=reg_covar, seed=seed, n_init=check_n_init(n_init),
+        standardize=bool(standardize),
     )  # fmt: skip
     prepared = prepared or PreparedData(X, sample_weight, standardize)
-    scaling = prepared.scaling
-    if (scaling is not None) != bool(standardize):
-        raise FitError("the prepared data must be standardized exactly when the fit is")
-    if scaling is not None:
-        scaling.check_covariance_type(covariance_type)
     starts = list(each_start(prepared, settings, cancel=cancel, em_pass=em_pass))
     outcome = restarts_result(prepared, n_components, covariance_type, starts)
     mapped = tuple(in_original_units(prepared, s) for s in outcome.starts)
@@ -358,7 +354,13 @@ def each_start(
     FitCancelled
         When ``cancel`` was set.
     """
-    s = settings
+    scaling = prepared.scaling
+    if (scaling is not None) != settings.standardize:
+        raise FitError("the prepared data must be standardized exactly when the fit is")
+    if scaling is not None:
+        scaling.check_covariance_type(settings.covariance_type)
+    # Each run sees prepared.X, which are already the z-scores of a standardized fit.
+    s = dataclasses.replace(settings, standardize=False)
     check_fit_size(prepared.X, s.n_components, s.covariance_type)
     for index, start_seed in enumerate(start_seeds(s.seed, s.n_init)):
         start = initialize(
