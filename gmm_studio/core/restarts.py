@@ -322,9 +322,16 @@ def fit_starts(
     )  # fmt: skip
     prepared = prepared or PreparedData(X, sample_weight, standardize)
     starts = list(each_start(prepared, settings, cancel=cancel, em_pass=em_pass))
-    outcome = restarts_result(prepared, n_components, covariance_type, starts)
-    mapped = tuple(in_original_units(prepared, s) for s in outcome.starts)
-    return dataclasses.replace(outcome, starts=mapped)
+    return restarts_in_original_units(
+        prepared, restarts_result(prepared, n_components, covariance_type, starts)
+    )
+
+
+def restarts_in_original_units(prepared: PreparedData, result: RestartsResult) -> RestartsResult:
+    """The starts of ``result`` (fitted on ``prepared``) in the data's own units; the
+    classification entropy, computed on ``prepared``, is the same in both."""
+    mapped = tuple(in_original_units(prepared, s) for s in result.starts)
+    return dataclasses.replace(result, starts=mapped)
 
 
 def in_original_units(prepared: PreparedData, outcome: StartOutcome) -> StartOutcome:

@@ -40,6 +40,7 @@ from gmm_studio.core.restarts import (
     assess,
     check_n_init,
     failed_start,
+    restarts_in_original_units,
     restarts_result,
     run_start,
     start_seeds,
@@ -69,6 +70,9 @@ class GridSettings:
     max_iter: int = 1000
     reg_covar: float = 1e-6
     seed: int | None = 0
+    #: Fit every cell on z-scored columns, reported in the original units (as
+    #: :attr:`FitSettings.standardize`); spherical cells then fail on two or more columns.
+    standardize: bool = False
 
     def __post_init__(self):
         ks = tuple(self.n_components)
@@ -122,7 +126,14 @@ class _Worker:
             self._seedings[index] = seeding
         clusters = initial_clusters(X, n_components, s.init, seed, seeding, w)
         outcomes = []
+        scaling = self.prepared.scaling
         for covariance_type in s.covariance_types:
+            if scaling is not None:
+                try:
+                    scaling.check_covariance_type(covariance_type)
+                except FitError as error:
+                    outcomes.append(failed_start(index, seed, error))
+                    continue
             start = clusters.mixture(covariance_type, s.reg_covar)
             fit_settings = s.fit_settings(n_components, covariance_type)
             try:
@@ -182,7 +193,7 @@ def grid_cells(
     # centres the next K needs, instead of seeding afresh (see CentreSeeding).
     tasks = [(k, i) for k in settings.n_components for i in range(n_init)]
 
-    prepared = PreparedData(X, sample_weight)
+    prepared = PreparedData(X, sample_weight, settings.standardize)
     stop = threading.Event()
     halt = _AnyOf(stop, cancel)
     local = threading.local()
@@ -214,7 +225,8 @@ def grid_cells(
                     pending[cell][i] = outcome
                     missing[cell] -= 1
                     if missing[cell] == 0:
-                        yield restarts_result(prepared, k, covariance_type, pending.pop(cell))
+                        result = restarts_result(prepared, k, covariance_type, pending.pop(cell))
+                        yield restarts_in_original_units(prepared, result)
                         if halt.is_set():
                             raise FitCancelled
     finally:

@@ -191,6 +191,7 @@ class SelectionPanel(QDialog):
         return GridSettings(
             n_components=tuple(range(low, high + 1)), n_init=s.n_init, init=s.init,
             tol=s.tol, max_iter=s.max_iter, reg_covar=s.reg_covar, seed=s.seed,
+            standardize=s.standardize,
         )  # fmt: skip
 
     @Slot()
