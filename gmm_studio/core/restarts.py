@@ -293,19 +293,42 @@ def fit_starts(
     )  # fmt: skip
     prepared = prepared or PreparedData(X, sample_weight)
     check_fit_size(prepared.X, n_components, covariance_type)
-    starts = []
-    for index, start_seed in enumerate(start_seeds(seed, n_init)):
-        start = initialize(
+
+    def draw(start_settings):
+        return initialize(
             prepared.X, n_components, covariance_type=covariance_type, init=init,
-            reg_covar=reg_covar, seed=start_seed, sample_weight=prepared.sample_weight,
+            reg_covar=reg_covar, seed=start_settings.seed, sample_weight=prepared.sample_weight,
         )  # fmt: skip
+
+    def run(_index, start_settings, start):
+        return run_start(prepared, start_settings, start, cancel=cancel, em_pass=em_pass)
+
+    starts = each_start(
+        settings, n_init, draw, run,
+        lambda index, seed, result: assess(prepared, index, seed, result, reg_covar),
+    )  # fmt: skip
+    return restarts_result(prepared, n_components, covariance_type, starts)
+
+
+def each_start(settings: FitSettings, n_init: int, draw, run, assess) -> list[StartOutcome]:
+    """The restarts loop: each of ``n_init`` starts drawn, run and assessed, in order.
+
+    Start i has the settings ``settings`` with the seed :func:`start_seeds` gives it. For
+    each, ``draw(start_settings)`` gives the starting mixture, ``run(i, start_settings,
+    start)`` the :class:`FitResult` (a :class:`FitError` it raises is recorded as a failed
+    start) and ``assess(i, seed, result)`` the :class:`StartOutcome`.
+    """
+    starts = []
+    for index, start_seed in enumerate(start_seeds(settings.seed, n_init)):
+        start_settings = settings.replace(seed=start_seed)
+        start = draw(start_settings)
         try:
-            result = run_start(prepared, settings, start, cancel=cancel, em_pass=em_pass)
+            result = run(index, start_settings, start)
         except FitError as error:
             starts.append(failed_start(index, start_seed, error))
             continue
-        starts.append(assess(prepared, index, start_seed, result, reg_covar))
-    return restarts_result(prepared, n_components, covariance_type, starts)
+        starts.append(assess(index, start_seed, result))
+    return starts
 
 
 def best_fit(
