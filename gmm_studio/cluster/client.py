@@ -119,10 +119,9 @@ def compute(collection, watch: PassWatch | None = None, chunks=()):
     try:
         result = wait(future, client, watch, futures[1:])
     finally:
-        unfinished = [f for f in futures if not f.done()]
-        if unfinished:
+        if not future.done():
             with contextlib.suppress(Exception):
-                client.cancel(unfinished)
+                client.cancel(futures)
     if watch is not None:
         watch.passes += 1
         watch.last_pass_seconds = time.perf_counter() - started

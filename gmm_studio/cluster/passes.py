@@ -52,7 +52,7 @@ def tree_reduce(X: da.Array, sample_weight: da.Array | None, chunk_fn, merge_fn,
         )
         for i, (r, w, start) in enumerate(zip(rows, weights, starts, strict=True))
     ]
-    chunks = tuple(parts) if len(parts) > 1 else ()
+    chunks = tuple(parts)
     level = 0
     while len(parts) > 1:
         parts = [

@@ -106,9 +106,12 @@ EM_DEFAULTS = Preference(
     lambda settings: json.dumps(settings.to_dict()),
 )
 
+#: The Dask scheduler of the last fit on a cluster ("" = a local cluster on this machine).
+CLUSTER_ADDRESS = Preference("cluster/address", "", str, str)
+
 #: Every preference GMM Studio keeps.
 PREFERENCES = (SPEED, RADII, HARD_LABELS, GEOMETRY, WINDOW_STATE, LAST_FOLDER, RECENT_FILES)
-PREFERENCES += (EM_DEFAULTS,)
+PREFERENCES += (EM_DEFAULTS, CLUSTER_ADDRESS)
 
 
 def open_settings() -> QSettings:

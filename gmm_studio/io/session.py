@@ -33,6 +33,52 @@ SESSION_SUFFIX = ".gmms"
 SYMMETRY_TOLERANCE = 1e-8
 
 
+@dataclass(frozen=True)
+class DataFileRef:
+    """The file a session's points are a sample of, when the fit ran on all of its rows.
+
+    Attributes
+    ----------
+    path : str
+        The data file, glob or Parquet folder, as given when fitting.
+    columns : tuple of str
+        The columns fitted (the session's columns).
+    weights : str or None
+        The column of row weights.
+    n_samples : int
+        Rows of the file that were fitted.
+    """
+
+    path: str
+    columns: tuple[str, ...]
+    weights: str | None
+    n_samples: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "columns": list(self.columns),
+            "weights": self.weights,
+            "n_samples": self.n_samples,
+        }
+
+    @classmethod
+    def from_dict(cls, doc: Any, columns: list[str]) -> DataFileRef:
+        """Read ``doc`` (FitError says what is wrong) for a session of ``columns``."""
+        if not isinstance(doc, dict):
+            raise FitError("'data_file' must be an object or null")
+        path, weights, n = doc.get("path"), doc.get("weights"), doc.get("n_samples")
+        if not isinstance(path, str) or not path:
+            raise FitError("'data_file.path' must be a file name")
+        if doc.get("columns") != columns:
+            raise FitError("'data_file.columns' must be the session's columns")
+        if weights is not None and not isinstance(weights, str):
+            raise FitError("'data_file.weights' must be a column name or null")
+        if not (_is_int(n) and n >= 1):
+            raise FitError("'data_file.n_samples' must be a whole number ≥ 1")
+        return cls(path, tuple(columns), weights, int(n))
+
+
 @dataclass(eq=False)
 class Session:
     """Everything needed to restore the window: the document, not the window layout.
@@ -54,6 +100,9 @@ class Session:
         The data file the points came from, for information.
     sample_weight : ndarray of shape (n_samples,) or None
         The weight of each point (finite, ≥ 0), or None when every point counts once.
+    data_file : DataFileRef or None
+        The file the fit ran on when the points are only a sample of its rows (a fit on a
+        Dask cluster): the session refers to it by path instead of holding every row.
     """
 
     points: np.ndarray
@@ -63,6 +112,7 @@ class Session:
     fit: SavedFit | None = None
     source: str | None = None
     sample_weight: np.ndarray | None = None
+    data_file: DataFileRef | None = None
 
     def __post_init__(self):
         self.points = np.asarray(self.points, dtype=np.float64).reshape(-1, len(self.columns))
@@ -93,6 +143,8 @@ class Session:
         }
         if self.sample_weight is not None:
             doc["sample_weight"] = self.sample_weight.tolist()
+        if self.data_file is not None:
+            doc["data_file"] = self.data_file.to_dict()
         if with_points:
             doc["points"] = self.points.tolist()
         return doc
@@ -128,6 +180,9 @@ def session_problem(session: Session) -> str | None:
         return f"'sample_weight' must be {len(session.points)} finite numbers ≥ 0"
     if not isinstance(session.settings, FitSettings):
         return "settings must be FitSettings"
+    ref = session.data_file
+    if ref is not None and (tuple(ref.columns) != tuple(session.columns) or ref.n_samples < 1):
+        return "the data file must have the session's columns and at least 1 row"
     fit = session.fit
     if fit is not None:
         for mixture in [fit.start, *(s.mixture for s in fit.history)]:
@@ -309,8 +364,15 @@ def load_session(path: str | os.PathLike[str]) -> Session:
         not isinstance(weights, list) or not all(_is_number(v) for v in weights)
     ):
         raise bad(f"'sample_weight' must be a list of {n_points} finite numbers ≥ 0")
+    data_file = doc.get("data_file")  # only in sessions of a fit on a cluster
+    if data_file is not None:
+        try:
+            data_file = DataFileRef.from_dict(data_file, columns)
+        except FitError as error:
+            raise bad(str(error)) from None
     try:
         return Session(
+            data_file=data_file,
             points=np.array(points, dtype=np.float64).reshape(-1, len(columns)),
             columns=columns,
             axes=(axes[0], axes[1]),
