@@ -31,8 +31,8 @@ CONNECT_TIMEOUT = 10.0
 NO_WORKERS_TIMEOUT = 60.0
 #: Seconds between two looks at the cluster while a pass runs.
 POLL_SECONDS = 0.5
-#: Seconds between two looks at a :class:`PassWatch`'s cancel flag while a pass runs.
-CANCEL_POLL_SECONDS = 0.05
+#: Seconds between two counts of the chunks done for a :class:`PassWatch`.
+COUNT_POLL_SECONDS = 0.1
 
 
 class ClusterError(Exception):
@@ -70,6 +70,7 @@ class PassWatch:
 
     def __init__(self) -> None:
         self._cancel = threading.Event()
+        self._wake: threading.Event | None = None  # the wait in progress
         self.passes = 0
         self.chunks_done = 0
         self.n_chunks = 0
@@ -82,6 +83,9 @@ class PassWatch:
     def cancel(self) -> None:
         """Cancel the pass in progress and refuse new ones (from any thread)."""
         self._cancel.set()
+        wake = self._wake
+        if wake is not None:
+            wake.set()
 
     def resume(self) -> None:
         """Let passes run again."""
@@ -129,19 +133,23 @@ def compute(collection, watch: PassWatch | None = None, chunks=()):
 
 
 def wait(future: distributed.Future, client: distributed.Client, watch=None, chunks=()):
-    """The future's result, checking the cluster's health every :data:`POLL_SECONDS` (and
-    the :class:`PassWatch` ``watch``, counting the ``chunks`` futures done into it, every
-    :data:`CANCEL_POLL_SECONDS`)."""
+    """The future's result, checking the cluster's health every :data:`POLL_SECONDS`.
+
+    A :class:`PassWatch` ``watch`` gets the ``chunks`` futures done counted into it every
+    :data:`COUNT_POLL_SECONDS`; cancelling it ends the wait at once with FitCancelled.
+    """
     # A done-callback and an Event rather than ``future.result(timeout=...)``, whose timeout
     # can race with the result under load and raise an internal error of distributed.
     done = threading.Event()
     future.add_done_callback(lambda _: done.set())
+    if watch is not None:
+        watch._wake = done  # cancelling ends the wait at once
     idle_since = None
     looked_at = -math.inf
-    while not done.wait(CANCEL_POLL_SECONDS if watch is not None else POLL_SECONDS):
+    while not done.wait(COUNT_POLL_SECONDS if watch is not None else POLL_SECONDS):
         if watch is not None:
-            if watch.cancelled:
-                raise FitCancelled
+            if watch.cancelled:  # cancelled before this wait began
+                break
             watch.chunks_done = sum(part.done() for part in chunks)
         if time.monotonic() - looked_at < POLL_SECONDS:
             continue
@@ -162,6 +170,9 @@ def wait(future: distributed.Future, client: distributed.Client, watch=None, chu
                 "some with `dask worker SCHEDULER-ADDRESS`"
             )
     if watch is not None:
+        watch._wake = None
+        if watch.cancelled:
+            raise FitCancelled
         watch.chunks_done = watch.n_chunks
     try:
         return future.result()

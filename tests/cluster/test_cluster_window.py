@@ -6,7 +6,6 @@ import sys
 import numpy as np
 import psutil
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from gmm_studio.cluster import full_data, lazy_files
 from gmm_studio.core import FitSettings, fit
@@ -93,14 +92,13 @@ def test_the_dialog_fits_the_whole_file_over_a_sample_as_in_memory(
     np.testing.assert_array_equal(doc.points, X[rows])
     # Pause, then one step: exactly one iteration more, then run to convergence.
     assert window.fit.state in (FitState.RUNNING, FitState.INITIALISING)
-    window.run_action.trigger()  # Pause
-    qtbot.waitUntil(lambda: window.controller.is_idle_waiting(), timeout=20_000)
+    with qtbot.waitSignal(window.controller.halted, timeout=20_000):  # every frame is in
+        window.run_action.trigger()  # Pause
     paused_at = window.fit.iteration
-    assert window.fit.state is FitState.PAUSED
-    window.step_action.trigger()
-    qtbot.waitUntil(lambda: window.fit.iteration == paused_at + 1, timeout=20_000)
-    qtbot.waitUntil(lambda: window.controller.is_idle_waiting(), timeout=20_000)
-    assert window.fit.iteration == paused_at + 1
+    assert window.fit.state is FitState.PAUSED and window.fit.history
+    with qtbot.waitSignal(window.controller.halted, timeout=20_000):
+        window.step_action.trigger()
+    assert window.fit.iteration == paused_at + 1 and window.fit.state is FitState.PAUSED
     assert "chunks 1/1" in fitting.progress.text() and fitting.progress.isVisible()
     window.run_action.trigger()
     qtbot.waitUntil(lambda: window.fit.state is FitState.CONVERGED, timeout=60_000)
@@ -156,7 +154,7 @@ def test_stop_cancels_the_tasks_and_closing_leaves_no_process(qtbot, tmp_path, m
     path = tmp_path / "points.npy"
     np.save(path, blobs(8000))
     before = child_processes()
-    window = make_window(qtbot)
+    window = make_window(qtbot, init="random-points", tol=0.0, max_iter=4)
     driver = ModalDriver(fill_dialog(path))  # a local cluster on this machine
     window.cluster_fitting.action.trigger()
     assert driver.done
@@ -168,20 +166,44 @@ def test_stop_cancels_the_tasks_and_closing_leaves_no_process(qtbot, tmp_path, m
         return window.fit.iteration >= 1 and 0 < watch.chunks_done < watch.n_chunks - 5
 
     qtbot.waitUntil(inside_a_pass, timeout=30_000)
+    passes, stopped_at = watch.passes, len(window.fit.history)
     window.stop_action.trigger()
     assert window.fit.state is FitState.STOPPED
-    stopped_at = len(window.fit.history)
 
     def gmm_tasks(dask_scheduler):
         return [str(k) for k in dask_scheduler.tasks if "gmm-" in str(k)]
 
-    qtbot.waitUntil(lambda: not data.client.run_on_scheduler(gmm_tasks), timeout=10_000)
     qtbot.waitUntil(lambda: window.controller.is_idle_waiting(), timeout=10_000)
-    assert len(window.fit.history) in (stopped_at, stopped_at + 1)  # no pass after the stop
+    qtbot.waitUntil(lambda: not data.client.run_on_scheduler(gmm_tasks), timeout=10_000)
+    # The pass in progress was cancelled: it never finished, and nothing was recorded.
+    assert watch.passes == passes and len(window.fit.history) == stopped_at
+    # Run continues from there; the end of the fit (max_iter) closes the local cluster.
+    window.run_action.trigger()
+    qtbot.waitUntil(lambda: data.closed, timeout=60_000)
+    assert window.fit.state is FitState.STOPPED and window.fit.iteration == 4
+    assert len(window.fit.history) == 5  # iterations 0..4, each once
+    wait_for_exit(child_processes() - before)
+    assert not child_processes() - before
     window.close()
-    QApplication.processEvents()
-    assert data.closed
-    psutil.wait_procs([psutil.Process(pid) for pid in child_processes() - before], timeout=10)
+
+
+def wait_for_exit(pids):
+    psutil.wait_procs([psutil.Process(pid) for pid in pids], timeout=10)
+
+
+def test_closing_the_window_mid_fit_leaves_no_thread_and_no_process(qtbot, points_file):
+    _X, path = points_file
+    before = child_processes()
+    window = make_window(qtbot, init="random-points", tol=0.0)
+    driver = ModalDriver(fill_dialog(path))  # a local cluster on this machine
+    window.cluster_fitting.action.trigger()
+    assert driver.done
+    data = window.cluster_fitting.data
+    qtbot.waitUntil(lambda: window.fit.iteration >= 1, timeout=30_000)
+    assert window.fit.state is FitState.RUNNING
+    window.close()
+    assert data.closed and not window.controller.thread.isRunning()
+    wait_for_exit(child_processes() - before)
     left = child_processes() - before
     assert not left, [psutil.Process(pid).cmdline() for pid in left]
 
