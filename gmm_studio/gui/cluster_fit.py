@@ -5,8 +5,8 @@ the file on the cluster off the GUI thread (:class:`gmm_studio.cluster.full_data
 connect or start a local cluster, read lazily, describe, draw the sample and the start), and
 makes the document the fit of the whole file shown over its sample. From then on the window's
 own worker thread steps the fit (Run, Pause, Step and Stop as for any fit; Stop cancels the
-pass running on the cluster), and :class:`ClusterProgress` shows the cluster's progress in
-the status bar. A local cluster started here closes when its fit ends (converged or
+pass running on the cluster), and :class:`ClusterProgress` shows the cluster's progress
+beside the history bar. A local cluster started here closes when its fit ends (converged or
 ``max_iter``), when the document is replaced, or when the window closes.
 """
 
@@ -58,12 +58,13 @@ def dask_missing() -> str | None:
 
 
 class ClusterProgress(QLabel):
-    """The status bar's line about the cluster: iteration, chunks done, seconds per pass."""
+    """A line about the cluster in the history bar's row, after the iteration it shows:
+    chunks done and seconds per iteration (the last pass over the data: one per iteration)."""
 
     def __init__(self, document) -> None:
         super().__init__()
         self.setObjectName("clusterProgress")
-        self.setContentsMargins(4, 2, 4, 2)
+        self.setContentsMargins(12, 0, 0, 0)
         self._document = document
         self._timer = QTimer(self)
         self._timer.setInterval(PROGRESS_INTERVAL_MS)
@@ -89,14 +90,13 @@ class ClusterProgress(QLabel):
         watch = data.watch
         seconds = watch.last_pass_seconds
         per_pass = "– s/iteration" if math.isnan(seconds) else f"{seconds:.2g} s/iteration"
-        where = "closed" if data.closed else f"{data.n_workers} workers"
-        self.setText(
-            f"Dask ({where}): iteration {self._document.fit.iteration} · chunks "
-            f"{watch.chunks_done}/{watch.n_chunks} · {per_pass}"
-        )
+        # Short: it shares the history bar's row, beside the iteration the bar shows.
+        where = " (closed)" if data.closed else ""
+        self.setText(f"Dask{where}: chunks {watch.chunks_done}/{watch.n_chunks} · {per_pass}")
         self.setToolTip(
-            f"{data.n_samples:,} points of {data.source.path} on the Dask scheduler at "
-            f"{data.scheduler}; the canvas shows {len(data.sample):,} of them"
+            f"{data.n_samples:,} points of {data.source.path} on {data.n_workers} Dask workers "
+            f"at {data.scheduler}, iteration {self._document.fit.iteration}; the canvas shows "
+            f"{len(data.sample):,} of them"
         )
         self.show()
 
@@ -141,7 +141,7 @@ class ClusterFitting(QObject):
         after_generate = actions[actions.index(menu.generate_action) + 1]
         menu.file_menu.insertAction(after_generate, self.action)
         self.progress = ClusterProgress(self.document)
-        window.statusBar().addWidget(self.progress)
+        window.history_bar.layout().addWidget(self.progress)
         self.document.replaced.connect(self._on_replaced)
         self.document.fitChanged.connect(self._on_fit_changed)
 

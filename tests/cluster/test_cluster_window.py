@@ -9,6 +9,7 @@ import pytest
 
 from gmm_studio.cluster import full_data, lazy_files
 from gmm_studio.core import FitSettings, fit
+from gmm_studio.core.criteria import bic
 from gmm_studio.gui.app import create_main_window
 from gmm_studio.gui.control_panel import SPEED_MAX
 from gmm_studio.gui.document import Document
@@ -99,7 +100,8 @@ def test_the_dialog_fits_the_whole_file_over_a_sample_as_in_memory(
     with qtbot.waitSignal(window.controller.halted, timeout=20_000):
         window.step_action.trigger()
     assert window.fit.iteration == paused_at + 1 and window.fit.state is FitState.PAUSED
-    assert "chunks 1/1" in fitting.progress.text() and fitting.progress.isVisible()
+    assert fitting.progress.text().startswith("Dask: chunks 1/1 · ")
+    assert fitting.progress.isVisible()
     window.run_action.trigger()
     qtbot.waitUntil(lambda: window.fit.state is FitState.CONVERGED, timeout=60_000)
     # The curve and the ellipses are the full data's fit: the in-memory fit from the same seed.
@@ -112,6 +114,12 @@ def test_the_dialog_fits_the_whole_file_over_a_sample_as_in_memory(
     np.testing.assert_allclose(final.covariances, expected.covariances, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(final.weights, expected.weights, rtol=1e-8, atol=1e-12)
     assert window.fit.history[-1].n_samples == len(X)
+    # N, BIC and the components' counts are those of the rows fitted, not of the sample.
+    assert window.status_labels["n"].text() == "N = 3,001 (500 shown)"
+    window.component_table.refresh()
+    summary = window.component_table.summary
+    assert summary.bic == pytest.approx(bic(expected.log_likelihood, 11, len(X)), rel=1e-12)
+    assert sum(c.count for c in summary.components) == pytest.approx(len(X))
 
     # Saved as a session, the data are referred to by path: the sample is all it holds.
     session = tmp_path / "fit.gmms"
