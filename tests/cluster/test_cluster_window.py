@@ -135,6 +135,18 @@ def test_the_dialog_fits_the_whole_file_over_a_sample_as_in_memory(
     np.testing.assert_allclose(window.fit.mixture.means, expected.means, rtol=1e-8, atol=1e-10)
     assert window.fit.state is FitState.CONVERGED
     assert str(path) in window.statusBar().currentMessage()
+    # Fit on a cluster… offers that file and continues the fit, keeping its history.
+    history = window.fit.history
+
+    def offered(dialog):
+        assert dialog.path.text() == str(path) and dialog.remote.isChecked()
+        dialog.buttons.accepted.emit()
+
+    driver = ModalDriver(offered)
+    window.cluster_fitting.action.trigger()
+    assert driver.done
+    assert window.fit.full_data is window.cluster_fitting.data is not None
+    assert window.fit.history == history and window.fit.state is FitState.CONVERGED
     # With the data file gone, the message says so and the fit still opens.
     path.unlink()
     texts = []
