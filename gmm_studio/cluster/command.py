@@ -7,7 +7,7 @@ import time
 
 from gmm_studio.cluster.client import ClusterError, cluster_client
 from gmm_studio.cluster.em import fit_starts
-from gmm_studio.cluster.full_data import DataSource, read_on_cluster
+from gmm_studio.cluster.full_data import read_on_cluster
 from gmm_studio.core.errors import FitError
 from gmm_studio.io.errors import DataFileError
 
@@ -26,9 +26,9 @@ def fit_on_cluster(args, settings, report_error):
     path = args.path
     try:
         with cluster_client(address) as client:
-            columns = None if args.columns is None else tuple(args.columns)
-            source = DataSource(path, columns, args.weights, address)
-            table, data, weights, n_workers = read_on_cluster(client, source)
+            table, data, weights, n_workers = read_on_cluster(
+                client, path, args.columns, args.weights, local=address is None
+            )
             for note in table.notes:
                 report_error(f"note: {path}: {note}")
             print(

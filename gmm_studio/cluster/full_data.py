@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import pathlib
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -34,28 +33,6 @@ SAMPLE_SEED = 0
 #: Data are kept in the workers' memory between iterations when they take at most this share
 #: of it; larger data are read again, chunk by chunk, on every pass.
 PERSIST_SHARE = 0.5
-
-
-@dataclass(frozen=True)
-class DataSource:
-    """Where the rows of a cluster fit come from: a file (or glob), its columns and weights.
-
-    Attributes
-    ----------
-    path : str
-        A ``.npy`` file, a CSV file or glob of CSV files, or a Parquet file or folder.
-    columns : tuple of str or None
-        The columns fitted (None: every numeric column but the weights).
-    weights : str or None
-        The column of row weights.
-    address : str or None
-        The scheduler's address; None for a local cluster on this machine.
-    """
-
-    path: str
-    columns: tuple[str, ...] | None = None
-    weights: str | None = None
-    address: str | None = None
 
 
 def sample_rows(n_samples: int, limit: int | None = None, seed: int = SAMPLE_SEED):
@@ -94,13 +71,20 @@ class ClusterData:
 
     Parameters
     ----------
-    source : DataSource
+    path : str
+        A ``.npy`` file, a CSV file or glob of CSV files, or a Parquet file or folder.
+    columns : sequence of str, optional
+        The columns fitted (default: every numeric column but the weights).
+    weights : str, optional
+        The column of row weights.
+    address : str, optional
+        The scheduler's address; None starts a local cluster on this machine.
     n_workers : int, optional
         Worker processes of a local cluster (default: one per core).
 
     Attributes
     ----------
-    source : DataSource
+    path, address : str
     data : ChunkedData
         The file's rows on the cluster, followed by :attr:`watch`.
     columns : list of str
@@ -121,21 +105,27 @@ class ClusterData:
         cannot be fitted; nothing is left open then.
     """
 
-    def __init__(self, source: DataSource, n_workers: int | None = None) -> None:
-        self.source = source
+    def __init__(
+        self, path: str, columns=None, weights: str | None = None, address: str | None = None,
+        n_workers: int | None = None,
+    ) -> None:  # fmt: skip
+        self.path, self.address = path, address
         self.watch = PassWatch()
         self._stack = contextlib.ExitStack()
         try:
-            client = self._stack.enter_context(cluster_client(source.address, n_workers=n_workers))
-            self._open(client)
+            client = self._stack.enter_context(cluster_client(address, n_workers=n_workers))
+            self._open(client, columns, weights)
         except BaseException:
             self._stack.close()
             raise
         self._closed = False
 
-    def _open(self, client) -> None:
+    def _open(self, client, columns, weights) -> None:
         self.client = client
-        table, X, weights, self.n_workers = read_on_cluster(client, self.source)
+        local = self.address is None
+        table, X, weights, self.n_workers = read_on_cluster(
+            client, self.path, columns, weights, local
+        )
         self.scheduler = client.scheduler.address
         self.columns = list(table.columns)
         self.notes = list(table.notes)
@@ -156,7 +146,7 @@ class ClusterData:
     @property
     def local(self) -> bool:
         """True for a cluster started on this machine for this fit."""
-        return self.source.address is None
+        return self.address is None
 
     @property
     def closed(self) -> bool:
@@ -184,7 +174,7 @@ class ClusterData:
         """
         if self._closed:
             raise FitError(
-                f"the Dask cluster of {self.source.path} has been closed; File ▸ Fit on a "
+                f"the Dask cluster of {self.path} has been closed; File ▸ Fit on a "
                 "cluster… fits it again"
             )
         self.watch.resume()
@@ -219,11 +209,13 @@ class ClusterData:
     @property
     def name(self) -> str:
         """The file's name, for titles."""
-        return pathlib.Path(self.source.path).name
+        return pathlib.Path(self.path).name
 
 
-def read_on_cluster(client, source: DataSource):
-    """Read ``source`` lazily for the cluster of ``client``: ``(table, X, weights, n_workers)``.
+def read_on_cluster(client, path, columns=None, weights=None, local: bool = False):
+    """Read ``path`` lazily for the cluster of ``client``: ``(table, X, weights, n_workers)``.
+
+    ``columns`` and ``weights`` are those of :func:`gmm_studio.cluster.lazy_files.read_lazy`.
 
     Chunks fit a local worker's memory; the rows (and weights) are kept in the workers'
     memory when they take at most :data:`PERSIST_SHARE` of it, else read again, chunk by
@@ -236,10 +228,10 @@ def read_on_cluster(client, source: DataSource):
     """
     workers = list(client.scheduler_info(n_workers=-1).get("workers", {}).values())
     chunk_bytes = lazy_files.CHUNK_BYTES
-    if source.address is None:
+    if local:
         chunk_bytes = min(chunk_bytes, local_memory_limit(len(workers) or 1) // 8)
-    columns = None if source.columns is None else list(source.columns)
-    table = lazy_files.read_lazy(source.path, columns, source.weights, chunk_bytes)
+    columns = None if columns is None else list(columns)
+    table = lazy_files.read_lazy(path, columns, weights, chunk_bytes)
     memory = sum(w.get("memory_limit") or 0 for w in workers)
     size = table.data.nbytes + (0 if table.sample_weight is None else table.sample_weight.nbytes)
     if not memory or size > PERSIST_SHARE * memory:

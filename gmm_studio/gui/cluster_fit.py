@@ -94,7 +94,7 @@ class ClusterProgress(QLabel):
         where = " (closed)" if data.closed else ""
         self.setText(f"Dask{where}: chunks {watch.chunks_done}/{watch.n_chunks} · {per_pass}")
         self.setToolTip(
-            f"{data.n_samples:,} points of {data.source.path} on {data.n_workers} Dask workers "
+            f"{data.n_samples:,} points of {data.path} on {data.n_workers} Dask workers "
             f"at {data.scheduler}, iteration {self._document.fit.iteration}; the canvas shows "
             f"{len(data.sample):,} of them"
         )
@@ -178,18 +178,17 @@ class ClusterFitting(QObject):
         """
         from gmm_studio.cluster.client import ClusterError
         from gmm_studio.cluster.em import cluster_start
-        from gmm_studio.cluster.full_data import ClusterData, DataSource
+        from gmm_studio.cluster.full_data import ClusterData
 
         if not self.commands.confirm_discard(f"fitting {pathlib.Path(request.path).name}"):
             return False
         self.window.settings_store.set(CLUSTER_ADDRESS, request.address or "")
-        source = DataSource(request.path, request.columns, request.weights, request.address)
         settings = self.document.settings.replace(n_components=request.n_components)
         kept = self._continuable(request, settings)
         where = LOCAL_CLUSTER if request.address is None else request.address
 
         def open_on_cluster():
-            data = ClusterData(source)
+            data = ClusterData(request.path, request.columns, request.weights, request.address)
             try:
                 return data, None if kept is not None else cluster_start(data.data, settings)
             except BaseException:

@@ -172,9 +172,9 @@ def test_stop_cancels_the_tasks_and_closing_leaves_no_process(qtbot, tmp_path, m
     monkeypatch.setattr(lazy_files, "CHUNK_BYTES", 2_000)  # 125 rows
     monkeypatch.setattr(full_data, "PERSIST_SHARE", 0.0)
     path = tmp_path / "points.npy"
-    np.save(path, blobs(8000))
+    np.save(path, blobs(4000))  # 32 chunks
     before = child_processes()
-    window = make_window(qtbot, init="random-points", tol=0.0, max_iter=4)
+    window = make_window(qtbot, init="random-points", tol=0.0, max_iter=3)
     driver = ModalDriver(fill_dialog(path))  # a local cluster on this machine
     window.cluster_fitting.action.trigger()
     assert driver.done
@@ -183,7 +183,7 @@ def test_stop_cancels_the_tasks_and_closing_leaves_no_process(qtbot, tmp_path, m
     watch = data.watch
 
     def inside_a_pass():
-        return window.fit.iteration >= 1 and 0 < watch.chunks_done < watch.n_chunks - 5
+        return window.fit.iteration >= 1 and 0 < watch.chunks_done < watch.n_chunks - 8
 
     qtbot.waitUntil(inside_a_pass, timeout=30_000)
     passes, stopped_at = watch.passes, len(window.fit.history)
@@ -200,8 +200,8 @@ def test_stop_cancels_the_tasks_and_closing_leaves_no_process(qtbot, tmp_path, m
     # Run continues from there; the end of the fit (max_iter) closes the local cluster.
     window.run_action.trigger()
     qtbot.waitUntil(lambda: data.closed, timeout=60_000)
-    assert window.fit.state is FitState.STOPPED and window.fit.iteration == 4
-    assert len(window.fit.history) == 5  # iterations 0..4, each once
+    assert window.fit.state is FitState.STOPPED and window.fit.iteration == 3
+    assert len(window.fit.history) == 4  # iterations 0..3, each once
     wait_for_exit(child_processes() - before)
     assert not child_processes() - before
     window.close()
@@ -211,21 +211,20 @@ def wait_for_exit(pids):
     psutil.wait_procs([psutil.Process(pid) for pid in pids], timeout=10)
 
 
-def test_closing_the_window_mid_fit_leaves_no_thread_and_no_process(qtbot, points_file):
+def test_closing_the_window_mid_fit_stops_its_thread_and_its_client(client, qtbot, points_file):
     _X, path = points_file
-    before = child_processes()
     window = make_window(qtbot, init="random-points", tol=0.0)
-    driver = ModalDriver(fill_dialog(path))  # a local cluster on this machine
+    driver = ModalDriver(fill_dialog(path, client.scheduler.address))
     window.cluster_fitting.action.trigger()
     assert driver.done
     data = window.cluster_fitting.data
     qtbot.waitUntil(lambda: window.fit.iteration >= 1, timeout=30_000)
     assert window.fit.state is FitState.RUNNING
     window.close()
-    assert data.closed and not window.controller.thread.isRunning()
-    wait_for_exit(child_processes() - before)
-    left = child_processes() - before
-    assert not left, [psutil.Process(pid).cmdline() for pid in left]
+    assert data.closed and data.client.status == "closed"
+    assert not window.controller.thread.isRunning()
+    # A cluster the window did not start keeps running for its other clients.
+    assert client.status == "running" and client.scheduler_info()["workers"]
 
 
 def test_an_unreachable_scheduler_is_one_clear_message(qtbot, points_file):
