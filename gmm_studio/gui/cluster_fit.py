@@ -7,7 +7,8 @@ makes the document the fit of the whole file shown over its sample. From then on
 own worker thread steps the fit (Run, Pause, Step and Stop as for any fit; Stop cancels the
 pass running on the cluster), and :class:`ClusterProgress` shows the cluster's progress
 beside the history bar. A local cluster started here closes when its fit ends (converged or
-``max_iter``), when the document is replaced, or when the window closes.
+``max_iter``), when the document is replaced or its points edited, or when the window
+closes.
 """
 
 from __future__ import annotations
@@ -143,6 +144,7 @@ class ClusterFitting(QObject):
         self.progress = ClusterProgress(self.document)
         window.history_bar.layout().addWidget(self.progress)
         self.document.replaced.connect(self._on_replaced)
+        self.document.pointsChanged.connect(self._on_replaced)  # edited: fitted in memory
         self.document.fitChanged.connect(self._on_fit_changed)
 
     # -- asking -----------------------------------------------------------------------------

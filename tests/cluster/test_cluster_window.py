@@ -227,6 +227,20 @@ def test_closing_the_window_mid_fit_stops_its_thread_and_its_client(client, qtbo
     assert client.status == "running" and client.scheduler_info()["workers"]
 
 
+def test_edited_points_are_fitted_in_memory_and_free_the_cluster(client, qtbot, points_file):
+    X, path = points_file
+    window = make_window(qtbot, max_iter=2)
+    driver = ModalDriver(fill_dialog(path, client.scheduler.address))
+    window.cluster_fitting.action.trigger()
+    assert driver.done
+    data = window.cluster_fitting.data
+    qtbot.waitUntil(lambda: window.fit.state is FitState.STOPPED, timeout=30_000)  # max_iter
+    window.document.append_rows([[0.0, 0.0]])
+    assert window.fit.full_data is None and window.document.data_file is None
+    assert data.closed and window.cluster_fitting.data is None
+    assert window.status_labels["n"].text() == f"N = {len(X) + 1:,}"
+
+
 def test_an_unreachable_scheduler_is_one_clear_message(qtbot, points_file):
     _X, path = points_file
     window = make_window(qtbot)
