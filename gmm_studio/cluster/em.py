@@ -29,8 +29,7 @@ from gmm_studio.core.restarts import (
     StartOutcome,
     best_start,
     check_n_init,
-    failed_start,
-    start_seeds,
+    each_start,
 )
 from gmm_studio.core.run import EMRun, FitResult, Snapshot, starting_mixture
 from gmm_studio.core.settings import FitSettings
@@ -128,24 +127,23 @@ def fit_starts(
         max_iter=max_iter, reg_covar=reg_covar, seed=seed,
     )  # fmt: skip
     data = passes.describe(X, sample_weight, n_components)
-    starts = []
-    for index, start_seed in enumerate(start_seeds(seed, n_init)):
-        start_settings = settings.replace(seed=start_seed)
+
+    def run(index, start_settings, start):
         trace = []
-        try:
-            start = cluster_start(data, start_settings)
-            run = EMRun(data.X, start_settings, start, data=data, em_pass=em_pass)
-            for last in run.snapshots():
-                trace.append(last.log_likelihood)
-                if on_snapshot is not None:
-                    on_snapshot(index, last)
-        except FitError as error:
-            starts.append(failed_start(index, start_seed, error))
-            continue
-        result = FitResult(
-            last.mixture, tuple(trace), last.iteration, last.converged, last.n_samples
+        for last in EMRun(data.X, start_settings, start, data=data, em_pass=em_pass).snapshots():
+            trace.append(last.log_likelihood)
+            if on_snapshot is not None:
+                on_snapshot(index, last)
+        return FitResult(last.mixture, tuple(trace), last.iteration, last.converged, last.n_samples)
+
+    starts = list(
+        each_start(
+            settings, n_init, lambda start_settings: cluster_start(data, start_settings), run,
+            lambda index, seed, result, start: StartOutcome(
+                index, seed, result, degenerate_components=None, start=start
+            ),
         )
-        starts.append(StartOutcome(index, start_seed, result, degenerate_components=None))
+    )  # fmt: skip
     return RestartsResult(
         n_components, covariance_type, data.total_weight, data.n_features, tuple(starts),
         best_start(starts),

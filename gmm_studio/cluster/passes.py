@@ -7,6 +7,7 @@ until one remains on the client. Only the mixture's parameters travel to the wor
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import operator
 import uuid
@@ -16,7 +17,7 @@ import dask
 import dask.array as da
 import numpy as np
 
-from gmm_studio.cluster.client import compute
+from gmm_studio.cluster.client import PassWatch, compute
 from gmm_studio.core import blockwise
 from gmm_studio.core.errors import FitError
 
@@ -27,11 +28,12 @@ SPLIT_EVERY = 8
 _CENTRE_ROWS = 4096
 
 
-def tree_reduce(X: da.Array, sample_weight: da.Array | None, chunk_fn, merge_fn, *args):
+def tree_reduce(X: da.Array, sample_weight: da.Array | None, chunk_fn, merge_fn, *args, watch=None):
     """``merge_fn`` of ``chunk_fn(rows, weights, first_row, *args)`` over every chunk of ``X``.
 
     ``args`` are sent to the workers once per pass (one shared task), not once per chunk.
-    Returns the single merged result, computed on the active Dask scheduler.
+    Returns the single merged result, computed on the active Dask scheduler; a
+    :class:`~gmm_studio.cluster.client.PassWatch` follows its chunks and may cancel it.
     """
     # Unoptimised graphs keep the keys the rows and the weights share, so a chunk read for one
     # is not read again for the other.
@@ -50,6 +52,7 @@ def tree_reduce(X: da.Array, sample_weight: da.Array | None, chunk_fn, merge_fn,
         )
         for i, (r, w, start) in enumerate(zip(rows, weights, starts, strict=True))
     ]
+    chunks = tuple(parts)
     level = 0
     while len(parts) > 1:
         parts = [
@@ -59,7 +62,7 @@ def tree_reduce(X: da.Array, sample_weight: da.Array | None, chunk_fn, merge_fn,
             for i, at in enumerate(range(0, len(parts), SPLIT_EVERY))
         ]
         level += 1
-    return compute(parts[0])
+    return compute(parts[0], watch, chunks)
 
 
 def _apply(chunk_fn, rows, weights, start, shared):
@@ -85,6 +88,8 @@ class ChunkedData:
         An upper bound on the distance of any row from ``centre``.
     variance : ndarray, shape (D,)
         Per-feature variance (ddof=0).
+    watch : PassWatch or None
+        Follows every EM pass over these data, and cancels them (see :meth:`watched`).
     """
 
     X: da.Array
@@ -94,10 +99,15 @@ class ChunkedData:
     centre: np.ndarray
     radius: float
     variance: np.ndarray
+    watch: PassWatch | None = None
 
     @property
     def n_features(self) -> int:
         return self.X.shape[1]
+
+    def watched(self, watch: PassWatch) -> ChunkedData:
+        """The same data, with EM's passes over them followed (and cancellable) by ``watch``."""
+        return dataclasses.replace(self, watch=watch)
 
 
 def _describe_chunk(rows, weights, _start, centre):
@@ -217,9 +227,13 @@ def _add_scatters(*parts):
 
 def gather(data: ChunkedData, kernel) -> blockwise.Statistics:
     """One EM pass over every chunk: :class:`~gmm_studio.core.blockwise.Statistics` summed."""
-    return tree_reduce(data.X, data.sample_weight, _chunk_statistics, _add, kernel)
+    return tree_reduce(
+        data.X, data.sample_weight, _chunk_statistics, _add, kernel, watch=data.watch
+    )
 
 
 def gather_scatter(data: ChunkedData, kernel, about: dict) -> dict:
     """The second pass of :func:`gmm_studio.core.blockwise.gather_scatter`, over every chunk."""
-    return tree_reduce(data.X, data.sample_weight, _chunk_scatter, _add_scatters, kernel, about)
+    return tree_reduce(
+        data.X, data.sample_weight, _chunk_scatter, _add_scatters, kernel, about, watch=data.watch
+    )

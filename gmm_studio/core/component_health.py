@@ -117,8 +117,14 @@ def summarize(
     *,
     data: BlockData | None = None,
     distinct: DistinctRows | None = None,
+    n_fitted: int | None = None,
 ) -> FitSummary:
     """The components of ``mixture`` on ``X`` and the fit's log-likelihood, BIC and AIC.
+
+    With ``n_fitted``, ``X`` is a uniform sample of the ``n_fitted`` rows the mixture was
+    fitted to (and ``log_likelihood`` theirs): BIC counts those rows, and each component's
+    count is scaled from the sample's weight to them. BIC's N is the sum of the weights
+    (the number of rows when unweighted).
 
     Parameters
     ----------
@@ -138,6 +144,8 @@ def summarize(
         raise FitError(f"the mixture has {mixture.n_features} columns, the data {data.n_features}")
     marks = health_marks(data, distinct, mixture, reg_covar)
     full = mixture.full_covariances()
+    n_samples = data.n_samples if n_fitted is None else n_fitted
+    total_weight = data.total_weight * n_samples / data.n_samples
     components = []
     for j, covariance in enumerate(full):
         std = np.sqrt(np.diagonal(covariance))
@@ -147,7 +155,7 @@ def summarize(
         components.append(
             ComponentSummary(
                 weight=float(mixture.weights[j]),
-                count=float(data.total_weight * mixture.weights[j]),
+                count=float(total_weight * mixture.weights[j]),
                 mean=mixture.means[j].copy(),
                 std=std,
                 covariance=covariance,
@@ -161,7 +169,7 @@ def summarize(
     return FitSummary(
         tuple(components),
         float(log_likelihood),
-        bic(log_likelihood, p, data.total_weight) if known else math.nan,
+        bic(log_likelihood, p, total_weight) if known else math.nan,
         aic(log_likelihood, p) if known else math.nan,
     )
 

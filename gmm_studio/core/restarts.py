@@ -321,7 +321,7 @@ def fit_starts(
         standardize=bool(standardize),
     )  # fmt: skip
     prepared = prepared or PreparedData(X, sample_weight, standardize)
-    starts = list(each_start(prepared, settings, cancel=cancel, em_pass=em_pass))
+    starts = list(starts_on(prepared, settings, cancel=cancel, em_pass=em_pass))
     return restarts_in_original_units(
         prepared, restarts_result(prepared, n_components, covariance_type, starts)
     )
@@ -346,10 +346,10 @@ def in_original_units(prepared: PreparedData, outcome: StartOutcome) -> StartOut
     return dataclasses.replace(outcome, result=result, start=start)
 
 
-def each_start(
+def starts_on(
     prepared: PreparedData, settings: FitSettings, *, cancel=None, em_pass: EMPass = em_pass
 ) -> Iterator[StartOutcome]:
-    """The ``settings.n_init`` starts of :func:`fit_starts`, one after the other, as they end.
+    """The ``settings.n_init`` starts of :func:`fit_starts` on data in memory, as they end.
 
     Yields each start's :class:`StartOutcome` (with the parameters it began from), in the
     units of ``prepared.X`` (z-scores when ``prepared`` is standardized).
@@ -367,19 +367,41 @@ def each_start(
     if scaling is not None:
         scaling.check_covariance_type(settings.covariance_type)
     # Each run sees prepared.X, which are already the z-scores of a standardized fit.
-    s = dataclasses.replace(settings, standardize=False)
-    check_fit_size(prepared.X, s.n_components, s.covariance_type)
-    for index, start_seed in enumerate(start_seeds(s.seed, s.n_init)):
-        start = initialize(
+    settings = dataclasses.replace(settings, standardize=False)
+    check_fit_size(prepared.X, settings.n_components, settings.covariance_type)
+
+    def draw(s):
+        return initialize(
             prepared.X, s.n_components, covariance_type=s.covariance_type, init=s.init,
-            reg_covar=s.reg_covar, seed=start_seed, sample_weight=prepared.sample_weight,
+            reg_covar=s.reg_covar, seed=s.seed, sample_weight=prepared.sample_weight,
         )  # fmt: skip
+
+    def run(_index, s, start):
+        return run_start(prepared, s, start, cancel=cancel, em_pass=em_pass)
+
+    def judge(index, seed, result, start):
+        return assess(prepared, index, seed, result, settings.reg_covar, start)
+
+    yield from each_start(settings, settings.n_init, draw, run, judge)
+
+
+def each_start(settings: FitSettings, n_init: int, draw, run, assess) -> Iterator[StartOutcome]:
+    """The restarts loop: each of ``n_init`` starts drawn, run and assessed, in order.
+
+    Start i has the settings ``settings`` with the seed :func:`start_seeds` gives it. For
+    each, ``draw(start_settings)`` gives the starting mixture, ``run(i, start_settings,
+    start)`` the :class:`FitResult` (a :class:`FitError` it raises is yielded as a failed
+    start) and ``assess(i, seed, result, start)`` the :class:`StartOutcome` yielded.
+    """
+    for index, start_seed in enumerate(start_seeds(settings.seed, n_init)):
+        start_settings = settings.replace(seed=start_seed)
+        start = draw(start_settings)
         try:
-            result = run_start(prepared, s, start, cancel=cancel, em_pass=em_pass)
+            result = run(index, start_settings, start)
         except FitError as error:
             yield failed_start(index, start_seed, error, start)
             continue
-        yield assess(prepared, index, start_seed, result, s.reg_covar, start)
+        yield assess(index, start_seed, result, start)
 
 
 def best_fit(

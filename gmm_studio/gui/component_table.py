@@ -166,9 +166,11 @@ class ComponentTable(QWidget):
             self._tell_degenerate(())
             return
         data, distinct = self._prepare(fit.data, fit.sample_weight)
+        ref = self.document.data_file  # the points are a sample of the rows fitted
         self.summary = summarize(
-            fit.data, mixture, fit.settings.reg_covar, ll, data=data, distinct=distinct
-        )
+            fit.data, mixture, fit.settings.reg_covar, ll, data=data, distinct=distinct,
+            n_fitted=None if ref is None else ref.n_samples,
+        )  # fmt: skip
         self._show(self.summary, mixture.covariance_type)
         self._sync_locks()
         self._tell_degenerate(

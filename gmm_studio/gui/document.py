@@ -73,6 +73,8 @@ class Document(QObject):
         self.fit.subscribe(lambda _model, change: self.fitChanged.emit(change))
         self.path = path
         self.name = name
+        #: The file the points are a sample of (a :class:`gmm_studio.io.DataFileRef`), or None.
+        self.data_file = None
         self._labels: np.ndarray | None = None
         self.label_column: str | None = None
         self._color_by_labels = False
@@ -224,6 +226,7 @@ class Document(QObject):
         self, points: np.ndarray, description: str, weights: np.ndarray | None = None
     ) -> None:
         self._points = points
+        self.data_file = None  # edited points are no longer a sample of the file
         self.fit.set_data(points, description, sample_weight=weights)
         self.pointsChanged.emit()
 
@@ -235,6 +238,7 @@ class Document(QObject):
         self.axes = default_axes(pts.shape[1])
         self._labels = self.label_column = None
         self._color_by_labels = False
+        self.data_file = None
         self.undo_stack.clear()
         self.fit.load(self._points, self.fit.settings)
         self.pointsChanged.emit()
@@ -265,8 +269,14 @@ class Document(QObject):
         name: str = "Untitled",
         path: pathlib.Path | None = None,
         modified: bool = False,
+        full_data=None,
+        data_file=None,
     ) -> None:
         """Make this the document of another file: new data, settings and (optionally) fit.
+
+        ``full_data`` runs the fit when the points are a sample of a larger file
+        (:attr:`gmm_studio.model.FitModel.full_data`); ``data_file`` (a
+        :class:`gmm_studio.io.DataFileRef`) says where that file is.
 
         Clears the undo history. The document is clean afterwards unless ``modified`` (e.g.
         work restored from a recovery file, which is saved nowhere). Emits :attr:`replaced`
@@ -294,7 +304,8 @@ class Document(QObject):
         self._points = points
         self.columns = list(columns)
         self.axes = (a, b)
-        self.fit.load(points, settings, fit, sample_weight=sample_weight)
+        self.fit.load(points, settings, fit, sample_weight=sample_weight, full_data=full_data)
+        self.data_file = data_file
         self._labels = None if labels is None or len(labels) != len(points) else labels
         self.label_column = None if self._labels is None else label_column
         self._color_by_labels = self._labels is not None and bool(color_by_labels)

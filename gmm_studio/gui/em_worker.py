@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from gmm_studio.core import EMRun, Snapshot
 from gmm_studio.core.point_colors import blended_colors
+from gmm_studio.core.restarts import FitCancelled
 from gmm_studio.gui.em_mailbox import Control, Frame, Halt, Mailbox, Task, Work
 from gmm_studio.gui.thread_priority import lower_this_thread_priority
 
@@ -82,6 +83,10 @@ class EMWorker(QObject):
                     continue
                 try:
                     snapshot = self._do(task)
+                except FitCancelled:  # stopped mid-pass (a cluster's): the run is dropped
+                    self._pending = None
+                    self._control.drop(task.generation)
+                    continue
                 except Exception as exc:  # EM failed: report it, the application carries on
                     self._pending = None
                     self._control.drop(task.generation)

@@ -9,6 +9,7 @@ Open Recent, Open Sample, drag and drop, the command line) goes through
 
 from __future__ import annotations
 
+import glob
 import os
 import pathlib
 from collections.abc import Callable
@@ -165,7 +166,22 @@ class FileCommands(QObject):
                 return False
             self.load_session_object(opened, name=path.name, path=path)
             self._add_recent(path)
-            self.questions.show_status(f"Opened session {path.name}: {len(opened.points)} points")
+            text = f"Opened session {path.name}: {len(opened.points)} points"
+            ref = opened.data_file
+            if ref is None:
+                self.questions.show_status(text)
+            elif data_file_exists(ref.path):
+                self.questions.show_status(
+                    f"{text}, a sample of the {ref.n_samples:,} fitted in {ref.path} "
+                    "(File ▸ Fit on a cluster… continues the fit on all of them)"
+                )
+            else:
+                self.questions.show_error(
+                    f"{ref.path} is missing",
+                    f"{path.name}: the data file {ref.path} is missing. The saved fit of its "
+                    f"{ref.n_samples:,} points and the sample of {len(opened.points):,} shown "
+                    "are open; put the file back to fit it on a cluster again.",
+                )
             return True
         try:
             chosen = self.questions.ask_import(opened, self.document.settings.standardize)
@@ -204,6 +220,7 @@ class FileCommands(QObject):
             name=name,
             path=path,
             modified=modified,
+            data_file=session.data_file,
         )
 
     def open_sample(self, sample: Sample) -> bool:
@@ -322,6 +339,7 @@ class FileCommands(QObject):
                 if labels is None
                 else TrueLabels(labels, doc.label_column, doc.color_by_labels)
             ),
+            data_file=doc.data_file,
         )
 
     def save_session(self) -> bool:
@@ -493,6 +511,11 @@ class FileCommands(QObject):
         table = self.source_table
         if table is not None and table.n_samples != self.document.n_points:
             self.source_table = None  # edited: "Copy as Python" writes the points out
+
+
+def data_file_exists(path: str) -> bool:
+    """True when a cluster fit's data file (a file, a Parquet folder or a glob) is there."""
+    return pathlib.Path(path).exists() or bool(glob.glob(path))
 
 
 def with_suffix(path: pathlib.Path, suffix: str) -> pathlib.Path:

@@ -89,6 +89,7 @@ class FitControl(QObject):
         if not (fit.can_continue or fit.state is FitState.INITIALISING):
             return
         self._branch_if_rewound()
+        self._resume_full_data()
         fit.run()
 
     def pause(self) -> None:
@@ -101,12 +102,24 @@ class FitControl(QObject):
         if not fit.can_continue:
             return
         self._branch_if_rewound()
+        self._resume_full_data()
         fit.pause()
         self.controller.step(half)
 
     def stop(self) -> None:
-        """Stop; the parameters stay and Run continues from them."""
+        """Stop; the parameters stay and Run continues from them.
+
+        A fit on a cluster's data also cancels the pass in progress there (its tasks).
+        """
         self.fit.stop()
+        if self.fit.full_data is not None:
+            self.fit.full_data.cancel()
+
+    def _resume_full_data(self) -> None:
+        full = self.fit.full_data
+        if full is not None and full.cancelled:  # stopped: the worker dropped its run
+            full.resume()
+            self._drive()
 
     def reset(self) -> None:
         """Back to the start of this initialisation."""
@@ -180,5 +193,7 @@ class FitControl(QObject):
         self.fit.fail(message)
 
     def shutdown(self) -> bool:
-        """Stop the worker thread (bounded wait)."""
+        """Stop the worker thread (bounded wait; a cluster's pass in progress is cancelled)."""
+        if self.fit.full_data is not None:
+            self.fit.full_data.cancel()
         return self.controller.shutdown()

@@ -93,7 +93,12 @@ class FitStatus:
     def _show_texts(self, document: Document) -> None:
         fit = document.fit
         labels = self.labels
-        labels["n"].setText(f"N = {document.n_points:,}")
+        ref = document.data_file  # the points shown are a sample of the file fitted
+        labels["n"].setText(
+            f"N = {document.n_points:,}"
+            if ref is None
+            else f"N = {ref.n_samples:,} ({document.n_points:,} shown)"
+        )
         mixture = fit.mixture
         labels["k"].setText("K –" if mixture is None else f"K = {mixture.n_components}")
         current, evaluated = fit.current, fit.evaluated

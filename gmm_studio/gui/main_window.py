@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from gmm_studio.core import Phase
 from gmm_studio.gui.canvas import REMOVE_RADIUS_PX, Canvas
+from gmm_studio.gui.cluster_fit import install_cluster_fitting
 from gmm_studio.gui.commands import AddPointsCommand, RemovePointsCommand
 from gmm_studio.gui.component_drag import ComponentDrag
 from gmm_studio.gui.component_menu import ComponentMenu
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._draw_fit()
         install_file_handling(self)
+        install_cluster_fitting(self)
         self.selection_panel, model_menu = install_selection_panel(self)
         self.uncertainty_view = install_uncertainty_view(self, model_menu)
         self.uncertainty_view.toggled.connect(lambda _on: self._draw_point_colors(force=True))
@@ -533,6 +535,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Stop the EM thread (bounded wait) and remember the view preferences."""
         self.fit_control.shutdown()
+        self.cluster_fitting.close()  # after the worker stopped: its cluster, if local
         # Free the undo history now: left to the garbage collector, the stack and its
         # commands were destroyed part-way through freeing the window's Python objects,
         # a segmentation fault in QUndoStack::clear.

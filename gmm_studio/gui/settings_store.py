@@ -110,9 +110,12 @@ HINT_SEEN = Preference(
     "teaching/hint_seen", False, _parse_bool, lambda on: "true" if on else "false"
 )
 
+#: The Dask scheduler of the last fit on a cluster ("" = a local cluster on this machine).
+CLUSTER_ADDRESS = Preference("cluster/address", "", str, str)
+
 #: Every preference GMM Studio keeps.
 PREFERENCES = (SPEED, RADII, HARD_LABELS, GEOMETRY, WINDOW_STATE, LAST_FOLDER, RECENT_FILES)
-PREFERENCES += (EM_DEFAULTS, HINT_SEEN)
+PREFERENCES += (EM_DEFAULTS, HINT_SEEN, CLUSTER_ADDRESS)
 
 
 def open_settings() -> QSettings:

@@ -33,8 +33,8 @@ from gmm_studio.core.restarts import (
     PreparedData,
     StartOutcome,
     best_start,
-    each_start,
     in_original_units,
+    starts_on,
 )
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.fit_commands import LoadFitCommand, finished_fit
@@ -72,7 +72,7 @@ class StartsThread(QThread):
         try:
             settings = self.settings
             prepared = PreparedData(self.X, self.sample_weight, settings.standardize)
-            for outcome in each_start(prepared, settings, cancel=self.cancel):
+            for outcome in starts_on(prepared, settings, cancel=self.cancel):
                 self.startFinished.emit(in_original_units(prepared, outcome))
         except FitCancelled:
             return

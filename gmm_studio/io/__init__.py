@@ -26,13 +26,20 @@ from gmm_studio.io.recovery import (
     user_data_dir,
     write_recovery,
 )
-from gmm_studio.io.session import SESSION_SUFFIX, Session, load_session, save_session
+from gmm_studio.io.session import (
+    SESSION_SUFFIX,
+    DataFileRef,
+    Session,
+    load_session,
+    save_session,
+)
 from gmm_studio.io.snippet import python_snippet
 from gmm_studio.io.table import LoadSpec, PointTable, ReadOptions, TableInfo
 
 __all__ = [
     "SESSION_SUFFIX",
     "DataFileError",
+    "DataFileRef",
     "LoadSpec",
     "ModelFile",
     "PointTable",

@@ -35,6 +35,52 @@ SESSION_SUFFIX = ".gmms"
 SYMMETRY_TOLERANCE = 1e-8
 
 
+@dataclass(frozen=True)
+class DataFileRef:
+    """The file a session's points are a sample of, when the fit ran on all of its rows.
+
+    Attributes
+    ----------
+    path : str
+        The data file, glob or Parquet folder, as given when fitting.
+    columns : tuple of str
+        The columns fitted (the session's columns).
+    weights : str or None
+        The column of row weights.
+    n_samples : int
+        Rows of the file that were fitted.
+    """
+
+    path: str
+    columns: tuple[str, ...]
+    weights: str | None
+    n_samples: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "columns": list(self.columns),
+            "weights": self.weights,
+            "n_samples": self.n_samples,
+        }
+
+    @classmethod
+    def from_dict(cls, doc: Any, columns: list[str]) -> DataFileRef:
+        """Read ``doc`` (FitError says what is wrong) for a session of ``columns``."""
+        if not isinstance(doc, dict):
+            raise FitError("'data_file' must be an object or null")
+        path, weights, n = doc.get("path"), doc.get("weights"), doc.get("n_samples")
+        if not isinstance(path, str) or not path:
+            raise FitError("'data_file.path' must be a file name")
+        if doc.get("columns") != columns:
+            raise FitError("'data_file.columns' must be the session's columns")
+        if weights is not None and not isinstance(weights, str):
+            raise FitError("'data_file.weights' must be a column name or null")
+        if not (_is_int(n) and n >= 1):
+            raise FitError("'data_file.n_samples' must be a whole number ≥ 1")
+        return cls(path, tuple(columns), weights, int(n))
+
+
 @dataclass(eq=False)
 class TrueLabels:
     """The true class of each point, as a session keeps it.
@@ -100,6 +146,9 @@ class Session:
         The weight of each point (finite, ≥ 0), or None when every point counts once.
     true_labels : TrueLabels or None
         The file's true class of each point, if it had a class column.
+    data_file : DataFileRef or None
+        The file the fit ran on when the points are only a sample of its rows (a fit on a
+        Dask cluster): the session refers to it by path instead of holding every row.
     """
 
     points: np.ndarray
@@ -110,6 +159,7 @@ class Session:
     source: str | None = None
     sample_weight: np.ndarray | None = None
     true_labels: TrueLabels | None = None
+    data_file: DataFileRef | None = None
 
     def __post_init__(self):
         self.points = np.asarray(self.points, dtype=np.float64).reshape(-1, len(self.columns))
@@ -142,6 +192,8 @@ class Session:
             doc["sample_weight"] = self.sample_weight.tolist()
         if self.true_labels is not None:
             doc["true_labels"] = self.true_labels.to_dict()
+        if self.data_file is not None:
+            doc["data_file"] = self.data_file.to_dict()
         if with_points:
             doc["points"] = self.points.tolist()
         return doc
@@ -181,6 +233,9 @@ def session_problem(session: Session) -> str | None:
             return problem
     if not isinstance(session.settings, FitSettings):
         return "settings must be FitSettings"
+    ref = session.data_file
+    if ref is not None and (tuple(ref.columns) != tuple(session.columns) or ref.n_samples < 1):
+        return "the data file must have the session's columns and at least 1 row"
     fit = session.fit
     if fit is not None:
         for mixture in [fit.start, *(s.mixture for s in fit.history)]:
@@ -365,6 +420,12 @@ def load_session(path: str | os.PathLike[str]) -> Session:
     true_labels = _read_true_labels(doc.get("true_labels"), n_points)  # absent: no labels
     if isinstance(true_labels, str):
         raise bad(true_labels)
+    data_file = doc.get("data_file")  # only in sessions of a fit on a cluster
+    if data_file is not None:
+        try:
+            data_file = DataFileRef.from_dict(data_file, columns)
+        except FitError as error:
+            raise bad(str(error)) from None
     try:
         return Session(
             points=np.array(points, dtype=np.float64).reshape(-1, len(columns)),
@@ -375,6 +436,7 @@ def load_session(path: str | os.PathLike[str]) -> Session:
             source=source,
             sample_weight=None if weights is None else np.array(weights, dtype=np.float64),
             true_labels=true_labels,
+            data_file=data_file,
         )
     except ValueError as error:
         raise bad(str(error)) from None

@@ -172,6 +172,7 @@ class FitModel:
         self._message = ""
         self._note = ""
         self._run: EMRun | None = None
+        self._full = None
         self._trace_cache = (None, np.zeros(0), np.zeros(0))
         self._clear()
 
@@ -185,6 +186,17 @@ class FitModel:
     def sample_weight(self) -> np.ndarray | None:
         """The weight of each point, shape (N,), or None (every point counts once)."""
         return self._weights
+
+    @property
+    def full_data(self):
+        """Where the fit runs when its points are a sample of larger data, or None.
+
+        An object with ``run(settings, start, iteration=, resumed_from=, locks=)`` giving
+        each :class:`EMRun`, and ``cancel()``, ``resume()`` and ``cancelled`` for the pass in
+        progress (see :class:`gmm_studio.cluster.full_data.ClusterData`); the history's
+        log-likelihoods are those of the full data.
+        """
+        return self._full
 
     @property
     def settings(self) -> FitSettings:
@@ -329,6 +341,7 @@ class FitModel:
         """
         X = _frozen(X)
         self._weights = _weights_of(sample_weight, len(X))
+        self._full = None  # edited points are a data set of their own
         same_columns = X.shape[1] == self._X.shape[1]
         self._X = X
         if not same_columns or self.current is None or not self.enough_points:
@@ -516,6 +529,14 @@ class FitModel:
             raise FitError("continuing from an earlier iteration needs a branch first")
         X, settings, locks, weights = self._X, self._settings, self._locks, self._weights
         current = self.current
+        if self._full is not None:
+            if current is None:
+                return self._full.run(settings, locks=locks)
+            if self._needs_evaluation or not current.evaluated:
+                return self._full.run(
+                    settings, current.mixture, iteration=current.iteration, locks=locks
+                )
+            return self._full.run(settings, resumed_from=current, locks=locks)
         if current is None:
             return EMRun(X, settings, sample_weight=weights)
         if self._needs_evaluation or not current.evaluated:
@@ -597,9 +618,17 @@ class FitModel:
         )  # fmt: skip
 
     def load(
-        self, X, settings: FitSettings, saved: SavedFit | None = None, *, sample_weight=None
+        self,
+        X,
+        settings: FitSettings,
+        saved: SavedFit | None = None,
+        *,
+        sample_weight=None,
+        full_data=None,
     ) -> None:
         """Become the fit of other data (a file, a session): one notification of everything.
+
+        With ``full_data`` (see :attr:`full_data`), ``X`` is a sample of the data fitted.
 
         Raises
         ------
@@ -617,6 +646,7 @@ class FitModel:
         observers = self._observers
         self.__dict__.update(other.__dict__)
         self._observers = observers
+        self._full = full_data
         self._notify(Change.DATA | Change.SETTINGS | Change.HISTORY | Change.STATE | Change.RUN)
 
     @classmethod
