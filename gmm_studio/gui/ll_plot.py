@@ -21,29 +21,39 @@ EMPTY_Y_RANGE = (0.0, 1.0)
 
 
 class SpacedAxis(pg.AxisItem):
-    """A y axis whose labelled ticks stay two text lines apart however short the plot is.
+    """A y axis that labels as many round values as fit, however short the plot is.
 
-    pyqtgraph asks for at least two intervals, which in a plot a few lines tall makes the
-    labels overlap; here the major spacing is the smallest round step (1, 2 or 5 × 10ⁿ)
-    that leaves room for the labels, and only major ticks are labelled.
+    pyqtgraph asks for at least two intervals and drops every label of a level whose text
+    would fill most of the axis, so a plot a few lines tall showed overlapping labels or
+    none. Here the labelled values are multiples of a round step (1, 2 or 5 × 10ⁿ), at
+    least 1.6 text lines apart and half a line inside the plot, and one value at least is
+    labelled whenever the plot is over a line tall.
     """
 
     def __init__(self, orientation: str) -> None:
         super().__init__(orientation)
-        self.setStyle(maxTextLevel=0)
+        self.setStyle(maxTextLevel=0, textFillLimits=[(0, 1.0)])
 
-    def tickSpacing(self, minVal, maxVal, size):
-        span = abs(maxVal - minVal)
-        line = QFontMetrics(self.style["tickFont"] or QFont()).height()
-        labels = int(size // (2 * max(line, 1)))
-        if span == 0 or not np.isfinite(span):
-            return super().tickSpacing(minVal, maxVal, size)
-        # At least one tick falls inside the range: rounding up to 1, 2 or 5 at most
-        # multiplies the step by 2.5.
-        step = span / max(labels, 2.5)
-        power = 10.0 ** np.floor(np.log10(step))
-        major = next(f * power for f in (1, 2, 5, 10) if f * power >= step)
-        return [(major, 0), (major / 5, 0)]
+    def tickValues(self, minVal, maxVal, size):
+        low, high = sorted((float(minVal), float(maxVal)))
+        if not (high > low and np.isfinite(high - low) and size > 0):
+            return super().tickValues(minVal, maxVal, size)
+        line = max(QFontMetrics(self.style["tickFont"] or QFont()).height(), 1)
+        # pyqtgraph drops a label that would stick out of the plot: keep half a line clear.
+        per_pixel = (high - low) / size
+        low, high = low + 0.5 * line * per_pixel, high - 0.5 * line * per_pixel
+        span = high - low
+        if span <= 0:
+            return [(high - low, [])]
+        e = int(np.floor(np.log10(span)))
+        steps = [f * 10.0**p for p in range(e - 1, e + 2) for f in (1, 2, 5)]  # up to 50×span
+        step = next((s for s in steps if s >= 1.6 * line * per_pixel), steps[-1])
+        values = np.arange(np.ceil(low / step), np.floor(high / step) + 1) * step
+        if len(values) == 0:  # the range lies between two multiples: label a value in it
+            step = next(s for s in reversed(steps) if s <= span)
+            values = np.arange(np.ceil(low / step), np.floor(high / step) + 1) * step
+            values = values[len(values) // 2 : len(values) // 2 + 1]
+        return [(step, list(values))]
 
 
 class LogLikelihoodPlot(pg.PlotWidget):
