@@ -102,11 +102,28 @@ def run_ours(X, start, n_iter):
     )
 
 
-def run_sklearn(X, start, n_iter):
-    from sklearn.exceptions import ConvergenceWarning
+def _given_start_mixture():
+    """scikit-learn's GaussianMixture starting exactly at the given parameters.
+
+    With ``weights_init``, ``means_init`` and ``precisions_init`` all given, scikit-learn
+    still runs k-means (its ``init_params``) and estimates a mixture from its labels before
+    putting the given parameters in their place; that work is not EM's, so it is left out:
+    both engines then do the same work, ``n_iter`` E- and M-steps from the same start and a
+    final E-step.
+    """
     from sklearn.mixture import GaussianMixture
 
-    gm = GaussianMixture(
+    class GivenStartMixture(GaussianMixture):
+        def _initialize_parameters(self, X, random_state, xp=None):
+            self._initialize(X, None)
+
+    return GivenStartMixture
+
+
+def run_sklearn(X, start, n_iter):
+    from sklearn.exceptions import ConvergenceWarning
+
+    gm = _given_start_mixture()(
         n_components=start.n_components,
         covariance_type=start.covariance_type,
         weights_init=start.weights,

@@ -114,10 +114,10 @@ def set_thread_count(n: int) -> None:
 
     Notes
     -----
-    The expanded form's blocks (a few thousand rows) spend most of their time in numpy calls
-    that release the interpreter lock (``exp``, ``log``, small products), so two threads share
-    a pass well. The direct form runs on one thread with one BLAS thread (see
-    ``blas_threads_for``). A caller that needs a core for itself (a window's GUI thread)
+    The expanded form's blocks spend most of their time in numpy calls that release the
+    interpreter lock (``exp``, ``log``, products), so two threads share a pass well; BLAS is
+    held to one thread where it would split the products (see ``blas_threads_for``). The
+    direct form runs on one thread. A caller that needs a core for itself (a window's GUI thread)
     sets a lower count.
     """
     global _thread_count
@@ -212,19 +212,23 @@ class BlockData:
 _blas_controller = None
 
 
-def blas_threads_for(kernel_or_form):
-    """A context that keeps the BLAS library on one thread while the direct form runs.
+def blas_threads_for(n_components: int, n_features: int, covariance_type: str, form=None):
+    """A context that keeps the BLAS library on one thread while a pass of this shape runs.
 
-    ``kernel_or_form`` is a :class:`Kernel` or its form (``"direct"`` or ``"expanded"``).
-
-    The direct form's products (a few thousand rows by D×D) gain little from BLAS threads on
-    an idle machine, and on a busy one waking them costs many times the product: measured
-    on the 2-core development machine under load, an iteration at N=1,000, K=16, D=100 took
-    0.9 s with one BLAS thread against 12.7 s with two (scikit-learn's: 7.9 s).
+    ``form`` defaults to :func:`choose_form`'s. The pass's own threads share the blocks
+    (:meth:`Kernel.n_workers`); BLAS threads are never used on top of them. Products that
+    BLAS would split (the direct form's, the expanded form's at large K·D) gain little from
+    its threads on an idle machine, and on a busy one its spinning threads cost many times
+    the product: measured on the 2-core development machine under load, an iteration at
+    N=1,000, K=16, D=100 full took 0.9 s with one BLAS thread against 12.7 s with two
+    (scikit-learn's: 7.9 s), and at N=1,000, K=16, D=500 diag 38 ms against 408 ms.
+    Below BLAS's own threading threshold (small shapes) nothing is changed: no overhead.
     """
     global _blas_controller
-    form = getattr(kernel_or_form, "form", kernel_or_form)
-    if form != "direct":
+    if form is None:
+        form = choose_form(n_components, n_features, covariance_type)
+    columns = n_quadratic(n_features, covariance_type) + n_features + 1
+    if form != "direct" and n_components * columns * _MIN_BLOCK_ROWS <= _SINGLE_THREAD_PRODUCT:
         return contextlib.nullcontext()
     if _blas_controller is None:
         from threadpoolctl import ThreadpoolController
@@ -349,6 +353,9 @@ class Kernel:
     prec_chol: np.ndarray
     log_const: np.ndarray
     direct: np.ndarray
+    #: (3, K): a row z's expanded quadratic form for component k sums terms of magnitude at
+    #: most ``a_k |z|² + 2 b_k |z| + c_k`` (see :func:`_correct_imprecise_terms`).
+    term_sizes: np.ndarray | None = None
 
     @property
     def n_components(self) -> int:
@@ -367,13 +374,19 @@ class Kernel:
         return int(min(_MAX_BLOCK_ROWS, max(_MIN_BLOCK_ROWS, rows)))
 
     def n_workers(self, data: BlockData) -> int:
-        """Threads for a pass: products too large for one BLAS thread get BLAS's threads."""
-        rows = self.block_rows()
-        if self.form == "direct" or self.n_components * self.n_columns * rows > (
-            _SINGLE_THREAD_PRODUCT
-        ):
+        """Threads for a pass: the expanded form's blocks are shared, the direct form's not.
+
+        The direct form's per-component sums run through all blocks in order on one thread
+        (threads would have to keep (K, D, D) sums per block to stay independent of which
+        thread did which block).
+        """
+        if self.form == "direct":
             return 1
-        return data.n_workers(rows)
+        return data.n_workers(self.block_rows())
+
+    def blas_threads(self):
+        """:func:`blas_threads_for` this kernel's shape and form."""
+        return blas_threads_for(self.n_components, self.n_features, self.covariance_type, self.form)
 
 
 def make_kernel(mixture, centre: np.ndarray, radius: float, form: str | None = None) -> Kernel:
@@ -422,12 +435,15 @@ def make_kernel(mixture, centre: np.ndarray, radius: float, form: str | None = N
         quad = precisions[:, rows, cols]
         quad[:, rows != cols] *= 2.0
         trace = np.trace(precisions, axis1=1, axis2=2)
+        # |z|ᵀ|P||z| ≤ ‖P‖_F |z|²: the quadratic terms' magnitude.
+        largest = np.sqrt(np.sum(precisions**2, axis=(1, 2)))
     else:
         quad = prec_chol**2
         if covariance_type == "spherical":
             quad = np.repeat(quad[:, np.newaxis], d, axis=1)
         p_mu = quad * shifted
         trace = quad.sum(axis=1)
+        largest = quad.max(axis=1)
     weights_t[:, :nq] = -0.5 * quad
     weights_t[:, nq : nq + d] = p_mu
     weights_t[:, -1] = log_const - 0.5 * np.sum(shifted * p_mu, axis=1)
@@ -436,9 +452,13 @@ def make_kernel(mixture, centre: np.ndarray, radius: float, form: str | None = N
     reach = radius + np.sqrt(np.sum(shifted**2, axis=1))
     error = ROUNDING_SLACK * _MACHINE_EPS * trace * reach**2
     direct = np.flatnonzero(~(error <= EXPANDED_FORM_ERROR))
-    return Kernel(
-        covariance_type, form, centre, d, nq, weights_t, shifted, prec_chol, log_const, direct
+    term_sizes = np.stack(
+        [largest, np.sqrt(np.sum(p_mu**2, axis=1)), np.abs(weights_t[:, -1]) + np.abs(log_const)]
     )
+    return Kernel(
+        covariance_type, form, centre, d, nq, weights_t, shifted, prec_chol, log_const, direct,
+        term_sizes,
+    )  # fmt: skip
 
 
 def kernel_for(mixture, data: BlockData) -> Kernel:
@@ -493,10 +513,37 @@ class _Workspace:
         np.matmul(kernel.weights_t, F, out=L)
         if len(kernel.direct):
             d, nq = kernel.n_features, kernel.n_quadratic
-            z = F[nq : nq + d].T
-            for k in kernel.direct:
-                L[k] = kernel.log_const[k] - 0.5 * _direct_maha(kernel, k, z)
+            _correct_imprecise_terms(kernel, F[nq : nq + d].T, L)
         return L
+
+
+def _correct_imprecise_terms(kernel: Kernel, z: np.ndarray, L: np.ndarray) -> None:
+    """Recompute in the direct form the expanded log-densities that matter and may be imprecise.
+
+    Only the components in ``kernel.direct`` can carry more than EXPANDED_FORM_ERROR of
+    rounding, and only at rows far from the centre: the expanded value of row z for component
+    k sums terms of magnitude at most ``a_k|z|² + 2 b_k|z| + c_k`` (``kernel.term_sizes``), so
+    its rounding error is at most ROUNDING_SLACK·eps times that. A term that may be imprecise
+    is recomputed when, even with that error, it could be within e^-40 of its row's largest
+    (about one row per component near convergence); the others' responsibilities are below
+    e^-41 either way, as the negligible terms of :func:`_exp_of_live_terms`.
+    """
+    ks = kernel.direct
+    squared = np.einsum("ij,ij->i", z, z)
+    a, b, c = kernel.term_sizes[:, ks]
+    bound = (ROUNDING_SLACK * _MACHINE_EPS) * (
+        a[:, np.newaxis] * squared + (2 * b)[:, np.newaxis] * np.sqrt(squared) + c[:, np.newaxis]
+    )
+    low = L.copy()
+    low[ks] -= bound
+    floor = low.max(axis=0) + (NEGLIGIBLE_LOG_RESPONSIBILITY - 1.0)
+    redo = (bound > EXPANDED_FORM_ERROR) & (L[ks] + bound >= floor)
+    for j, k in enumerate(ks):
+        rows = np.flatnonzero(redo[j])
+        if len(rows) == len(z):
+            L[k] = kernel.log_const[k] - 0.5 * _direct_maha(kernel, k, z)
+        elif len(rows):
+            L[k, rows] = kernel.log_const[k] - 0.5 * _direct_maha(kernel, k, z[rows])
 
 
 #: Below this D a plain product is as fast as the triangular one (and needs no copy).
@@ -705,14 +752,17 @@ class _Accumulator:
                 self.quadratic += (F * w[:, np.newaxis]).T @ F
             return total
         y = np.empty_like(F)
+        full = kernel.covariance_type == "full"
         for k in range(kernel.n_components):
             np.subtract(F, kernel.shifted_means[k], out=y)
-            weighted = y * R[k][:, np.newaxis]
-            self.linear[k] += weighted.sum(axis=0)
-            if kernel.covariance_type == "full":
-                self.quadratic[k] += weighted.T @ y
+            self.linear[k] += R[k] @ y
+            if full:
+                # Σ r y yᵀ = (√r y)ᵀ(√r y): a symmetric rank-n update, half a product's work,
+                # into one triangle (BLAS sees the C-ordered (D, D) sums transposed).
+                y *= np.sqrt(R[k])[:, np.newaxis]
+                blas.dsyrk(1.0, y.T, beta=1.0, c=self.quadratic[k].T, overwrite_c=1)
             else:
-                self.quadratic[k] += np.einsum("ij,ij->j", weighted, y)
+                self.quadratic[k] += (y * y).T @ R[k]
         return total
 
     def _track_worst(self, ranked, X_block, row_offset, w):
@@ -732,7 +782,11 @@ class _Accumulator:
 
     def sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(counts, linear, quadratic) of the direct form."""
-        return self.counts, self.linear, self.quadratic
+        quadratic = self.quadratic
+        if self.kernel.covariance_type == "full":  # the rank updates filled the lower triangle
+            rows, cols = upper_pairs(self.kernel.n_features)
+            quadratic[:, rows, cols] = quadratic[:, cols, rows]
+        return self.counts, self.linear, quadratic
 
 
 def _unpack_quadratic(packed: np.ndarray, covariance_type: str, d: int) -> np.ndarray:
@@ -792,9 +846,10 @@ def gather(
     if n_workers is None:
         n_workers = kernel.n_workers(data)
     rows = min(block, data.n_samples)
-    states = _run_blocks(
-        data.n_samples, block, n_workers, lambda: _Accumulator(kernel, rows), visit
-    )
+    with kernel.blas_threads():
+        states = _run_blocks(
+            data.n_samples, block, n_workers, lambda: _Accumulator(kernel, rows), visit
+        )
     worst = states[0].worst
     for state in states[1:]:
         worst = _keep_smallest(worst, state.worst, kernel.n_components)
@@ -837,11 +892,18 @@ def scatter_request(stats: Statistics, covariance_type: str, reg_covar: float) -
     # Σ w·r·y yᵀ carries rounding of eps·n·(|m|² + tr C); a second pass about the mean
     # removes only the |m|² part, so that part alone decides.
     size = np.sum(shifted**2, axis=1) if scatter is not None else np.max(shifted**2, axis=1)
+    # The scatter's rounding is below eps·slack·|m|²; where that is below EXPANDED_FORM_ERROR
+    # times reg_covar, reg_covar alone bounds the smallest eigenvalue well enough (to 1e-8
+    # of itself), and only the other components need their eigenvalues.
+    unsure = np.flatnonzero(live & ~(slack * size <= EXPANDED_FORM_ERROR * reg_covar * 0.999))
+    smallest = np.full(len(nk), reg_covar)
     if covariance_type == "full":
-        covariances = scatter / nk[:, np.newaxis, np.newaxis]
-        smallest = np.linalg.eigvalsh(covariances)[:, 0] + reg_covar
+        if len(unsure):
+            covariances = scatter[unsure] / nk[unsure, np.newaxis, np.newaxis]
+            smallest[unsure] = np.linalg.eigvalsh(covariances)[:, 0] + reg_covar
     elif covariance_type == "tied":
-        smallest = np.full(len(nk), np.linalg.eigvalsh(scatter / nk.sum())[0] + reg_covar)
+        if len(unsure):
+            smallest[:] = np.linalg.eigvalsh(scatter / nk.sum())[0] + reg_covar
     else:
         smallest = np.min(diag, axis=1) + reg_covar
     positive = smallest > 0
@@ -871,12 +933,14 @@ def one_pass_scatter(stats: Statistics, covariance_type: str, about: np.ndarray 
     linear = stats.linear
     m = linear / nk[:, np.newaxis] if about is None else about - stats.offsets
     if covariance_type in ("full", "tied"):
-        cross = m[:, :, np.newaxis] * linear[:, np.newaxis, :]
-        correction = raw[:, np.newaxis, np.newaxis] * (m[:, :, np.newaxis] * m[:, np.newaxis, :])
-        correction -= cross + np.swapaxes(cross, 1, 2)
+        # Σ r (y - m)(y - m)ᵀ = Q - l mᵀ - m (l - n m)ᵀ: a product of (D, 2) by (2, D) per
+        # component, or of (D, 2K) by (2K, D) summed over the components for tied.
+        left = np.concatenate([linear, m], axis=1).reshape(len(m), 2, -1)
+        right = np.concatenate([m, linear - raw[:, np.newaxis] * m], axis=1).reshape(len(m), 2, -1)
         if covariance_type == "tied":
-            return stats.quadratic + correction.sum(axis=0), None
-        return stats.quadratic + correction, None
+            d = m.shape[1]
+            return stats.quadratic - left.reshape(-1, d).T @ right.reshape(-1, d), None
+        return stats.quadratic - np.swapaxes(left, 1, 2) @ right, None
     diag = (stats.quadratic - 2.0 * m * linear + raw[:, np.newaxis] * m**2) / nk[:, np.newaxis]
     return None, diag
 
@@ -907,7 +971,7 @@ def gather_scatter(data: BlockData, kernel: Kernel, about: dict) -> dict:
         parts[index] = part
 
     rows = min(block, data.n_samples)
-    with blas_threads_for(kernel):
+    with kernel.blas_threads():
         _run_blocks(
             data.n_samples, block, kernel.n_workers(data), lambda: _Workspace(kernel, rows), visit
         )
@@ -930,7 +994,7 @@ def total_log_likelihood(data: BlockData, mixture) -> float:
         totals[index] = float(log_norm.sum()) if w is None else float(log_norm @ w)
 
     rows = min(block, data.n_samples)
-    with blas_threads_for(kernel):
+    with kernel.blas_threads():
         _run_blocks(
             data.n_samples, block, kernel.n_workers(data), lambda: _Workspace(kernel, rows), visit
         )
@@ -952,7 +1016,7 @@ def for_each_block(data: BlockData, kernel: Kernel, visit) -> None:
         visit(a, b, R)
 
     rows = min(block, data.n_samples)
-    with blas_threads_for(kernel):
+    with kernel.blas_threads():
         _run_blocks(
             data.n_samples,
             block,

@@ -18,7 +18,6 @@ from gmm_studio.core.blockwise import (
     BlockData,
     Statistics,
     blas_threads_for,
-    choose_form,
     gather,
     gather_scatter,
     kernel_for,
@@ -139,14 +138,28 @@ def _reseed(
 
 
 def check_not_collapsed(mixture: Mixture, floor: float) -> None:
-    """Raise DegenerateCovarianceError if a covariance's smallest eigenvalue is below ``floor``."""
-    if mixture.covariance_type in ("diag", "spherical"):  # the variances are the eigenvalues
+    """Raise DegenerateCovarianceError if a covariance's smallest eigenvalue is below ``floor``.
+
+    For full and tied covariances the Cholesky factors of the precisions (which the next
+    pass needs anyway, and keeps) bound the smallest eigenvalue from below by 1 / tr(C⁻¹);
+    only a covariance that bound does not clear has its eigenvalues computed.
+    """
+    covariance_type = mixture.covariance_type
+    if covariance_type in ("diag", "spherical"):  # the variances are the eigenvalues
         smallest = np.atleast_2d(mixture.covariances.T).min(axis=0)
+        collapsed = np.flatnonzero(~(smallest > floor))
     else:
-        smallest = np.linalg.eigvalsh(mixture.full_covariances())[:, 0]
-    collapsed = np.flatnonzero(~(smallest > floor))
+        with blas_threads_for(mixture.n_components, mixture.n_features, covariance_type):
+            factors = mixture.precisions_cholesky()
+            covariances = mixture.covariances
+            if covariance_type == "tied":
+                factors, covariances = factors[np.newaxis], covariances[np.newaxis]
+            lower_bound = 1.0 / np.sum(factors**2, axis=(1, 2))
+            unsure = np.flatnonzero(~(lower_bound > floor))
+            smallest = np.linalg.eigvalsh(covariances[unsure])[:, 0] if len(unsure) else ()
+        collapsed = unsure[~(np.asarray(smallest) > floor)]
     if len(collapsed):
-        raise cov.degenerate(int(collapsed[0]) if mixture.covariance_type != "tied" else -1)
+        raise cov.degenerate(int(collapsed[0]) if covariance_type != "tied" else -1)
 
 
 def collapse_floor(X: np.ndarray) -> float:
@@ -195,8 +208,8 @@ def em_pass(
     """
     if data is None:
         data = BlockData(X)
-    form = choose_form(mixture.n_components, mixture.n_features, mixture.covariance_type)
-    with blas_threads_for(form):  # the factorisations of the kernel and the M-step too
+    shape = (mixture.n_components, mixture.n_features, mixture.covariance_type)
+    with blas_threads_for(*shape):  # the factorisations of the kernel and the M-step too
         kernel = kernel_for(mixture, data)
         return finish_pass(
             gather(data, kernel), mixture, reg_covar, data.centre, locks,
