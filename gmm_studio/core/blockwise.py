@@ -785,7 +785,8 @@ class _Accumulator:
         quadratic = self.quadratic
         if self.kernel.covariance_type == "full":  # the rank updates filled the lower triangle
             rows, cols = upper_pairs(self.kernel.n_features)
-            quadratic[:, rows, cols] = quadratic[:, cols, rows]
+            for matrix in quadratic:
+                matrix[rows, cols] = matrix[cols, rows]
         return self.counts, self.linear, quadratic
 
 
@@ -888,24 +889,30 @@ def scatter_request(stats: Statistics, covariance_type: str, reg_covar: float) -
     shifted = stats.linear / nk[:, np.newaxis]  # the new means about the reference points
     live = raw_counts >= EMPTY_COMPONENT
     slack = ROUNDING_SLACK * _MACHINE_EPS
-    scatter, diag = one_pass_scatter(stats, covariance_type)
+    full_form = is_full_form(covariance_type)
     # Σ w·r·y yᵀ carries rounding of eps·n·(|m|² + tr C); a second pass about the mean
     # removes only the |m|² part, so that part alone decides.
-    size = np.sum(shifted**2, axis=1) if scatter is not None else np.max(shifted**2, axis=1)
+    size = np.sum(shifted**2, axis=1) if full_form else np.max(shifted**2, axis=1)
     # The scatter's rounding is below eps·slack·|m|²; where that is below EXPANDED_FORM_ERROR
     # times reg_covar, reg_covar alone bounds the smallest eigenvalue well enough (to 1e-8
     # of itself), and only the other components need their eigenvalues.
     unsure = np.flatnonzero(live & ~(slack * size <= EXPANDED_FORM_ERROR * reg_covar * 0.999))
     smallest = np.full(len(nk), reg_covar)
     if covariance_type == "full":
-        if len(unsure):
-            covariances = scatter[unsure] / nk[unsure, np.newaxis, np.newaxis]
-            smallest[unsure] = np.linalg.eigvalsh(covariances)[:, 0] + reg_covar
+        # A few at a time: at large K·D² a copy of every scatter would dominate the memory.
+        d = stats.linear.shape[1]
+        step = max(1, (1 << 20) // (d * d))
+        for at in range(0, len(unsure), step):
+            some = unsure[at : at + step]
+            scatter = one_pass_scatter(stats, covariance_type, components=some)[0]
+            scatter /= nk[some, np.newaxis, np.newaxis]
+            smallest[some] = np.linalg.eigvalsh(scatter)[:, 0] + reg_covar
     elif covariance_type == "tied":
         if len(unsure):
+            scatter = one_pass_scatter(stats, covariance_type)[0]
             smallest[:] = np.linalg.eigvalsh(scatter / nk.sum())[0] + reg_covar
     else:
-        smallest = np.min(diag, axis=1) + reg_covar
+        smallest = np.min(one_pass_scatter(stats, covariance_type)[1], axis=1) + reg_covar
     positive = smallest > 0
     error = slack * size / np.where(positive, smallest, 1.0)
     redo = np.flatnonzero(live & ~((error <= EXPANDED_FORM_ERROR) & positive))
@@ -919,7 +926,9 @@ EMPTY_COMPONENT = 1e-8
 _EMPTY_EPS = 10 * _MACHINE_EPS
 
 
-def one_pass_scatter(stats: Statistics, covariance_type: str, about: np.ndarray | None = None):
+def one_pass_scatter(
+    stats: Statistics, covariance_type: str, about: np.ndarray | None = None, components=None
+):
     """Scatter about the new means (or about the centred points ``about``, (K, D)) from the sums.
 
     Returns ``(scatter, diag)``: Σ w·r (z - m)(z - m)ᵀ per component (K, D, D) for full, summed
@@ -927,11 +936,15 @@ def one_pass_scatter(stats: Statistics, covariance_type: str, about: np.ndarray 
     spherical, else None. ``m`` is each component's mean, or its row of ``about`` when given
     (the M-step takes the scatter about a locked mean). The sums are about each component's
     reference point (``stats.offsets``): Σ w·r·y yᵀ - n·m mᵀ with y and m relative to it.
+    ``components`` (full only) picks the components to compute, in that order.
     """
-    raw = stats.counts
+    raw, linear, quadratic, offsets = stats.counts, stats.linear, stats.quadratic, stats.offsets
+    if components is not None:
+        raw, linear, quadratic = raw[components], linear[components], quadratic[components]
+        offsets = offsets[components]
+        about = None if about is None else about[components]
     nk = raw + _EMPTY_EPS
-    linear = stats.linear
-    m = linear / nk[:, np.newaxis] if about is None else about - stats.offsets
+    m = linear / nk[:, np.newaxis] if about is None else about - offsets
     if covariance_type in ("full", "tied"):
         # Σ r (y - m)(y - m)ᵀ = Q - l mᵀ - m (l - n m)ᵀ: a product of (D, 2) by (2, D) per
         # component, or of (D, 2K) by (2K, D) summed over the components for tied.
@@ -939,42 +952,60 @@ def one_pass_scatter(stats: Statistics, covariance_type: str, about: np.ndarray 
         right = np.concatenate([m, linear - raw[:, np.newaxis] * m], axis=1).reshape(len(m), 2, -1)
         if covariance_type == "tied":
             d = m.shape[1]
-            return stats.quadratic - left.reshape(-1, d).T @ right.reshape(-1, d), None
-        return stats.quadratic - np.swapaxes(left, 1, 2) @ right, None
-    diag = (stats.quadratic - 2.0 * m * linear + raw[:, np.newaxis] * m**2) / nk[:, np.newaxis]
+            return quadratic - left.reshape(-1, d).T @ right.reshape(-1, d), None
+        out = np.matmul(np.swapaxes(left, 1, 2), right)
+        return np.subtract(quadratic, out, out=out), None
+    diag = (quadratic - 2.0 * m * linear + raw[:, np.newaxis] * m**2) / nk[:, np.newaxis]
     return None, diag
+
+
+#: The expanded form's second pass keeps one scatter per group of consecutive blocks (the
+#: groups are shared by the threads, each summed in block order): at most this many groups.
+_SCATTER_GROUPS = 8
 
 
 def gather_scatter(data: BlockData, kernel: Kernel, about: dict) -> dict:
     """Second pass: Σ w·r_c (z - m_c)(z - m_c)ᵀ for the components ``about`` (c -> centred m).
 
-    Full and tied give (D, D) matrices, diag and spherical the diagonals (D,).
+    Full and tied give (D, D) matrices, diag and spherical the diagonals (D,). The blocks are
+    summed in order within fixed groups of blocks (one group in the direct form, which runs
+    on one thread), and the groups in order: the result does not depend on the threads, and
+    the memory is a few scatters per component, whatever N.
     """
     block = kernel.block_rows()
     n_blocks = -(-data.n_samples // block)
-    parts = [None] * n_blocks
+    n_groups = 1 if kernel.form == "direct" else min(n_blocks, _SCATTER_GROUPS)
+    group_rows = block * -(-n_blocks // n_groups)
+    parts = [None] * -(-data.n_samples // group_rows)
     full_form = is_full_form(kernel.covariance_type)
 
-    def visit(work: _Workspace, index: int, a: int, b: int):
-        F = work.centred(data.X[a:b])
-        R = work.log_prob_of(F)
-        normalise(R)
-        w = data.weights_of(a, b)
-        if w is not None:
-            R *= w
-        z = F if kernel.form == "direct" else F[kernel.n_quadratic : -1].T
+    def visit(work: _Workspace, index: int, start: int, stop: int):
         part = {}
-        for c, mean in about.items():
-            diff = z - mean
-            weighted = diff * R[c][:, np.newaxis]
-            part[c] = weighted.T @ diff if full_form else np.einsum("ij,ij->j", weighted, diff)
+        for a in range(start, stop, block):
+            b = min(a + block, stop)
+            F = work.centred(data.X[a:b])
+            R = work.log_prob_of(F)
+            normalise(R)
+            w = data.weights_of(a, b)
+            if w is not None:
+                R *= w
+            z = F if kernel.form == "direct" else F[kernel.n_quadratic : -1].T
+            for c, mean in about.items():
+                diff = z - mean
+                if full_form:
+                    diff *= np.sqrt(R[c])[:, np.newaxis]
+                    value = diff.T @ diff
+                else:
+                    value = (diff * diff).T @ R[c]
+                part[c] = part[c] + value if c in part else value
         parts[index] = part
 
     rows = min(block, data.n_samples)
     with kernel.blas_threads():
         _run_blocks(
-            data.n_samples, block, kernel.n_workers(data), lambda: _Workspace(kernel, rows), visit
-        )
+            data.n_samples, group_rows, kernel.n_workers(data), lambda: _Workspace(kernel, rows),
+            visit,
+        )  # fmt: skip
     return {c: sum(part[c] for part in parts) for c in about}
 
 

@@ -57,7 +57,7 @@ def mixture_from_moments(
     ``total_weight`` is the number of rows (the sum of their weights), ``raw_counts`` (K,) the
     summed responsibilities, ``means`` (K, D) the component means (locked ones already put
     back), ``scatter`` the summed weighted outer products about those means ((K, D, D) for
-    full, summed over components (D, D) for tied), ``diag`` (K, D) the weighted variances
+    full, overwritten; summed over components (D, D) for tied), ``diag`` (K, D) the weighted variances
     (diag and spherical). ``worst_points`` are the least well explained rows, worst first, and
     ``spread`` the data's covariance (ddof=1): an empty component restarts at the first of
     those rows not yet taken, with that covariance and a weight of one row. With ``locks``,
@@ -66,8 +66,9 @@ def mixture_from_moments(
     """
     n_features = means.shape[1]
     nk = raw_counts + _EPS
-    if covariance_type == "full":
-        covariances = scatter / nk[:, np.newaxis, np.newaxis] + reg_covar * np.eye(n_features)
+    if covariance_type == "full":  # in place: at large K·D² a copy would dominate the memory
+        covariances = np.divide(scatter, nk[:, np.newaxis, np.newaxis], out=scatter)
+        covariances += reg_covar * np.eye(n_features)
     elif covariance_type == "tied":
         covariances = scatter / nk.sum() + reg_covar * np.eye(n_features)
     elif covariance_type == "diag":
@@ -154,7 +155,7 @@ def check_not_collapsed(mixture: Mixture, floor: float) -> None:
             covariances = mixture.covariances
             if covariance_type == "tied":
                 factors, covariances = factors[np.newaxis], covariances[np.newaxis]
-            lower_bound = 1.0 / np.sum(factors**2, axis=(1, 2))
+            lower_bound = 1.0 / np.einsum("kij,kij->k", factors, factors)
             unsure = np.flatnonzero(~(lower_bound > floor))
             smallest = np.linalg.eigvalsh(covariances[unsure])[:, 0] if len(unsure) else ()
         collapsed = unsure[~(np.asarray(smallest) > floor)]
@@ -300,9 +301,9 @@ def _spread_of(stats: Statistics, covariance_type: str) -> np.ndarray:
     if covariance_type == "tied":
         q = stats.quadratic
     elif covariance_type == "full":
-        cross = c[:, :, np.newaxis] * lin[:, np.newaxis, :]
-        q = stats.quadratic + cross + np.swapaxes(cross, 1, 2)
-        q = (q + n[:, np.newaxis, np.newaxis] * c[:, :, np.newaxis] * c[:, np.newaxis, :]).sum(0)
+        # Σ_k Q_k + c_k l_kᵀ + l_k c_kᵀ + n_k c_k c_kᵀ, without (K, D, D) temporaries.
+        cross = c.T @ lin
+        q = stats.quadratic.sum(axis=0) + cross + cross.T + (c * n[:, np.newaxis]).T @ c
     else:
         q = (stats.quadratic + 2.0 * c * lin + n[:, np.newaxis] * c**2).sum(axis=0)
         return np.diag((q - s * s / w) / (w - 1.0))
