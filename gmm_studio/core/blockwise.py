@@ -452,9 +452,15 @@ def make_kernel(mixture, centre: np.ndarray, radius: float, form: str | None = N
     reach = radius + np.sqrt(np.sum(shifted**2, axis=1))
     error = ROUNDING_SLACK * _MACHINE_EPS * trace * reach**2
     direct = np.flatnonzero(~(error <= EXPANDED_FORM_ERROR))
-    term_sizes = np.stack(
-        [largest, np.sqrt(np.sum(p_mu**2, axis=1)), np.abs(weights_t[:, -1]) + np.abs(log_const)]
-    )
+    term_sizes = None
+    if len(direct):
+        term_sizes = np.array(
+            [
+                largest,
+                np.sqrt(np.sum(p_mu**2, axis=1)),
+                np.abs(weights_t[:, -1]) + np.abs(log_const),
+            ]
+        )
     return Kernel(
         covariance_type, form, centre, d, nq, weights_t, shifted, prec_chol, log_const, direct,
         term_sizes,

@@ -192,12 +192,7 @@ class EMRun:
         if not isinstance(settings, FitSettings):
             raise FitError("a run needs FitSettings")
         if data is None:
-            X = check_data(X)
-            check_fit_size(X, settings.n_components, settings.covariance_type)
-            try:
-                data = BlockData(X, sample_weight)
-            except ValueError as exc:
-                raise FitError(str(exc)) from None
+            data = prepared_data(X, settings, sample_weight)
         if resumed_from is not None:
             start, iteration = resumed_from.mixture, resumed_from.iteration
         if start is not None:
@@ -459,13 +454,28 @@ def em_steps(
         from gmm_studio.cluster.em import snapshots
 
         return snapshots(X, settings, weights_init, means_init, covariances_init, sample_weight)
-    X = check_data(X)
-    check_fit_size(X, n_components, covariance_type)
+    data = prepared_data(X, settings, sample_weight)
     # Drawn now, so that bad arguments fail at call time.
     start = starting_mixture(
-        X, settings, weights_init, means_init, covariances_init, sample_weight=sample_weight
+        data.X, settings, weights_init, means_init, covariances_init, sample_weight=sample_weight
     )
-    return EMRun(X, settings, start, em_pass=em_pass, sample_weight=sample_weight).snapshots()
+    return EMRun(None, settings, start, em_pass=em_pass, data=data).snapshots()
+
+
+def prepared_data(X, settings: FitSettings, sample_weight=None) -> BlockData:
+    """``X`` checked (:func:`check_data`, :func:`check_fit_size`) and prepared for the passes.
+
+    Raises
+    ------
+    FitError
+        For data or weights that cannot be fitted with these settings.
+    """
+    X = check_data(X)
+    check_fit_size(X, settings.n_components, settings.covariance_type)
+    try:
+        return BlockData(X, sample_weight)
+    except ValueError as exc:
+        raise FitError(str(exc)) from None
 
 
 def fit(X, n_components: int, *, n_init: int = 1, **options) -> FitResult:
