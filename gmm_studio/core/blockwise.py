@@ -184,17 +184,18 @@ class BlockData:
         self.centre = X[:: max(1, self.n_samples // 4096)].mean(axis=0)
         sum_sq = np.zeros(self.n_features)
         reach = np.zeros(self.n_features)
-        for start in range(0, self.n_samples, _MAX_BLOCK_ROWS):
+        # Blocks of at most 2¹⁵ numbers: small next to the data, yet few Python steps.
+        step = max(_MIN_BLOCK_ROWS, min(_MAX_BLOCK_ROWS, (1 << 15) // max(1, self.n_features)))
+        for start in range(0, self.n_samples, step):
             # C order: the (D, n) block's reductions then run along contiguous rows.
-            z = np.subtract(
-                X[start : start + _MAX_BLOCK_ROWS].T, self.centre[:, np.newaxis], order="C"
-            )
-            np.maximum(reach, np.abs(z).max(axis=1), out=reach)
+            z = np.subtract(X[start : start + step].T, self.centre[:, np.newaxis], order="C")
+            np.maximum(reach, z.max(axis=1), out=reach)
+            np.maximum(reach, -z.min(axis=1), out=reach)
             z *= z
             if self.sample_weight is None:
                 sum_sq += z.sum(axis=1)
             else:
-                sum_sq += z @ self.sample_weight[start : start + _MAX_BLOCK_ROWS]
+                sum_sq += z @ self.sample_weight[start : start + step]
         #: Per-feature (weighted) mean square about the centre; at least the variance.
         self.variance = sum_sq / self.total_weight
         #: An upper bound on the distance of any row from the centre.
