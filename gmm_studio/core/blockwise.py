@@ -72,6 +72,8 @@ _MIN_BLOCK_ROWS = 256
 _MAX_BLOCK_ROWS = 8192
 #: The direct form's blocks hold a few (rows, D) arrays of about this many numbers each.
 _DIRECT_BLOCK_VALUES = 1 << 18
+#: Small data are one block while its features hold at most this many numbers (2 MiB).
+_ONE_BLOCK_VALUES = 1 << 18
 #: Below this many rows per thread, starting threads costs more than it saves.
 _MIN_ROWS_PER_THREAD = 16_384
 
@@ -184,8 +186,8 @@ class BlockData:
         self.centre = X[:: max(1, self.n_samples // 4096)].mean(axis=0)
         sum_sq = np.zeros(self.n_features)
         reach = np.zeros(self.n_features)
-        # Blocks of at most 2¹⁵ numbers: small next to the data, yet few Python steps.
-        step = max(_MIN_BLOCK_ROWS, min(_MAX_BLOCK_ROWS, (1 << 15) // max(1, self.n_features)))
+        # Blocks of at most 2¹⁷ numbers (1 MiB): small next to the data, few Python steps.
+        step = max(_MIN_BLOCK_ROWS, min(_MAX_BLOCK_ROWS, (1 << 17) // max(1, self.n_features)))
         for start in range(0, self.n_samples, step):
             # C order: the (D, n) block's reductions then run along contiguous rows.
             z = np.subtract(X[start : start + step].T, self.centre[:, np.newaxis], order="C")
@@ -367,12 +369,23 @@ class Kernel:
         """Features per row in the expanded form."""
         return self.n_quadratic + self.n_features + 1
 
-    def block_rows(self) -> int:
+    def block_rows(self, n_samples: int) -> int:
+        """Rows per block in a pass over ``n_samples`` rows.
+
+        Data of up to two blocks whose features fit in ``_ONE_BLOCK_VALUES`` numbers are one
+        block: at small N each block's fixed cost (a few dozen numpy calls) is a good part of
+        the pass.
+        """
         if self.form == "direct":
             rows = _DIRECT_BLOCK_VALUES // max(self.n_features, self.n_components)
+            width = self.n_features
         else:
             rows = _SINGLE_THREAD_PRODUCT // (self.n_components * self.n_columns)
-        return int(min(_MAX_BLOCK_ROWS, max(_MIN_BLOCK_ROWS, rows)))
+            width = self.n_columns
+        rows = int(min(_MAX_BLOCK_ROWS, max(_MIN_BLOCK_ROWS, rows)))
+        if n_samples <= 2 * rows and n_samples * width <= _ONE_BLOCK_VALUES:
+            return max(1, n_samples)
+        return rows
 
     def n_workers(self, data: BlockData) -> int:
         """Threads for a pass: the expanded form's blocks are shared, the direct form's not.
@@ -383,7 +396,7 @@ class Kernel:
         """
         if self.form == "direct":
             return 1
-        return data.n_workers(self.block_rows())
+        return data.n_workers(self.block_rows(data.n_samples))
 
     def blas_threads(self):
         """:func:`blas_threads_for` this kernel's shape and form."""
@@ -497,7 +510,10 @@ class _Workspace:
         nq = kernel.n_quadratic
         F = self.features[:, :n]
         z = F[nq : nq + d]
-        np.subtract(X_block.T, kernel.centre[:, np.newaxis], out=z)
+        # A transposing copy, then the subtraction in place: numpy's copy walks a transposed
+        # source in cache-sized tiles, a ufunc reading it does not (measured 1.7x faster).
+        z[...] = X_block.T
+        z -= kernel.centre[:, np.newaxis]
         if is_full_form(kernel.covariance_type):
             at = 0
             for i in range(d):
@@ -840,7 +856,7 @@ def gather(
     per-block log-likelihoods are summed in block order and each thread's statistics in
     thread order, so the result does not depend on which thread did which block.
     """
-    block = kernel.block_rows()
+    block = kernel.block_rows(data.n_samples)
     n_blocks = -(-data.n_samples // block)
     totals = np.zeros(n_blocks)
     expanded = kernel.form == "expanded"
@@ -918,7 +934,7 @@ def scatter_request(stats: Statistics, covariance_type: str, reg_covar: float) -
         if len(unsure):
             scatter = one_pass_scatter(stats, covariance_type)[0]
             smallest[:] = np.linalg.eigvalsh(scatter / nk.sum())[0] + reg_covar
-    else:
+    elif len(unsure):
         smallest = np.min(one_pass_scatter(stats, covariance_type)[1], axis=1) + reg_covar
     positive = smallest > 0
     error = slack * size / np.where(positive, smallest, 1.0)
@@ -979,7 +995,7 @@ def gather_scatter(data: BlockData, kernel: Kernel, about: dict) -> dict:
     on one thread), and the groups in order: the result does not depend on the threads, and
     the memory is a few scatters per component, whatever N.
     """
-    block = kernel.block_rows()
+    block = kernel.block_rows(data.n_samples)
     n_blocks = -(-data.n_samples // block)
     n_groups = 1 if kernel.form == "direct" else min(n_blocks, _SCATTER_GROUPS)
     group_rows = block * -(-n_blocks // n_groups)
@@ -1023,7 +1039,7 @@ def total_log_likelihood(data: BlockData, mixture) -> float:
     kernel, same blocks, summed in block order), without any N×K matrix.
     """
     kernel = kernel_for(mixture, data)
-    block = kernel.block_rows()
+    block = kernel.block_rows(data.n_samples)
     totals = np.zeros(-(-data.n_samples // block))
 
     def visit(work: _Workspace, index: int, a: int, b: int):
@@ -1046,7 +1062,7 @@ def for_each_block(data: BlockData, kernel: Kernel, visit) -> None:
     disjoint row ranges, so ``visit`` may write its results into slices of shared output
     arrays; it must copy anything else it keeps, the buffers are reused.
     """
-    block = kernel.block_rows()
+    block = kernel.block_rows(data.n_samples)
 
     def visit_block(work: _Workspace, index: int, a: int, b: int):
         R = work.log_prob_of(work.centred(data.X[a:b]))

@@ -23,6 +23,7 @@ from gmm_studio.core.blockwise import (
     kernel_for,
     one_pass_scatter,
     scatter_request,
+    total_log_likelihood,
 )
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.locks import Locks
@@ -216,6 +217,17 @@ def em_pass(
             gather(data, kernel), mixture, reg_covar, data.centre, locks,
             lambda about: gather_scatter(data, kernel, about),
         )  # fmt: skip
+
+
+def log_likelihood_pass(data: BlockData, mixture: Mixture) -> float:
+    """The E-step of :func:`em_pass` alone: its log-likelihood, bit for bit, without the M-step.
+
+    For the last snapshot of a run, whose M-step would never be taken.
+    """
+    with blas_threads_for(mixture.n_components, mixture.n_features, mixture.covariance_type):
+        total = total_log_likelihood(data, mixture)
+    check_finite(total)
+    return total
 
 
 def finish_pass(

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gmm_studio.core.blockwise import BlockData
-from gmm_studio.core.em import COLLAPSE_RATIO, check_not_collapsed, em_pass
+from gmm_studio.core.em import COLLAPSE_RATIO, check_not_collapsed, em_pass, log_likelihood_pass
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.initialization import check_data, check_fit_size, initialize
 from gmm_studio.core.locks import Locks
@@ -343,6 +343,10 @@ class EMRun:
                 return
 
     def _evaluate(self) -> float:
+        if self._pass is em_pass and self._iteration >= self._settings.max_iter:
+            # The run ends here: the M-step would never be taken, so only the E-step runs.
+            self._next = None
+            return log_likelihood_pass(self._data, self._mixture)
         total, self._next = self._pass(
             self._data.X, self._mixture, self._settings.reg_covar, self._data, self._locks
         )

@@ -102,7 +102,7 @@ def test_the_cost_model_picks_expanded_at_small_d_and_direct_at_large_d():
     m = Mixture([1.0], np.zeros((1, 500)), np.eye(500)[np.newaxis], "full")
     kernel = blockwise.make_kernel(m, X[0], 1.0)
     assert kernel.form == "direct" and kernel.weights_t is None
-    assert kernel.block_rows() * 500 <= 1 << 19
+    assert kernel.block_rows(10**6) * 500 <= 1 << 19
 
 
 def _blas_threads_inside(context) -> set:
