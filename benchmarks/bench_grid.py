@@ -27,14 +27,13 @@ import os
 import pathlib
 import sys
 import time
-import tracemalloc
 
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_em import run_ours, run_sklearn  # noqa: E402
+from benchmarks.bench_em import peak_memory, run_ours, run_sklearn  # noqa: E402
 from benchmarks.machine import describe  # noqa: E402
 from gmm_studio.core import COVARIANCE_TYPES, initialize  # noqa: E402
 from gmm_studio.core.blockwise import choose_form, thread_count  # noqa: E402
@@ -105,22 +104,6 @@ def time_point(X, start, n_iter, repeats):
     theirs_ll = theirs.score(X) * len(X)
     agreement = abs(ours.log_likelihood - theirs_ll) / abs(theirs_ll)
     return best["ours"] / n_iter, best["sklearn"] / n_iter, agreement
-
-
-def peak_memory(X, start, n_iter):
-    """Peak extra memory (bytes) of one fit of each engine, traced the same way for both.
-
-    tracemalloc sees every array numpy allocates (numpy reports its buffers to it) in every
-    thread; the data array exists before tracing starts and is not counted.
-    """
-    peaks = {}
-    for which, run in (("ours", run_ours), ("sklearn", run_sklearn)):
-        tracemalloc.start()
-        base = tracemalloc.get_traced_memory()[0]
-        run(X, start, n_iter)
-        peaks[which] = tracemalloc.get_traced_memory()[1] - base
-        tracemalloc.stop()
-    return peaks
 
 
 def grid(full: bool, types, points=None):

@@ -20,9 +20,10 @@ Two formulations, chosen per shape by :func:`choose_form` from a cost model:
 The expanded quadratic form loses precision when data sit far from a component's mean in units
 of its spread (it subtracts large, nearly equal numbers). Centring removes the common offset
 (means around 1e6, spreads around 1e-3 are no problem); for a component where the rounding
-error could still exceed :data:`EXPANDED_FORM_ERROR`, that component's densities are computed
-in the direct form, and its scatter is recomputed about its new mean in a second pass
-(:func:`scatter_request`, :func:`gather_scatter`). The first check bounds the rounding error
+error could still exceed :data:`EXPANDED_FORM_ERROR`, its densities at the rows where they
+could be imprecise and still matter (within e^-40 of the row's largest) are recomputed in the
+direct form (:func:`_correct_imprecise_terms`), and its scatter is recomputed about its new
+mean in a second pass (:func:`scatter_request`, :func:`gather_scatter`). The first check bounds the rounding error
 before the pass, the second after it from the statistics themselves, so the fast path stays
 within rounding noise of the reference implementation
 (:func:`gmm_studio.core.reference.reference_em_pass`).
