@@ -634,7 +634,9 @@ def _exp_of_live_terms(L: np.ndarray) -> bool:
 
     Done (and True returned) only where it pays: a scalar exp and few live terms.
     """
-    if _SKIP_EXP_BELOW == 0.0 or L.shape[0] == 1:
+    # Every row has a live term (its largest): with K ≤ 1 / _SKIP_EXP_BELOW components at
+    # least that fraction of the terms is live, and skipping could never pay.
+    if L.shape[0] * _SKIP_EXP_BELOW <= 1.0:
         return False
     live = L >= NEGLIGIBLE_LOG_RESPONSIBILITY
     if np.count_nonzero(live) >= _SKIP_EXP_BELOW * L.size:
