@@ -3,8 +3,8 @@
 Both engines start from the same parameters and run the same number of iterations with
 ``tol=0`` in one process; the table prints milliseconds per iteration, the ratio
 (scikit-learn time / GMM Studio time) and the largest relative difference of the results.
-A second part measures the peak extra memory of one fit at N=1,000,000, K=8, D=2, each
-engine in its own child process.
+A second part measures the peak extra memory of one fit of each engine at N=1,000,000, K=8,
+D=2 (tracemalloc).
 
 Run from the repository root::
 
@@ -24,10 +24,8 @@ straightforward reference EM pass instead of the fast one (the "before" figures)
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pathlib
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -102,11 +100,28 @@ def run_ours(X, start, n_iter):
     )
 
 
-def run_sklearn(X, start, n_iter):
-    from sklearn.exceptions import ConvergenceWarning
+def _given_start_mixture():
+    """scikit-learn's GaussianMixture starting exactly at the given parameters.
+
+    With ``weights_init``, ``means_init`` and ``precisions_init`` all given, scikit-learn
+    still runs k-means (its ``init_params``) and estimates a mixture from its labels before
+    putting the given parameters in their place; that work is not EM's, so it is left out:
+    both engines then do the same work, ``n_iter`` E- and M-steps from the same start and a
+    final E-step.
+    """
     from sklearn.mixture import GaussianMixture
 
-    gm = GaussianMixture(
+    class GivenStartMixture(GaussianMixture):
+        def _initialize_parameters(self, X, random_state, xp=None):
+            self._initialize(X, None)
+
+    return GivenStartMixture
+
+
+def run_sklearn(X, start, n_iter):
+    from sklearn.exceptions import ConvergenceWarning
+
+    gm = _given_start_mixture()(
         n_components=start.n_components,
         covariance_type=start.covariance_type,
         weights_init=start.weights,
@@ -158,32 +173,20 @@ def time_case(n, k, d, covariance_type, n_iter, repeats):
     )
 
 
-def memory_child(engine_name, which, n, k, d, n_iter):
-    """Run one fit in this process and print its peak extra traced memory (bytes) as JSON."""
-    use_engine(engine_name)
-    X = make_data(n, k, d)
-    start = initialize(X, k, covariance_type="full", init="kmeans++", seed=1)
-    if which == "sklearn":
-        import sklearn.mixture  # noqa: F401  (imported before tracing starts)
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    if which == "ours":
-        run_ours(X, start, n_iter)
-    else:
-        run_sklearn(X, start, n_iter)
-    peak = tracemalloc.get_traced_memory()[1] - base
-    tracemalloc.stop()
-    print(json.dumps({"peak": peak}))
+def peak_memory(X, start, n_iter):
+    """Peak extra memory (bytes) of one fit of each engine, traced the same way for both.
 
-
-def measure_memory(engine_name, n, k, d, n_iter):
-    out = {}
-    for which in ("ours", "sklearn"):
-        args = [sys.executable, __file__, "--memory-child", which, "--engine", engine_name]
-        args += ["--memory-size", f"{n},{k},{d},{n_iter}"]
-        result = subprocess.run(args, capture_output=True, text=True, check=True)
-        out[which] = json.loads(result.stdout.strip().splitlines()[-1])["peak"]
-    return out
+    tracemalloc sees every array numpy allocates (numpy reports its buffers to it) in every
+    thread; the data array exists before tracing starts and is not counted.
+    """
+    peaks = {}
+    for which, run in (("ours", run_ours), ("sklearn", run_sklearn)):
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        run(X, start, n_iter)
+        peaks[which] = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+    return peaks
 
 
 def thread_scaling(n, k, d, repeats=5):
@@ -218,14 +221,7 @@ def main(argv=None):
     parser.add_argument(
         "--threads", action="store_true", help="also time one pass on 1 thread and on all cores"
     )
-    parser.add_argument("--memory-child", choices=("ours", "sklearn"), help=argparse.SUPPRESS)
-    parser.add_argument("--memory-size", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-
-    if args.memory_child:
-        n, k, d, n_iter = (int(v) for v in args.memory_size.split(","))
-        memory_child(args.engine, args.memory_child, n, k, d, n_iter)
-        return 0
 
     use_engine(args.engine)
     for line in describe():
@@ -259,12 +255,14 @@ def main(argv=None):
 
     if not args.no_memory:
         n, k, d, n_iter = (20_000, 8, 2, 2) if args.quick else (1_000_000, 8, 2, 3)
-        mem = measure_memory(args.engine, n, k, d, n_iter)
+        X = make_data(n, k, d)
+        start = initialize(X, k, covariance_type="full", init="kmeans++", seed=1)
+        mem = peak_memory(X, start, n_iter)
         print()
         print(
             f"peak extra memory, N={n:,} K={k} D={d} full, {n_iter} iterations "
-            "(tracemalloc in a separate child process per engine; numpy reports its array "
-            "buffers to tracemalloc, the data array itself is not counted):"
+            "(tracemalloc, the same for both engines; numpy reports its array buffers to "
+            "tracemalloc, the data array itself is not counted):"
         )
         print(f"  scikit-learn {mem['sklearn'] / 2**20:8.1f} MiB")
         print(

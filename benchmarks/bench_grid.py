@@ -2,38 +2,40 @@
 
 Each grid point runs both engines from the same start (random data rows as means, the data
 covariance) for the same number of iterations with ``tol=0``, interleaved in one process,
-best of ``--repeats``; it prints scikit-learn's time over GMM Studio's (above 1: GMM Studio
-is faster), the formulation GMM Studio chose, and finally the worst ratio of the grid.
+best of ``--repeats``: both do the same work, ``n_iter`` E- and M-steps and a final E-step
+(scikit-learn's own k-means start is left out, see ``benchmarks/bench_em.py``). Each line
+prints scikit-learn's time over GMM Studio's (above 1: GMM Studio is faster), the
+formulation GMM Studio chose, the relative difference of the two log-likelihoods, and the
+peak extra memory of one fit of each engine (tracemalloc for both, in the same process; the
+data array is not counted) with GMM Studio's as a fraction of scikit-learn's. The worst
+ratio and the largest memory fraction, and where, close the table.
 
-The default grid is sparse (its corners and edges, about 70 points, a few minutes); ``--full``
-runs every combination whose data fit in memory. ``--memory`` also measures, in one child
-process per engine and point, the peak extra memory of the fit (tracemalloc; the data array
-not counted) and prints GMM Studio's as a fraction of scikit-learn's.
+The default grid is sparse (its corners and edges, 88 points, several minutes on 2 cores);
+``--full`` runs every combination whose data fit in memory, ``--points`` a few chosen ones.
 
 Run from the repository root::
 
-    python benchmarks/bench_grid.py [--full] [--memory] [--types full,diag]
+    python benchmarks/bench_grid.py [--full | --points 1000,16,500;1000,2,100]
+        [--types full,diag] [--no-memory]
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
-import json
+import os
 import pathlib
-import subprocess
 import sys
 import time
-import tracemalloc
-import warnings
 
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_em import peak_memory, run_ours, run_sklearn  # noqa: E402
 from benchmarks.machine import describe  # noqa: E402
-from gmm_studio.core import COVARIANCE_TYPES, fit, initialize  # noqa: E402
+from gmm_studio.core import COVARIANCE_TYPES, initialize  # noqa: E402
 from gmm_studio.core.blockwise import choose_form, thread_count  # noqa: E402
 
 FULL_N = (1_000, 10_000, 100_000, 1_000_000)
@@ -74,76 +76,47 @@ def start_for(X, k, covariance_type):
     return initialize(X, k, covariance_type=covariance_type, init="random-points", seed=1)
 
 
-def run_ours(X, start, n_iter):
-    return fit(
-        X, start.n_components, covariance_type=start.covariance_type,
-        weights_init=start.weights, means_init=start.means,
-        covariances_init=start.covariances, tol=0.0, max_iter=n_iter,
-    )  # fmt: skip
+def time_point(X, start, n_iter, repeats):
+    """Best seconds per iteration of each engine, interleaved; and their agreement.
 
-
-def run_sklearn(X, start, n_iter):
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.mixture import GaussianMixture
-
-    gm = GaussianMixture(
-        n_components=start.n_components, covariance_type=start.covariance_type,
-        weights_init=start.weights, means_init=start.means,
-        precisions_init=start.precisions(), tol=0.0, max_iter=n_iter, reg_covar=1e-6,
-    )  # fmt: skip
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        gm.fit(X)
-    return gm
-
-
-def time_point(n, k, d, covariance_type, repeats):
-    X = make_data(n, k, d)
-    start = start_for(X, k, covariance_type)
-    n_iter = iterations_for(n, k, d)
-    ours_best = theirs_best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        ours = run_ours(X, start, n_iter)
-        ours_best = min(ours_best, time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        theirs = run_sklearn(X, start, n_iter)
-        theirs_best = min(theirs_best, time.perf_counter() - t0)
-    theirs_ll = theirs.score(X) * n
+    At least ``repeats`` runs each, more for quick points (up to about 0.3 s of runs each):
+    a best of two is at the mercy of one scheduling hiccup on a shared machine when a fit
+    takes a millisecond.
+    """
+    run_ours(X, start, 1)  # warm up both (first calls pay for imports and page faults)
+    run_sklearn(X, start, 1)
+    best = {"ours": float("inf"), "sklearn": float("inf")}
+    spent = 0.0
+    done = 0
+    while done < repeats or (spent < 0.6 and done < 50):
+        for which, run in (("ours", run_ours), ("sklearn", run_sklearn)):
+            t0 = time.perf_counter()
+            result = run(X, start, n_iter)
+            seconds = time.perf_counter() - t0
+            spent += seconds
+            best[which] = min(best[which], seconds)
+            if which == "ours":
+                ours = result
+            else:
+                theirs = result
+        done += 1
+    assert ours.n_iter == theirs.n_iter_ == n_iter
+    theirs_ll = theirs.score(X) * len(X)
     agreement = abs(ours.log_likelihood - theirs_ll) / abs(theirs_ll)
-    return ours_best / n_iter, theirs_best / n_iter, agreement
+    return best["ours"] / n_iter, best["sklearn"] / n_iter, agreement
 
 
-def memory_child(which, n, k, d, covariance_type):
-    X = make_data(n, k, d)
-    start = start_for(X, k, covariance_type)
-    n_iter = min(2, iterations_for(n, k, d))
-    import sklearn.mixture  # noqa: F401  (imported before tracing starts)
-
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    (run_ours if which == "ours" else run_sklearn)(X, start, n_iter)
-    peak = tracemalloc.get_traced_memory()[1] - base
-    tracemalloc.stop()
-    print(json.dumps({"peak": peak}))
-
-
-def measure_memory(n, k, d, covariance_type):
-    out = {}
-    for which in ("ours", "sklearn"):
-        args = [sys.executable, __file__, "--memory-child", which]
-        args += ["--point", f"{n},{k},{d},{covariance_type}"]
-        result = subprocess.run(args, capture_output=True, text=True, check=True)
-        out[which] = json.loads(result.stdout.strip().splitlines()[-1])["peak"]
-    return out
-
-
-def grid(full: bool, types):
-    if full:
-        points = [p for p in itertools.product(FULL_N, FULL_K, FULL_D) if p[0] * p[2] <= MAX_VALUES]
-    else:
-        points = SPARSE
+def grid(full: bool, types, points=None):
+    """(N, K, D, covariance_type) to run: ``points``, or the full or the sparse grid."""
+    if points is None:
+        every = itertools.product(FULL_N, FULL_K, FULL_D)
+        points = [p for p in every if p[0] * p[2] <= MAX_VALUES] if full else SPARSE
     return [(n, k, d, t) for (n, k, d) in points for t in types if k <= n]
+
+
+def _where(point):
+    n, k, d, covariance_type = point
+    return f"N={n:,} K={k} D={d} {covariance_type}"
 
 
 def main(argv=None):
@@ -151,47 +124,52 @@ def main(argv=None):
     parser.add_argument(
         "--full", action="store_true", help="every combination, not the sparse grid"
     )
-    parser.add_argument("--memory", action="store_true", help="also measure peak extra memory")
+    parser.add_argument("--no-memory", action="store_true", help="time only")
     parser.add_argument("--types", default=",".join(COVARIANCE_TYPES))
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--memory-child", choices=("ours", "sklearn"), help=argparse.SUPPRESS)
-    parser.add_argument("--point", help=argparse.SUPPRESS)
+    parser.add_argument("--points", help="only these N,K,D points (N,K,D;N,K,D;...)")
     args = parser.parse_args(argv)
-    if args.memory_child:
-        n, k, d, covariance_type = args.point.split(",")
-        memory_child(args.memory_child, int(n), int(k), int(d), covariance_type)
-        return 0
+    points = None
+    if args.points:
+        points = [tuple(int(v) for v in p.split(",")) for p in args.points.split(";")]
 
     for line in describe():
         print(line)
     print(f"engine: GMM Studio, {thread_count()} thread(s)")
     header = f"{'N':>9} {'K':>3} {'D':>4} {'type':<10}{'form':<9}{'sklearn ms/it':>14}"
     header += f"{'ours ms/it':>12}{'ratio':>8}{'ll rel diff':>12}"
-    if args.memory:
-        header += f"{'memory ours/sklearn':>21}"
+    if not args.no_memory:
+        header += f"{'sklearn MiB':>13}{'ours MiB':>10}{'ours/sklearn':>14}"
     print(header)
     print("-" * len(header))
     worst = (float("inf"), None)
     worst_memory = (0.0, None)
-    for n, k, d, covariance_type in grid(args.full, args.types.split(",")):
-        ours, theirs, agreement = time_point(n, k, d, covariance_type, args.repeats)
+    for point in grid(args.full, args.types.split(","), points):
+        n, k, d, covariance_type = point
+        X = make_data(n, k, d)
+        start = start_for(X, k, covariance_type)
+        n_iter = iterations_for(n, k, d)
+        ours, theirs, agreement = time_point(X, start, n_iter, args.repeats)
         ratio = theirs / ours
         line = f"{n:>9,} {k:>3} {d:>4} {covariance_type:<10}{choose_form(k, d, covariance_type):<9}"
         line += f"{theirs * 1e3:>14.1f}{ours * 1e3:>12.1f}{ratio:>8.2f}{agreement:>12.1e}"
-        if ratio < worst[0]:
-            worst = (ratio, (n, k, d, covariance_type))
-        if args.memory:
-            mem = measure_memory(n, k, d, covariance_type)
+        worst = min(worst, (ratio, point))
+        if not args.no_memory:
+            mem = peak_memory(X, start, min(n_iter, 2))
             fraction = mem["ours"] / max(mem["sklearn"], 1)
-            line += f"{fraction:>14.3f} ({mem['ours'] / 2**20:.1f} MiB)"
-            if fraction > worst_memory[0]:
-                worst_memory = (fraction, (n, k, d, covariance_type))
+            line += f"{mem['sklearn'] / 2**20:>13.2f}{mem['ours'] / 2**20:>10.2f}{fraction:>14.3f}"
+            worst_memory = max(worst_memory, (fraction, point))
         print(line, flush=True)
     print()
-    print(f"worst ratio (scikit-learn time / GMM Studio time): {worst[0]:.2f} at {worst[1]}")
-    if args.memory:
-        print(f"largest memory fraction (ours / scikit-learn): {worst_memory[0]:.3f} at "
-              f"{worst_memory[1]}")  # fmt: skip
+    print(
+        f"worst ratio (scikit-learn time / GMM Studio time): {worst[0]:.2f} at {_where(worst[1])}"
+    )
+    if not args.no_memory:
+        print(
+            f"largest memory fraction (GMM Studio / scikit-learn): {worst_memory[0]:.3f} at "
+            f"{_where(worst_memory[1])}"
+        )
+    print(f"load average at the end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     return 0
 
 

@@ -20,9 +20,10 @@ Two formulations, chosen per shape by :func:`choose_form` from a cost model:
 The expanded quadratic form loses precision when data sit far from a component's mean in units
 of its spread (it subtracts large, nearly equal numbers). Centring removes the common offset
 (means around 1e6, spreads around 1e-3 are no problem); for a component where the rounding
-error could still exceed :data:`EXPANDED_FORM_ERROR`, that component's densities are computed
-in the direct form, and its scatter is recomputed about its new mean in a second pass
-(:func:`scatter_request`, :func:`gather_scatter`). The first check bounds the rounding error
+error could still exceed :data:`EXPANDED_FORM_ERROR`, its densities at the rows where they
+could be imprecise and still matter (within e^-40 of the row's largest) are recomputed in the
+direct form (:func:`_correct_imprecise_terms`), and its scatter is recomputed about its new
+mean in a second pass (:func:`scatter_request`, :func:`gather_scatter`). The first check bounds the rounding error
 before the pass, the second after it from the statistics themselves, so the fast path stays
 within rounding noise of the reference implementation
 (:func:`gmm_studio.core.reference.reference_em_pass`).
@@ -72,6 +73,8 @@ _MIN_BLOCK_ROWS = 256
 _MAX_BLOCK_ROWS = 8192
 #: The direct form's blocks hold a few (rows, D) arrays of about this many numbers each.
 _DIRECT_BLOCK_VALUES = 1 << 18
+#: Small data are one block while its features hold at most this many numbers (2 MiB).
+_ONE_BLOCK_VALUES = 1 << 18
 #: Below this many rows per thread, starting threads costs more than it saves.
 _MIN_ROWS_PER_THREAD = 16_384
 
@@ -114,10 +117,10 @@ def set_thread_count(n: int) -> None:
 
     Notes
     -----
-    The expanded form's blocks (a few thousand rows) spend most of their time in numpy calls
-    that release the interpreter lock (``exp``, ``log``, small products), so two threads share
-    a pass well. The direct form runs on one thread with one BLAS thread (see
-    ``blas_threads_for``). A caller that needs a core for itself (a window's GUI thread)
+    The expanded form's blocks spend most of their time in numpy calls that release the
+    interpreter lock (``exp``, ``log``, products), so two threads share a pass well; BLAS is
+    held to one thread where it would split the products (see ``blas_threads_for``). The
+    direct form runs on one thread. A caller that needs a core for itself (a window's GUI thread)
     sets a lower count.
     """
     global _thread_count
@@ -184,17 +187,18 @@ class BlockData:
         self.centre = X[:: max(1, self.n_samples // 4096)].mean(axis=0)
         sum_sq = np.zeros(self.n_features)
         reach = np.zeros(self.n_features)
-        for start in range(0, self.n_samples, _MAX_BLOCK_ROWS):
+        # Blocks of at most 2¹⁷ numbers (1 MiB): small next to the data, few Python steps.
+        step = max(_MIN_BLOCK_ROWS, min(_MAX_BLOCK_ROWS, (1 << 17) // max(1, self.n_features)))
+        for start in range(0, self.n_samples, step):
             # C order: the (D, n) block's reductions then run along contiguous rows.
-            z = np.subtract(
-                X[start : start + _MAX_BLOCK_ROWS].T, self.centre[:, np.newaxis], order="C"
-            )
-            np.maximum(reach, np.abs(z).max(axis=1), out=reach)
+            z = np.subtract(X[start : start + step].T, self.centre[:, np.newaxis], order="C")
+            np.maximum(reach, z.max(axis=1), out=reach)
+            np.maximum(reach, -z.min(axis=1), out=reach)
             z *= z
             if self.sample_weight is None:
                 sum_sq += z.sum(axis=1)
             else:
-                sum_sq += z @ self.sample_weight[start : start + _MAX_BLOCK_ROWS]
+                sum_sq += z @ self.sample_weight[start : start + step]
         #: Per-feature (weighted) mean square about the centre; at least the variance.
         self.variance = sum_sq / self.total_weight
         #: An upper bound on the distance of any row from the centre.
@@ -212,19 +216,23 @@ class BlockData:
 _blas_controller = None
 
 
-def blas_threads_for(kernel_or_form):
-    """A context that keeps the BLAS library on one thread while the direct form runs.
+def blas_threads_for(n_components: int, n_features: int, covariance_type: str, form=None):
+    """A context that keeps the BLAS library on one thread while a pass of this shape runs.
 
-    ``kernel_or_form`` is a :class:`Kernel` or its form (``"direct"`` or ``"expanded"``).
-
-    The direct form's products (a few thousand rows by D×D) gain little from BLAS threads on
-    an idle machine, and on a busy one waking them costs many times the product: measured
-    on the 2-core development machine under load, an iteration at N=1,000, K=16, D=100 took
-    0.9 s with one BLAS thread against 12.7 s with two (scikit-learn's: 7.9 s).
+    ``form`` defaults to :func:`choose_form`'s. The pass's own threads share the blocks
+    (:meth:`Kernel.n_workers`); BLAS threads are never used on top of them. Products that
+    BLAS would split (the direct form's, the expanded form's at large K·D) gain little from
+    its threads on an idle machine, and on a busy one its spinning threads cost many times
+    the product: measured on the 2-core development machine under load, an iteration at
+    N=1,000, K=16, D=100 full took 0.9 s with one BLAS thread against 12.7 s with two
+    (scikit-learn's: 7.9 s), and at N=1,000, K=16, D=500 diag 38 ms against 408 ms.
+    Below BLAS's own threading threshold (small shapes) nothing is changed: no overhead.
     """
     global _blas_controller
-    form = getattr(kernel_or_form, "form", kernel_or_form)
-    if form != "direct":
+    if form is None:
+        form = choose_form(n_components, n_features, covariance_type)
+    columns = n_quadratic(n_features, covariance_type) + n_features + 1
+    if form != "direct" and n_components * columns * _MIN_BLOCK_ROWS <= _SINGLE_THREAD_PRODUCT:
         return contextlib.nullcontext()
     if _blas_controller is None:
         from threadpoolctl import ThreadpoolController
@@ -349,6 +357,9 @@ class Kernel:
     prec_chol: np.ndarray
     log_const: np.ndarray
     direct: np.ndarray
+    #: (3, K): a row z's expanded quadratic form for component k sums terms of magnitude at
+    #: most ``a_k |z|² + 2 b_k |z| + c_k`` (see :func:`_correct_imprecise_terms`).
+    term_sizes: np.ndarray | None = None
 
     @property
     def n_components(self) -> int:
@@ -359,21 +370,38 @@ class Kernel:
         """Features per row in the expanded form."""
         return self.n_quadratic + self.n_features + 1
 
-    def block_rows(self) -> int:
+    def block_rows(self, n_samples: int) -> int:
+        """Rows per block in a pass over ``n_samples`` rows.
+
+        Data of up to two blocks whose features fit in ``_ONE_BLOCK_VALUES`` numbers are one
+        block: at small N each block's fixed cost (a few dozen numpy calls) is a good part of
+        the pass.
+        """
         if self.form == "direct":
             rows = _DIRECT_BLOCK_VALUES // max(self.n_features, self.n_components)
+            width = self.n_features
         else:
             rows = _SINGLE_THREAD_PRODUCT // (self.n_components * self.n_columns)
-        return int(min(_MAX_BLOCK_ROWS, max(_MIN_BLOCK_ROWS, rows)))
+            width = self.n_columns
+        rows = int(min(_MAX_BLOCK_ROWS, max(_MIN_BLOCK_ROWS, rows)))
+        if n_samples <= 2 * rows and n_samples * width <= _ONE_BLOCK_VALUES:
+            return max(1, n_samples)
+        return rows
 
     def n_workers(self, data: BlockData) -> int:
-        """Threads for a pass: products too large for one BLAS thread get BLAS's threads."""
-        rows = self.block_rows()
-        if self.form == "direct" or self.n_components * self.n_columns * rows > (
-            _SINGLE_THREAD_PRODUCT
-        ):
+        """Threads for a pass: the expanded form's blocks are shared, the direct form's not.
+
+        The direct form's per-component sums run through all blocks in order on one thread
+        (threads would have to keep (K, D, D) sums per block to stay independent of which
+        thread did which block).
+        """
+        if self.form == "direct":
             return 1
-        return data.n_workers(rows)
+        return data.n_workers(self.block_rows(data.n_samples))
+
+    def blas_threads(self):
+        """:func:`blas_threads_for` this kernel's shape and form."""
+        return blas_threads_for(self.n_components, self.n_features, self.covariance_type, self.form)
 
 
 def make_kernel(mixture, centre: np.ndarray, radius: float, form: str | None = None) -> Kernel:
@@ -422,12 +450,15 @@ def make_kernel(mixture, centre: np.ndarray, radius: float, form: str | None = N
         quad = precisions[:, rows, cols]
         quad[:, rows != cols] *= 2.0
         trace = np.trace(precisions, axis1=1, axis2=2)
+        # |z|ᵀ|P||z| ≤ ‖P‖_F |z|²: the quadratic terms' magnitude.
+        largest = np.sqrt(np.sum(precisions**2, axis=(1, 2)))
     else:
         quad = prec_chol**2
         if covariance_type == "spherical":
             quad = np.repeat(quad[:, np.newaxis], d, axis=1)
         p_mu = quad * shifted
         trace = quad.sum(axis=1)
+        largest = quad.max(axis=1)
     weights_t[:, :nq] = -0.5 * quad
     weights_t[:, nq : nq + d] = p_mu
     weights_t[:, -1] = log_const - 0.5 * np.sum(shifted * p_mu, axis=1)
@@ -436,9 +467,19 @@ def make_kernel(mixture, centre: np.ndarray, radius: float, form: str | None = N
     reach = radius + np.sqrt(np.sum(shifted**2, axis=1))
     error = ROUNDING_SLACK * _MACHINE_EPS * trace * reach**2
     direct = np.flatnonzero(~(error <= EXPANDED_FORM_ERROR))
+    term_sizes = None
+    if len(direct):
+        term_sizes = np.array(
+            [
+                largest,
+                np.sqrt(np.sum(p_mu**2, axis=1)),
+                np.abs(weights_t[:, -1]) + np.abs(log_const),
+            ]
+        )
     return Kernel(
-        covariance_type, form, centre, d, nq, weights_t, shifted, prec_chol, log_const, direct
-    )
+        covariance_type, form, centre, d, nq, weights_t, shifted, prec_chol, log_const, direct,
+        term_sizes,
+    )  # fmt: skip
 
 
 def kernel_for(mixture, data: BlockData) -> Kernel:
@@ -470,7 +511,10 @@ class _Workspace:
         nq = kernel.n_quadratic
         F = self.features[:, :n]
         z = F[nq : nq + d]
-        np.subtract(X_block.T, kernel.centre[:, np.newaxis], out=z)
+        # A transposing copy, then the subtraction in place: numpy's copy walks a transposed
+        # source in cache-sized tiles, a ufunc reading it does not (measured 1.7x faster).
+        z[...] = X_block.T
+        z -= kernel.centre[:, np.newaxis]
         if is_full_form(kernel.covariance_type):
             at = 0
             for i in range(d):
@@ -493,10 +537,37 @@ class _Workspace:
         np.matmul(kernel.weights_t, F, out=L)
         if len(kernel.direct):
             d, nq = kernel.n_features, kernel.n_quadratic
-            z = F[nq : nq + d].T
-            for k in kernel.direct:
-                L[k] = kernel.log_const[k] - 0.5 * _direct_maha(kernel, k, z)
+            _correct_imprecise_terms(kernel, F[nq : nq + d].T, L)
         return L
+
+
+def _correct_imprecise_terms(kernel: Kernel, z: np.ndarray, L: np.ndarray) -> None:
+    """Recompute in the direct form the expanded log-densities that matter and may be imprecise.
+
+    Only the components in ``kernel.direct`` can carry more than EXPANDED_FORM_ERROR of
+    rounding, and only at rows far from the centre: the expanded value of row z for component
+    k sums terms of magnitude at most ``a_k|z|² + 2 b_k|z| + c_k`` (``kernel.term_sizes``), so
+    its rounding error is at most ROUNDING_SLACK·eps times that. A term that may be imprecise
+    is recomputed when, even with that error, it could be within e^-40 of its row's largest
+    (about one row per component near convergence); the others' responsibilities are below
+    e^-41 either way, as the negligible terms of :func:`_exp_of_live_terms`.
+    """
+    ks = kernel.direct
+    squared = np.einsum("ij,ij->i", z, z)
+    a, b, c = kernel.term_sizes[:, ks]
+    bound = (ROUNDING_SLACK * _MACHINE_EPS) * (
+        a[:, np.newaxis] * squared + (2 * b)[:, np.newaxis] * np.sqrt(squared) + c[:, np.newaxis]
+    )
+    low = L.copy()
+    low[ks] -= bound
+    floor = low.max(axis=0) + (NEGLIGIBLE_LOG_RESPONSIBILITY - 1.0)
+    redo = (bound > EXPANDED_FORM_ERROR) & (L[ks] + bound >= floor)
+    for j, k in enumerate(ks):
+        rows = np.flatnonzero(redo[j])
+        if len(rows) == len(z):
+            L[k] = kernel.log_const[k] - 0.5 * _direct_maha(kernel, k, z)
+        elif len(rows):
+            L[k, rows] = kernel.log_const[k] - 0.5 * _direct_maha(kernel, k, z[rows])
 
 
 #: Below this D a plain product is as fast as the triangular one (and needs no copy).
@@ -563,7 +634,9 @@ def _exp_of_live_terms(L: np.ndarray) -> bool:
 
     Done (and True returned) only where it pays: a scalar exp and few live terms.
     """
-    if _SKIP_EXP_BELOW == 0.0 or L.shape[0] == 1:
+    # Every row has a live term (its largest): with K ≤ 1 / _SKIP_EXP_BELOW components at
+    # least that fraction of the terms is live, and skipping could never pay.
+    if L.shape[0] * _SKIP_EXP_BELOW <= 1.0:
         return False
     live = L >= NEGLIGIBLE_LOG_RESPONSIBILITY
     if np.count_nonzero(live) >= _SKIP_EXP_BELOW * L.size:
@@ -705,14 +778,17 @@ class _Accumulator:
                 self.quadratic += (F * w[:, np.newaxis]).T @ F
             return total
         y = np.empty_like(F)
+        full = kernel.covariance_type == "full"
         for k in range(kernel.n_components):
             np.subtract(F, kernel.shifted_means[k], out=y)
-            weighted = y * R[k][:, np.newaxis]
-            self.linear[k] += weighted.sum(axis=0)
-            if kernel.covariance_type == "full":
-                self.quadratic[k] += weighted.T @ y
+            self.linear[k] += R[k] @ y
+            if full:
+                # Σ r y yᵀ = (√r y)ᵀ(√r y): a symmetric rank-n update, half a product's work,
+                # into one triangle (BLAS sees the C-ordered (D, D) sums transposed).
+                y *= np.sqrt(R[k])[:, np.newaxis]
+                blas.dsyrk(1.0, y.T, beta=1.0, c=self.quadratic[k].T, overwrite_c=1)
             else:
-                self.quadratic[k] += np.einsum("ij,ij->j", weighted, y)
+                self.quadratic[k] += (y * y).T @ R[k]
         return total
 
     def _track_worst(self, ranked, X_block, row_offset, w):
@@ -732,7 +808,12 @@ class _Accumulator:
 
     def sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(counts, linear, quadratic) of the direct form."""
-        return self.counts, self.linear, self.quadratic
+        quadratic = self.quadratic
+        if self.kernel.covariance_type == "full":  # the rank updates filled the lower triangle
+            rows, cols = upper_pairs(self.kernel.n_features)
+            for matrix in quadratic:
+                matrix[rows, cols] = matrix[cols, rows]
+        return self.counts, self.linear, quadratic
 
 
 def _unpack_quadratic(packed: np.ndarray, covariance_type: str, d: int) -> np.ndarray:
@@ -778,7 +859,7 @@ def gather(
     per-block log-likelihoods are summed in block order and each thread's statistics in
     thread order, so the result does not depend on which thread did which block.
     """
-    block = kernel.block_rows()
+    block = kernel.block_rows(data.n_samples)
     n_blocks = -(-data.n_samples // block)
     totals = np.zeros(n_blocks)
     expanded = kernel.form == "expanded"
@@ -792,9 +873,10 @@ def gather(
     if n_workers is None:
         n_workers = kernel.n_workers(data)
     rows = min(block, data.n_samples)
-    states = _run_blocks(
-        data.n_samples, block, n_workers, lambda: _Accumulator(kernel, rows), visit
-    )
+    with kernel.blas_threads():
+        states = _run_blocks(
+            data.n_samples, block, n_workers, lambda: _Accumulator(kernel, rows), visit
+        )
     worst = states[0].worst
     for state in states[1:]:
         worst = _keep_smallest(worst, state.worst, kernel.n_components)
@@ -833,17 +915,30 @@ def scatter_request(stats: Statistics, covariance_type: str, reg_covar: float) -
     shifted = stats.linear / nk[:, np.newaxis]  # the new means about the reference points
     live = raw_counts >= EMPTY_COMPONENT
     slack = ROUNDING_SLACK * _MACHINE_EPS
-    scatter, diag = one_pass_scatter(stats, covariance_type)
+    full_form = is_full_form(covariance_type)
     # Σ w·r·y yᵀ carries rounding of eps·n·(|m|² + tr C); a second pass about the mean
     # removes only the |m|² part, so that part alone decides.
-    size = np.sum(shifted**2, axis=1) if scatter is not None else np.max(shifted**2, axis=1)
+    size = np.sum(shifted**2, axis=1) if full_form else np.max(shifted**2, axis=1)
+    # The scatter's rounding is below eps·slack·|m|²; where that is below EXPANDED_FORM_ERROR
+    # times reg_covar, reg_covar alone bounds the smallest eigenvalue well enough (to 1e-8
+    # of itself), and only the other components need their eigenvalues.
+    unsure = np.flatnonzero(live & ~(slack * size <= EXPANDED_FORM_ERROR * reg_covar * 0.999))
+    smallest = np.full(len(nk), reg_covar)
     if covariance_type == "full":
-        covariances = scatter / nk[:, np.newaxis, np.newaxis]
-        smallest = np.linalg.eigvalsh(covariances)[:, 0] + reg_covar
+        # A few at a time: at large K·D² a copy of every scatter would dominate the memory.
+        d = stats.linear.shape[1]
+        step = max(1, (1 << 20) // (d * d))
+        for at in range(0, len(unsure), step):
+            some = unsure[at : at + step]
+            scatter = one_pass_scatter(stats, covariance_type, components=some)[0]
+            scatter /= nk[some, np.newaxis, np.newaxis]
+            smallest[some] = np.linalg.eigvalsh(scatter)[:, 0] + reg_covar
     elif covariance_type == "tied":
-        smallest = np.full(len(nk), np.linalg.eigvalsh(scatter / nk.sum())[0] + reg_covar)
-    else:
-        smallest = np.min(diag, axis=1) + reg_covar
+        if len(unsure):
+            scatter = one_pass_scatter(stats, covariance_type)[0]
+            smallest[:] = np.linalg.eigvalsh(scatter / nk.sum())[0] + reg_covar
+    elif len(unsure):
+        smallest = np.min(one_pass_scatter(stats, covariance_type)[1], axis=1) + reg_covar
     positive = smallest > 0
     error = slack * size / np.where(positive, smallest, 1.0)
     redo = np.flatnonzero(live & ~((error <= EXPANDED_FORM_ERROR) & positive))
@@ -857,7 +952,9 @@ EMPTY_COMPONENT = 1e-8
 _EMPTY_EPS = 10 * _MACHINE_EPS
 
 
-def one_pass_scatter(stats: Statistics, covariance_type: str, about: np.ndarray | None = None):
+def one_pass_scatter(
+    stats: Statistics, covariance_type: str, about: np.ndarray | None = None, components=None
+):
     """Scatter about the new means (or about the centred points ``about``, (K, D)) from the sums.
 
     Returns ``(scatter, diag)``: Σ w·r (z - m)(z - m)ᵀ per component (K, D, D) for full, summed
@@ -865,52 +962,76 @@ def one_pass_scatter(stats: Statistics, covariance_type: str, about: np.ndarray 
     spherical, else None. ``m`` is each component's mean, or its row of ``about`` when given
     (the M-step takes the scatter about a locked mean). The sums are about each component's
     reference point (``stats.offsets``): Σ w·r·y yᵀ - n·m mᵀ with y and m relative to it.
+    ``components`` (full only) picks the components to compute, in that order.
     """
-    raw = stats.counts
+    raw, linear, quadratic, offsets = stats.counts, stats.linear, stats.quadratic, stats.offsets
+    if components is not None:
+        raw, linear, quadratic = raw[components], linear[components], quadratic[components]
+        offsets = offsets[components]
+        about = None if about is None else about[components]
     nk = raw + _EMPTY_EPS
-    linear = stats.linear
-    m = linear / nk[:, np.newaxis] if about is None else about - stats.offsets
+    m = linear / nk[:, np.newaxis] if about is None else about - offsets
     if covariance_type in ("full", "tied"):
-        cross = m[:, :, np.newaxis] * linear[:, np.newaxis, :]
-        correction = raw[:, np.newaxis, np.newaxis] * (m[:, :, np.newaxis] * m[:, np.newaxis, :])
-        correction -= cross + np.swapaxes(cross, 1, 2)
+        # Σ r (y - m)(y - m)ᵀ = Q - l mᵀ - m (l - n m)ᵀ: a product of (D, 2) by (2, D) per
+        # component, or of (D, 2K) by (2K, D) summed over the components for tied.
+        left = np.concatenate([linear, m], axis=1).reshape(len(m), 2, -1)
+        right = np.concatenate([m, linear - raw[:, np.newaxis] * m], axis=1).reshape(len(m), 2, -1)
         if covariance_type == "tied":
-            return stats.quadratic + correction.sum(axis=0), None
-        return stats.quadratic + correction, None
-    diag = (stats.quadratic - 2.0 * m * linear + raw[:, np.newaxis] * m**2) / nk[:, np.newaxis]
+            d = m.shape[1]
+            return quadratic - left.reshape(-1, d).T @ right.reshape(-1, d), None
+        out = np.matmul(np.swapaxes(left, 1, 2), right)
+        return np.subtract(quadratic, out, out=out), None
+    diag = (quadratic - 2.0 * m * linear + raw[:, np.newaxis] * m**2) / nk[:, np.newaxis]
     return None, diag
+
+
+#: The expanded form's second pass keeps one scatter per group of consecutive blocks (the
+#: groups are shared by the threads, each summed in block order): at most this many groups.
+_SCATTER_GROUPS = 8
 
 
 def gather_scatter(data: BlockData, kernel: Kernel, about: dict) -> dict:
     """Second pass: Σ w·r_c (z - m_c)(z - m_c)ᵀ for the components ``about`` (c -> centred m).
 
-    Full and tied give (D, D) matrices, diag and spherical the diagonals (D,).
+    Full and tied give (D, D) matrices, diag and spherical the diagonals (D,). The blocks are
+    summed in order within fixed groups of blocks (one group in the direct form, which runs
+    on one thread), and the groups in order: the result does not depend on the threads, and
+    the memory is a few scatters per component, whatever N.
     """
-    block = kernel.block_rows()
+    block = kernel.block_rows(data.n_samples)
     n_blocks = -(-data.n_samples // block)
-    parts = [None] * n_blocks
+    n_groups = 1 if kernel.form == "direct" else min(n_blocks, _SCATTER_GROUPS)
+    group_rows = block * -(-n_blocks // n_groups)
+    parts = [None] * -(-data.n_samples // group_rows)
     full_form = is_full_form(kernel.covariance_type)
 
-    def visit(work: _Workspace, index: int, a: int, b: int):
-        F = work.centred(data.X[a:b])
-        R = work.log_prob_of(F)
-        normalise(R)
-        w = data.weights_of(a, b)
-        if w is not None:
-            R *= w
-        z = F if kernel.form == "direct" else F[kernel.n_quadratic : -1].T
+    def visit(work: _Workspace, index: int, start: int, stop: int):
         part = {}
-        for c, mean in about.items():
-            diff = z - mean
-            weighted = diff * R[c][:, np.newaxis]
-            part[c] = weighted.T @ diff if full_form else np.einsum("ij,ij->j", weighted, diff)
+        for a in range(start, stop, block):
+            b = min(a + block, stop)
+            F = work.centred(data.X[a:b])
+            R = work.log_prob_of(F)
+            normalise(R)
+            w = data.weights_of(a, b)
+            if w is not None:
+                R *= w
+            z = F if kernel.form == "direct" else F[kernel.n_quadratic : -1].T
+            for c, mean in about.items():
+                diff = z - mean
+                if full_form:
+                    diff *= np.sqrt(R[c])[:, np.newaxis]
+                    value = diff.T @ diff
+                else:
+                    value = (diff * diff).T @ R[c]
+                part[c] = part[c] + value if c in part else value
         parts[index] = part
 
     rows = min(block, data.n_samples)
-    with blas_threads_for(kernel):
+    with kernel.blas_threads():
         _run_blocks(
-            data.n_samples, block, kernel.n_workers(data), lambda: _Workspace(kernel, rows), visit
-        )
+            data.n_samples, group_rows, kernel.n_workers(data), lambda: _Workspace(kernel, rows),
+            visit,
+        )  # fmt: skip
     return {c: sum(part[c] for part in parts) for c in about}
 
 
@@ -921,7 +1042,7 @@ def total_log_likelihood(data: BlockData, mixture) -> float:
     kernel, same blocks, summed in block order), without any N×K matrix.
     """
     kernel = kernel_for(mixture, data)
-    block = kernel.block_rows()
+    block = kernel.block_rows(data.n_samples)
     totals = np.zeros(-(-data.n_samples // block))
 
     def visit(work: _Workspace, index: int, a: int, b: int):
@@ -930,7 +1051,7 @@ def total_log_likelihood(data: BlockData, mixture) -> float:
         totals[index] = float(log_norm.sum()) if w is None else float(log_norm @ w)
 
     rows = min(block, data.n_samples)
-    with blas_threads_for(kernel):
+    with kernel.blas_threads():
         _run_blocks(
             data.n_samples, block, kernel.n_workers(data), lambda: _Workspace(kernel, rows), visit
         )
@@ -944,7 +1065,7 @@ def for_each_block(data: BlockData, kernel: Kernel, visit) -> None:
     disjoint row ranges, so ``visit`` may write its results into slices of shared output
     arrays; it must copy anything else it keeps, the buffers are reused.
     """
-    block = kernel.block_rows()
+    block = kernel.block_rows(data.n_samples)
 
     def visit_block(work: _Workspace, index: int, a: int, b: int):
         R = work.log_prob_of(work.centred(data.X[a:b]))
@@ -952,7 +1073,7 @@ def for_each_block(data: BlockData, kernel: Kernel, visit) -> None:
         visit(a, b, R)
 
     rows = min(block, data.n_samples)
-    with blas_threads_for(kernel):
+    with kernel.blas_threads():
         _run_blocks(
             data.n_samples,
             block,

@@ -84,7 +84,7 @@ def precisions_cholesky(covariances: np.ndarray, covariance_type: str) -> np.nda
         if d < _TRIANGULAR_INVERSE_MIN_D:
             out = np.swapaxes(np.linalg.solve(chol, np.eye(d)), 1, 2)
         else:  # a triangular inverse: an eighth of the general solve's work at large D
-            out = np.empty_like(chol)
+            out = chol  # each factor replaced by its inverse's transpose, no second (K, D, D)
             for k, factor in enumerate(chol):
                 inverse, _ = lapack.dtrtri(factor, lower=1)
                 out[k] = np.tril(inverse).T

@@ -60,7 +60,7 @@ def classification_entropy(data: BlockData, mixture) -> float:
     to one component with certainty, ``N log K`` at most.
     """
     kernel = make_kernel(mixture, data.centre, data.radius)
-    block = kernel.block_rows()
+    block = kernel.block_rows(data.n_samples)
     parts = np.zeros(-(-data.n_samples // block))
 
     def visit(start, stop, R):

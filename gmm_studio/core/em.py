@@ -18,12 +18,12 @@ from gmm_studio.core.blockwise import (
     BlockData,
     Statistics,
     blas_threads_for,
-    choose_form,
     gather,
     gather_scatter,
     kernel_for,
     one_pass_scatter,
     scatter_request,
+    total_log_likelihood,
 )
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.locks import Locks
@@ -58,7 +58,7 @@ def mixture_from_moments(
     ``total_weight`` is the number of rows (the sum of their weights), ``raw_counts`` (K,) the
     summed responsibilities, ``means`` (K, D) the component means (locked ones already put
     back), ``scatter`` the summed weighted outer products about those means ((K, D, D) for
-    full, summed over components (D, D) for tied), ``diag`` (K, D) the weighted variances
+    full, overwritten; summed over components (D, D) for tied), ``diag`` (K, D) the weighted variances
     (diag and spherical). ``worst_points`` are the least well explained rows, worst first, and
     ``spread`` the data's covariance (ddof=1): an empty component restarts at the first of
     those rows not yet taken, with that covariance and a weight of one row. With ``locks``,
@@ -67,8 +67,9 @@ def mixture_from_moments(
     """
     n_features = means.shape[1]
     nk = raw_counts + _EPS
-    if covariance_type == "full":
-        covariances = scatter / nk[:, np.newaxis, np.newaxis] + reg_covar * np.eye(n_features)
+    if covariance_type == "full":  # in place: at large K·D² a copy would dominate the memory
+        covariances = np.divide(scatter, nk[:, np.newaxis, np.newaxis], out=scatter)
+        covariances += reg_covar * np.eye(n_features)
     elif covariance_type == "tied":
         covariances = scatter / nk.sum() + reg_covar * np.eye(n_features)
     elif covariance_type == "diag":
@@ -139,14 +140,28 @@ def _reseed(
 
 
 def check_not_collapsed(mixture: Mixture, floor: float) -> None:
-    """Raise DegenerateCovarianceError if a covariance's smallest eigenvalue is below ``floor``."""
-    if mixture.covariance_type in ("diag", "spherical"):  # the variances are the eigenvalues
+    """Raise DegenerateCovarianceError if a covariance's smallest eigenvalue is below ``floor``.
+
+    For full and tied covariances the Cholesky factors of the precisions (which the next
+    pass needs anyway, and keeps) bound the smallest eigenvalue from below by 1 / tr(C⁻¹);
+    only a covariance that bound does not clear has its eigenvalues computed.
+    """
+    covariance_type = mixture.covariance_type
+    if covariance_type in ("diag", "spherical"):  # the variances are the eigenvalues
         smallest = np.atleast_2d(mixture.covariances.T).min(axis=0)
+        collapsed = np.flatnonzero(~(smallest > floor))
     else:
-        smallest = np.linalg.eigvalsh(mixture.full_covariances())[:, 0]
-    collapsed = np.flatnonzero(~(smallest > floor))
+        with blas_threads_for(mixture.n_components, mixture.n_features, covariance_type):
+            factors = mixture.precisions_cholesky()
+            covariances = mixture.covariances
+            if covariance_type == "tied":
+                factors, covariances = factors[np.newaxis], covariances[np.newaxis]
+            lower_bound = 1.0 / np.einsum("kij,kij->k", factors, factors)
+            unsure = np.flatnonzero(~(lower_bound > floor))
+            smallest = np.linalg.eigvalsh(covariances[unsure])[:, 0] if len(unsure) else ()
+        collapsed = unsure[~(np.asarray(smallest) > floor)]
     if len(collapsed):
-        raise cov.degenerate(int(collapsed[0]) if mixture.covariance_type != "tied" else -1)
+        raise cov.degenerate(int(collapsed[0]) if covariance_type != "tied" else -1)
 
 
 def collapse_floor(X: np.ndarray) -> float:
@@ -195,13 +210,24 @@ def em_pass(
     """
     if data is None:
         data = BlockData(X)
-    form = choose_form(mixture.n_components, mixture.n_features, mixture.covariance_type)
-    with blas_threads_for(form):  # the factorisations of the kernel and the M-step too
+    shape = (mixture.n_components, mixture.n_features, mixture.covariance_type)
+    with blas_threads_for(*shape):  # the factorisations of the kernel and the M-step too
         kernel = kernel_for(mixture, data)
         return finish_pass(
             gather(data, kernel), mixture, reg_covar, data.centre, locks,
             lambda about: gather_scatter(data, kernel, about),
         )  # fmt: skip
+
+
+def log_likelihood_pass(data: BlockData, mixture: Mixture) -> float:
+    """The E-step of :func:`em_pass` alone: its log-likelihood, bit for bit, without the M-step.
+
+    For the last snapshot of a run, whose M-step would never be taken.
+    """
+    with blas_threads_for(mixture.n_components, mixture.n_features, mixture.covariance_type):
+        total = total_log_likelihood(data, mixture)
+    check_finite(total)
+    return total
 
 
 def finish_pass(
@@ -287,9 +313,9 @@ def _spread_of(stats: Statistics, covariance_type: str) -> np.ndarray:
     if covariance_type == "tied":
         q = stats.quadratic
     elif covariance_type == "full":
-        cross = c[:, :, np.newaxis] * lin[:, np.newaxis, :]
-        q = stats.quadratic + cross + np.swapaxes(cross, 1, 2)
-        q = (q + n[:, np.newaxis, np.newaxis] * c[:, :, np.newaxis] * c[:, np.newaxis, :]).sum(0)
+        # Σ_k Q_k + c_k l_kᵀ + l_k c_kᵀ + n_k c_k c_kᵀ, without (K, D, D) temporaries.
+        cross = c.T @ lin
+        q = stats.quadratic.sum(axis=0) + cross + cross.T + (c * n[:, np.newaxis]).T @ c
     else:
         q = (stats.quadratic + 2.0 * c * lin + n[:, np.newaxis] * c**2).sum(axis=0)
         return np.diag((q - s * s / w) / (w - 1.0))

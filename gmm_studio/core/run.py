@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gmm_studio.core.blockwise import BlockData, check_sample_weight
-from gmm_studio.core.em import COLLAPSE_RATIO, check_not_collapsed, em_pass
+from gmm_studio.core.em import COLLAPSE_RATIO, check_not_collapsed, em_pass, log_likelihood_pass
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.initialization import check_data, check_fit_size, initialize
 from gmm_studio.core.locks import Locks
@@ -193,12 +193,7 @@ class EMRun:
         if not isinstance(settings, FitSettings):
             raise FitError("a run needs FitSettings")
         if data is None:
-            X = check_data(X)
-            check_fit_size(X, settings.n_components, settings.covariance_type)
-            try:
-                data = BlockData(X, sample_weight)
-            except ValueError as exc:
-                raise FitError(str(exc)) from None
+            data = prepared_data(X, settings, sample_weight)
         elif settings.standardize:
             raise FitError("a standardized fit needs its data in memory")
         if resumed_from is not None:
@@ -375,6 +370,10 @@ class EMRun:
         return self._scaling.snapshot_to_original(snapshot, self._data.total_weight)
 
     def _evaluate(self) -> float:
+        if self._pass is em_pass and self._iteration >= self._settings.max_iter:
+            # The run ends here: the M-step would never be taken, so only the E-step runs.
+            self._next = None
+            return log_likelihood_pass(self._data, self._mixture)
         total, self._next = self._pass(
             self._data.X, self._mixture, self._settings.reg_covar, self._data, self._locks
         )
@@ -493,20 +492,37 @@ def em_steps(
         from gmm_studio.cluster.em import snapshots
 
         return snapshots(X, settings, weights_init, means_init, covariances_init, sample_weight)
-    X = check_data(X)
-    check_fit_size(X, n_components, covariance_type)
     given = (weights_init, means_init, covariances_init)
-    # Drawn now, so that bad arguments fail at call time.
-    if standardize:
+    if standardize:  # the run z-scores the data itself; the start is drawn from the z-scores
+        X = check_data(X)
+        check_fit_size(X, n_components, covariance_type)
         scaling = Standardization.of(X, check_sample_weight(sample_weight, len(X)))
-        given = scaling.parameters_to_z(covariance_type, *given)
         z_start = starting_mixture(
-            scaling.transform(X), settings, *given, sample_weight=sample_weight
-        )
+            scaling.transform(X), settings, *scaling.parameters_to_z(covariance_type, *given),
+            sample_weight=sample_weight,
+        )  # fmt: skip
         start = scaling.to_original(z_start)
-    else:
-        start = starting_mixture(X, settings, *given, sample_weight=sample_weight)
-    return EMRun(X, settings, start, em_pass=em_pass, sample_weight=sample_weight).snapshots()
+        return EMRun(X, settings, start, em_pass=em_pass, sample_weight=sample_weight).snapshots()
+    data = prepared_data(X, settings, sample_weight)
+    # Drawn now, so that bad arguments fail at call time.
+    start = starting_mixture(data.X, settings, *given, sample_weight=sample_weight)
+    return EMRun(None, settings, start, em_pass=em_pass, data=data).snapshots()
+
+
+def prepared_data(X, settings: FitSettings, sample_weight=None) -> BlockData:
+    """``X`` checked (:func:`check_data`, :func:`check_fit_size`) and prepared for the passes.
+
+    Raises
+    ------
+    FitError
+        For data or weights that cannot be fitted with these settings.
+    """
+    X = check_data(X)
+    check_fit_size(X, settings.n_components, settings.covariance_type)
+    try:
+        return BlockData(X, sample_weight)
+    except ValueError as exc:
+        raise FitError(str(exc)) from None
 
 
 def fit(X, n_components: int, *, n_init: int = 1, **options) -> FitResult:

@@ -10,6 +10,7 @@ from sklearn.mixture import GaussianMixture
 from gmm_studio.core import COVARIANCE_TYPES, Mixture, blockwise, fit, initialize
 from gmm_studio.core.em import em_pass
 from gmm_studio.core.reference import reference_em_pass
+from gmm_studio.core.run import EMRun, FitSettings
 
 RTOL = 1e-6
 
@@ -267,3 +268,14 @@ def test_mixture_log_likelihood_is_the_number_the_fit_reports(old_faithful, cova
     assert result.mixture.log_likelihood(old_faithful) == result.log_likelihood
     reference = float(np.sum(result.mixture.score_samples(old_faithful)))
     assert result.log_likelihood == pytest.approx(reference, rel=1e-12)
+
+
+def test_the_last_snapshot_runs_the_e_step_alone_with_the_same_log_likelihood():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(600, 3)) + rng.integers(0, 3, (600, 1)) * 3.0
+    start = initialize(X, 3, seed=0)
+    run = EMRun(X, FitSettings(n_components=3, max_iter=2, tol=0.0), start)
+    snapshots = list(run.snapshots())
+    assert run.finished
+    total, _ = em_pass(X, snapshots[-1].mixture, 1e-6)
+    assert snapshots[-1].log_likelihood == total  # bit for bit the full pass's E-step

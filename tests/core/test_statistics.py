@@ -102,7 +102,45 @@ def test_the_cost_model_picks_expanded_at_small_d_and_direct_at_large_d():
     m = Mixture([1.0], np.zeros((1, 500)), np.eye(500)[np.newaxis], "full")
     kernel = blockwise.make_kernel(m, X[0], 1.0)
     assert kernel.form == "direct" and kernel.weights_t is None
-    assert kernel.block_rows() * 500 <= 1 << 19
+    assert kernel.block_rows(10**6) * 500 <= 1 << 19
+
+
+def _blas_threads_inside(context) -> set:
+    from threadpoolctl import threadpool_info
+
+    with context:
+        return {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
+
+
+def test_the_cost_model_decides_the_blas_threads_and_the_pass_threads():
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(2, user_api="blas"):
+        # Small products stay below BLAS's own threading: nothing is changed.
+        assert _blas_threads_inside(blockwise.blas_threads_for(3, 2, "full")) == {2}
+        assert _blas_threads_inside(blockwise.blas_threads_for(8, 10, "diag")) == {2}
+        # The direct form, and the expanded form's products at large K·D: one BLAS thread.
+        assert _blas_threads_inside(blockwise.blas_threads_for(16, 500, "full")) == {1}
+        assert _blas_threads_inside(blockwise.blas_threads_for(16, 500, "diag")) == {1}
+        assert _blas_threads_inside(blockwise.blas_threads_for(16, 100, "spherical")) == {1}
+    before = blockwise.thread_count()
+    try:
+        blockwise.set_thread_count(2)
+        big, tiny = (
+            blockwise.BlockData(np.zeros((40_000, 2))),
+            blockwise.BlockData(np.zeros((1000, 2))),
+        )
+        wide = blockwise.BlockData(np.zeros((40_000, 100)))
+        mixture = Mixture([1.0], np.zeros((1, 2)), np.eye(2)[np.newaxis], "full")
+        assert blockwise.kernel_for(mixture, big).n_workers(big) == 2
+        assert blockwise.kernel_for(mixture, tiny).n_workers(tiny) == 1  # no pool at tiny N
+        m100 = Mixture([1.0], np.zeros((1, 100)), np.eye(100)[np.newaxis], "full")
+        kernel = blockwise.kernel_for(m100, wide)
+        assert kernel.form == "direct" and kernel.n_workers(wide) == 1
+        diag = Mixture([1.0], np.zeros((1, 100)), np.ones((1, 100)), "diag")
+        assert blockwise.kernel_for(diag, wide).n_workers(wide) == 2  # one BLAS thread each
+    finally:
+        blockwise.set_thread_count(before)
 
 
 def test_responsibilities_below_e_minus_40_of_the_largest_are_skipped_where_that_pays(

@@ -1,5 +1,7 @@
 """The window on small screens and with real data: framing, selectors, toolbar, keyboard."""
 
+import itertools
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -114,7 +116,7 @@ def test_the_log_likelihood_axis_labels_fit_a_short_plot(qtbot, make_window, siz
     assert texts, "no value on the axis is labelled"
     centres = sorted(rect.center().y() for rect, _, _ in texts)
     line = QFontMetrics(axis.style["tickFont"] or QFont()).height()
-    assert all(b - a >= 1.5 * line for a, b in zip(centres, centres[1:], strict=False))
+    assert all(b - a >= 1.5 * line for a, b in itertools.pairwise(centres))
     name = window.ll_plot.name_label
     box = item.vb.mapRectToScene(item.vb.boundingRect())
     assert box.contains(name.mapRectToScene(name.boundingRect()))  # the name is not cut
