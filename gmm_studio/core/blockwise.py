@@ -170,9 +170,13 @@ class BlockData:
         as is and read block by block).
     sample_weight : array_like, shape (N,), optional
         Non-negative weight of each row (see :func:`check_sample_weight`); None: all ones.
+    max_threads : int, optional
+        At most this many threads share a pass over these data (None: :func:`thread_count`);
+        1 for callers that run several passes at once on their own threads.
     """
 
-    def __init__(self, X: np.ndarray, sample_weight=None):
+    def __init__(self, X: np.ndarray, sample_weight=None, max_threads: int | None = None):
+        self.max_threads = max_threads
         if not (isinstance(X, np.ndarray) and X.dtype == np.float64 and X.flags.c_contiguous):
             X = np.ascontiguousarray(X, dtype=float)
         self.X = X
@@ -207,7 +211,8 @@ class BlockData:
     def n_workers(self, block_rows: int) -> int:
         """How many threads share a pass over blocks of ``block_rows`` rows."""
         n_blocks = -(-self.n_samples // block_rows)
-        return max(1, min(_thread_count, n_blocks, self.n_samples // _MIN_ROWS_PER_THREAD))
+        cap = _thread_count if self.max_threads is None else self.max_threads
+        return max(1, min(cap, n_blocks, self.n_samples // _MIN_ROWS_PER_THREAD))
 
     def weights_of(self, a: int, b: int) -> np.ndarray | None:
         return None if self.sample_weight is None else self.sample_weight[a:b]

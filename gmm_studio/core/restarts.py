@@ -66,9 +66,13 @@ class PreparedData:
     standardize : bool
         Prepare the z-scores of the columns (for fits with ``standardize=True``): ``X`` is
         then the z-scores and ``scaling`` maps them back.
+    max_threads : int, optional
+        Threads one pass may use (see :class:`~gmm_studio.core.blockwise.BlockData`).
     """
 
-    def __init__(self, X, sample_weight=None, standardize: bool = False):
+    def __init__(
+        self, X, sample_weight=None, standardize: bool = False, max_threads: int | None = None
+    ):
         self.X = check_data(X)
         self.scaling: Standardization | None = None
         if standardize:
@@ -76,7 +80,7 @@ class PreparedData:
             self.scaling = Standardization.of(self.X, weights)
             self.X = self.scaling.transform(self.X)
         try:
-            self.blocks = BlockData(self.X, sample_weight)
+            self.blocks = BlockData(self.X, sample_weight, max_threads)
         except ValueError as exc:
             raise FitError(str(exc)) from None
         self.sample_weight = self.blocks.sample_weight

@@ -10,6 +10,7 @@ from sklearn.mixture import GaussianMixture
 from gmm_studio.core import COVARIANCE_TYPES, Mixture, blockwise, fit, initialize
 from gmm_studio.core.em import em_pass
 from gmm_studio.core.reference import reference_em_pass
+from gmm_studio.core.restarts import PreparedData
 from gmm_studio.core.run import EMRun, FitSettings
 
 RTOL = 1e-6
@@ -121,6 +122,10 @@ def test_threads_split_the_rows_and_give_the_same_pass():
         data = blockwise.BlockData(X)
         assert data.n_workers(1000) == 2
         two = em_pass(X, mixture, 1e-6, data)
+        # A caller running passes on several threads of its own (the model-selection grid)
+        # keeps each pass on its thread.
+        assert blockwise.BlockData(X, max_threads=1).n_workers(1000) == 1
+        assert PreparedData(X, max_threads=1).blocks.n_workers(1000) == 1
     finally:
         blockwise.set_thread_count(before)
     assert two[0] == pytest.approx(one[0], rel=1e-12)
