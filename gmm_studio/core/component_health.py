@@ -19,6 +19,7 @@ from gmm_studio.core.criteria import aic, bic, n_parameters
 from gmm_studio.core.degenerate import DistinctRows, degenerate_components
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.mixture import Mixture
+from gmm_studio.core.standardize import Standardization
 
 #: A component is nearly empty below this share of an even split of the weight (1/(10 K)).
 EMPTY_SHARE = 0.1
@@ -109,6 +110,12 @@ def health_marks(
     return tuple(marks)
 
 
+def z_scores_of(data: BlockData) -> BlockData:
+    """The z-scores a standardized fit of ``data`` runs on (as :class:`EMRun` makes them)."""
+    scaling = Standardization.of(data.X, data.sample_weight)
+    return BlockData(scaling.transform(data.X), data.sample_weight)
+
+
 def summarize(
     X: np.ndarray,
     mixture: Mixture,
@@ -118,6 +125,7 @@ def summarize(
     data: BlockData | None = None,
     distinct: DistinctRows | None = None,
     n_fitted: int | None = None,
+    z_data: BlockData | None = None,
 ) -> FitSummary:
     """The components of ``mixture`` on ``X`` and the fit's log-likelihood, BIC and AIC.
 
@@ -137,12 +145,20 @@ def summarize(
     data, distinct : optional
         ``BlockData(X, sample_weight)`` and ``DistinctRows(X)``, prepared once for many
         summaries; with sample weights, ``data`` carries them (N_k and BIC's N are weighted).
+    z_data : BlockData, optional
+        For a fit on standardized columns (``FitSettings.standardize``): the z-scores of
+        ``X`` it ran on (:func:`z_scores_of`). The health marks then judge the covariances
+        there, where ``reg_covar`` applied; every figure stays in the units of ``X``.
     """
     data = BlockData(X) if data is None else data
     distinct = DistinctRows(data.X) if distinct is None else distinct
     if mixture.n_features != data.n_features:
         raise FitError(f"the mixture has {mixture.n_features} columns, the data {data.n_features}")
-    marks = health_marks(data, distinct, mixture, reg_covar)
+    if z_data is None:
+        marks = health_marks(data, distinct, mixture, reg_covar)
+    else:  # the z-scores are an affine map of each column: the same rows are equal
+        to_z = Standardization.of(data.X, data.sample_weight).inverse()
+        marks = health_marks(z_data, distinct, to_z.to_original(mixture), reg_covar)
     full = mixture.full_covariances()
     n_samples = data.n_samples if n_fitted is None else n_fitted
     total_weight = data.total_weight * n_samples / data.n_samples

@@ -42,6 +42,7 @@ from gmm_studio.core.component_health import (
     reseeded,
     summarize,
     without_component,
+    z_scores_of,
 )
 from gmm_studio.core.degenerate import DistinctRows
 from gmm_studio.gui.document import Document
@@ -95,6 +96,7 @@ class ComponentTable(QWidget):
         self.summary: FitSummary | None = None
         self.refreshes = 0
         self._prepared = (None, None, None, None)  # (data, weights, BlockData, DistinctRows)
+        self._z: tuple[BlockData | None, BlockData | None] = (None, None)  # (data, z-scores)
         self._degenerate: tuple[int, ...] = ()
         self._shown = None  # (mixture, log-likelihood, reg_covar) the table shows
         font = QFont(self.font())
@@ -170,6 +172,7 @@ class ComponentTable(QWidget):
         self.summary = summarize(
             fit.data, mixture, fit.settings.reg_covar, ll, data=data, distinct=distinct,
             n_fitted=None if ref is None else ref.n_samples,
+            z_data=self._z_scores(data) if fit.settings.standardize else None,
         )  # fmt: skip
         self._show(self.summary, mixture.covariance_type)
         self._sync_locks()
@@ -190,6 +193,13 @@ class ComponentTable(QWidget):
         if degenerate != self._degenerate:
             self._degenerate = degenerate
             self.degenerateChanged.emit(degenerate)
+
+    def _z_scores(self, data: BlockData) -> BlockData:
+        known, z = self._z
+        if known is not data:
+            z = z_scores_of(data)
+            self._z = (data, z)
+        return z
 
     def _prepare(self, X: np.ndarray, weights) -> tuple[BlockData, DistinctRows]:
         known, known_weights, data, distinct = self._prepared

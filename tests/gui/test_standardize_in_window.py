@@ -162,3 +162,19 @@ def test_spherical_standardized_columns_are_a_message_not_a_crash(qtbot, make_wi
     window.panel.covariance_type.setCurrentText("diag")
     qtbot.waitUntil(lambda: window.fit.state is FitState.READY)
     assert window.status.message.text() == ""
+
+
+def test_the_table_judges_a_standardized_fit_on_the_z_scores(qtbot, make_window):
+    # A column measured in tiny units: its variances sit far below reg_covar in those units,
+    # but the fit ran on z-scores, where nothing is on the reg_covar floor.
+    rng = np.random.default_rng(8)
+    centres = np.repeat([[0.0, 0.0], [4.0, 3.0], [8.0, 0.0]], 60, axis=0)
+    X = (centres + rng.normal(size=(180, 2))) * [1e-4, 1.0]
+    settings = FitSettings(**{**FAST, "standardize": True, "covariance_type": "diag"})
+    window = make_window(Document(X, ["tiny", "plain"], settings=settings))
+    run_to_the_end(qtbot, window)
+    table = window.component_table
+    qtbot.waitUntil(lambda: table.summary is not None and np.isfinite(table.summary.bic))
+    assert min(np.min(c.std) for c in table.summary.components) < 1e-3  # below √reg_covar
+    assert {c.health.name for c in table.summary.components} == {"FINE"}
+    assert table.degenerate == ()
