@@ -30,8 +30,9 @@ from gmm_studio.core.restarts import (
     best_start,
     check_n_init,
     each_start,
+    run_to_the_end,
 )
-from gmm_studio.core.run import EMRun, FitResult, Snapshot, starting_mixture
+from gmm_studio.core.run import EMRun, Snapshot, starting_mixture
 from gmm_studio.core.settings import FitSettings
 
 
@@ -129,12 +130,10 @@ def fit_starts(
     data = passes.describe(X, sample_weight, n_components)
 
     def run(index, start_settings, start):
-        trace = []
-        for last in EMRun(data.X, start_settings, start, data=data, em_pass=em_pass).snapshots():
-            trace.append(last.log_likelihood)
-            if on_snapshot is not None:
-                on_snapshot(index, last)
-        return FitResult(last.mixture, tuple(trace), last.iteration, last.converged, last.n_samples)
+        return run_to_the_end(
+            EMRun(data.X, start_settings, start, data=data, em_pass=em_pass),
+            on_snapshot=None if on_snapshot is None else lambda last: on_snapshot(index, last),
+        )
 
     starts = list(
         each_start(

@@ -233,10 +233,24 @@ def run_start(
     FitError
         If EM cannot go on (see :func:`gmm_studio.core.run.em_steps`).
     """
-    trace = []
     run = EMRun(prepared.X, settings, start, em_pass=em_pass, data=prepared.blocks)
+    return run_to_the_end(run, cancel=cancel)
+
+
+def run_to_the_end(run: EMRun, *, cancel=None, on_snapshot=None) -> FitResult:
+    """Drain ``run`` into a :class:`FitResult`, checking ``cancel`` between iterations and
+    calling ``on_snapshot(snapshot)`` after each.
+
+    Raises
+    ------
+    FitCancelled
+        If ``cancel.is_set()`` became true.
+    """
+    trace = []
     for last in run.snapshots():
         trace.append(last.log_likelihood)
+        if on_snapshot is not None:
+            on_snapshot(last)
         if cancel is not None and cancel.is_set():
             raise FitCancelled
     return FitResult(last.mixture, tuple(trace), last.iteration, last.converged, last.n_samples)
