@@ -12,10 +12,9 @@ fit onto the canvas as one undoable step; Cancel stops the fits and waits for th
 from __future__ import annotations
 
 import math
-import threading
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,58 +36,17 @@ from PySide6.QtWidgets import (
 
 from gmm_studio.core import COVARIANCE_TYPES, FitError
 from gmm_studio.core.criteria import CRITERIA
-from gmm_studio.core.restarts import FitCancelled, RestartsResult
+from gmm_studio.core.restarts import RestartsResult
 from gmm_studio.core.selection import MCLUST_NAMES, GridSettings, Selection, grid_cells
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.fit_commands import LoadFitCommand, finished_fit
+from gmm_studio.gui.results_thread import ResultsThread
 from gmm_studio.gui.stop_on_close import StopOnClose
 
 #: Cell colours from the worst (light) to the best (dark) value of the criterion.
 LIGHT, DARK = np.array([239, 243, 255]), np.array([8, 48, 107])
 #: The chosen cell, and cells whose fit has a degenerate component.
 BEST, DEGENERATE = QColor("#e69f00"), QColor("#dcdcdc")
-
-
-class GridThread(QThread):
-    """Iterates :func:`grid_cells` on ``X``; cancellable with :meth:`stop`.
-
-    Signals
-    -------
-    cellReady(RestartsResult)
-    failed(str)
-    """
-
-    cellReady = Signal(object)
-    failed = Signal(str)
-
-    def __init__(
-        self,
-        X: np.ndarray,
-        settings: GridSettings,
-        sample_weight: np.ndarray | None = None,
-        parent: QObject | None = None,
-    ):
-        super().__init__(parent)
-        self.X, self.settings, self.sample_weight = X, settings, sample_weight
-        self.cancel = threading.Event()
-
-    def run(self) -> None:
-        """Every cell, as it finishes."""
-        try:
-            cells = grid_cells(
-                self.X, self.settings, sample_weight=self.sample_weight, cancel=self.cancel
-            )
-            for cell in cells:
-                self.cellReady.emit(cell)
-        except FitCancelled:
-            return
-        except FitError as error:
-            self.failed.emit(str(error))
-
-    def stop(self) -> None:
-        """Cancel the fits and wait for the thread to end."""
-        self.cancel.set()
-        self.wait()
 
 
 def cell_color(value: float, low: float, high: float) -> QColor:
@@ -112,7 +70,7 @@ class SelectionPanel(QDialog):
         self.setWindowTitle("Model selection")
         self.document = document
         self.cells: dict[tuple[int, str], RestartsResult] = {}
-        self.thread: GridThread | None = None
+        self.thread: ResultsThread | None = None
         self.settings: GridSettings | None = None
         self._data = None
         font = QFont(self.font())
@@ -217,8 +175,11 @@ class SelectionPanel(QDialog):
         self.progress.setRange(0, len(ks) * len(settings.covariance_types))
         self.progress.setValue(0)
         self.progress.setFormat("%v of %m fits")
-        self.thread = GridThread(X, settings, self.document.fit.sample_weight, self)
-        self.thread.cellReady.connect(self._on_cell)
+        weights = self.document.fit.sample_weight
+        self.thread = ResultsThread(
+            lambda cancel: grid_cells(X, settings, sample_weight=weights, cancel=cancel), self
+        )
+        self.thread.resultReady.connect(self._on_cell)
         self.thread.failed.connect(self._on_failed)
         self.thread.finished.connect(self._on_finished)
         self.compute.setEnabled(False)

@@ -20,16 +20,14 @@ cancels the thread and clears the strip.
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Iterator
 
-import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QWidget
 
-from gmm_studio.core import FitError, FitSettings
+from gmm_studio.core import FitSettings
 from gmm_studio.core.restarts import (
-    FitCancelled,
     PreparedData,
     StartOutcome,
     best_start,
@@ -38,51 +36,16 @@ from gmm_studio.core.restarts import (
 )
 from gmm_studio.gui.document import Document
 from gmm_studio.gui.fit_commands import LoadFitCommand, finished_fit
+from gmm_studio.gui.results_thread import ResultsThread
 from gmm_studio.gui.stop_on_close import StopOnClose
 from gmm_studio.model import FitState, SavedFit
 
 
-class StartsThread(QThread):
-    """Fits the ``n_init`` starts of ``settings`` on ``X`` one by one; cancellable.
-
-    Signals
-    -------
-    startFinished(StartOutcome)
-        One start is done (its ``index`` is its place among the starts).
-    failed(str)
-        No start could be made (too few points, say).
-    """
-
-    startFinished = Signal(object)
-    failed = Signal(str)
-
-    def __init__(
-        self,
-        X: np.ndarray,
-        settings: FitSettings,
-        sample_weight: np.ndarray | None = None,
-        parent: QObject | None = None,
-    ):
-        super().__init__(parent)
-        self.X, self.settings, self.sample_weight = X, settings, sample_weight
-        self.cancel = threading.Event()
-
-    def run(self) -> None:
-        """The starts, in order, until done or cancelled."""
-        try:
-            settings = self.settings
-            prepared = PreparedData(self.X, self.sample_weight, settings.standardize)
-            for outcome in starts_on(prepared, settings, cancel=self.cancel):
-                self.startFinished.emit(in_original_units(prepared, outcome))
-        except FitCancelled:
-            return
-        except FitError as error:
-            self.failed.emit(str(error))
-
-    def stop(self) -> None:
-        """Cancel the starts and wait for the thread to end."""
-        self.cancel.set()
-        self.wait()
+def each_start_of(X, settings: FitSettings, sample_weight, cancel) -> Iterator[StartOutcome]:
+    """The ``n_init`` starts of ``settings`` on ``X``, one by one, in the data's own units."""
+    prepared = PreparedData(X, sample_weight, settings.standardize)
+    for outcome in starts_on(prepared, settings, cancel=cancel):
+        yield in_original_units(prepared, outcome)
 
 
 class StartsStrip(QWidget):
@@ -98,7 +61,7 @@ class StartsStrip(QWidget):
         super().__init__(parent)
         self.document = document
         self.starts: list[StartOutcome] = []
-        self.thread: StartsThread | None = None
+        self.thread: ResultsThread | None = None
         self._settings = None
         self._data = None
         self._fits: dict[int, SavedFit] = {}  # each start's fit as put on the canvas
@@ -150,8 +113,11 @@ class StartsStrip(QWidget):
         self._live_start, self._auto, self._drawn = fit.start, True, None
         self.setVisible(True)
         self.title.setText(f"starts (n_init={fit.settings.n_init}):")
-        self.thread = StartsThread(fit.data, fit.settings, fit.sample_weight, self)
-        self.thread.startFinished.connect(self._on_start_finished)
+        X, settings, weights = fit.data, fit.settings, fit.sample_weight
+        self.thread = ResultsThread(
+            lambda cancel: each_start_of(X, settings, weights, cancel), self
+        )
+        self.thread.resultReady.connect(self._on_start_finished)
         self.thread.failed.connect(self._on_failed)
         self.thread.finished.connect(self._on_thread_finished)
         self.thread.start()
