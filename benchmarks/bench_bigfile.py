@@ -1,11 +1,12 @@
 """``gmm-studio fit`` on large float64 ``.npy`` files: memory-mapped, time linear in N.
 
 For each size the script writes an N×2 float64 file (8 overlapping Gaussians) in a temporary
-folder, runs the command line's ``fit`` in a child process twice (1 and 1 + ``--iterations``
-EM iterations, ``--tol 0``, K=8, full covariances) and reports the time per iteration (the
-difference of the two runs over the extra iterations, so reading and initialising cancel
-out), the child's peak resident memory and that as a multiple of the file's size. The file
-is deleted afterwards.
+folder, runs the command line's ``fit`` in a child process twice (1 and 1 + m EM iterations,
+``--tol 0``, K=8, full covariances) and reports the time per iteration (the difference of the
+two runs over the m extra iterations, so reading and initialising cancel out; m is chosen so
+the extra iterations cover at least ``--rows`` rows, 4 at least, else the second or so that
+starting takes would drown them at 1M rows), the child's peak resident memory and that as a
+multiple of the file's size. The file is deleted afterwards.
 
 Run from the repository root::
 
@@ -69,7 +70,9 @@ def run_child(path: pathlib.Path, n_iter: int) -> tuple[float, int]:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1e6,1e7,1e8")
-    parser.add_argument("--iterations", type=int, default=4)
+    parser.add_argument(
+        "--rows", type=float, default=2e8, help="rows the extra iterations cover at least"
+    )
     parser.add_argument("--dir", default=tempfile.gettempdir())
     args = parser.parse_args(argv)
     for line in describe():
@@ -86,8 +89,9 @@ def main(argv=None):
             size = path.stat().st_size
             print(f"  (wrote {size / 1e6:.0f} MB in {time.perf_counter() - t0:.1f} s)", flush=True)
             short, _ = run_child(path, 1)
-            long, rss = run_child(path, 1 + args.iterations)
-            per_iteration = (long - short) / args.iterations
+            extra = max(4, int(-(-args.rows // n)))
+            long, rss = run_child(path, 1 + extra)
+            per_iteration = (long - short) / extra
             print(
                 f"{n:>13,}{size / 1e6:>10.0f}{per_iteration:>13.3f}{per_iteration / n * 1e9:>11.1f}"
                 f"{rss / 1e6:>13.0f}{rss / size:>10.2f}",

@@ -452,7 +452,9 @@ def run_fit(args: argparse.Namespace) -> int:
         agreement = None if table.labels is None else label_agreement(table, mixture)
     if args.labels:
         try:
-            write_labels_csv(args.labels, mixture.predict_proba(table.data), row_ids=table.rows)
+            write_labels_csv(
+                args.labels, mixture.predict_proba(table.data), row_ids=table.row_positions()
+            )
         except DataFileError as error:
             _error(f"{args.labels}: {error.problem}")
             return EXIT_DATA

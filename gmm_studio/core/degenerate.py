@@ -21,6 +21,9 @@ FLOOR_SLACK = 0.01
 #: The share of a component's effective count N_k that its supporting points must carry.
 SUPPORT_SHARE = 0.99
 
+#: Sorted rows compared at a time when looking for equal rows.
+_COMPARED_ROWS = 1 << 16
+
 
 class DistinctRows:
     """Which rows of the data are equal (in every column), found once per data set.
@@ -31,21 +34,34 @@ class DistinctRows:
     """
 
     def __init__(self, X: np.ndarray):
+        n = len(X)
         self.n_samples, self.n_features = X.shape
-        order = np.lexsort(X.T[::-1])
-        ordered = X[order]
-        starts = np.ones(self.n_samples, dtype=bool)
-        starts[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
-        group = np.cumsum(starts) - 1
-        counts = np.bincount(group)
-        #: Number of distinct rows.
-        self.n_distinct = len(counts)
-        #: How often the most repeated row occurs.
-        self.max_multiplicity = int(counts.max())
         #: For each row, the index of its distinct value (None when all rows differ).
         self.inverse = None
-        if self.n_distinct < self.n_samples:
-            self.inverse = np.empty(self.n_samples, dtype=np.intp)
+        #: Number of distinct rows.
+        self.n_distinct = n
+        #: How often the most repeated row occurs.
+        self.max_multiplicity = min(n, 1)
+        # Measured data rarely repeat a value of their first column; when none repeats, every
+        # row differs, found by one sort of that column (8 bytes a row; sorting the rows would
+        # take 4 s and 50 bytes a row on 10,000,000 rows).
+        first = np.sort(X[:, 0])
+        if not np.any(first[1:] == first[:-1]):
+            return
+        del first
+        order = np.lexsort(X.T[::-1])
+        starts = np.ones(n, dtype=bool)
+        for a in range(1, n, _COMPARED_ROWS):  # a few rows at a time: no sorted copy of X
+            b = min(a + _COMPARED_ROWS, n)
+            ordered = X[order[a - 1 : b]]
+            np.any(ordered[1:] != ordered[:-1], axis=1, out=starts[a:b])
+        firsts = np.flatnonzero(starts)
+        self.n_distinct = len(firsts)
+        self.max_multiplicity = int(np.diff(firsts, append=n).max())
+        if self.n_distinct < n:
+            group = np.cumsum(starts, dtype=np.intp)
+            group -= 1
+            self.inverse = np.empty(n, dtype=np.intp)
             self.inverse[order] = group
 
     def masses(self, responsibilities: np.ndarray) -> np.ndarray:

@@ -373,7 +373,7 @@ class TableInfo:
             notes=notes,
             column_indices=chosen,
             spec=self.spec,
-            rows=np.arange(self.n_rows) if rows is None else rows,
+            rows=rows,
             sample_weight=sample_weight,
             weight_column=None if weight_index is None else self.columns[weight_index],
             labels=true_labels,
@@ -454,7 +454,8 @@ class PointTable:
     spec : LoadSpec or None
         How the file was read (used by "Copy as Python").
     rows : ndarray of int or None
-        The position of each point among the table's rows (0-based, before dropping).
+        The position of each point among the table's rows (0-based, before dropping); None
+        when no row was dropped (the position is then the point's index).
     sample_weight : ndarray, shape (n_samples,), or None
         Each point's weight, from ``weight_column``.
     weight_column : str or None
@@ -480,6 +481,10 @@ class PointTable:
     def n_samples(self) -> int:
         """Number of points."""
         return int(self.data.shape[0])
+
+    def row_positions(self) -> np.ndarray:
+        """The position of each point among the table's rows (``rows``, or 0, 1, 2, ...)."""
+        return np.arange(self.n_samples) if self.rows is None else self.rows
 
     @property
     def n_features(self) -> int:

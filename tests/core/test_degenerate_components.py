@@ -1,9 +1,11 @@
 """Degenerate components: on the reg_covar floor, or carried by fewer than D + 1 points."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
-from gmm_studio.core import Mixture
+from gmm_studio.core import Mixture, degenerate
 from gmm_studio.core.blockwise import BlockData
 from gmm_studio.core.degenerate import (
     DistinctRows,
@@ -131,6 +133,42 @@ def test_distinct_rows():
         distinct.masses(np.arange(6.0))[[inv[0], inv[1], inv[4]]], [0 + 2 + 5, 1 + 3, 4]
     )
     assert DistinctRows(np.eye(3)).inverse is None
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 1 << 16])
+def test_distinct_rows_agree_with_unique_across_comparison_chunks(monkeypatch, chunk):
+    rng = np.random.default_rng(3)
+    # Few values per column: the first column repeats, and so do whole rows (and 0.0 == -0.0).
+    X = rng.integers(-1, 2, size=(40, 3)).astype(float)
+    X[rng.random(X.shape) < 0.2] *= -1
+    monkeypatch.setattr(degenerate, "_COMPARED_ROWS", chunk)
+    distinct = DistinctRows(X)
+    _, inverse, counts = np.unique(X + 0.0, axis=0, return_inverse=True, return_counts=True)
+    assert distinct.n_distinct == len(counts)
+    assert distinct.max_multiplicity == counts.max()
+    # The same partition of the rows, whatever numbers the groups get.
+    pairs = set(zip(distinct.inverse.tolist(), inverse.ravel().tolist(), strict=True))
+    assert len(pairs) == len(counts)
+
+
+def test_distinct_rows_with_a_repeated_first_column_but_no_repeated_row():
+    X = np.array([[1.0, 2.0], [1.0, 3.0], [2.0, 2.0]])
+    distinct = DistinctRows(X)
+    assert (distinct.n_distinct, distinct.max_multiplicity, distinct.inverse) == (3, 1, None)
+
+
+def test_distinct_rows_of_many_distinct_rows_need_no_copy_of_the_data():
+    X = np.random.default_rng(0).normal(size=(200_000, 4))
+    tracemalloc.start()
+    try:
+        distinct = DistinctRows(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (distinct.n_distinct, distinct.inverse) == (len(X), None)
+    # One sorted column (8 bytes a row) and a comparison (1 byte a row); sorting the rows and
+    # comparing a sorted copy of them took 8 + 32 + 4 + 8 bytes a row.
+    assert peak < 10 * len(X)
 
 
 def test_integer_weights_are_repeated_rows():

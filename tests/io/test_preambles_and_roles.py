@@ -154,7 +154,10 @@ def test_labels_follow_the_rows_that_are_kept(tmp_path):
     path = write(tmp_path, "l.csv", "x,y,class\n1,2,a\n,3,b\n4,5,\n6,7,a\n8,9,b\n")
     table = read_points(path, labels="class")
     assert table.labels.tolist() == ["a", None, "a", "b"]
-    assert table.rows.tolist() == [0, 2, 3, 4]
+    assert table.rows.tolist() == table.row_positions().tolist() == [0, 2, 3, 4]
+    # Without dropped rows no N-long index is kept (8 bytes a row of a 100M-row file).
+    whole = read_points(write(tmp_path, "w.csv", "x,y\n1,2\n3,4\n5,6\n"))
+    assert whole.rows is None and whole.row_positions().tolist() == [0, 1, 2]
 
 
 def test_skip_rows_and_no_header(tmp_path):
