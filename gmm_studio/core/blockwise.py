@@ -75,8 +75,11 @@ _MAX_BLOCK_ROWS = 8192
 _DIRECT_BLOCK_VALUES = 1 << 18
 #: Small data are one block while its features hold at most this many numbers (2 MiB).
 _ONE_BLOCK_VALUES = 1 << 18
-#: Below this many rows per thread, starting threads costs more than it saves.
+#: Below this many rows per thread, starting threads costs more than it saves...
 _MIN_ROWS_PER_THREAD = 16_384
+#: ...unless the rows are wide: a thread pays for itself from about a millisecond of work
+#: (estimated by :func:`form_costs`), what 16,384 rows take at small K and D.
+_MIN_THREAD_WORK_NS = 1e6
 
 
 def _has_vector_exp() -> bool:
@@ -189,36 +192,79 @@ class BlockData:
         # Any point near the data will do as the centre (every formula is exact in it): the
         # mean of at most 4096 evenly spaced rows is quick and the same on every call.
         self.centre = X[:: max(1, self.n_samples // 4096)].mean(axis=0)
-        sum_sq = np.zeros(self.n_features)
-        reach = np.zeros(self.n_features)
-        # Blocks of at most 2¹⁷ numbers (1 MiB): small next to the data, few Python steps.
-        step = max(_MIN_BLOCK_ROWS, min(_MAX_BLOCK_ROWS, (1 << 17) // max(1, self.n_features)))
+        d = self.n_features
+        sum_sq = np.zeros(d)
+        reach = np.zeros(d)
+        # Blocks of at most 2¹⁵ numbers (256 KiB): small next to the data, few Python steps.
+        step = max(1, min(_MAX_BLOCK_ROWS, (1 << 15) // max(1, d)))
+        wide = d >= _ROW_MAJOR_FEATURES_MIN_D
         for start in range(0, self.n_samples, step):
+            rows = X[start : start + step]
+            w = self.weights_of(start, start + step)
+            if wide:  # reductions down the columns of (n, D) rows run along contiguous rows
+                np.maximum(reach, rows.max(axis=0) - self.centre, out=reach)
+                np.maximum(reach, self.centre - rows.min(axis=0), out=reach)
+                z = rows - self.centre
+                sum_sq += (
+                    np.einsum("ij,ij->j", z, z) if w is None else np.einsum("ij,ij,i->j", z, z, w)
+                )
+                continue
             # C order: the (D, n) block's reductions then run along contiguous rows.
-            z = np.subtract(X[start : start + step].T, self.centre[:, np.newaxis], order="C")
+            z = np.subtract(rows.T, self.centre[:, np.newaxis], order="C")
             np.maximum(reach, z.max(axis=1), out=reach)
             np.maximum(reach, -z.min(axis=1), out=reach)
             z *= z
-            if self.sample_weight is None:
-                sum_sq += z.sum(axis=1)
-            else:
-                sum_sq += z @ self.sample_weight[start : start + step]
+            sum_sq += z.sum(axis=1) if w is None else z @ w
         #: Per-feature (weighted) mean square about the centre; at least the variance.
         self.variance = sum_sq / self.total_weight
         #: An upper bound on the distance of any row from the centre.
         self.radius = float(np.sqrt(np.sum(reach**2)))
 
-    def n_workers(self, block_rows: int) -> int:
-        """How many threads share a pass over blocks of ``block_rows`` rows."""
+    def n_workers(self, block_rows: int, rows_per_thread: int = _MIN_ROWS_PER_THREAD) -> int:
+        """How many threads share a pass over blocks of ``block_rows`` rows, each thread
+        given at least ``rows_per_thread`` rows."""
         n_blocks = -(-self.n_samples // block_rows)
         cap = _thread_count if self.max_threads is None else self.max_threads
-        return max(1, min(cap, n_blocks, self.n_samples // _MIN_ROWS_PER_THREAD))
+        return max(1, min(cap, n_blocks, self.n_samples // max(1, rows_per_thread)))
 
     def weights_of(self, a: int, b: int) -> np.ndarray | None:
         return None if self.sample_weight is None else self.sample_weight[a:b]
 
 
-_blas_controller = None
+_blas_libraries = None
+_blas_lock = threading.Lock()
+_blas_holders = 0
+_blas_saved: list[int] = []
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """BLAS on one thread while any caller is inside; the first in saves, the last out restores.
+
+    The BLAS libraries' own setters, not a threadpoolctl context per pass (which costs tens
+    of microseconds, a good part of a pass at N=1,000, and could not be nested by threads).
+    """
+    global _blas_libraries, _blas_holders, _blas_saved
+    with _blas_lock:
+        if _blas_libraries is None:
+            from threadpoolctl import ThreadpoolController
+
+            _blas_libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+        if _blas_holders == 0:
+            _blas_saved = [lib.get_num_threads() for lib in _blas_libraries]
+            for lib, n in zip(_blas_libraries, _blas_saved, strict=True):
+                if n != 1:
+                    lib.set_num_threads(1)
+        _blas_holders += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_holders -= 1
+            if _blas_holders == 0:
+                for lib, n in zip(_blas_libraries, _blas_saved, strict=True):
+                    if n != 1:
+                        lib.set_num_threads(n)
 
 
 def blas_threads_for(n_components: int, n_features: int, covariance_type: str, form=None):
@@ -233,17 +279,12 @@ def blas_threads_for(n_components: int, n_features: int, covariance_type: str, f
     (scikit-learn's: 7.9 s), and at N=1,000, K=16, D=500 diag 38 ms against 408 ms.
     Below BLAS's own threading threshold (small shapes) nothing is changed: no overhead.
     """
-    global _blas_controller
     if form is None:
         form = choose_form(n_components, n_features, covariance_type)
     columns = n_quadratic(n_features, covariance_type) + n_features + 1
     if form != "direct" and n_components * columns * _MIN_BLOCK_ROWS <= _SINGLE_THREAD_PRODUCT:
         return contextlib.nullcontext()
-    if _blas_controller is None:
-        from threadpoolctl import ThreadpoolController
-
-        _blas_controller = ThreadpoolController()
-    return _blas_controller.limit(limits=1, user_api="blas")
+    return _one_blas_thread()
 
 
 def _run_blocks(n_samples: int, block_rows: int, n_workers: int, make_state, visit) -> list:
@@ -295,9 +336,15 @@ def is_full_form(covariance_type: str) -> bool:
 
 
 def n_quadratic(n_features: int, covariance_type: str) -> int:
-    """Number of quadratic features for this covariance type."""
+    """Number of quadratic features for this covariance type.
+
+    Full and tied need every z_i z_j (i ≤ j), diag the squares z_i², spherical only |z|²
+    (its M-step averages the variances over the features, so Σ r·|y|² is all it needs).
+    """
     d = n_features
-    return d * (d + 1) // 2 if is_full_form(covariance_type) else d
+    if is_full_form(covariance_type):
+        return d * (d + 1) // 2
+    return 1 if covariance_type == "spherical" else d
 
 
 #: The expanded form holds (P, rows) features per block; it is used only while P stays below
@@ -402,7 +449,9 @@ class Kernel:
         """
         if self.form == "direct":
             return 1
-        return data.n_workers(self.block_rows(data.n_samples))
+        cost = form_costs(self.n_components, self.n_features, self.covariance_type)[self.form]
+        rows = min(_MIN_ROWS_PER_THREAD, int(_MIN_THREAD_WORK_NS / cost) + 1)
+        return data.n_workers(self.block_rows(data.n_samples), rows)
 
     def blas_threads(self):
         """:func:`blas_threads_for` this kernel's shape and form."""
@@ -457,13 +506,17 @@ def make_kernel(mixture, centre: np.ndarray, radius: float, form: str | None = N
         trace = np.trace(precisions, axis1=1, axis2=2)
         # |z|ᵀ|P||z| ≤ ‖P‖_F |z|²: the quadratic terms' magnitude.
         largest = np.sqrt(np.sum(precisions**2, axis=(1, 2)))
-    else:
+    elif covariance_type == "diag":
         quad = prec_chol**2
-        if covariance_type == "spherical":
-            quad = np.repeat(quad[:, np.newaxis], d, axis=1)
         p_mu = quad * shifted
         trace = quad.sum(axis=1)
         largest = quad.max(axis=1)
+    else:  # spherical: one feature |z|², one precision per component
+        precision = prec_chol**2
+        quad = precision[:, np.newaxis]
+        p_mu = quad * shifted
+        trace = d * precision
+        largest = precision
     weights_t[:, :nq] = -0.5 * quad
     weights_t[:, nq : nq + d] = p_mu
     weights_t[:, -1] = log_const - 0.5 * np.sum(shifted * p_mu, axis=1)
@@ -496,14 +549,30 @@ def kernel_for(mixture, data: BlockData) -> Kernel:
 # One block: log-probabilities, responsibilities, statistics
 
 
+#: From this D on (diag and spherical) a block's features are stored row by row: filling them
+#: is then a copy of contiguous rows, not a transposition (measured 1.5x faster at D=500).
+_ROW_MAJOR_FEATURES_MIN_D = 32
+
+
+def _row_major_features(kernel: Kernel) -> bool:
+    return (
+        not is_full_form(kernel.covariance_type) and kernel.n_features >= _ROW_MAJOR_FEATURES_MIN_D
+    )
+
+
 class _Workspace:
     """Per-thread buffers for the features and the (K, rows) log-probabilities of a block."""
 
     def __init__(self, kernel: Kernel, rows: int):
         self.kernel = kernel
         if kernel.form == "expanded":
-            # (P, rows): a shorter block uses the first columns; the constant row stays 1.
-            self.features = np.empty((kernel.n_columns, rows))
+            # (P, rows), a shorter block using the first columns; the constant row stays 1.
+            # Its memory is (rows, P) where the rows are wide (the products read it as is).
+            self.row_major = _row_major_features(kernel)
+            if self.row_major:
+                self.features = np.empty((rows, kernel.n_columns)).T
+            else:
+                self.features = np.empty((kernel.n_columns, rows))
             self.features[-1] = 1.0
         self.log_prob = np.empty(kernel.n_components * rows)
 
@@ -516,17 +585,22 @@ class _Workspace:
         nq = kernel.n_quadratic
         F = self.features[:, :n]
         z = F[nq : nq + d]
-        # A transposing copy, then the subtraction in place: numpy's copy walks a transposed
-        # source in cache-sized tiles, a ufunc reading it does not (measured 1.7x faster).
-        z[...] = X_block.T
-        z -= kernel.centre[:, np.newaxis]
+        if self.row_major:  # source and target walk alike
+            np.subtract(X_block.T, kernel.centre[:, np.newaxis], out=z)
+        else:
+            # A transposing copy, then the subtraction in place: numpy's copy walks a
+            # transposed source in cache-sized tiles, a ufunc reading it does not (1.7x).
+            z[...] = X_block.T
+            z -= kernel.centre[:, np.newaxis]
         if is_full_form(kernel.covariance_type):
             at = 0
             for i in range(d):
                 np.multiply(z[i], z[i:], out=F[at : at + d - i])
                 at += d - i
-        else:
+        elif kernel.covariance_type == "diag":
             np.multiply(z, z, out=F[:nq])
+        else:
+            np.einsum("ij,ij->j", z, z, out=F[0])
         return F
 
     def log_prob_of(self, F: np.ndarray) -> np.ndarray:
@@ -542,11 +616,14 @@ class _Workspace:
         np.matmul(kernel.weights_t, F, out=L)
         if len(kernel.direct):
             d, nq = kernel.n_features, kernel.n_quadratic
-            _correct_imprecise_terms(kernel, F[nq : nq + d].T, L)
+            squared = F[0] if kernel.covariance_type == "spherical" else None
+            _correct_imprecise_terms(kernel, F[nq : nq + d].T, L, squared)
         return L
 
 
-def _correct_imprecise_terms(kernel: Kernel, z: np.ndarray, L: np.ndarray) -> None:
+def _correct_imprecise_terms(
+    kernel: Kernel, z: np.ndarray, L: np.ndarray, squared: np.ndarray | None = None
+) -> None:
     """Recompute in the direct form the expanded log-densities that matter and may be imprecise.
 
     Only the components in ``kernel.direct`` can carry more than EXPANDED_FORM_ERROR of
@@ -555,10 +632,12 @@ def _correct_imprecise_terms(kernel: Kernel, z: np.ndarray, L: np.ndarray) -> No
     its rounding error is at most ROUNDING_SLACK·eps times that. A term that may be imprecise
     is recomputed when, even with that error, it could be within e^-40 of its row's largest
     (about one row per component near convergence); the others' responsibilities are below
-    e^-41 either way, as the negligible terms of :func:`_exp_of_live_terms`.
+    e^-41 either way, as the negligible terms of :func:`_exp_of_live_terms`. ``squared``
+    holds the rows' |z|² when the caller has them.
     """
     ks = kernel.direct
-    squared = np.einsum("ij,ij->i", z, z)
+    if squared is None:
+        squared = np.einsum("ij,ij->i", z, z)
     a, b, c = kernel.term_sizes[:, ks]
     bound = (ROUNDING_SLACK * _MACHINE_EPS) * (
         a[:, np.newaxis] * squared + (2 * b)[:, np.newaxis] * np.sqrt(squared) + c[:, np.newaxis]
@@ -677,7 +756,8 @@ class Statistics:
         Σ w·r_k·y.
     quadratic : ndarray
         Σ w·r_k·y yᵀ: (K, D, D) for full; (D, D) summed over the components for tied (all
-        the M-step needs); the diagonals Σ w·r_k·y² (K, D) for diag and spherical.
+        the M-step needs); the diagonals Σ w·r_k·y² (K, D) for diag; their sums
+        Σ w·r_k·|y|² (K,) for spherical.
     log_likelihood : float
         Σ w·log p(x).
     total_weight : float
@@ -688,7 +768,8 @@ class Statistics:
         the lower row number: their log-densities, row numbers and values (D each).
     scatter : dict
         Only from a second pass (:func:`gather_scatter`): component -> Σ w·r_k (z - m)(z - m)ᵀ
-        about the mean asked for ((D, D) for full/tied, the diagonal for diag/spherical).
+        about the mean asked for ((D, D) for full/tied, the diagonal for diag, the trace
+        for spherical).
     """
 
     counts: np.ndarray
@@ -748,7 +829,9 @@ class _Accumulator:
         if kernel.form == "direct":
             self.counts = np.zeros(k)
             self.linear = np.zeros((k, d))
-            shape = {"full": (k, d, d), "tied": (d, d)}.get(kernel.covariance_type, (k, d))
+            shape = {"full": (k, d, d), "tied": (d, d), "spherical": (k,)}.get(
+                kernel.covariance_type, (k, d)
+            )
             self.quadratic = np.zeros(shape)
         self.worst = (np.empty(0), np.empty(0, dtype=np.intp), np.empty((0, d)))
 
@@ -792,8 +875,10 @@ class _Accumulator:
                 # into one triangle (BLAS sees the C-ordered (D, D) sums transposed).
                 y *= np.sqrt(R[k])[:, np.newaxis]
                 blas.dsyrk(1.0, y.T, beta=1.0, c=self.quadratic[k].T, overwrite_c=1)
-            else:
+            elif kernel.covariance_type == "diag":
                 self.quadratic[k] += (y * y).T @ R[k]
+            else:
+                self.quadratic[k] += R[k] @ np.einsum("ij,ij->i", y, y)
         return total
 
     def _track_worst(self, ranked, X_block, row_offset, w):
@@ -822,6 +907,8 @@ class _Accumulator:
 
 
 def _unpack_quadratic(packed: np.ndarray, covariance_type: str, d: int) -> np.ndarray:
+    if covariance_type == "spherical":
+        return packed[:, 0].copy()
     if not is_full_form(covariance_type):
         return packed.copy()
     rows, cols = upper_pairs(d)
@@ -923,7 +1010,12 @@ def scatter_request(stats: Statistics, covariance_type: str, reg_covar: float) -
     full_form = is_full_form(covariance_type)
     # Σ w·r·y yᵀ carries rounding of eps·n·(|m|² + tr C); a second pass about the mean
     # removes only the |m|² part, so that part alone decides.
-    size = np.sum(shifted**2, axis=1) if full_form else np.max(shifted**2, axis=1)
+    if full_form:
+        size = np.sum(shifted**2, axis=1)
+    elif covariance_type == "diag":
+        size = np.max(shifted**2, axis=1)
+    else:  # the spherical variance averages D one-pass variances
+        size = np.mean(shifted**2, axis=1)
     # The scatter's rounding is below eps·slack·|m|²; where that is below EXPANDED_FORM_ERROR
     # times reg_covar, reg_covar alone bounds the smallest eigenvalue well enough (to 1e-8
     # of itself), and only the other components need their eigenvalues.
@@ -963,8 +1055,8 @@ def one_pass_scatter(
     """Scatter about the new means (or about the centred points ``about``, (K, D)) from the sums.
 
     Returns ``(scatter, diag)``: Σ w·r (z - m)(z - m)ᵀ per component (K, D, D) for full, summed
-    over components (D, D) for tied, else None; the weighted variances (K, D) for diag and
-    spherical, else None. ``m`` is each component's mean, or its row of ``about`` when given
+    over components (D, D) for tied, else None; the weighted variances (K, D) for diag, their
+    mean over the features (K, 1) for spherical, else None. ``m`` is each component's mean, or its row of ``about`` when given
     (the M-step takes the scatter about a locked mean). The sums are about each component's
     reference point (``stats.offsets``): Σ w·r·y yᵀ - n·m mᵀ with y and m relative to it.
     ``components`` (full only) picks the components to compute, in that order.
@@ -986,6 +1078,10 @@ def one_pass_scatter(
             return quadratic - left.reshape(-1, d).T @ right.reshape(-1, d), None
         out = np.matmul(np.swapaxes(left, 1, 2), right)
         return np.subtract(quadratic, out, out=out), None
+    if covariance_type == "spherical":
+        d = m.shape[1]
+        total = quadratic - 2.0 * np.sum(m * linear, axis=1) + raw * np.sum(m**2, axis=1)
+        return None, (total / (d * nk))[:, np.newaxis]
     diag = (quadratic - 2.0 * m * linear + raw[:, np.newaxis] * m**2) / nk[:, np.newaxis]
     return None, diag
 
@@ -998,7 +1094,8 @@ _SCATTER_GROUPS = 8
 def gather_scatter(data: BlockData, kernel: Kernel, about: dict) -> dict:
     """Second pass: Σ w·r_c (z - m_c)(z - m_c)ᵀ for the components ``about`` (c -> centred m).
 
-    Full and tied give (D, D) matrices, diag and spherical the diagonals (D,). The blocks are
+    Full and tied give (D, D) matrices, diag the diagonals (D,), spherical their sums (the
+    traces). The blocks are
     summed in order within fixed groups of blocks (one group in the direct form, which runs
     on one thread), and the groups in order: the result does not depend on the threads, and
     the memory is a few scatters per component, whatever N.
@@ -1026,8 +1123,10 @@ def gather_scatter(data: BlockData, kernel: Kernel, about: dict) -> dict:
                 if full_form:
                     diff *= np.sqrt(R[c])[:, np.newaxis]
                     value = diff.T @ diff
-                else:
+                elif kernel.covariance_type == "diag":
                     value = (diff * diff).T @ R[c]
+                else:
+                    value = R[c] @ np.einsum("ij,ij->i", diff, diff)
                 part[c] = part[c] + value if c in part else value
         parts[index] = part
 

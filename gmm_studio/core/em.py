@@ -58,8 +58,8 @@ def mixture_from_moments(
     ``total_weight`` is the number of rows (the sum of their weights), ``raw_counts`` (K,) the
     summed responsibilities, ``means`` (K, D) the component means (locked ones already put
     back), ``scatter`` the summed weighted outer products about those means ((K, D, D) for
-    full, overwritten; summed over components (D, D) for tied), ``diag`` (K, D) the weighted variances
-    (diag and spherical). ``worst_points`` are the least well explained rows, worst first, and
+    full, overwritten; summed over components (D, D) for tied), ``diag`` the weighted
+    variances ((K, D) for diag; (K, 1), their mean over the features, for spherical). ``worst_points`` are the least well explained rows, worst first, and
     ``spread`` the data's covariance (ddof=1): an empty component restarts at the first of
     those rows not yet taken, with that covariance and a weight of one row. With ``locks``,
     the locked parameters of ``previous`` are kept bit for bit and the free weights share what
@@ -286,8 +286,10 @@ def mixture_from_statistics(
         for c, value in stats.scatter.items():
             if covariance_type == "full":
                 scatter[c] = value
-            elif covariance_type != "tied":
+            elif covariance_type == "diag":
                 diag[c] = value / nk[c]
+            elif covariance_type == "spherical":  # the trace: the mean variance is 1/D of it
+                diag[c] = value / (nk[c] * stats.linear.shape[1])
     means = about + centre
     if locks is not None and any(locks.mean):
         lock_mean = locks.array("mean")
@@ -301,8 +303,9 @@ def mixture_from_statistics(
 def _spread_of(stats: Statistics, covariance_type: str) -> np.ndarray:
     """The data's covariance (ddof=1, weighted) from the statistics: Σ_k r_k = 1 for each row.
 
-    Diag and spherical statistics hold only squares: the off-diagonal entries are zero there
-    (the re-seed uses only the diagonal for those types).
+    Diag statistics hold only squares, spherical ones only |z|²: the off-diagonal entries
+    are zero there, and for spherical every variance is their mean (the re-seed uses only the
+    diagonal for diag, its mean for spherical).
     """
     w = stats.total_weight
     d = stats.linear.shape[1]
@@ -316,7 +319,12 @@ def _spread_of(stats: Statistics, covariance_type: str) -> np.ndarray:
         # Σ_k Q_k + c_k l_kᵀ + l_k c_kᵀ + n_k c_k c_kᵀ, without (K, D, D) temporaries.
         cross = c.T @ lin
         q = stats.quadratic.sum(axis=0) + cross + cross.T + (c * n[:, np.newaxis]).T @ c
-    else:
+    elif covariance_type == "diag":
         q = (stats.quadratic + 2.0 * c * lin + n[:, np.newaxis] * c**2).sum(axis=0)
         return np.diag((q - s * s / w) / (w - 1.0))
+    else:
+        q = float(
+            np.sum(stats.quadratic + 2.0 * np.sum(c * lin, axis=1) + n * np.sum(c**2, axis=1))
+        )
+        return np.eye(d) * ((q - s @ s / w) / (d * (w - 1.0)))
     return (q - np.outer(s, s) / w) / (w - 1.0)
