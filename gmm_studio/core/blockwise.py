@@ -75,6 +75,8 @@ _MAX_BLOCK_ROWS = 8192
 _DIRECT_BLOCK_VALUES = 1 << 18
 #: Small data are one block while its features hold at most this many numbers (2 MiB).
 _ONE_BLOCK_VALUES = 1 << 18
+#: From this D on, BlockData reduces (n, D) blocks down their columns (contiguous rows).
+_WIDE_ROWS_MIN_D = 32
 #: Below this many rows per thread, starting threads costs more than it saves...
 _MIN_ROWS_PER_THREAD = 16_384
 #: ...unless the rows are wide: a thread pays for itself from about a millisecond of work
@@ -197,7 +199,7 @@ class BlockData:
         reach = np.zeros(d)
         # Blocks of at most 2¹⁵ numbers (256 KiB): small next to the data, few Python steps.
         step = max(1, min(_MAX_BLOCK_ROWS, (1 << 15) // max(1, d)))
-        wide = d >= _ROW_MAJOR_FEATURES_MIN_D
+        wide = d >= _WIDE_ROWS_MIN_D
         for start in range(0, self.n_samples, step):
             rows = X[start : start + step]
             w = self.weights_of(start, start + step)
@@ -410,7 +412,8 @@ class Kernel:
     log_const: np.ndarray
     direct: np.ndarray
     #: (3, K): a row z's expanded quadratic form for component k sums terms of magnitude at
-    #: most ``a_k |z|² + 2 b_k |z| + c_k`` (see :func:`_correct_imprecise_terms`).
+    #: most ``a_k |z|² + 2 b_k |z| + c_k`` (see :func:`_correct_imprecise_terms`); None in
+    #: the direct form.
     term_sizes: np.ndarray | None = None
 
     @property
@@ -503,37 +506,29 @@ def make_kernel(mixture, centre: np.ndarray, radius: float, form: str | None = N
         rows, cols = upper_pairs(d)
         quad = precisions[:, rows, cols]
         quad[:, rows != cols] *= 2.0
-        trace = np.trace(precisions, axis1=1, axis2=2)
         # |z|ᵀ|P||z| ≤ ‖P‖_F |z|²: the quadratic terms' magnitude.
         largest = np.sqrt(np.sum(precisions**2, axis=(1, 2)))
     elif covariance_type == "diag":
         quad = prec_chol**2
         p_mu = quad * shifted
-        trace = quad.sum(axis=1)
         largest = quad.max(axis=1)
     else:  # spherical: one feature |z|², one precision per component
         precision = prec_chol**2
         quad = precision[:, np.newaxis]
         p_mu = quad * shifted
-        trace = d * precision
         largest = precision
     weights_t[:, :nq] = -0.5 * quad
     weights_t[:, nq : nq + d] = p_mu
     weights_t[:, -1] = log_const - 0.5 * np.sum(shifted * p_mu, axis=1)
 
-    # A-priori bound on the rounding error of the expanded form at any row of the data.
-    reach = radius + np.sqrt(np.sum(shifted**2, axis=1))
-    error = ROUNDING_SLACK * _MACHINE_EPS * trace * reach**2
+    # The bound of _correct_imprecise_terms at the farthest a row can be (|z| ≤ radius): the
+    # components it leaves out are within EXPANDED_FORM_ERROR at every row of the data.
+    term_sizes = np.array(
+        [largest, np.sqrt(np.sum(p_mu**2, axis=1)), np.abs(weights_t[:, -1]) + np.abs(log_const)]
+    )
+    a, b, c = term_sizes
+    error = ROUNDING_SLACK * _MACHINE_EPS * (a * radius**2 + 2 * b * radius + c)
     direct = np.flatnonzero(~(error <= EXPANDED_FORM_ERROR))
-    term_sizes = None
-    if len(direct):
-        term_sizes = np.array(
-            [
-                largest,
-                np.sqrt(np.sum(p_mu**2, axis=1)),
-                np.abs(weights_t[:, -1]) + np.abs(log_const),
-            ]
-        )
     return Kernel(
         covariance_type, form, centre, d, nq, weights_t, shifted, prec_chol, log_const, direct,
         term_sizes,
@@ -549,30 +544,14 @@ def kernel_for(mixture, data: BlockData) -> Kernel:
 # One block: log-probabilities, responsibilities, statistics
 
 
-#: From this D on (diag and spherical) a block's features are stored row by row: filling them
-#: is then a copy of contiguous rows, not a transposition (measured 1.5x faster at D=500).
-_ROW_MAJOR_FEATURES_MIN_D = 32
-
-
-def _row_major_features(kernel: Kernel) -> bool:
-    return (
-        not is_full_form(kernel.covariance_type) and kernel.n_features >= _ROW_MAJOR_FEATURES_MIN_D
-    )
-
-
 class _Workspace:
     """Per-thread buffers for the features and the (K, rows) log-probabilities of a block."""
 
     def __init__(self, kernel: Kernel, rows: int):
         self.kernel = kernel
         if kernel.form == "expanded":
-            # (P, rows), a shorter block using the first columns; the constant row stays 1.
-            # Its memory is (rows, P) where the rows are wide (the products read it as is).
-            self.row_major = _row_major_features(kernel)
-            if self.row_major:
-                self.features = np.empty((rows, kernel.n_columns)).T
-            else:
-                self.features = np.empty((kernel.n_columns, rows))
+            # (P, rows): a shorter block uses the first columns; the constant row stays 1.
+            self.features = np.empty((kernel.n_columns, rows))
             self.features[-1] = 1.0
         self.log_prob = np.empty(kernel.n_components * rows)
 
@@ -585,13 +564,10 @@ class _Workspace:
         nq = kernel.n_quadratic
         F = self.features[:, :n]
         z = F[nq : nq + d]
-        if self.row_major:  # source and target walk alike
-            np.subtract(X_block.T, kernel.centre[:, np.newaxis], out=z)
-        else:
-            # A transposing copy, then the subtraction in place: numpy's copy walks a
-            # transposed source in cache-sized tiles, a ufunc reading it does not (1.7x).
-            z[...] = X_block.T
-            z -= kernel.centre[:, np.newaxis]
+        # A transposing copy, then the subtraction in place: numpy's copy walks a transposed
+        # source in cache-sized tiles, a ufunc reading it does not (measured 1.7x faster).
+        z[...] = X_block.T
+        z -= kernel.centre[:, np.newaxis]
         if is_full_form(kernel.covariance_type):
             at = 0
             for i in range(d):
@@ -811,12 +787,11 @@ class Statistics:
 
 
 def _keep_smallest(a, b, count):
-    """The ``count`` smallest (value, row, point) triples of both sets, ties by lower row."""
-    values = np.concatenate([a[0], b[0]])
-    rows = np.concatenate([a[1], b[1]])
-    points = np.concatenate([a[2], b[2]])
-    order = np.lexsort((rows, values))[:count]
-    return values[order], rows[order], points[order]
+    """The ``count`` smallest entries of both sets of (values, rows, ...) arrays, ties by
+    lower row."""
+    parts = [np.concatenate([x, y]) for x, y in zip(a, b, strict=True)]
+    order = np.lexsort((parts[1], parts[0]))[:count]
+    return tuple(part[order] for part in parts)
 
 
 class _Accumulator:
@@ -833,7 +808,9 @@ class _Accumulator:
                 kernel.covariance_type, (k, d)
             )
             self.quadratic = np.zeros(shape)
-        self.worst = (np.empty(0), np.empty(0, dtype=np.intp), np.empty((0, d)))
+        #: (log-densities, row numbers) of the worst rows so far; their values are read from
+        #: the data once, at the end of the pass.
+        self.worst = (np.empty(0), np.empty(0, dtype=np.intp))
 
     def add_block(self, X_block, w, row_offset: int, sums_out) -> float:
         """Add a block's statistics; return its log-likelihood.
@@ -852,7 +829,7 @@ class _Accumulator:
             total = float(log_norm @ w)
             ranked = np.where(w > 0, log_norm, np.inf)
             R *= w
-        self._track_worst(ranked, X_block, row_offset, w)
+        self._track_worst(ranked, row_offset, w)
         if kernel.form == "expanded":
             np.matmul(R, F.T, out=sums_out)
             return total
@@ -881,7 +858,7 @@ class _Accumulator:
                 self.quadratic[k] += R[k] @ np.einsum("ij,ij->i", y, y)
         return total
 
-    def _track_worst(self, ranked, X_block, row_offset, w):
+    def _track_worst(self, ranked, row_offset, w):
         k = self.kernel.n_components
         values = self.worst[0]
         if len(values) == k and not ranked.min() < values[-1]:
@@ -893,8 +870,7 @@ class _Accumulator:
         if w is not None:
             # A row of weight w stands for ⌈w⌉ rows: as many entries as copies of it would get.
             pick = np.repeat(pick, np.minimum(np.ceil(w[pick]), k).astype(np.intp))
-        new = (ranked[pick], pick + row_offset, np.array(X_block[pick], dtype=float, ndmin=2))
-        self.worst = _keep_smallest(self.worst, new, k)
+        self.worst = _keep_smallest(self.worst, (ranked[pick], pick + row_offset), k)
 
     def sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(counts, linear, quadratic) of the direct form."""
@@ -969,9 +945,12 @@ def gather(
         states = _run_blocks(
             data.n_samples, block, n_workers, lambda: _Accumulator(kernel, rows), visit
         )
-    worst = states[0].worst
+    worst_values, worst_rows = states[0].worst
     for state in states[1:]:
-        worst = _keep_smallest(worst, state.worst, kernel.n_components)
+        worst_values, worst_rows = _keep_smallest(
+            (worst_values, worst_rows), state.worst, kernel.n_components
+        )
+    worst_points = np.array(X[worst_rows - row_offset], dtype=float, ndmin=2)
     d, nq = kernel.n_features, kernel.n_quadratic
     if expanded:
         total_sums = sums.sum(axis=0)
@@ -982,7 +961,7 @@ def gather(
         counts, linear, quadratic = states[0].sums()
     return Statistics(
         counts, linear, quadratic, float(totals.sum()), data.total_weight, data.n_samples,
-        *worst, _statistics_offsets(kernel),
+        worst_values, worst_rows, worst_points, _statistics_offsets(kernel),
     )  # fmt: skip
 
 

@@ -212,21 +212,18 @@ def test_spherical_statistics_hold_one_quadratic_feature():
     np.testing.assert_allclose(blockwise.gather(data, direct).quadratic, np.sum(r * y_sq, axis=0))
 
 
-@pytest.mark.parametrize("covariance_type", ["diag", "spherical"])
-def test_wide_rows_stored_row_by_row_give_the_same_statistics(covariance_type, monkeypatch):
+def test_wide_rows_are_prepared_down_their_columns_with_the_same_reach_and_spread(monkeypatch):
     X = _data(n=1500, d=40, seed=3)
-    mixture = initialize(X, 4, covariance_type=covariance_type, seed=2)
-    data = blockwise.BlockData(X, np.random.default_rng(0).uniform(0, 2, len(X)))
-    kernel = blockwise.kernel_for(mixture, data)
-    assert blockwise._row_major_features(kernel)
-    by_rows = blockwise.gather(data, kernel)
-    monkeypatch.setattr(blockwise, "_ROW_MAJOR_FEATURES_MIN_D", 10**6)
-    assert not blockwise._row_major_features(kernel)
-    _assert_same_statistics(by_rows, blockwise.gather(data, kernel), rtol=1e-13)
-    # BlockData's own reductions over wide rows agree with the narrow rows' way.
-    again = blockwise.BlockData(X, data.sample_weight)
-    np.testing.assert_allclose(again.variance, data.variance, rtol=1e-13)
-    assert again.radius == pytest.approx(data.radius, rel=1e-13)
+    w = np.random.default_rng(0).uniform(0, 2, len(X))
+    for weights in (None, w):
+        wide = blockwise.BlockData(X, weights)
+        monkeypatch.setattr(blockwise, "_WIDE_ROWS_MIN_D", 10**6)
+        narrow = blockwise.BlockData(X, weights)
+        monkeypatch.undo()
+        np.testing.assert_allclose(wide.variance, narrow.variance, rtol=1e-13)
+        assert wide.radius == pytest.approx(narrow.radius, rel=1e-13)
+        z = X - wide.centre
+        assert np.sqrt(np.max(np.sum(z**2, axis=1))) <= wide.radius
 
 
 def test_wide_rows_share_a_small_pass_between_threads_when_the_work_pays():
@@ -253,3 +250,23 @@ def test_one_blas_thread_holds_while_any_pass_is_inside_and_is_restored_after():
             assert _blas_threads_inside(inner) == {1}
             assert _blas_threads_inside(contextlib.nullcontext()) == {1}  # still held
         assert _blas_threads_inside(contextlib.nullcontext()) == {2}
+
+
+def test_components_are_recomputed_directly_only_where_the_row_bound_could_exceed_the_error():
+    # Wide, well-scaled data (D=200, centres ±8): no row's rounding bound reaches
+    # EXPANDED_FORM_ERROR, so no component pays for the bounds or the direct recomputation.
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(600, 200)) + rng.uniform(-8, 8, (3, 200))[rng.integers(0, 3, 600)]
+    data = blockwise.BlockData(X)
+    for covariance_type in ("diag", "spherical"):
+        mixture = initialize(X, 3, covariance_type=covariance_type, seed=0)
+        kernel = blockwise.kernel_for(mixture, data)
+        assert len(kernel.direct) == 0
+        a, b, c = kernel.term_sizes
+        z = np.sqrt(np.max(np.sum((X - data.centre) ** 2, axis=1)))
+        bound = blockwise.ROUNDING_SLACK * np.finfo(float).eps * (a * z**2 + 2 * b * z + c)
+        assert np.all(bound <= blockwise.EXPANDED_FORM_ERROR)
+        total_ref, next_ref = reference_em_pass(X, mixture, 1e-6)
+        total, next_fast = em_pass(X, mixture, 1e-6, data)
+        assert total == pytest.approx(total_ref, rel=1e-12)
+        assert_same_mixture(next_fast, next_ref, rtol=1e-10)
