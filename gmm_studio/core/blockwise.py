@@ -544,23 +544,83 @@ def kernel_for(mixture, data: BlockData) -> Kernel:
 # One block: log-probabilities, responsibilities, statistics
 
 
+class _RowFeatures:
+    """The expanded features of a block of wide diag or spherical rows, kept as rows.
+
+    ``z`` (n, D) are the centred rows, ``q`` their squares (n, D) for diag or their squared
+    lengths (n,) for spherical: both filled without transposing the block (the (P, n)
+    features' transposition costs more than the products at D in the hundreds), read by
+    the products as they are.
+    """
+
+    __slots__ = ("q", "z")
+
+    def __init__(self, z: np.ndarray, q: np.ndarray):
+        self.z, self.q = z, q
+
+    def times(self, weights_t: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``weights_t @ F``: (K, P) by the (P, n) features, into ``out`` (K, n)."""
+        nq, d = weights_t.shape[1] - self.z.shape[1] - 1, self.z.shape[1]
+        np.matmul(weights_t[:, nq : nq + d], self.z.T, out=out)
+        if self.q.ndim == 1:
+            out += weights_t[:, :1] * self.q
+        else:
+            out += weights_t[:, :nq] @ self.q.T
+        out += weights_t[:, -1:]
+        return out
+
+    def sums(self, R: np.ndarray, out: np.ndarray) -> None:
+        """``R @ Fᵀ``: the (K, P) sums of the responsibilities ``R`` (K, n) times the features."""
+        d = self.z.shape[1]
+        nq = out.shape[1] - d - 1
+        out[:, :nq] = (R @ self.q).reshape(len(R), nq)
+        out[:, nq : nq + d] = R @ self.z
+        out[:, -1] = R.sum(axis=1)
+
+
+#: From this D on, diag and spherical blocks keep their features as rows (:class:`_RowFeatures`):
+#: measured alike at D=100, 1.3x faster at D=500.
+_ROW_FEATURES_MIN_D = 128
+
+
+def _row_features(kernel: Kernel) -> bool:
+    return (
+        kernel.form == "expanded"
+        and kernel.covariance_type in ("diag", "spherical")
+        and kernel.n_features >= _ROW_FEATURES_MIN_D
+    )
+
+
 class _Workspace:
     """Per-thread buffers for the features and the (K, rows) log-probabilities of a block."""
 
     def __init__(self, kernel: Kernel, rows: int):
         self.kernel = kernel
-        if kernel.form == "expanded":
+        self.by_rows = _row_features(kernel)
+        if self.by_rows:
+            d = kernel.n_features
+            self.rows = np.empty((rows, d))
+            self.squares = np.empty((rows, d) if kernel.covariance_type == "diag" else rows)
+        elif kernel.form == "expanded":
             # (P, rows): a shorter block uses the first columns; the constant row stays 1.
             self.features = np.empty((kernel.n_columns, rows))
             self.features[-1] = 1.0
         self.log_prob = np.empty(kernel.n_components * rows)
 
     def centred(self, X_block: np.ndarray) -> np.ndarray:
-        """The block's rows about the centre: (P, n) features (expanded) or (n, D) (direct)."""
+        """The block's rows about the centre: (P, n) features or :class:`_RowFeatures`
+        (expanded), or (n, D) rows (direct)."""
         kernel = self.kernel
         if kernel.form == "direct":
             return X_block - kernel.centre
         n, d = X_block.shape
+        if self.by_rows:
+            z = np.subtract(X_block, kernel.centre, out=self.rows[:n])
+            if kernel.covariance_type == "diag":
+                q = np.multiply(z, z, out=self.squares[:n])
+            else:
+                q = np.einsum("ij,ij->i", z, z, out=self.squares[:n])
+            return _RowFeatures(z, q)
         nq = kernel.n_quadratic
         F = self.features[:, :n]
         z = F[nq : nq + d]
@@ -586,6 +646,14 @@ class _Workspace:
             n = F.shape[0]
             L = self.log_prob[: kernel.n_components * n].reshape(kernel.n_components, n)
             _direct_log_prob(kernel, F, L)
+            return L
+        if self.by_rows:
+            n = len(F.z)
+            L = self.log_prob[: kernel.n_components * n].reshape(kernel.n_components, n)
+            F.times(kernel.weights_t, L)
+            if len(kernel.direct):
+                squared = F.q if kernel.covariance_type == "spherical" else None
+                _correct_imprecise_terms(kernel, F.z, L, squared)
             return L
         n = F.shape[1]
         L = self.log_prob[: kernel.n_components * n].reshape(kernel.n_components, n)
@@ -831,7 +899,10 @@ class _Accumulator:
             R *= w
         self._track_worst(ranked, row_offset, w)
         if kernel.form == "expanded":
-            np.matmul(R, F.T, out=sums_out)
+            if self.work.by_rows:
+                F.sums(R, sums_out)
+            else:
+                np.matmul(R, F.T, out=sums_out)
             return total
         self.counts += R.sum(axis=1)
         if kernel.covariance_type == "tied":
@@ -1096,7 +1167,10 @@ def gather_scatter(data: BlockData, kernel: Kernel, about: dict) -> dict:
             w = data.weights_of(a, b)
             if w is not None:
                 R *= w
-            z = F if kernel.form == "direct" else F[kernel.n_quadratic : -1].T
+            if kernel.form == "direct":
+                z = F
+            else:
+                z = F.z if work.by_rows else F[kernel.n_quadratic : -1].T
             for c, mean in about.items():
                 diff = z - mean
                 if full_form:

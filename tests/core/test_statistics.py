@@ -270,3 +270,22 @@ def test_components_are_recomputed_directly_only_where_the_row_bound_could_excee
         total, next_fast = em_pass(X, mixture, 1e-6, data)
         assert total == pytest.approx(total_ref, rel=1e-12)
         assert_same_mixture(next_fast, next_ref, rtol=1e-10)
+
+
+@pytest.mark.parametrize("covariance_type", ["diag", "spherical"])
+def test_wide_rows_keep_their_features_as_rows_with_the_same_statistics(
+    covariance_type, monkeypatch
+):
+    X = _data(n=700, d=130, seed=5)
+    w = np.random.default_rng(1).uniform(0, 2, len(X))
+    mixture = initialize(X, 3, covariance_type=covariance_type, seed=2)
+    data = blockwise.BlockData(X, w)
+    kernel = blockwise.kernel_for(mixture, data)
+    assert blockwise._row_features(kernel)
+    by_rows = blockwise.gather(data, kernel)
+    scatter_by_rows = blockwise.gather_scatter(data, kernel, {1: kernel.shifted_means[1]})
+    monkeypatch.setattr(blockwise, "_ROW_FEATURES_MIN_D", 10**6)
+    assert not blockwise._row_features(kernel)
+    _assert_same_statistics(by_rows, blockwise.gather(data, kernel), rtol=1e-13)
+    scatter = blockwise.gather_scatter(data, kernel, {1: kernel.shifted_means[1]})
+    np.testing.assert_allclose(scatter_by_rows[1], scatter[1], rtol=1e-13)
