@@ -1100,7 +1100,11 @@ _EMPTY_EPS = 10 * _MACHINE_EPS
 
 
 def one_pass_scatter(
-    stats: Statistics, covariance_type: str, about: np.ndarray | None = None, components=None
+    stats: Statistics,
+    covariance_type: str,
+    about: np.ndarray | None = None,
+    components=None,
+    overwrite: bool = False,
 ):
     """Scatter about the new means (or about the centred points ``about``, (K, D)) from the sums.
 
@@ -1110,6 +1114,8 @@ def one_pass_scatter(
     (the M-step takes the scatter about a locked mean). The sums are about each component's
     reference point (``stats.offsets``): Σ w·r·y yᵀ - n·m mᵀ with y and m relative to it.
     ``components`` (full only) picks the components to compute, in that order.
+    ``overwrite`` (full only) computes the scatters in the place of ``stats.quadratic``, a few
+    components at a time: no second (K, D, D) array.
     """
     raw, linear, quadratic, offsets = stats.counts, stats.linear, stats.quadratic, stats.offsets
     if components is not None:
@@ -1126,6 +1132,12 @@ def one_pass_scatter(
         if covariance_type == "tied":
             d = m.shape[1]
             return quadratic - left.reshape(-1, d).T @ right.reshape(-1, d), None
+        if overwrite:
+            step = max(1, (1 << 16) // max(1, m.shape[1] ** 2))
+            for at in range(0, len(m), step):
+                part = slice(at, at + step)
+                quadratic[part] -= np.matmul(np.swapaxes(left[part], 1, 2), right[part])
+            return quadratic, None
         out = np.matmul(np.swapaxes(left, 1, 2), right)
         return np.subtract(quadratic, out, out=out), None
     if covariance_type == "spherical":

@@ -101,7 +101,7 @@ def mixture_from_moments(
             weights = weights / weights.sum()
     if locked:
         weights, covariances = _keep_locked(previous, locks, weights, covariances)
-    return Mixture(weights, means, covariances, covariance_type)
+    return Mixture(weights, means, covariances, covariance_type, copy=False)
 
 
 def _keep_locked(previous: Mixture, locks: Locks, weights, covariances):
@@ -275,15 +275,20 @@ def mixture_from_statistics(
     :func:`gmm_studio.core.blockwise.scatter_request`) replace the one-pass ones. With
     ``locks``, the locked parameters of ``previous`` are kept bit for bit; the scatter of a
     component whose mean is locked is taken about that mean.
+
+    The statistics are used up: full covariances are computed in the place of their sums
+    (at large K·D² a copy would dominate the memory), the second pass's scatters taken out.
     """
     raw_counts = stats.counts
     nk = raw_counts + _EPS
     about = _scatter_centres(stats, previous, centre, locks)
-    scatter, diag = one_pass_scatter(stats, covariance_type, about)
+    spread = _spread_of(stats, covariance_type)
+    scatter, diag = one_pass_scatter(stats, covariance_type, about, overwrite=True)
     if stats.scatter:
         if covariance_type == "tied":
             scatter = sum(stats.scatter.values())
-        for c, value in stats.scatter.items():
+        while stats.scatter:
+            c, value = stats.scatter.popitem()
             if covariance_type == "full":
                 scatter[c] = value
             elif covariance_type == "diag":
@@ -296,7 +301,7 @@ def mixture_from_statistics(
         means[lock_mean] = previous.means[lock_mean]  # bit for bit, not re-centred
     return mixture_from_moments(
         stats.total_weight, raw_counts, means, scatter, diag, covariance_type, reg_covar,
-        stats.worst_points, _spread_of(stats, covariance_type), previous=previous, locks=locks,
+        stats.worst_points, spread, previous=previous, locks=locks,
     )  # fmt: skip
 
 

@@ -12,11 +12,12 @@ from gmm_studio.core.errors import FitError
 #: Bytes per value of the engine's float64 arrays.
 VALUE_BYTES = 8
 #: How many (D, D) matrices a fit keeps alive at once, per covariance type (measured:
-#: initialisation builds K full covariances from the data's covariance whatever the type, and
-#: the EM pass keeps per component its covariance, precision and Cholesky factors, old and new;
-#: one matrix per component more, for a margin).
+#: initialisation builds K full covariances from the data's covariance whatever the type; an
+#: EM pass keeps per component the current covariance and its precision factor, the new sums
+#: (the next covariances are computed in their place) and the second pass's scatter, with a
+#: margin of a matrix per component for full).
 DD_MATRICES = {
-    "full": lambda k: 9 * k + 2,
+    "full": lambda k: 3 * k + 2,
     "tied": lambda k: 5 * k + 3,
     "diag": lambda k: k + 2,
     "spherical": lambda k: k + 2,
