@@ -71,10 +71,13 @@ NEGLIGIBLE_LOG_RESPONSIBILITY = -40.0
 _SINGLE_THREAD_PRODUCT = 4 * 65536
 _MIN_BLOCK_ROWS = 256
 _MAX_BLOCK_ROWS = 8192
-#: The direct form's blocks hold a few (rows, D) arrays of about this many numbers each.
-_DIRECT_BLOCK_VALUES = 1 << 18
-#: Small data are one block while its features hold at most this many numbers (2 MiB).
-_ONE_BLOCK_VALUES = 1 << 18
+#: A block's features (the direct form: each of its few (rows, D) arrays) hold about this many
+#: numbers (512 KiB), unless that would make blocks of fewer than _MIN_BLOCK_ROWS rows: small
+#: next to what the data and the fit hold, and measured as fast as larger blocks from 256
+#: rows on (their features stay in the core's cache).
+_BLOCK_VALUES = 1 << 16
+#: Small data are one block while its features hold at most this many numbers.
+_ONE_BLOCK_VALUES = 1 << 16
 #: From this D on, BlockData reduces (n, D) blocks down their columns (contiguous rows).
 _WIDE_ROWS_MIN_D = 32
 #: Below this many rows per thread, starting threads costs more than it saves...
@@ -428,20 +431,20 @@ class Kernel:
     def block_rows(self, n_samples: int) -> int:
         """Rows per block in a pass over ``n_samples`` rows.
 
-        Data of up to two blocks whose features fit in ``_ONE_BLOCK_VALUES`` numbers are one
-        block: at small N each block's fixed cost (a few dozen numpy calls) is a good part of
-        the pass.
+        Data whose features fit in ``_ONE_BLOCK_VALUES`` numbers are one block: at small N
+        each block's fixed cost (a few dozen numpy calls) is a good part of the pass.
         """
         if self.form == "direct":
-            rows = _DIRECT_BLOCK_VALUES // max(self.n_features, self.n_components)
-            width = self.n_features
+            width = max(self.n_features, self.n_components)
+            rows = _BLOCK_VALUES // width
         else:
-            rows = _SINGLE_THREAD_PRODUCT // (self.n_components * self.n_columns)
             width = self.n_columns
+            rows = min(_SINGLE_THREAD_PRODUCT // self.n_components, _BLOCK_VALUES) // width
         rows = int(min(_MAX_BLOCK_ROWS, max(_MIN_BLOCK_ROWS, rows)))
-        if n_samples <= 2 * rows and n_samples * width <= _ONE_BLOCK_VALUES:
+        if n_samples * width <= _ONE_BLOCK_VALUES:
             return max(1, n_samples)
-        return rows
+        # Blocks of even size: the last one not a sliver.
+        return -(-n_samples // -(-n_samples // rows))
 
     def n_workers(self, data: BlockData) -> int:
         """Threads for a pass: the expanded form's blocks are shared, the direct form's not.
@@ -1189,7 +1192,7 @@ def gather_scatter(data: BlockData, kernel: Kernel, about: dict) -> dict:
                     diff *= np.sqrt(R[c])[:, np.newaxis]
                     value = diff.T @ diff
                 elif kernel.covariance_type == "diag":
-                    value = (diff * diff).T @ R[c]
+                    value = np.multiply(diff, diff, out=diff).T @ R[c]
                 else:
                     value = R[c] @ np.einsum("ij,ij->i", diff, diff)
                 part[c] = part[c] + value if c in part else value

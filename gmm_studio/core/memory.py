@@ -27,7 +27,7 @@ DD_MATRICES = {
 #: per-component arrays of that width; in the direct form a block holds a few (rows, D)
 #: arrays. Blocks have at least `PASS_BLOCK_ROWS` rows or `PASS_BLOCK_VALUES` numbers.
 PASS_BLOCK_ROWS = 256
-PASS_BLOCK_VALUES = 1 << 18
+PASS_BLOCK_VALUES = 1 << 16
 PASS_BLOCK_COPIES = {"expanded": 2, "direct": 4}
 PASS_COMPONENT_COPIES = 3
 PASS_SLACK_VALUES = 1 << 20
