@@ -199,17 +199,17 @@ class BlockData:
         self.centre = X[:: max(1, self.n_samples // 4096)].mean(axis=0)
         d = self.n_features
         sum_sq = np.zeros(d)
-        reach = np.zeros(d)
+        reach = np.zeros(d)  # per feature, the farthest any row is from the centre
+        farthest = 0.0  # wide rows: the largest squared distance of a row from the centre
         # Blocks of at most 2¹⁵ numbers (256 KiB): small next to the data, few Python steps.
         step = max(1, min(_MAX_BLOCK_ROWS, (1 << 15) // max(1, d)))
         wide = d >= _WIDE_ROWS_MIN_D
         for start in range(0, self.n_samples, step):
             rows = X[start : start + step]
             w = self.weights_of(start, start + step)
-            if wide:  # reductions down the columns of (n, D) rows run along contiguous rows
-                np.maximum(reach, rows.max(axis=0) - self.centre, out=reach)
-                np.maximum(reach, self.centre - rows.min(axis=0), out=reach)
+            if wide:  # reductions over (n, D) rows, each along contiguous rows
                 z = rows - self.centre
+                farthest = max(farthest, float(np.einsum("ij,ij->i", z, z).max(initial=0.0)))
                 sum_sq += (
                     np.einsum("ij,ij->j", z, z) if w is None else np.einsum("ij,ij,i->j", z, z, w)
                 )
@@ -223,7 +223,7 @@ class BlockData:
         #: Per-feature (weighted) mean square about the centre; at least the variance.
         self.variance = sum_sq / self.total_weight
         #: An upper bound on the distance of any row from the centre.
-        self.radius = float(np.sqrt(np.sum(reach**2)))
+        self.radius = float(np.sqrt(farthest if wide else np.sum(reach**2)))
 
     def n_workers(self, block_rows: int, rows_per_thread: int = _MIN_ROWS_PER_THREAD) -> int:
         """How many threads share a pass over blocks of ``block_rows`` rows, each thread

@@ -60,7 +60,8 @@ def mixture_from_moments(
     back), ``scatter`` the summed weighted outer products about those means ((K, D, D) for
     full, overwritten; summed over components (D, D) for tied), ``diag`` the weighted
     variances ((K, D) for diag; (K, 1), their mean over the features, for spherical). ``worst_points`` are the least well explained rows, worst first, and
-    ``spread`` the data's covariance (ddof=1): an empty component restarts at the first of
+    ``spread`` the data's covariance (ddof=1) in the shape of one covariance of this type
+    ((D, D), (D,) for diag, a number for spherical): an empty component restarts at the first of
     those rows not yet taken, with that covariance and a weight of one row. With ``locks``,
     the locked parameters of ``previous`` are kept bit for bit and the free weights share what
     the locked weights leave.
@@ -128,14 +129,13 @@ def _reseed(
 ):
     """Restart each empty component at a badly explained row (weights not renormalised)."""
     n_features = means.shape[1]
-    spread = cov.from_full(spread[np.newaxis], covariance_type)
     for k, point in zip(empty, worst_points, strict=False):
         means[k] = point
         weights[k] = 1.0 / total_weight
         if covariance_type == "full":
-            covariances[k] = spread[0] + reg * np.eye(n_features)
+            covariances[k] = spread + reg * np.eye(n_features)
         elif covariance_type in ("diag", "spherical"):
-            covariances[k] = spread[0] + reg
+            covariances[k] = spread + reg
     return weights, means, covariances
 
 
@@ -305,17 +305,15 @@ def mixture_from_statistics(
     )  # fmt: skip
 
 
-def _spread_of(stats: Statistics, covariance_type: str) -> np.ndarray:
-    """The data's covariance (ddof=1, weighted) from the statistics: Σ_k r_k = 1 for each row.
-
-    Diag statistics hold only squares, spherical ones only |z|²: the off-diagonal entries
-    are zero there, and for spherical every variance is their mean (the re-seed uses only the
-    diagonal for diag, its mean for spherical).
+def _spread_of(stats: Statistics, covariance_type: str) -> np.ndarray | float:
+    """The data's covariance (ddof=1, weighted) from the statistics (Σ_k r_k = 1 for each row),
+    in the shape of one covariance of this type: (D, D) for full and tied, its diagonal (D,)
+    for diag, the mean of that (a number) for spherical (what the statistics hold).
     """
     w = stats.total_weight
     d = stats.linear.shape[1]
     if w <= 1.0:
-        return np.zeros((d, d))
+        return {"diag": np.zeros(d), "spherical": 0.0}.get(covariance_type, np.zeros((d, d)))
     c, n, lin = stats.offsets, stats.counts, stats.linear
     s = (lin + n[:, np.newaxis] * c).sum(axis=0)  # Σ w·z about the centre
     if covariance_type == "tied":
@@ -326,10 +324,10 @@ def _spread_of(stats: Statistics, covariance_type: str) -> np.ndarray:
         q = stats.quadratic.sum(axis=0) + cross + cross.T + (c * n[:, np.newaxis]).T @ c
     elif covariance_type == "diag":
         q = (stats.quadratic + 2.0 * c * lin + n[:, np.newaxis] * c**2).sum(axis=0)
-        return np.diag((q - s * s / w) / (w - 1.0))
+        return (q - s * s / w) / (w - 1.0)
     else:
         q = float(
             np.sum(stats.quadratic + 2.0 * np.sum(c * lin, axis=1) + n * np.sum(c**2, axis=1))
         )
-        return np.eye(d) * ((q - s @ s / w) / (d * (w - 1.0)))
+        return (q - s @ s / w) / (d * (w - 1.0))
     return (q - np.outer(s, s) / w) / (w - 1.0)
