@@ -382,8 +382,9 @@ def form_costs(n_components: int, n_features: int, covariance_type: str) -> dict
 def choose_form(n_components: int, n_features: int, covariance_type: str) -> str:
     """The cheaper formulation for this shape: ``"expanded"`` or ``"direct"``.
 
-    Only full and tied covariances have a choice; diag and spherical features grow as 2D+1
-    per row, which the expanded form handles at any D. Beyond
+    Only full and tied covariances have a choice; diag features grow as 2D+1 per row and
+    spherical ones as D+2, which the expanded form handles at any D (as rows of z and its
+    squares from D=128 on, the products as scikit-learn's but blocked). Beyond
     ``_MAX_EXPANDED_FEATURES`` features the memory of the expanded form decides for direct.
     """
     if not is_full_form(covariance_type):

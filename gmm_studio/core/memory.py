@@ -23,9 +23,10 @@ DD_MATRICES = {
     "spherical": lambda k: k + 2,
 }
 #: The EM pass (`gmm_studio.core.blockwise`) works on blocks of rows: in the expanded form each
-#: row becomes 1 + D + D(D+1)/2 numbers (full, tied) or 1 + 2D (diag, spherical), with a few
-#: per-component arrays of that width; in the direct form a block holds a few (rows, D)
-#: arrays. Blocks have at least `PASS_BLOCK_ROWS` rows or `PASS_BLOCK_VALUES` numbers.
+#: row becomes 1 + D + D(D+1)/2 numbers (full, tied), 1 + 2D (diag) or 2 + D (spherical),
+#: with a few per-component arrays of that width; in the direct form a block holds a few
+#: (rows, D) arrays. Blocks have at most `PASS_BLOCK_ROWS` rows or `PASS_BLOCK_VALUES`
+#: numbers, whichever is more.
 PASS_BLOCK_ROWS = 256
 PASS_BLOCK_VALUES = 1 << 16
 PASS_BLOCK_COPIES = {"expanded": 2, "direct": 4}
