@@ -76,6 +76,10 @@ _MAX_BLOCK_ROWS = 8192
 #: next to what the data and the fit hold, and measured as fast as larger blocks from 256
 #: rows on (their features stay in the core's cache).
 _BLOCK_VALUES = 1 << 16
+#: ...and never more than this many (1 MiB) where a row is wide, down to blocks of
+#: _MIN_WIDE_BLOCK_ROWS rows (their work is then far larger than a block's fixed cost).
+_MAX_BLOCK_VALUES = 1 << 17
+_MIN_WIDE_BLOCK_ROWS = 64
 #: Small data are one block while its features hold at most this many numbers.
 _ONE_BLOCK_VALUES = 1 << 16
 #: From this D on, BlockData reduces (n, D) blocks down their columns (contiguous rows).
@@ -441,7 +445,8 @@ class Kernel:
         else:
             width = self.n_columns
             rows = min(_SINGLE_THREAD_PRODUCT // self.n_components, _BLOCK_VALUES) // width
-        rows = int(min(_MAX_BLOCK_ROWS, max(_MIN_BLOCK_ROWS, rows)))
+        fewest = max(_MIN_WIDE_BLOCK_ROWS, min(_MIN_BLOCK_ROWS, _MAX_BLOCK_VALUES // width))
+        rows = int(min(_MAX_BLOCK_ROWS, max(fewest, rows)))
         if n_samples * width <= _ONE_BLOCK_VALUES:
             return max(1, n_samples)
         # Blocks of even size: the last one not a sliver.
