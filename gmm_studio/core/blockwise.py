@@ -71,12 +71,24 @@ NEGLIGIBLE_LOG_RESPONSIBILITY = -40.0
 _SINGLE_THREAD_PRODUCT = 4 * 65536
 _MIN_BLOCK_ROWS = 256
 _MAX_BLOCK_ROWS = 8192
-#: The direct form's blocks hold a few (rows, D) arrays of about this many numbers each.
-_DIRECT_BLOCK_VALUES = 1 << 18
-#: Small data are one block while its features hold at most this many numbers (2 MiB).
-_ONE_BLOCK_VALUES = 1 << 18
-#: Below this many rows per thread, starting threads costs more than it saves.
+#: A block's features (the direct form: each of its few (rows, D) arrays) hold about this many
+#: numbers (512 KiB), unless that would make blocks of fewer than _MIN_BLOCK_ROWS rows: small
+#: next to what the data and the fit hold, and measured as fast as larger blocks from 256
+#: rows on (their features stay in the core's cache).
+_BLOCK_VALUES = 1 << 16
+#: ...and never more than this many (1 MiB) where a row is wide, down to blocks of
+#: _MIN_WIDE_BLOCK_ROWS rows (their work is then far larger than a block's fixed cost).
+_MAX_BLOCK_VALUES = 1 << 17
+_MIN_WIDE_BLOCK_ROWS = 64
+#: Small data are one block while its features hold at most this many numbers.
+_ONE_BLOCK_VALUES = 1 << 16
+#: From this D on, BlockData reduces (n, D) blocks down their columns (contiguous rows).
+_WIDE_ROWS_MIN_D = 32
+#: Below this many rows per thread, starting threads costs more than it saves...
 _MIN_ROWS_PER_THREAD = 16_384
+#: ...unless the rows are wide: a thread pays for itself from about a millisecond of work
+#: (estimated by :func:`form_costs`), what 16,384 rows take at small K and D.
+_MIN_THREAD_WORK_NS = 1e6
 
 
 def _has_vector_exp() -> bool:
@@ -189,36 +201,79 @@ class BlockData:
         # Any point near the data will do as the centre (every formula is exact in it): the
         # mean of at most 4096 evenly spaced rows is quick and the same on every call.
         self.centre = X[:: max(1, self.n_samples // 4096)].mean(axis=0)
-        sum_sq = np.zeros(self.n_features)
-        reach = np.zeros(self.n_features)
-        # Blocks of at most 2¹⁷ numbers (1 MiB): small next to the data, few Python steps.
-        step = max(_MIN_BLOCK_ROWS, min(_MAX_BLOCK_ROWS, (1 << 17) // max(1, self.n_features)))
+        d = self.n_features
+        sum_sq = np.zeros(d)
+        reach = np.zeros(d)  # per feature, the farthest any row is from the centre
+        farthest = 0.0  # wide rows: the largest squared distance of a row from the centre
+        # Blocks of at most 2¹⁵ numbers (256 KiB): small next to the data, few Python steps.
+        step = max(1, min(_MAX_BLOCK_ROWS, (1 << 15) // max(1, d)))
+        wide = d >= _WIDE_ROWS_MIN_D
         for start in range(0, self.n_samples, step):
+            rows = X[start : start + step]
+            w = self.weights_of(start, start + step)
+            if wide:  # reductions over (n, D) rows, each along contiguous rows
+                z = rows - self.centre
+                farthest = max(farthest, float(np.einsum("ij,ij->i", z, z).max(initial=0.0)))
+                sum_sq += (
+                    np.einsum("ij,ij->j", z, z) if w is None else np.einsum("ij,ij,i->j", z, z, w)
+                )
+                continue
             # C order: the (D, n) block's reductions then run along contiguous rows.
-            z = np.subtract(X[start : start + step].T, self.centre[:, np.newaxis], order="C")
+            z = np.subtract(rows.T, self.centre[:, np.newaxis], order="C")
             np.maximum(reach, z.max(axis=1), out=reach)
             np.maximum(reach, -z.min(axis=1), out=reach)
             z *= z
-            if self.sample_weight is None:
-                sum_sq += z.sum(axis=1)
-            else:
-                sum_sq += z @ self.sample_weight[start : start + step]
+            sum_sq += z.sum(axis=1) if w is None else z @ w
         #: Per-feature (weighted) mean square about the centre; at least the variance.
         self.variance = sum_sq / self.total_weight
         #: An upper bound on the distance of any row from the centre.
-        self.radius = float(np.sqrt(np.sum(reach**2)))
+        self.radius = float(np.sqrt(farthest if wide else np.sum(reach**2)))
 
-    def n_workers(self, block_rows: int) -> int:
-        """How many threads share a pass over blocks of ``block_rows`` rows."""
+    def n_workers(self, block_rows: int, rows_per_thread: int = _MIN_ROWS_PER_THREAD) -> int:
+        """How many threads share a pass over blocks of ``block_rows`` rows, each thread
+        given at least ``rows_per_thread`` rows."""
         n_blocks = -(-self.n_samples // block_rows)
         cap = _thread_count if self.max_threads is None else self.max_threads
-        return max(1, min(cap, n_blocks, self.n_samples // _MIN_ROWS_PER_THREAD))
+        return max(1, min(cap, n_blocks, self.n_samples // max(1, rows_per_thread)))
 
     def weights_of(self, a: int, b: int) -> np.ndarray | None:
         return None if self.sample_weight is None else self.sample_weight[a:b]
 
 
-_blas_controller = None
+_blas_libraries = None
+_blas_lock = threading.Lock()
+_blas_holders = 0
+_blas_saved: list[int] = []
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """BLAS on one thread while any caller is inside; the first in saves, the last out restores.
+
+    The BLAS libraries' own setters, not a threadpoolctl context per pass (which costs tens
+    of microseconds, a good part of a pass at N=1,000, and could not be nested by threads).
+    """
+    global _blas_libraries, _blas_holders, _blas_saved
+    with _blas_lock:
+        if _blas_libraries is None:
+            from threadpoolctl import ThreadpoolController
+
+            _blas_libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+        if _blas_holders == 0:
+            _blas_saved = [lib.get_num_threads() for lib in _blas_libraries]
+            for lib, n in zip(_blas_libraries, _blas_saved, strict=True):
+                if n != 1:
+                    lib.set_num_threads(1)
+        _blas_holders += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_holders -= 1
+            if _blas_holders == 0:
+                for lib, n in zip(_blas_libraries, _blas_saved, strict=True):
+                    if n != 1:
+                        lib.set_num_threads(n)
 
 
 def blas_threads_for(n_components: int, n_features: int, covariance_type: str, form=None):
@@ -233,17 +288,12 @@ def blas_threads_for(n_components: int, n_features: int, covariance_type: str, f
     (scikit-learn's: 7.9 s), and at N=1,000, K=16, D=500 diag 38 ms against 408 ms.
     Below BLAS's own threading threshold (small shapes) nothing is changed: no overhead.
     """
-    global _blas_controller
     if form is None:
         form = choose_form(n_components, n_features, covariance_type)
     columns = n_quadratic(n_features, covariance_type) + n_features + 1
     if form != "direct" and n_components * columns * _MIN_BLOCK_ROWS <= _SINGLE_THREAD_PRODUCT:
         return contextlib.nullcontext()
-    if _blas_controller is None:
-        from threadpoolctl import ThreadpoolController
-
-        _blas_controller = ThreadpoolController()
-    return _blas_controller.limit(limits=1, user_api="blas")
+    return _one_blas_thread()
 
 
 def _run_blocks(n_samples: int, block_rows: int, n_workers: int, make_state, visit) -> list:
@@ -295,9 +345,15 @@ def is_full_form(covariance_type: str) -> bool:
 
 
 def n_quadratic(n_features: int, covariance_type: str) -> int:
-    """Number of quadratic features for this covariance type."""
+    """Number of quadratic features for this covariance type.
+
+    Full and tied need every z_i z_j (i ≤ j), diag the squares z_i², spherical only |z|²
+    (its M-step averages the variances over the features, so Σ r·|y|² is all it needs).
+    """
     d = n_features
-    return d * (d + 1) // 2 if is_full_form(covariance_type) else d
+    if is_full_form(covariance_type):
+        return d * (d + 1) // 2
+    return 1 if covariance_type == "spherical" else d
 
 
 #: The expanded form holds (P, rows) features per block; it is used only while P stays below
@@ -330,8 +386,9 @@ def form_costs(n_components: int, n_features: int, covariance_type: str) -> dict
 def choose_form(n_components: int, n_features: int, covariance_type: str) -> str:
     """The cheaper formulation for this shape: ``"expanded"`` or ``"direct"``.
 
-    Only full and tied covariances have a choice; diag and spherical features grow as 2D+1
-    per row, which the expanded form handles at any D. Beyond
+    Only full and tied covariances have a choice; diag features grow as 2D+1 per row and
+    spherical ones as D+2, which the expanded form handles at any D (as rows of z and its
+    squares from D=128 on, the products as scikit-learn's but blocked). Beyond
     ``_MAX_EXPANDED_FEATURES`` features the memory of the expanded form decides for direct.
     """
     if not is_full_form(covariance_type):
@@ -363,7 +420,8 @@ class Kernel:
     log_const: np.ndarray
     direct: np.ndarray
     #: (3, K): a row z's expanded quadratic form for component k sums terms of magnitude at
-    #: most ``a_k |z|² + 2 b_k |z| + c_k`` (see :func:`_correct_imprecise_terms`).
+    #: most ``a_k |z|² + 2 b_k |z| + c_k`` (see :func:`_correct_imprecise_terms`); None in
+    #: the direct form.
     term_sizes: np.ndarray | None = None
 
     @property
@@ -378,20 +436,21 @@ class Kernel:
     def block_rows(self, n_samples: int) -> int:
         """Rows per block in a pass over ``n_samples`` rows.
 
-        Data of up to two blocks whose features fit in ``_ONE_BLOCK_VALUES`` numbers are one
-        block: at small N each block's fixed cost (a few dozen numpy calls) is a good part of
-        the pass.
+        Data whose features fit in ``_ONE_BLOCK_VALUES`` numbers are one block: at small N
+        each block's fixed cost (a few dozen numpy calls) is a good part of the pass.
         """
         if self.form == "direct":
-            rows = _DIRECT_BLOCK_VALUES // max(self.n_features, self.n_components)
-            width = self.n_features
+            width = max(self.n_features, self.n_components)
+            rows = _BLOCK_VALUES // width
         else:
-            rows = _SINGLE_THREAD_PRODUCT // (self.n_components * self.n_columns)
             width = self.n_columns
-        rows = int(min(_MAX_BLOCK_ROWS, max(_MIN_BLOCK_ROWS, rows)))
-        if n_samples <= 2 * rows and n_samples * width <= _ONE_BLOCK_VALUES:
+            rows = min(_SINGLE_THREAD_PRODUCT // self.n_components, _BLOCK_VALUES) // width
+        fewest = max(_MIN_WIDE_BLOCK_ROWS, min(_MIN_BLOCK_ROWS, _MAX_BLOCK_VALUES // width))
+        rows = int(min(_MAX_BLOCK_ROWS, max(fewest, rows)))
+        if n_samples * width <= _ONE_BLOCK_VALUES:
             return max(1, n_samples)
-        return rows
+        # Blocks of even size: the last one not a sliver.
+        return -(-n_samples // -(-n_samples // rows))
 
     def n_workers(self, data: BlockData) -> int:
         """Threads for a pass: the expanded form's blocks are shared, the direct form's not.
@@ -402,7 +461,9 @@ class Kernel:
         """
         if self.form == "direct":
             return 1
-        return data.n_workers(self.block_rows(data.n_samples))
+        cost = form_costs(self.n_components, self.n_features, self.covariance_type)[self.form]
+        rows = min(_MIN_ROWS_PER_THREAD, int(_MIN_THREAD_WORK_NS / cost) + 1)
+        return data.n_workers(self.block_rows(data.n_samples), rows)
 
     def blas_threads(self):
         """:func:`blas_threads_for` this kernel's shape and form."""
@@ -454,33 +515,29 @@ def make_kernel(mixture, centre: np.ndarray, radius: float, form: str | None = N
         rows, cols = upper_pairs(d)
         quad = precisions[:, rows, cols]
         quad[:, rows != cols] *= 2.0
-        trace = np.trace(precisions, axis1=1, axis2=2)
         # |z|ᵀ|P||z| ≤ ‖P‖_F |z|²: the quadratic terms' magnitude.
         largest = np.sqrt(np.sum(precisions**2, axis=(1, 2)))
-    else:
+    elif covariance_type == "diag":
         quad = prec_chol**2
-        if covariance_type == "spherical":
-            quad = np.repeat(quad[:, np.newaxis], d, axis=1)
         p_mu = quad * shifted
-        trace = quad.sum(axis=1)
         largest = quad.max(axis=1)
+    else:  # spherical: one feature |z|², one precision per component
+        precision = prec_chol**2
+        quad = precision[:, np.newaxis]
+        p_mu = quad * shifted
+        largest = precision
     weights_t[:, :nq] = -0.5 * quad
     weights_t[:, nq : nq + d] = p_mu
     weights_t[:, -1] = log_const - 0.5 * np.sum(shifted * p_mu, axis=1)
 
-    # A-priori bound on the rounding error of the expanded form at any row of the data.
-    reach = radius + np.sqrt(np.sum(shifted**2, axis=1))
-    error = ROUNDING_SLACK * _MACHINE_EPS * trace * reach**2
+    # The bound of _correct_imprecise_terms at the farthest a row can be (|z| ≤ radius): the
+    # components it leaves out are within EXPANDED_FORM_ERROR at every row of the data.
+    term_sizes = np.array(
+        [largest, np.sqrt(np.sum(p_mu**2, axis=1)), np.abs(weights_t[:, -1]) + np.abs(log_const)]
+    )
+    a, b, c = term_sizes
+    error = ROUNDING_SLACK * _MACHINE_EPS * (a * radius**2 + 2 * b * radius + c)
     direct = np.flatnonzero(~(error <= EXPANDED_FORM_ERROR))
-    term_sizes = None
-    if len(direct):
-        term_sizes = np.array(
-            [
-                largest,
-                np.sqrt(np.sum(p_mu**2, axis=1)),
-                np.abs(weights_t[:, -1]) + np.abs(log_const),
-            ]
-        )
     return Kernel(
         covariance_type, form, centre, d, nq, weights_t, shifted, prec_chol, log_const, direct,
         term_sizes,
@@ -496,23 +553,83 @@ def kernel_for(mixture, data: BlockData) -> Kernel:
 # One block: log-probabilities, responsibilities, statistics
 
 
+class _RowFeatures:
+    """The expanded features of a block of wide diag or spherical rows, kept as rows.
+
+    ``z`` (n, D) are the centred rows, ``q`` their squares (n, D) for diag or their squared
+    lengths (n,) for spherical: both filled without transposing the block (the (P, n)
+    features' transposition costs more than the products at D in the hundreds), read by
+    the products as they are.
+    """
+
+    __slots__ = ("q", "z")
+
+    def __init__(self, z: np.ndarray, q: np.ndarray):
+        self.z, self.q = z, q
+
+    def times(self, weights_t: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``weights_t @ F``: (K, P) by the (P, n) features, into ``out`` (K, n)."""
+        nq, d = weights_t.shape[1] - self.z.shape[1] - 1, self.z.shape[1]
+        np.matmul(weights_t[:, nq : nq + d], self.z.T, out=out)
+        if self.q.ndim == 1:
+            out += weights_t[:, :1] * self.q
+        else:
+            out += weights_t[:, :nq] @ self.q.T
+        out += weights_t[:, -1:]
+        return out
+
+    def sums(self, R: np.ndarray, out: np.ndarray) -> None:
+        """``R @ Fᵀ``: the (K, P) sums of the responsibilities ``R`` (K, n) times the features."""
+        d = self.z.shape[1]
+        nq = out.shape[1] - d - 1
+        out[:, :nq] = (R @ self.q).reshape(len(R), nq)
+        out[:, nq : nq + d] = R @ self.z
+        out[:, -1] = R.sum(axis=1)
+
+
+#: From this D on, diag and spherical blocks keep their features as rows (:class:`_RowFeatures`):
+#: measured alike at D=100, 1.3x faster at D=500.
+_ROW_FEATURES_MIN_D = 128
+
+
+def _row_features(kernel: Kernel) -> bool:
+    return (
+        kernel.form == "expanded"
+        and kernel.covariance_type in ("diag", "spherical")
+        and kernel.n_features >= _ROW_FEATURES_MIN_D
+    )
+
+
 class _Workspace:
     """Per-thread buffers for the features and the (K, rows) log-probabilities of a block."""
 
     def __init__(self, kernel: Kernel, rows: int):
         self.kernel = kernel
-        if kernel.form == "expanded":
+        self.by_rows = _row_features(kernel)
+        if self.by_rows:
+            d = kernel.n_features
+            self.rows = np.empty((rows, d))
+            self.squares = np.empty((rows, d) if kernel.covariance_type == "diag" else rows)
+        elif kernel.form == "expanded":
             # (P, rows): a shorter block uses the first columns; the constant row stays 1.
             self.features = np.empty((kernel.n_columns, rows))
             self.features[-1] = 1.0
         self.log_prob = np.empty(kernel.n_components * rows)
 
     def centred(self, X_block: np.ndarray) -> np.ndarray:
-        """The block's rows about the centre: (P, n) features (expanded) or (n, D) (direct)."""
+        """The block's rows about the centre: (P, n) features or :class:`_RowFeatures`
+        (expanded), or (n, D) rows (direct)."""
         kernel = self.kernel
         if kernel.form == "direct":
             return X_block - kernel.centre
         n, d = X_block.shape
+        if self.by_rows:
+            z = np.subtract(X_block, kernel.centre, out=self.rows[:n])
+            if kernel.covariance_type == "diag":
+                q = np.multiply(z, z, out=self.squares[:n])
+            else:
+                q = np.einsum("ij,ij->i", z, z, out=self.squares[:n])
+            return _RowFeatures(z, q)
         nq = kernel.n_quadratic
         F = self.features[:, :n]
         z = F[nq : nq + d]
@@ -525,8 +642,10 @@ class _Workspace:
             for i in range(d):
                 np.multiply(z[i], z[i:], out=F[at : at + d - i])
                 at += d - i
-        else:
+        elif kernel.covariance_type == "diag":
             np.multiply(z, z, out=F[:nq])
+        else:
+            np.einsum("ij,ij->j", z, z, out=F[0])
         return F
 
     def log_prob_of(self, F: np.ndarray) -> np.ndarray:
@@ -537,16 +656,27 @@ class _Workspace:
             L = self.log_prob[: kernel.n_components * n].reshape(kernel.n_components, n)
             _direct_log_prob(kernel, F, L)
             return L
+        if self.by_rows:
+            n = len(F.z)
+            L = self.log_prob[: kernel.n_components * n].reshape(kernel.n_components, n)
+            F.times(kernel.weights_t, L)
+            if len(kernel.direct):
+                squared = F.q if kernel.covariance_type == "spherical" else None
+                _correct_imprecise_terms(kernel, F.z, L, squared)
+            return L
         n = F.shape[1]
         L = self.log_prob[: kernel.n_components * n].reshape(kernel.n_components, n)
         np.matmul(kernel.weights_t, F, out=L)
         if len(kernel.direct):
             d, nq = kernel.n_features, kernel.n_quadratic
-            _correct_imprecise_terms(kernel, F[nq : nq + d].T, L)
+            squared = F[0] if kernel.covariance_type == "spherical" else None
+            _correct_imprecise_terms(kernel, F[nq : nq + d].T, L, squared)
         return L
 
 
-def _correct_imprecise_terms(kernel: Kernel, z: np.ndarray, L: np.ndarray) -> None:
+def _correct_imprecise_terms(
+    kernel: Kernel, z: np.ndarray, L: np.ndarray, squared: np.ndarray | None = None
+) -> None:
     """Recompute in the direct form the expanded log-densities that matter and may be imprecise.
 
     Only the components in ``kernel.direct`` can carry more than EXPANDED_FORM_ERROR of
@@ -555,10 +685,12 @@ def _correct_imprecise_terms(kernel: Kernel, z: np.ndarray, L: np.ndarray) -> No
     its rounding error is at most ROUNDING_SLACK·eps times that. A term that may be imprecise
     is recomputed when, even with that error, it could be within e^-40 of its row's largest
     (about one row per component near convergence); the others' responsibilities are below
-    e^-41 either way, as the negligible terms of :func:`_exp_of_live_terms`.
+    e^-41 either way, as the negligible terms of :func:`_exp_of_live_terms`. ``squared``
+    holds the rows' |z|² when the caller has them.
     """
     ks = kernel.direct
-    squared = np.einsum("ij,ij->i", z, z)
+    if squared is None:
+        squared = np.einsum("ij,ij->i", z, z)
     a, b, c = kernel.term_sizes[:, ks]
     bound = (ROUNDING_SLACK * _MACHINE_EPS) * (
         a[:, np.newaxis] * squared + (2 * b)[:, np.newaxis] * np.sqrt(squared) + c[:, np.newaxis]
@@ -677,7 +809,8 @@ class Statistics:
         Σ w·r_k·y.
     quadratic : ndarray
         Σ w·r_k·y yᵀ: (K, D, D) for full; (D, D) summed over the components for tied (all
-        the M-step needs); the diagonals Σ w·r_k·y² (K, D) for diag and spherical.
+        the M-step needs); the diagonals Σ w·r_k·y² (K, D) for diag; their sums
+        Σ w·r_k·|y|² (K,) for spherical.
     log_likelihood : float
         Σ w·log p(x).
     total_weight : float
@@ -688,7 +821,8 @@ class Statistics:
         the lower row number: their log-densities, row numbers and values (D each).
     scatter : dict
         Only from a second pass (:func:`gather_scatter`): component -> Σ w·r_k (z - m)(z - m)ᵀ
-        about the mean asked for ((D, D) for full/tied, the diagonal for diag/spherical).
+        about the mean asked for ((D, D) for full/tied, the diagonal for diag, the trace
+        for spherical).
     """
 
     counts: np.ndarray
@@ -730,12 +864,11 @@ class Statistics:
 
 
 def _keep_smallest(a, b, count):
-    """The ``count`` smallest (value, row, point) triples of both sets, ties by lower row."""
-    values = np.concatenate([a[0], b[0]])
-    rows = np.concatenate([a[1], b[1]])
-    points = np.concatenate([a[2], b[2]])
-    order = np.lexsort((rows, values))[:count]
-    return values[order], rows[order], points[order]
+    """The ``count`` smallest entries of both sets of (values, rows, ...) arrays, ties by
+    lower row."""
+    parts = [np.concatenate([x, y]) for x, y in zip(a, b, strict=True)]
+    order = np.lexsort((parts[1], parts[0]))[:count]
+    return tuple(part[order] for part in parts)
 
 
 class _Accumulator:
@@ -748,9 +881,13 @@ class _Accumulator:
         if kernel.form == "direct":
             self.counts = np.zeros(k)
             self.linear = np.zeros((k, d))
-            shape = {"full": (k, d, d), "tied": (d, d)}.get(kernel.covariance_type, (k, d))
+            shape = {"full": (k, d, d), "tied": (d, d), "spherical": (k,)}.get(
+                kernel.covariance_type, (k, d)
+            )
             self.quadratic = np.zeros(shape)
-        self.worst = (np.empty(0), np.empty(0, dtype=np.intp), np.empty((0, d)))
+        #: (log-densities, row numbers) of the worst rows so far; their values are read from
+        #: the data once, at the end of the pass.
+        self.worst = (np.empty(0), np.empty(0, dtype=np.intp))
 
     def add_block(self, X_block, w, row_offset: int, sums_out) -> float:
         """Add a block's statistics; return its log-likelihood.
@@ -769,9 +906,12 @@ class _Accumulator:
             total = float(log_norm @ w)
             ranked = np.where(w > 0, log_norm, np.inf)
             R *= w
-        self._track_worst(ranked, X_block, row_offset, w)
+        self._track_worst(ranked, row_offset, w)
         if kernel.form == "expanded":
-            np.matmul(R, F.T, out=sums_out)
+            if self.work.by_rows:
+                F.sums(R, sums_out)
+            else:
+                np.matmul(R, F.T, out=sums_out)
             return total
         self.counts += R.sum(axis=1)
         if kernel.covariance_type == "tied":
@@ -792,11 +932,13 @@ class _Accumulator:
                 # into one triangle (BLAS sees the C-ordered (D, D) sums transposed).
                 y *= np.sqrt(R[k])[:, np.newaxis]
                 blas.dsyrk(1.0, y.T, beta=1.0, c=self.quadratic[k].T, overwrite_c=1)
-            else:
+            elif kernel.covariance_type == "diag":
                 self.quadratic[k] += (y * y).T @ R[k]
+            else:
+                self.quadratic[k] += R[k] @ np.einsum("ij,ij->i", y, y)
         return total
 
-    def _track_worst(self, ranked, X_block, row_offset, w):
+    def _track_worst(self, ranked, row_offset, w):
         k = self.kernel.n_components
         values = self.worst[0]
         if len(values) == k and not ranked.min() < values[-1]:
@@ -808,8 +950,7 @@ class _Accumulator:
         if w is not None:
             # A row of weight w stands for ⌈w⌉ rows: as many entries as copies of it would get.
             pick = np.repeat(pick, np.minimum(np.ceil(w[pick]), k).astype(np.intp))
-        new = (ranked[pick], pick + row_offset, np.array(X_block[pick], dtype=float, ndmin=2))
-        self.worst = _keep_smallest(self.worst, new, k)
+        self.worst = _keep_smallest(self.worst, (ranked[pick], pick + row_offset), k)
 
     def sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(counts, linear, quadratic) of the direct form."""
@@ -822,6 +963,8 @@ class _Accumulator:
 
 
 def _unpack_quadratic(packed: np.ndarray, covariance_type: str, d: int) -> np.ndarray:
+    if covariance_type == "spherical":
+        return packed[:, 0].copy()
     if not is_full_form(covariance_type):
         return packed.copy()
     rows, cols = upper_pairs(d)
@@ -882,9 +1025,12 @@ def gather(
         states = _run_blocks(
             data.n_samples, block, n_workers, lambda: _Accumulator(kernel, rows), visit
         )
-    worst = states[0].worst
+    worst_values, worst_rows = states[0].worst
     for state in states[1:]:
-        worst = _keep_smallest(worst, state.worst, kernel.n_components)
+        worst_values, worst_rows = _keep_smallest(
+            (worst_values, worst_rows), state.worst, kernel.n_components
+        )
+    worst_points = np.array(X[worst_rows - row_offset], dtype=float, ndmin=2)
     d, nq = kernel.n_features, kernel.n_quadratic
     if expanded:
         total_sums = sums.sum(axis=0)
@@ -895,7 +1041,7 @@ def gather(
         counts, linear, quadratic = states[0].sums()
     return Statistics(
         counts, linear, quadratic, float(totals.sum()), data.total_weight, data.n_samples,
-        *worst, _statistics_offsets(kernel),
+        worst_values, worst_rows, worst_points, _statistics_offsets(kernel),
     )  # fmt: skip
 
 
@@ -923,7 +1069,12 @@ def scatter_request(stats: Statistics, covariance_type: str, reg_covar: float) -
     full_form = is_full_form(covariance_type)
     # Σ w·r·y yᵀ carries rounding of eps·n·(|m|² + tr C); a second pass about the mean
     # removes only the |m|² part, so that part alone decides.
-    size = np.sum(shifted**2, axis=1) if full_form else np.max(shifted**2, axis=1)
+    if full_form:
+        size = np.sum(shifted**2, axis=1)
+    elif covariance_type == "diag":
+        size = np.max(shifted**2, axis=1)
+    else:  # the spherical variance averages D one-pass variances
+        size = np.mean(shifted**2, axis=1)
     # The scatter's rounding is below eps·slack·|m|²; where that is below EXPANDED_FORM_ERROR
     # times reg_covar, reg_covar alone bounds the smallest eigenvalue well enough (to 1e-8
     # of itself), and only the other components need their eigenvalues.
@@ -958,16 +1109,22 @@ _EMPTY_EPS = 10 * _MACHINE_EPS
 
 
 def one_pass_scatter(
-    stats: Statistics, covariance_type: str, about: np.ndarray | None = None, components=None
+    stats: Statistics,
+    covariance_type: str,
+    about: np.ndarray | None = None,
+    components=None,
+    overwrite: bool = False,
 ):
     """Scatter about the new means (or about the centred points ``about``, (K, D)) from the sums.
 
     Returns ``(scatter, diag)``: Σ w·r (z - m)(z - m)ᵀ per component (K, D, D) for full, summed
-    over components (D, D) for tied, else None; the weighted variances (K, D) for diag and
-    spherical, else None. ``m`` is each component's mean, or its row of ``about`` when given
+    over components (D, D) for tied, else None; the weighted variances (K, D) for diag, their
+    mean over the features (K, 1) for spherical, else None. ``m`` is each component's mean, or its row of ``about`` when given
     (the M-step takes the scatter about a locked mean). The sums are about each component's
     reference point (``stats.offsets``): Σ w·r·y yᵀ - n·m mᵀ with y and m relative to it.
     ``components`` (full only) picks the components to compute, in that order.
+    ``overwrite`` (full only) computes the scatters in the place of ``stats.quadratic``, a few
+    components at a time: no second (K, D, D) array.
     """
     raw, linear, quadratic, offsets = stats.counts, stats.linear, stats.quadratic, stats.offsets
     if components is not None:
@@ -984,8 +1141,18 @@ def one_pass_scatter(
         if covariance_type == "tied":
             d = m.shape[1]
             return quadratic - left.reshape(-1, d).T @ right.reshape(-1, d), None
+        if overwrite:
+            step = max(1, (1 << 16) // max(1, m.shape[1] ** 2))
+            for at in range(0, len(m), step):
+                part = slice(at, at + step)
+                quadratic[part] -= np.matmul(np.swapaxes(left[part], 1, 2), right[part])
+            return quadratic, None
         out = np.matmul(np.swapaxes(left, 1, 2), right)
         return np.subtract(quadratic, out, out=out), None
+    if covariance_type == "spherical":
+        d = m.shape[1]
+        total = quadratic - 2.0 * np.sum(m * linear, axis=1) + raw * np.sum(m**2, axis=1)
+        return None, (total / (d * nk))[:, np.newaxis]
     diag = (quadratic - 2.0 * m * linear + raw[:, np.newaxis] * m**2) / nk[:, np.newaxis]
     return None, diag
 
@@ -998,7 +1165,8 @@ _SCATTER_GROUPS = 8
 def gather_scatter(data: BlockData, kernel: Kernel, about: dict) -> dict:
     """Second pass: Σ w·r_c (z - m_c)(z - m_c)ᵀ for the components ``about`` (c -> centred m).
 
-    Full and tied give (D, D) matrices, diag and spherical the diagonals (D,). The blocks are
+    Full and tied give (D, D) matrices, diag the diagonals (D,), spherical their sums (the
+    traces). The blocks are
     summed in order within fixed groups of blocks (one group in the direct form, which runs
     on one thread), and the groups in order: the result does not depend on the threads, and
     the memory is a few scatters per component, whatever N.
@@ -1020,14 +1188,19 @@ def gather_scatter(data: BlockData, kernel: Kernel, about: dict) -> dict:
             w = data.weights_of(a, b)
             if w is not None:
                 R *= w
-            z = F if kernel.form == "direct" else F[kernel.n_quadratic : -1].T
+            if kernel.form == "direct":
+                z = F
+            else:
+                z = F.z if work.by_rows else F[kernel.n_quadratic : -1].T
             for c, mean in about.items():
                 diff = z - mean
                 if full_form:
                     diff *= np.sqrt(R[c])[:, np.newaxis]
                     value = diff.T @ diff
+                elif kernel.covariance_type == "diag":
+                    value = np.multiply(diff, diff, out=diff).T @ R[c]
                 else:
-                    value = (diff * diff).T @ R[c]
+                    value = R[c] @ np.einsum("ij,ij->i", diff, diff)
                 part[c] = part[c] + value if c in part else value
         parts[index] = part
 

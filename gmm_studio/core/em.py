@@ -58,9 +58,10 @@ def mixture_from_moments(
     ``total_weight`` is the number of rows (the sum of their weights), ``raw_counts`` (K,) the
     summed responsibilities, ``means`` (K, D) the component means (locked ones already put
     back), ``scatter`` the summed weighted outer products about those means ((K, D, D) for
-    full, overwritten; summed over components (D, D) for tied), ``diag`` (K, D) the weighted variances
-    (diag and spherical). ``worst_points`` are the least well explained rows, worst first, and
-    ``spread`` the data's covariance (ddof=1): an empty component restarts at the first of
+    full, overwritten; summed over components (D, D) for tied), ``diag`` the weighted
+    variances ((K, D) for diag; (K, 1), their mean over the features, for spherical). ``worst_points`` are the least well explained rows, worst first, and
+    ``spread`` the data's covariance (ddof=1) in the shape of one covariance of this type
+    ((D, D), (D,) for diag, a number for spherical): an empty component restarts at the first of
     those rows not yet taken, with that covariance and a weight of one row. With ``locks``,
     the locked parameters of ``previous`` are kept bit for bit and the free weights share what
     the locked weights leave.
@@ -101,7 +102,7 @@ def mixture_from_moments(
             weights = weights / weights.sum()
     if locked:
         weights, covariances = _keep_locked(previous, locks, weights, covariances)
-    return Mixture(weights, means, covariances, covariance_type)
+    return Mixture(weights, means, covariances, covariance_type, copy=False)
 
 
 def _keep_locked(previous: Mixture, locks: Locks, weights, covariances):
@@ -128,14 +129,13 @@ def _reseed(
 ):
     """Restart each empty component at a badly explained row (weights not renormalised)."""
     n_features = means.shape[1]
-    spread = cov.from_full(spread[np.newaxis], covariance_type)
     for k, point in zip(empty, worst_points, strict=False):
         means[k] = point
         weights[k] = 1.0 / total_weight
         if covariance_type == "full":
-            covariances[k] = spread[0] + reg * np.eye(n_features)
+            covariances[k] = spread + reg * np.eye(n_features)
         elif covariance_type in ("diag", "spherical"):
-            covariances[k] = spread[0] + reg
+            covariances[k] = spread + reg
     return weights, means, covariances
 
 
@@ -275,39 +275,45 @@ def mixture_from_statistics(
     :func:`gmm_studio.core.blockwise.scatter_request`) replace the one-pass ones. With
     ``locks``, the locked parameters of ``previous`` are kept bit for bit; the scatter of a
     component whose mean is locked is taken about that mean.
+
+    The statistics are used up: full covariances are computed in the place of their sums
+    (at large K·D² a copy would dominate the memory), the second pass's scatters taken out.
     """
     raw_counts = stats.counts
     nk = raw_counts + _EPS
     about = _scatter_centres(stats, previous, centre, locks)
-    scatter, diag = one_pass_scatter(stats, covariance_type, about)
+    spread = _spread_of(stats, covariance_type)
+    scatter, diag = one_pass_scatter(stats, covariance_type, about, overwrite=True)
     if stats.scatter:
         if covariance_type == "tied":
             scatter = sum(stats.scatter.values())
-        for c, value in stats.scatter.items():
+        while stats.scatter:
+            c, value = stats.scatter.popitem()
             if covariance_type == "full":
                 scatter[c] = value
-            elif covariance_type != "tied":
+            elif covariance_type == "diag":
                 diag[c] = value / nk[c]
+            elif covariance_type == "spherical":  # the trace: the mean variance is 1/D of it
+                diag[c] = value / (nk[c] * stats.linear.shape[1])
     means = about + centre
     if locks is not None and any(locks.mean):
         lock_mean = locks.array("mean")
         means[lock_mean] = previous.means[lock_mean]  # bit for bit, not re-centred
     return mixture_from_moments(
         stats.total_weight, raw_counts, means, scatter, diag, covariance_type, reg_covar,
-        stats.worst_points, _spread_of(stats, covariance_type), previous=previous, locks=locks,
+        stats.worst_points, spread, previous=previous, locks=locks,
     )  # fmt: skip
 
 
-def _spread_of(stats: Statistics, covariance_type: str) -> np.ndarray:
-    """The data's covariance (ddof=1, weighted) from the statistics: Σ_k r_k = 1 for each row.
-
-    Diag and spherical statistics hold only squares: the off-diagonal entries are zero there
-    (the re-seed uses only the diagonal for those types).
+def _spread_of(stats: Statistics, covariance_type: str) -> np.ndarray | float:
+    """The data's covariance (ddof=1, weighted) from the statistics (Σ_k r_k = 1 for each row),
+    in the shape of one covariance of this type: (D, D) for full and tied, its diagonal (D,)
+    for diag, the mean of that (a number) for spherical (what the statistics hold).
     """
     w = stats.total_weight
     d = stats.linear.shape[1]
     if w <= 1.0:
-        return np.zeros((d, d))
+        return {"diag": np.zeros(d), "spherical": 0.0}.get(covariance_type, np.zeros((d, d)))
     c, n, lin = stats.offsets, stats.counts, stats.linear
     s = (lin + n[:, np.newaxis] * c).sum(axis=0)  # Σ w·z about the centre
     if covariance_type == "tied":
@@ -316,7 +322,12 @@ def _spread_of(stats: Statistics, covariance_type: str) -> np.ndarray:
         # Σ_k Q_k + c_k l_kᵀ + l_k c_kᵀ + n_k c_k c_kᵀ, without (K, D, D) temporaries.
         cross = c.T @ lin
         q = stats.quadratic.sum(axis=0) + cross + cross.T + (c * n[:, np.newaxis]).T @ c
-    else:
+    elif covariance_type == "diag":
         q = (stats.quadratic + 2.0 * c * lin + n[:, np.newaxis] * c**2).sum(axis=0)
-        return np.diag((q - s * s / w) / (w - 1.0))
+        return (q - s * s / w) / (w - 1.0)
+    else:
+        q = float(
+            np.sum(stats.quadratic + 2.0 * np.sum(c * lin, axis=1) + n * np.sum(c**2, axis=1))
+        )
+        return (q - s @ s / w) / (d * (w - 1.0))
     return (q - np.outer(s, s) / w) / (w - 1.0)

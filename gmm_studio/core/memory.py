@@ -12,21 +12,23 @@ from gmm_studio.core.errors import FitError
 #: Bytes per value of the engine's float64 arrays.
 VALUE_BYTES = 8
 #: How many (D, D) matrices a fit keeps alive at once, per covariance type (measured:
-#: initialisation builds K full covariances from the data's covariance whatever the type, and
-#: the EM pass keeps per component its covariance, precision and Cholesky factors, old and new;
-#: one matrix per component more, for a margin).
+#: initialisation builds K full covariances from the data's covariance whatever the type; an
+#: EM pass keeps per component the current covariance and its precision factor, the new sums
+#: (the next covariances are computed in their place) and the second pass's scatter, with a
+#: margin of a matrix per component for full).
 DD_MATRICES = {
-    "full": lambda k: 9 * k + 2,
+    "full": lambda k: 3 * k + 2,
     "tied": lambda k: 5 * k + 3,
     "diag": lambda k: k + 2,
     "spherical": lambda k: k + 2,
 }
 #: The EM pass (`gmm_studio.core.blockwise`) works on blocks of rows: in the expanded form each
-#: row becomes 1 + D + D(D+1)/2 numbers (full, tied) or 1 + 2D (diag, spherical), with a few
-#: per-component arrays of that width; in the direct form a block holds a few (rows, D)
-#: arrays. Blocks have at least `PASS_BLOCK_ROWS` rows or `PASS_BLOCK_VALUES` numbers.
+#: row becomes 1 + D + D(D+1)/2 numbers (full, tied), 1 + 2D (diag) or 2 + D (spherical),
+#: with a few per-component arrays of that width; in the direct form a block holds a few
+#: (rows, D) arrays. A block holds at most the larger of `PASS_BLOCK_VALUES` numbers and
+#: `PASS_BLOCK_ROWS` rows.
 PASS_BLOCK_ROWS = 256
-PASS_BLOCK_VALUES = 1 << 18
+PASS_BLOCK_VALUES = 1 << 16
 PASS_BLOCK_COPIES = {"expanded": 2, "direct": 4}
 PASS_COMPONENT_COPIES = 3
 PASS_SLACK_VALUES = 1 << 20

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 from functools import cached_property
 from typing import Any
 
@@ -15,8 +15,8 @@ from gmm_studio.core.blockwise import BlockData, total_log_likelihood
 from gmm_studio.core.errors import FitError
 
 
-def _frozen(array, dtype=float) -> np.ndarray:
-    out = np.array(array, dtype=dtype, copy=True)
+def _frozen(array, copy: bool = True) -> np.ndarray:
+    out = np.array(array, dtype=float, copy=True if copy else None)
     out.flags.writeable = False
     return out
 
@@ -34,28 +34,33 @@ class Mixture:
         In scikit-learn's shape for ``covariance_type``: ``full`` (K, D, D), ``tied`` (D, D),
         ``diag`` (K, D), ``spherical`` (K,).
     covariance_type : {"full", "tied", "diag", "spherical"}
+    copy : bool
+        False: float64 arrays are made read-only in place instead of copied, for arrays the
+        caller has just computed and hands over (the M-step's: at large K·D² a copy of the
+        covariances would be a good part of a fit's memory).
 
     Notes
     -----
-    The arrays are copied and made read-only, so a Mixture can be handed to another thread
-    and held there while the engine computes the next one.
+    The arrays are copied (unless ``copy=False``) and made read-only, so a Mixture can be
+    handed to another thread and held there while the engine computes the next one.
     """
 
     weights: np.ndarray
     means: np.ndarray
     covariances: np.ndarray
     covariance_type: str = "full"
+    copy: InitVar[bool] = True
 
-    def __post_init__(self):
+    def __post_init__(self, copy: bool):
         cov.check_covariance_type(self.covariance_type)
-        weights = _frozen(self.weights)
-        means = _frozen(self.means)
+        weights = _frozen(self.weights, copy)
+        means = _frozen(self.means, copy)
         if means.ndim != 2 or weights.shape != (means.shape[0],):
             raise FitError(
                 f"means must have shape (n_components, n_features) and weights (n_components,); "
                 f"got {means.shape} and {weights.shape}"
             )
-        covariances = _frozen(self.covariances)
+        covariances = _frozen(self.covariances, copy)
         expected = cov.covariance_shape(self.covariance_type, *means.shape)
         if covariances.shape != expected:
             raise FitError(

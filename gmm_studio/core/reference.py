@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
+from gmm_studio.core import covariance as cov
 from gmm_studio.core.blockwise import BlockData
 from gmm_studio.core.em import check_finite, mixture_from_moments
 from gmm_studio.core.errors import FitError
@@ -61,7 +62,8 @@ def m_step(
         scatter = scatter.sum(axis=0)
     return mixture_from_moments(
         float(X.shape[0]), raw_counts, means, scatter, diag, covariance_type, reg_covar,
-        X[worst_rows], data_covariance(X), previous=previous, locks=locks,
+        X[worst_rows], cov.from_full(data_covariance(X)[np.newaxis], covariance_type)[0],
+        previous=previous, locks=locks,
     )  # fmt: skip
 
 

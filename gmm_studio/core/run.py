@@ -33,6 +33,9 @@ from gmm_studio.core.mixture import Mixture
 from gmm_studio.core.settings import FitSettings
 from gmm_studio.core.standardize import Standardization
 
+#: The default ``max_iter`` of :func:`em_steps` and :func:`fit`.
+MAX_ITER = 1000
+
 #: ``(X, mixture, reg_covar, data, locks) -> (log_likelihood, next_mixture)``, as
 #: :func:`gmm_studio.core.em.em_pass` and :func:`gmm_studio.core.reference.reference_em_pass`.
 EMPass = Callable[..., tuple[float, Mixture]]
@@ -359,8 +362,7 @@ class EMRun:
     def snapshots(self) -> Iterator[Snapshot]:
         """Step until EM converges or reaches ``max_iter``, yielding every evaluated snapshot."""
         while True:
-            snapshot = self.step()
-            yield snapshot
+            yield self.step()  # no name for it here: the next step may free its mixture
             if self.finished:
                 return
 
@@ -422,7 +424,7 @@ def em_steps(
     means_init=None,
     covariances_init=None,
     tol: float = 1e-6,
-    max_iter: int = 1000,
+    max_iter: int = MAX_ITER,
     reg_covar: float = 1e-6,
     seed: int | None = None,
     sample_weight=None,
@@ -544,9 +546,15 @@ def fit(X, n_components: int, *, n_init: int = 1, **options) -> FitResult:
 
         return best_fit(X, n_components, n_init=n_init, **options)
     steps = em_steps(X, n_components, **options)
+    max_iter = options.get("max_iter", MAX_ITER)
     trace = []
-    for last in steps:
-        trace.append(last.log_likelihood)
+    for snapshot in steps:
+        trace.append(snapshot.log_likelihood)
+        if snapshot.converged or snapshot.iteration >= max_iter:
+            last = snapshot
+        # Not held while the next step runs: at large K·D² its mixture (covariances and
+        # precision factors) would double the memory of the fit.
+        del snapshot
     return FitResult(last.mixture, tuple(trace), last.iteration, last.converged, last.n_samples)
 
 

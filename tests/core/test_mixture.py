@@ -89,3 +89,14 @@ def test_arrays_are_copied_and_read_only():
     assert mixture.means[0, 0] == 0.0
     with pytest.raises(ValueError, match="read-only"):
         mixture.means[0, 0] = 1.0
+
+
+def test_a_mixture_copies_its_arrays_unless_told_they_are_handed_over():
+    covariances = np.stack([np.eye(2), 2 * np.eye(2)])
+    means = np.zeros((2, 2))
+    copied = Mixture([0.5, 0.5], means, covariances, "full")
+    assert not np.shares_memory(copied.covariances, covariances)
+    assert covariances.flags.writeable
+    taken = Mixture([0.5, 0.5], means, covariances, "full", copy=False)
+    assert np.shares_memory(taken.covariances, covariances)
+    assert not covariances.flags.writeable  # frozen in place: still immutable

@@ -1,5 +1,6 @@
 """Per-chunk statistics: they add up in any order, and the M-step from them is EM's."""
 
+import contextlib
 import itertools
 
 import numpy as np
@@ -192,3 +193,100 @@ def test_precision_factors_invert_the_covariances(d):
         factors @ np.swapaxes(factors, 1, 2) @ covariances, np.broadcast_to(np.eye(d), (2, d, d)),
         atol=1e-10,
     )  # fmt: skip
+
+
+def test_spherical_statistics_hold_one_quadratic_feature():
+    # The spherical M-step averages the variances: Σ r·|y|² per component is all it needs.
+    X = _data(n=700, d=6, seed=2)
+    mixture = initialize(X, 3, covariance_type="spherical", seed=1)
+    data = blockwise.BlockData(X)
+    kernel = blockwise.kernel_for(mixture, data)
+    assert kernel.n_columns == 6 + 2
+    stats = blockwise.gather(data, kernel)
+    r = mixture.predict_proba(X)
+    z = X - data.centre
+    assert stats.quadratic.shape == (3,)
+    np.testing.assert_allclose(stats.quadratic, r.T @ np.sum(z**2, axis=1), rtol=1e-12)
+    direct = blockwise.make_kernel(mixture, data.centre, data.radius, form="direct")
+    y_sq = np.sum((z[:, np.newaxis, :] - direct.shifted_means) ** 2, axis=2)
+    np.testing.assert_allclose(blockwise.gather(data, direct).quadratic, np.sum(r * y_sq, axis=0))
+
+
+def test_wide_rows_are_prepared_row_by_row_with_the_same_spread_and_their_farthest_row(monkeypatch):
+    X = _data(n=1500, d=40, seed=3)
+    w = np.random.default_rng(0).uniform(0, 2, len(X))
+    for weights in (None, w):
+        wide = blockwise.BlockData(X, weights)
+        monkeypatch.setattr(blockwise, "_WIDE_ROWS_MIN_D", 10**6)
+        narrow = blockwise.BlockData(X, weights)
+        monkeypatch.undo()
+        np.testing.assert_allclose(wide.variance, narrow.variance, rtol=1e-13)
+        # The farthest row itself: a tighter bound than the narrow rows' per-feature reach.
+        z = X - wide.centre
+        assert wide.radius == pytest.approx(np.sqrt(np.max(np.sum(z**2, axis=1))), rel=1e-14)
+        assert wide.radius <= narrow.radius
+
+
+def test_wide_rows_share_a_small_pass_between_threads_when_the_work_pays():
+    before = blockwise.thread_count()
+    try:
+        blockwise.set_thread_count(2)
+        wide = blockwise.BlockData(np.zeros((1000, 500)))
+        diag = Mixture(np.full(16, 1 / 16), np.zeros((16, 500)), np.ones((16, 500)), "diag")
+        assert blockwise.kernel_for(diag, wide).n_workers(wide) == 2  # milliseconds of work
+        narrow = blockwise.BlockData(np.zeros((1000, 100)))
+        two = Mixture([0.5, 0.5], np.zeros((2, 100)), np.ones((2, 100)), "diag")
+        assert blockwise.kernel_for(two, narrow).n_workers(narrow) == 1  # well under one
+    finally:
+        blockwise.set_thread_count(before)
+
+
+def test_one_blas_thread_holds_while_any_pass_is_inside_and_is_restored_after():
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(2, user_api="blas"):
+        outer = blockwise.blas_threads_for(16, 500, "full")
+        inner = blockwise.blas_threads_for(16, 500, "diag")
+        with outer:
+            assert _blas_threads_inside(inner) == {1}
+            assert _blas_threads_inside(contextlib.nullcontext()) == {1}  # still held
+        assert _blas_threads_inside(contextlib.nullcontext()) == {2}
+
+
+def test_components_are_recomputed_directly_only_where_the_row_bound_could_exceed_the_error():
+    # Wide, well-scaled data (D=200, centres ±8): no row's rounding bound reaches
+    # EXPANDED_FORM_ERROR, so no component pays for the bounds or the direct recomputation.
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(600, 200)) + rng.uniform(-8, 8, (3, 200))[rng.integers(0, 3, 600)]
+    data = blockwise.BlockData(X)
+    for covariance_type in ("diag", "spherical"):
+        mixture = initialize(X, 3, covariance_type=covariance_type, seed=0)
+        kernel = blockwise.kernel_for(mixture, data)
+        assert len(kernel.direct) == 0
+        a, b, c = kernel.term_sizes
+        z = np.sqrt(np.max(np.sum((X - data.centre) ** 2, axis=1)))
+        bound = blockwise.ROUNDING_SLACK * np.finfo(float).eps * (a * z**2 + 2 * b * z + c)
+        assert np.all(bound <= blockwise.EXPANDED_FORM_ERROR)
+        total_ref, next_ref = reference_em_pass(X, mixture, 1e-6)
+        total, next_fast = em_pass(X, mixture, 1e-6, data)
+        assert total == pytest.approx(total_ref, rel=1e-12)
+        assert_same_mixture(next_fast, next_ref, rtol=1e-10)
+
+
+@pytest.mark.parametrize("covariance_type", ["diag", "spherical"])
+def test_wide_rows_keep_their_features_as_rows_with_the_same_statistics(
+    covariance_type, monkeypatch
+):
+    X = _data(n=700, d=130, seed=5)
+    w = np.random.default_rng(1).uniform(0, 2, len(X))
+    mixture = initialize(X, 3, covariance_type=covariance_type, seed=2)
+    data = blockwise.BlockData(X, w)
+    kernel = blockwise.kernel_for(mixture, data)
+    assert blockwise._row_features(kernel)
+    by_rows = blockwise.gather(data, kernel)
+    scatter_by_rows = blockwise.gather_scatter(data, kernel, {1: kernel.shifted_means[1]})
+    monkeypatch.setattr(blockwise, "_ROW_FEATURES_MIN_D", 10**6)
+    assert not blockwise._row_features(kernel)
+    _assert_same_statistics(by_rows, blockwise.gather(data, kernel), rtol=1e-13)
+    scatter = blockwise.gather_scatter(data, kernel, {1: kernel.shifted_means[1]})
+    np.testing.assert_allclose(scatter_by_rows[1], scatter[1], rtol=1e-13)
