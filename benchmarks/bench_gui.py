@@ -34,6 +34,7 @@ import argparse
 import os
 import pathlib
 import sys
+import threading
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -50,9 +51,12 @@ TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 def thread_cpu_seconds() -> dict[str, float]:
     """CPU seconds used so far by each thread of this process, by thread name (Linux)."""
     used: dict[str, float] = {}
+    # Python's thread names (the pool threads' names are not the system's in Python 3.11).
+    names = {t.native_id: t.name for t in threading.enumerate()}
     for task in pathlib.Path("/proc/self/task").glob("*"):
         try:
             name = (task / "comm").read_text().strip()
+            name = name if name.startswith("gmm-studio") else names.get(int(task.name), name)
             fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue

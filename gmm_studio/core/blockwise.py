@@ -105,6 +105,7 @@ _thread_count = _available_cores()
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 _pool_lock = threading.Lock()
+_thread_setup = None
 
 
 def thread_count() -> int:
@@ -129,13 +130,29 @@ def set_thread_count(n: int) -> None:
     _thread_count = int(n)
 
 
+def set_thread_setup(setup) -> None:
+    """Have every thread that shares passes call ``setup()`` first (None: nothing).
+
+    A window uses it to make these threads nicer than its GUI thread. Threads already started
+    are let go; the next pass starts new ones.
+    """
+    global _pool, _pool_size, _thread_setup
+    with _pool_lock:
+        _thread_setup = setup
+        if _pool is not None:
+            _pool.shutdown(wait=False)
+        _pool, _pool_size = None, 0
+
+
 def _executor(n: int) -> ThreadPoolExecutor:
     global _pool, _pool_size
     with _pool_lock:
         if _pool is None or _pool_size < n:
             if _pool is not None:
                 _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="gmm-studio-em")
+            _pool = ThreadPoolExecutor(
+                max_workers=n, thread_name_prefix="gmm-studio-em", initializer=_thread_setup
+            )
             _pool_size = n
         return _pool
 
