@@ -7,9 +7,11 @@ import os
 import threading
 
 _LOWERED_THREADS: set[int] = set()
-#: Niceness a background thread has above the process's main (GUI) thread, so that on a busy
-#: machine the GUI thread gets the CPU first.
-WORKER_NICENESS = 5
+#: Niceness a background thread has above the process's main (GUI) thread, so that the GUI
+#: thread gets the CPU first: against one such thread on its core it gets 90% (CFS weights
+#: 1024 and 110; 75% at a niceness of 5, which measured about half the redraws while panning
+#: with EM on both cores, benchmarks/bench_gui.py).
+WORKER_NICENESS = 10
 
 
 def lower_this_thread_priority() -> None:
