@@ -194,6 +194,10 @@ class BlockData:
 
     def __init__(self, X: np.ndarray, sample_weight=None, max_threads: int | None = None):
         self.max_threads = max_threads
+        #: None, or called as ``observer(start, stop, R)`` in each pass that gathers statistics,
+        #: with the responsibilities (K, n) of rows ``start:stop`` (from several threads at once;
+        #: the buffer is reused afterwards): the live view colours points from them.
+        self.observer = None
         if not (isinstance(X, np.ndarray) and X.dtype == np.float64 and X.flags.c_contiguous):
             X = np.ascontiguousarray(X, dtype=float)
         self.X = X
@@ -769,16 +773,19 @@ class _Accumulator:
             self.quadratic = np.zeros(shape)
         self.worst = (np.empty(0), np.empty(0, dtype=np.intp), np.empty((0, d)))
 
-    def add_block(self, X_block, w, row_offset: int, sums_out) -> float:
+    def add_block(self, X_block, w, row_offset: int, sums_out, observer=None) -> float:
         """Add a block's statistics; return its log-likelihood.
 
         In the expanded form the block's sums go to ``sums_out`` (one slot per block, added
-        in block order later, so threads never change the rounding).
+        in block order later, so threads never change the rounding). ``observer``: see
+        :attr:`BlockData.observer`.
         """
         kernel = self.kernel
         F = self.work.centred(X_block)
         R = self.work.log_prob_of(F)
         log_norm = normalise(R)
+        if observer is not None:
+            observer(row_offset, row_offset + len(X_block), R)
         if w is None:
             total = float(log_norm.sum())
             ranked = log_norm
@@ -890,7 +897,9 @@ def gather(
 
     def visit(acc: _Accumulator, index: int, a: int, b: int):
         out = sums[index] if expanded else None
-        totals[index] = acc.add_block(X[a:b], data.weights_of(a, b), row_offset + a, out)
+        totals[index] = acc.add_block(
+            X[a:b], data.weights_of(a, b), row_offset + a, out, data.observer
+        )
 
     if n_workers is None:
         n_workers = kernel.n_workers(data)
