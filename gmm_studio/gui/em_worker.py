@@ -7,7 +7,9 @@ half-step, a new run, quit. A busy loop never sees queued signals, so these flag
 only way in. Snapshots go into a one-slot :class:`Mailbox` that the controller reads on a
 ~60 Hz timer, so however fast EM runs the GUI draws at most once a frame; every snapshot
 reaches the GUI (the mailbox keeps the ones between frames), and the last one arrives
-before the worker says it has stopped.
+before the worker says it has stopped. A running fit's point colours come from the pass that
+evaluates each step (:class:`gmm_studio.core.point_colors.ColorBlend`), not from a pass of
+their own.
 """
 
 from __future__ import annotations
