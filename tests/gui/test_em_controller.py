@@ -121,7 +121,8 @@ def test_a_running_fit_is_colored_by_the_pass_of_each_step_not_by_a_pass_of_its_
     settings = FitSettings(n_components=3, init="random-points", seed=2, tol=0.0, max_iter=60)
     frames = []
     controller.frameReady.connect(frames.append)
-    with qtbot.waitSignal(controller.halted, timeout=30_000):
+    ended = lambda halt: halt is Halt.MAX_ITER  # noqa: E731  (not a pause before the run)
+    with qtbot.waitSignal(controller.halted, timeout=30_000, check_params_cb=ended):
         controller.drive(EMRun(X, settings), palette)
         controller.run()
     running = [f for f in frames[1:-1] if f.colors is not None]
