@@ -117,6 +117,7 @@ _thread_count = _available_cores()
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 _pool_lock = threading.Lock()
+_thread_setup = None
 
 
 def thread_count() -> int:
@@ -141,13 +142,29 @@ def set_thread_count(n: int) -> None:
     _thread_count = int(n)
 
 
+def set_thread_setup(setup) -> None:
+    """Have every thread that shares passes call ``setup()`` first (None: nothing).
+
+    A window uses it to make these threads nicer than its GUI thread. Threads already started
+    are let go; the next pass starts new ones.
+    """
+    global _pool, _pool_size, _thread_setup
+    with _pool_lock:
+        _thread_setup = setup
+        if _pool is not None:
+            _pool.shutdown(wait=False)
+        _pool, _pool_size = None, 0
+
+
 def _executor(n: int) -> ThreadPoolExecutor:
     global _pool, _pool_size
     with _pool_lock:
         if _pool is None or _pool_size < n:
             if _pool is not None:
                 _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="gmm-studio-em")
+            _pool = ThreadPoolExecutor(
+                max_workers=n, thread_name_prefix="gmm-studio-em", initializer=_thread_setup
+            )
             _pool_size = n
         return _pool
 
@@ -189,6 +206,10 @@ class BlockData:
 
     def __init__(self, X: np.ndarray, sample_weight=None, max_threads: int | None = None):
         self.max_threads = max_threads
+        #: None, or called as ``observer(start, stop, R)`` in each pass that gathers statistics,
+        #: with the responsibilities (K, n) of rows ``start:stop`` (from several threads at once;
+        #: the buffer is reused afterwards): the live view colours points from them.
+        self.observer = None
         if not (isinstance(X, np.ndarray) and X.dtype == np.float64 and X.flags.c_contiguous):
             X = np.ascontiguousarray(X, dtype=float)
         self.X = X
@@ -889,16 +910,19 @@ class _Accumulator:
         #: the data once, at the end of the pass.
         self.worst = (np.empty(0), np.empty(0, dtype=np.intp))
 
-    def add_block(self, X_block, w, row_offset: int, sums_out) -> float:
+    def add_block(self, X_block, w, row_offset: int, sums_out, observer=None) -> float:
         """Add a block's statistics; return its log-likelihood.
 
         In the expanded form the block's sums go to ``sums_out`` (one slot per block, added
-        in block order later, so threads never change the rounding).
+        in block order later, so threads never change the rounding). ``observer``: see
+        :attr:`BlockData.observer`.
         """
         kernel = self.kernel
         F = self.work.centred(X_block)
         R = self.work.log_prob_of(F)
         log_norm = normalise(R)
+        if observer is not None:
+            observer(row_offset, row_offset + len(X_block), R)
         if w is None:
             total = float(log_norm.sum())
             ranked = log_norm
@@ -1016,7 +1040,9 @@ def gather(
 
     def visit(acc: _Accumulator, index: int, a: int, b: int):
         out = sums[index] if expanded else None
-        totals[index] = acc.add_block(X[a:b], data.weights_of(a, b), row_offset + a, out)
+        totals[index] = acc.add_block(
+            X[a:b], data.weights_of(a, b), row_offset + a, out, data.observer
+        )
 
     if n_workers is None:
         n_workers = kernel.n_workers(data)

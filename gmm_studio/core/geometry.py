@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -24,7 +26,15 @@ def ellipse_points(mean, covariance, radius: float, n: int = 96) -> np.ndarray:
     """
     values, vectors = np.linalg.eigh(np.asarray(covariance, dtype=float))
     axes = vectors * np.sqrt(np.clip(values, 0.0, None))
+    return np.asarray(mean, dtype=float) + radius * unit_circle(n) @ axes.T
+
+
+@functools.cache
+def unit_circle(n: int) -> np.ndarray:
+    """``n + 1`` points (cos, sin) around the unit circle, the first repeated at the end;
+    shape (n + 1, 2), read-only."""
     angle = np.linspace(0.0, 2.0 * np.pi, n + 1)
     angle[-1] = 0.0
     circle = np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    return np.asarray(mean, dtype=float) + radius * circle @ axes.T
+    circle.flags.writeable = False
+    return circle

@@ -51,29 +51,61 @@ def blended_colors(
         )
     if np.any(~(palette >= 0) | ~(palette <= 255)):
         raise FitError("palette colors must be numbers from 0 to 255")
-    n = data.n_samples
-    colors = np.empty((n, 4 if alpha else 3), dtype=np.uint8)
-    if alpha:
-        colors[:, 3] = 255
-    labels = np.empty(n, dtype=np.uint8 if mixture.n_components <= 255 else np.int16)
-    palette_t = np.ascontiguousarray(palette.T)
-    kernel = make_kernel(mixture, data.centre, data.radius)
-    label_bits = max(1, int(mixture.n_components - 1).bit_length())
-    low = np.int64((1 << label_bits) - 1)
+    blend = ColorBlend(data.n_samples, palette, alpha=alpha)
+    for_each_block(data, make_kernel(mixture, data.centre, data.radius), blend.add)
+    return blend.colors, blend.labels
 
-    def visit(a: int, b: int, R: np.ndarray) -> None:
-        rgb = (palette_t @ R).T  # (n, 3): convex combinations, in [0, 255] up to rounding
+
+class ColorBlend:
+    """Point colours and labels filled block by block from responsibilities.
+
+    :func:`blended_colors` fills one with its own pass; the live view fills one from the
+    responsibilities of the EM pass itself (``BlockData.observer``), so a running fit's points
+    are coloured without a second pass over the data.
+
+    Parameters
+    ----------
+    n_points : int
+    palette : array_like, shape (K, 3)
+        One RGB colour per component, 0-255 (checked by :func:`blended_colors`).
+    alpha : bool
+        RGBA (alpha 255) instead of RGB.
+
+    Attributes
+    ----------
+    colors : ndarray of uint8, shape (N, 3) or (N, 4)
+    labels : ndarray of uint8 (int16 for more than 255 components), shape (N,)
+    """
+
+    def __init__(self, n_points: int, palette, alpha: bool = False) -> None:
+        palette = np.asarray(palette, dtype=float)
+        k = len(palette)
+        self.colors = np.empty((n_points, 4 if alpha else 3), dtype=np.uint8)
+        if alpha:
+            self.colors[:, 3] = 255
+        self.labels = np.empty(n_points, dtype=np.uint8 if k <= 255 else np.int16)
+        self._palette_t = np.ascontiguousarray(palette.T)
+        self._label_bits = max(1, int(k - 1).bit_length())
+        self._blocks: list[int] = []  # rows of each block added (appends are thread-safe)
+
+    @property
+    def complete(self) -> bool:
+        """True once every row has been added (by one pass over all of them)."""
+        return sum(self._blocks) == len(self.labels)
+
+    def add(self, a: int, b: int, R: np.ndarray) -> None:
+        """Colour rows ``a:b`` from their responsibilities ``R`` (K, b - a), left unchanged
+        (an EM pass goes on with them)."""
+        rgb = (self._palette_t @ R).T  # (n, 3): convex combinations, in [0, 255] up to rounding
         rgb += 0.5
         np.clip(rgb, 0.0, 255.0, out=rgb)
-        colors[a:b, :3] = rgb  # truncation after +0.5: rounding to nearest
+        self.colors[a:b, :3] = rgb  # truncation after +0.5: rounding to nearest
         # The bits of a non-negative float64 order like the number: with the last few bits
         # replaced by (low - k), one max over the components yields the most responsible one
         # (the lowest k on a tie, as argmax does).
-        bits = R.view(np.int64)
-        bits &= ~low
+        low = np.int64((1 << self._label_bits) - 1)
+        bits = R.view(np.int64) & ~low
         bits |= low - np.arange(len(R), dtype=np.int64)[:, np.newaxis]
         top = bits.max(axis=0)
-        labels[a:b] = low - (top & low)
-
-    for_each_block(data, kernel, visit)
-    return colors, labels
+        self.labels[a:b] = low - (top & low)
+        self._blocks.append(b - a)

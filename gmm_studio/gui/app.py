@@ -117,10 +117,12 @@ def ensure_application():
     if not getattr(app, "_gmm_studio_quit_hook", False):
         app.aboutToQuit.connect(shutdown_all)
         app._gmm_studio_quit_hook = True
-        from gmm_studio.core.blockwise import set_thread_count, thread_count
+        from gmm_studio.core.blockwise import set_thread_setup
+        from gmm_studio.gui.thread_priority import lower_this_thread_priority
 
-        # EM passes may use every core but one: the window's own thread keeps a core to draw.
-        set_thread_count(max(1, thread_count() - 1))
+        # EM passes use every core, in threads nicer than the GUI thread: it gets a core back
+        # whenever it has something to draw (benchmarks/bench_gui.py, README).
+        set_thread_setup(lower_this_thread_priority)
     app.setApplicationName("GMM Studio")
     app.setOrganizationName("GMM Studio")
     from gmm_studio.gui.app_icon import apply_desktop_identity

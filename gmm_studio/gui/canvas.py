@@ -16,6 +16,7 @@ from gmm_studio.gui.component_layer import ComponentLayer
 from gmm_studio.gui.density_layer import DensityLayer
 from gmm_studio.gui.palette import BACKGROUND, FOREGROUND
 from gmm_studio.gui.point_layer import PointLayer
+from gmm_studio.gui.settled_view import SettledViewBox
 
 #: A right click removes the nearest point only if it is within this many screen pixels.
 REMOVE_RADIUS_PX = 10.0
@@ -26,7 +27,7 @@ SPRAY_POINTS_PER_MOVE = 3
 WEIGHT_SCALE = (0.4, 3.0)
 
 
-class EditViewBox(pg.ViewBox):
+class EditViewBox(SettledViewBox):
     """A ViewBox whose mouse gestures edit points; wheel zooms, plain drag pans (or, from a
     mean, moves it: see :attr:`grabber`).
 

@@ -7,7 +7,9 @@ half-step, a new run, quit. A busy loop never sees queued signals, so these flag
 only way in. Snapshots go into a one-slot :class:`Mailbox` that the controller reads on a
 ~60 Hz timer, so however fast EM runs the GUI draws at most once a frame; every snapshot
 reaches the GUI (the mailbox keeps the ones between frames), and the last one arrives
-before the worker says it has stopped.
+before the worker says it has stopped. A running fit's point colours come from the pass that
+evaluates each step (:class:`gmm_studio.core.point_colors.ColorBlend`), not from a pass of
+their own.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from gmm_studio.core import EMRun, Snapshot
-from gmm_studio.core.point_colors import blended_colors
+from gmm_studio.core.point_colors import ColorBlend, blended_colors
 from gmm_studio.core.restarts import FitCancelled
 from gmm_studio.gui.em_mailbox import Control, Frame, Halt, Mailbox, Task, Work
 from gmm_studio.gui.thread_priority import lower_this_thread_priority
@@ -71,6 +73,8 @@ class EMWorker(QObject):
         self._color_cost = 0.0
         self._pending: tuple[Task, Snapshot] | None = None
         self._published_at = -np.inf
+        self._step_seconds = 0.0
+        self._pass_colors: tuple[int, bool] | None = None  # (generation, its pass colours)
 
     @Slot()
     def loop(self) -> None:
@@ -81,8 +85,11 @@ class EMWorker(QObject):
                 if task.work is Work.PARK:
                     self.parked.emit(task.generation, task.ticket, task.halt)
                     continue
+                blend = self._blend_for(task)
                 try:
-                    snapshot = self._do(task)
+                    started = time.monotonic()
+                    snapshot = self._do(task, blend)
+                    self._step_seconds = time.monotonic() - started
                 except FitCancelled:  # stopped mid-pass (a cluster's): the run is dropped
                     self._pending = None
                     self._control.drop(task.generation)
@@ -94,40 +101,65 @@ class EMWorker(QObject):
                     continue
                 if task.work is not Work.SHOW:  # SHOW repeats a snapshot the GUI has
                     self._mailbox.record(task.generation, snapshot)
-                self._pending = (task, snapshot)
-                final = snapshot.converged or task.work is not Work.STEP
+                if blend is not None:  # does this run's pass colour points? (see _do)
+                    self._pass_colors = (task.generation, blend.complete)
+                self._pending = (task, snapshot, blend if blend and blend.complete else None)
+                final = snapshot.converged or task.work is not Work.STEP or task.run.finished
                 if final or time.monotonic() - self._published_at >= FRAME_INTERVAL_S:
-                    self._publish_pending(colors=final or self._colors_due())
+                    self._publish_pending(final)
+
+    def _blend_for(self, task: Task) -> ColorBlend | None:
+        """Colours to fill from the responsibilities of the step's own pass, if its snapshot
+        is likely to be shown (frames go out at most every :data:`FRAME_INTERVAL_S`)."""
+        if task.work is not Work.STEP or task.colors is None:
+            return None
+        if time.monotonic() - self._published_at + self._step_seconds < FRAME_INTERVAL_S:
+            return None
+        data = task.run.block_data
+        return ColorBlend(data.n_samples, task.colors)
 
     @staticmethod
-    def _do(task: Task) -> Snapshot:
+    def _do(task: Task, blend: ColorBlend | None) -> Snapshot:
         if task.work is Work.HALF_STEP:
             return task.run.half_step()
         if task.work in (Work.EVALUATE, Work.SHOW):
             return task.run.expectation()
-        return task.run.step()
+        if blend is None:
+            return task.run.step()
+        # The pass that evaluates the step's new parameters colours the points on the way
+        # (a run on standardized data or on a cluster passes over other data: no colours).
+        data = task.run.block_data
+        data.observer = blend.add
+        try:
+            return task.run.step()
+        finally:
+            data.observer = None
 
     def _colors_due(self) -> bool:
-        # Point colors cost about half an EM iteration; while running on big data, recolor
-        # only often enough that it takes at most a third of the worker's time. Ellipses,
-        # means and the curve still update with every frame.
+        # A separate colour pass costs about half an EM iteration; while running on big data,
+        # recolor that way only often enough that it takes at most a third of the worker's
+        # time. Ellipses, means and the curve still update with every frame.
         return time.monotonic() - self._colored_at >= COLOUR_COST_RATIO * self._color_cost
 
-    def _publish_pending(self, colors: bool = True) -> None:
+    def _publish_pending(self, final: bool = True) -> None:
         if self._pending is None:
             return
-        task, snapshot = self._pending
+        task, snapshot, blend = self._pending
         self._pending = None
         point_colors = labels = None
-        # After an M-step the points keep their colors.
-        if colors and task.colors is not None and snapshot.evaluated:
-            started = time.monotonic()
-            run = task.run
-            point_colors, labels = blended_colors(
-                run.X, snapshot.mixture, task.colors, data=run.block_data
-            )
-            self._colored_at = time.monotonic()
-            self._color_cost = self._colored_at - started
+        # After an M-step the points keep their colors. The last frame's colors come from
+        # their own pass, as every other consumer of colors computes them.
+        if task.colors is not None and snapshot.evaluated:
+            if blend is not None and not final:
+                point_colors, labels = blend.colors, blend.labels
+            elif final or (self._pass_colors == (task.generation, False) and self._colors_due()):
+                started = time.monotonic()
+                run = task.run
+                point_colors, labels = blended_colors(
+                    run.X, snapshot.mixture, task.colors, data=run.block_data
+                )
+                self._colored_at = time.monotonic()
+                self._color_cost = self._colored_at - started
         self._mailbox.put(Frame(task.generation, snapshot, point_colors, labels))
         self._published_at = time.monotonic()
 

@@ -13,6 +13,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 
 from gmm_studio.gui.canvas import style_axes
 from gmm_studio.gui.palette import BACKGROUND, FOREGROUND
+from gmm_studio.gui.settled_view import SettledViewBox
 
 DASH = Qt.PenStyle.DashLine
 
@@ -69,7 +70,10 @@ class LogLikelihoodPlot(pg.PlotWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(
-            parent=parent, background=BACKGROUND, axisItems={"left": SpacedAxis("left")}
+            parent=parent,
+            background=BACKGROUND,
+            axisItems={"left": SpacedAxis("left")},
+            viewBox=SettledViewBox(),
         )
         item = self.getPlotItem()
         color = "#{:02x}{:02x}{:02x}".format(*FOREGROUND)
@@ -153,6 +157,11 @@ class LogLikelihoodPlot(pg.PlotWidget):
             axis.setTickSpacing(1, 1)
         else:
             axis.setTickSpacing()  # automatic
+
+    def settle(self) -> None:
+        """Fit the range to what changed now, not while the plot is painted (which would paint
+        it twice: :class:`gmm_studio.gui.settled_view.SettledViewBox`)."""
+        self.getPlotItem().vb.settle()
 
     def _show_marks(self, marks) -> None:
         marks = list(marks)

@@ -473,6 +473,7 @@ class MainWindow(QMainWindow):
         marks = [(e.iteration, e.description or e.kind.value) for e in fit.events]
         self.ll_plot.set_segments(fit.segments(), marks)
         self.history_bar.show_fit(fit)
+        self.ll_plot.settle()  # the curve and the ring moved: the new range before the paint
         self._update_status()
 
     def _show_uncolored_points(self) -> None:

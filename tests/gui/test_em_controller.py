@@ -101,3 +101,42 @@ def test_the_thread_leak_check_sees_a_controller_that_was_not_shut_down(qtbot):
 def test_a_controller_shortens_the_interpreters_thread_switch_interval(controller):
     # The worker gets the interpreter lock back between numpy calls within this interval.
     assert sys.getswitchinterval() <= SWITCH_INTERVAL_S
+
+
+def test_a_running_fit_is_colored_by_the_pass_of_each_step_not_by_a_pass_of_its_own(
+    qtbot, controller, monkeypatch
+):
+    from gmm_studio.core.point_colors import blended_colors
+    from gmm_studio.gui import em_worker
+
+    own_passes = []
+
+    def counted(X, mixture, palette, **kwargs):
+        own_passes.append(mixture)
+        return blended_colors(X, mixture, palette, **kwargs)
+
+    monkeypatch.setattr(em_worker, "blended_colors", counted)
+    X = blobs(n_per=10_000)
+    palette = component_colors(3)
+    settings = FitSettings(n_components=3, init="random-points", seed=2, tol=0.0, max_iter=60)
+    frames = []
+    controller.frameReady.connect(frames.append)
+    ended = lambda halt: halt is Halt.MAX_ITER  # noqa: E731  (not a pause before the run)
+    with qtbot.waitSignal(controller.halted, timeout=30_000, check_params_cb=ended):
+        controller.drive(EMRun(X, settings), palette)
+        controller.run()
+    running = [f for f in frames[1:-1] if f.colors is not None]
+    assert running  # frames went out while EM ran, with colours
+    for frame in running:
+        expected, labels = blended_colors(X, frame.snapshot.mixture, palette)
+        assert np.max(np.abs(frame.colors.astype(int) - expected)) <= 1  # the same blend
+        assert np.mean(frame.labels == labels) > 0.999
+    # Colour passes of their own: the start's evaluation and the final frame only.
+    assert len(own_passes) == 2
+    assert own_passes[-1] is frames[-1].snapshot.mixture
+    # Colouring on the way leaves EM's results as they are, to the last bit.
+    alone = EMRun(X, settings)
+    while not alone.finished:
+        last = alone.step()
+    np.testing.assert_array_equal(frames[-1].snapshot.mixture.means, last.mixture.means)
+    np.testing.assert_array_equal(frames[-1].snapshot.mixture.covariances, last.mixture.covariances)

@@ -1,5 +1,6 @@
 """Start-up: the sample document, files given on the command line, no display."""
 
+import json
 import os
 import subprocess
 import sys
@@ -49,19 +50,34 @@ def test_display_problem_is_none_with_the_offscreen_platform(monkeypatch):
     assert display_problem() is None
 
 
-def test_the_window_leaves_its_thread_a_core():
-    import os
-    import subprocess
-    import sys
+def test_the_window_runs_em_on_every_core_in_threads_nicer_than_its_own():
+    script = """
+import json, threading
+import numpy as np
+from gmm_studio.core import blockwise, initialize
+from gmm_studio.core.point_colors import blended_colors
 
-    script = (
-        "from gmm_studio.core.blockwise import thread_count\n"
-        "before = thread_count()\n"
-        "from gmm_studio.gui.app import ensure_application\n"
-        "ensure_application(); ensure_application()\n"
-        "print(before, thread_count())\n"
-    )
+def nice(tid):
+    return int(open(f"/proc/self/task/{tid}/stat").read().rsplit(")", 1)[1].split()[16])
+
+def pool_niceness():  # a pass over enough rows for two threads, then the pool's niceness
+    blended_colors(X, mixture, np.zeros((2, 3)))
+    return [nice(t.native_id) for t in threading.enumerate() if t.name.startswith("gmm-studio-em")]
+
+X = np.random.default_rng(0).normal(size=(70_000, 2))
+mixture = initialize(X[:1000], 2, seed=1)
+blockwise.set_thread_count(2)
+before = pool_niceness()
+from gmm_studio.gui.app import ensure_application
+ensure_application(); ensure_application()
+print(json.dumps([blockwise.thread_count(), nice(threading.get_native_id()), before, pool_niceness()]))
+"""
+    from gmm_studio.gui.thread_priority import WORKER_NICENESS
+
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
-    before, after = map(int, out.stdout.split())
-    assert after == max(1, before - 1)
+    assert out.returncode == 0, out.stderr
+    count, main, before, after = json.loads(out.stdout)
+    assert count == 2  # the window keeps every thread the passes may use
+    assert before == [main]  # a pool started before the window: as nice as the main thread
+    assert after == [min(19, main + WORKER_NICENESS)]  # the window's pool runs nicer
