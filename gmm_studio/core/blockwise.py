@@ -118,6 +118,7 @@ _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 _pool_lock = threading.Lock()
 _thread_setup = None
+_least_thread_work_ns = 0.0
 
 
 def thread_count() -> int:
@@ -140,6 +141,20 @@ def set_thread_count(n: int) -> None:
     if not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"thread count must be a whole number ≥ 1, not {n!r}")
     _thread_count = int(n)
+
+
+def set_least_thread_work(seconds: float) -> None:
+    """Share a pass among threads only when each gets at least ``seconds`` of work (estimated).
+
+    A window sets one display frame: a pass quicker than that runs on one thread, which leaves
+    its GUI thread a core and the interpreter lock to draw with (measured at 100,000 points,
+    K=8: more redraws per second and shorter stalls on one thread, and EM no slower), while
+    longer passes still use every core. 0 (the default) keeps only the engine's own minimum.
+    """
+    global _least_thread_work_ns
+    if not seconds >= 0:
+        raise ValueError(f"the least work per thread must be ≥ 0 seconds, not {seconds!r}")
+    _least_thread_work_ns = float(seconds) * 1e9
 
 
 def set_thread_setup(setup) -> None:
@@ -484,6 +499,7 @@ class Kernel:
             return 1
         cost = form_costs(self.n_components, self.n_features, self.covariance_type)[self.form]
         rows = min(_MIN_ROWS_PER_THREAD, int(_MIN_THREAD_WORK_NS / cost) + 1)
+        rows = max(rows, int(_least_thread_work_ns / cost) + 1)
         return data.n_workers(self.block_rows(data.n_samples), rows)
 
     def blas_threads(self):

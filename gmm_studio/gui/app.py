@@ -117,12 +117,15 @@ def ensure_application():
     if not getattr(app, "_gmm_studio_quit_hook", False):
         app.aboutToQuit.connect(shutdown_all)
         app._gmm_studio_quit_hook = True
-        from gmm_studio.core.blockwise import set_thread_setup
+        from gmm_studio.core.blockwise import set_least_thread_work, set_thread_setup
+        from gmm_studio.gui.em_worker import FRAME_INTERVAL_MS
         from gmm_studio.gui.thread_priority import lower_this_thread_priority
 
-        # EM passes use every core, in threads nicer than the GUI thread: it gets a core back
-        # whenever it has something to draw (benchmarks/bench_gui.py, README).
+        # EM passes longer than a frame use every core, in threads nicer than the GUI thread:
+        # it gets a core back whenever it has something to draw (benchmarks/bench_gui.py,
+        # README); quicker passes run on one thread.
         set_thread_setup(lower_this_thread_priority)
+        set_least_thread_work(FRAME_INTERVAL_MS / 1000)
     app.setApplicationName("GMM Studio")
     app.setOrganizationName("GMM Studio")
     from gmm_studio.gui.app_icon import apply_desktop_identity

@@ -21,7 +21,7 @@ import sys
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from gmm_studio.core import EMRun, Snapshot
 from gmm_studio.core.point_colors import ColorBlend, blended_colors
@@ -29,8 +29,11 @@ from gmm_studio.core.restarts import FitCancelled
 from gmm_studio.gui.em_mailbox import Control, Frame, Halt, Mailbox, Task, Work
 from gmm_studio.gui.thread_priority import lower_this_thread_priority
 
-#: How often the GUI reads the mailbox, and the shortest interval between published frames.
-FRAME_INTERVAL_S = 1 / 60
+#: How often the GUI reads the mailbox (a 60 Hz display's frame, rounded down to whole ms).
+FRAME_INTERVAL_MS = 16
+#: The shortest interval between published frames: shorter than the GUI's, so that a fresh
+#: frame waits at each of its reads although EM's steps do not keep time with them.
+PUBLISH_INTERVAL_S = 1 / 120
 #: How long closing waits for the worker thread before giving up.
 SHUTDOWN_TIMEOUT_MS = 5000
 
@@ -105,15 +108,15 @@ class EMWorker(QObject):
                     self._pass_colors = (task.generation, blend.complete)
                 self._pending = (task, snapshot, blend if blend and blend.complete else None)
                 final = snapshot.converged or task.work is not Work.STEP or task.run.finished
-                if final or time.monotonic() - self._published_at >= FRAME_INTERVAL_S:
+                if final or time.monotonic() - self._published_at >= PUBLISH_INTERVAL_S:
                     self._publish_pending(final)
 
     def _blend_for(self, task: Task) -> ColorBlend | None:
         """Colours to fill from the responsibilities of the step's own pass, if its snapshot
-        is likely to be shown (frames go out at most every :data:`FRAME_INTERVAL_S`)."""
+        is likely to be shown (frames go out at most every :data:`PUBLISH_INTERVAL_S`)."""
         if task.work is not Work.STEP or task.colors is None:
             return None
-        if time.monotonic() - self._published_at + self._step_seconds < FRAME_INTERVAL_S:
+        if time.monotonic() - self._published_at + self._step_seconds < PUBLISH_INTERVAL_S:
             return None
         data = task.run.block_data
         return ColorBlend(data.n_samples, task.colors)
@@ -198,7 +201,8 @@ class EMController(QObject):
         self._thread.finished.connect(self._worker.deleteLater)
         self._thread.start()
         self._timer = QTimer(self)
-        self._timer.setInterval(round(FRAME_INTERVAL_S * 1000))
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(FRAME_INTERVAL_MS)
         self._timer.timeout.connect(self._poll)
         self._shut_down = False
         _LIVE_CONTROLLERS.add(self)

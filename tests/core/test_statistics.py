@@ -140,8 +140,18 @@ def test_the_cost_model_decides_the_blas_threads_and_the_pass_threads():
         assert kernel.form == "direct" and kernel.n_workers(wide) == 1
         diag = Mixture([1.0], np.zeros((1, 100)), np.ones((1, 100)), "diag")
         assert blockwise.kernel_for(diag, wide).n_workers(wide) == 2  # one BLAS thread each
+        # A caller that asks for more work per thread (a window: a frame's) gets one thread
+        # for passes shorter than that, and threads again for passes long enough.
+        cost = blockwise.form_costs(1, 2, "full")["expanded"] * 1e-9  # seconds per row
+        blockwise.set_least_thread_work(15_000 * cost)
+        assert blockwise.kernel_for(mixture, big).n_workers(big) == 2
+        blockwise.set_least_thread_work(30_000 * cost)
+        assert blockwise.kernel_for(mixture, big).n_workers(big) == 1
+        with pytest.raises(ValueError, match="least work per thread"):
+            blockwise.set_least_thread_work(-1.0)
     finally:
         blockwise.set_thread_count(before)
+        blockwise.set_least_thread_work(0.0)
 
 
 def test_responsibilities_below_e_minus_40_of_the_largest_are_skipped_where_that_pays(

@@ -50,7 +50,7 @@ def test_display_problem_is_none_with_the_offscreen_platform(monkeypatch):
     assert display_problem() is None
 
 
-def test_the_window_runs_em_on_every_core_in_threads_nicer_than_its_own():
+def test_the_window_runs_long_em_passes_on_every_core_in_threads_nicer_than_its_own():
     script = """
 import json, threading
 import numpy as np
@@ -60,17 +60,22 @@ from gmm_studio.core.point_colors import blended_colors
 def nice(tid):
     return int(open(f"/proc/self/task/{tid}/stat").read().rsplit(")", 1)[1].split()[16])
 
-def pool_niceness():  # a pass over enough rows for two threads, then the pool's niceness
-    blended_colors(X, mixture, np.zeros((2, 3)))
+def pool_niceness():  # a pass of over two frames, then the pool's niceness
+    blended_colors(X, mixture, np.zeros((8, 3)))
     return [nice(t.native_id) for t in threading.enumerate() if t.name.startswith("gmm-studio-em")]
 
-X = np.random.default_rng(0).normal(size=(70_000, 2))
-mixture = initialize(X[:1000], 2, seed=1)
+def threads_of_a_quick_pass():  # 40,000 rows, K=8, D=2: a few milliseconds
+    return blockwise.kernel_for(mixture, quick).n_workers(quick)
+
+X = np.random.default_rng(0).normal(size=(700_000, 2))
+quick = blockwise.BlockData(X[:40_000])
+mixture = initialize(X[:1000], 8, seed=1)
 blockwise.set_thread_count(2)
-before = pool_niceness()
+before = [pool_niceness(), threads_of_a_quick_pass()]
 from gmm_studio.gui.app import ensure_application
 ensure_application(); ensure_application()
-print(json.dumps([blockwise.thread_count(), nice(threading.get_native_id()), before, pool_niceness()]))
+after = [pool_niceness(), threads_of_a_quick_pass()]
+print(json.dumps([blockwise.thread_count(), nice(threading.get_native_id()), before, after]))
 """
     from gmm_studio.gui.thread_priority import WORKER_NICENESS
 
@@ -79,5 +84,6 @@ print(json.dumps([blockwise.thread_count(), nice(threading.get_native_id()), bef
     assert out.returncode == 0, out.stderr
     count, main, before, after = json.loads(out.stdout)
     assert count == 2  # the window keeps every thread the passes may use
-    assert before == [main]  # a pool started before the window: as nice as the main thread
-    assert after == [min(19, main + WORKER_NICENESS)]  # the window's pool runs nicer
+    assert before == [[main], 2]  # before the window: as nice as the main thread, 2 threads
+    # The window's pool runs nicer, and a pass quicker than a frame runs on one thread.
+    assert after == [[min(19, main + WORKER_NICENESS)], 1]
