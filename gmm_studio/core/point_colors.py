@@ -84,7 +84,7 @@ class ColorBlend:
         if alpha:
             self.colors[:, 3] = 255
         self.labels = np.empty(n_points, dtype=np.uint8 if k <= 255 else np.int16)
-        self._palette_t = np.ascontiguousarray(palette.T)
+        self._palette = palette
         self._label_bits = max(1, int(k - 1).bit_length())
         self._blocks: list[int] = []  # rows of each block added (appends are thread-safe)
 
@@ -96,10 +96,12 @@ class ColorBlend:
     def add(self, a: int, b: int, R: np.ndarray) -> None:
         """Colour rows ``a:b`` from their responsibilities ``R`` (K, b - a), left unchanged
         (an EM pass goes on with them)."""
-        rgb = (self._palette_t @ R).T  # (n, 3): convex combinations, in [0, 255] up to rounding
+        # (n, 3) convex combinations of the palette, in [0, 255] up to rounding (responsibilities
+        # are ≥ 0 and sum to 1): after +0.5 they lie in [0.5, 255.5 + a few ulp], where the
+        # uint8 cast's truncation is rounding to nearest, with no clipping needed.
+        rgb = R.T @ self._palette
         rgb += 0.5
-        np.clip(rgb, 0.0, 255.0, out=rgb)
-        self.colors[a:b, :3] = rgb  # truncation after +0.5: rounding to nearest
+        self.colors[a:b, :3] = rgb
         # The bits of a non-negative float64 order like the number: with the last few bits
         # replaced by (low - k), one max over the components yields the most responsible one
         # (the lowest k on a tie, as argmax does).
