@@ -6,8 +6,19 @@ import pathlib
 import numpy as np
 import pytest
 
+from gmm_studio.core import blockwise
+
 HERE = pathlib.Path(__file__).resolve().parent
 SAMPLES = HERE.parent.parent / "gmm_studio" / "samples"
+
+
+@pytest.fixture(autouse=True)
+def engine_thread_defaults():
+    """Each engine test sees the engine's own threading rule: a window made by a GUI test in
+    the same process asks for a frame's work per thread (``gui.app.ensure_application``)."""
+    blockwise.set_least_thread_work(0.0)
+    yield
+    blockwise.set_least_thread_work(0.0)
 
 
 def load_sample(name: str) -> np.ndarray:
