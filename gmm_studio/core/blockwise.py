@@ -66,8 +66,8 @@ ROUNDING_SLACK = 16
 #: 4e-18, so even 64 of them change the row's total by about one unit in its last place.
 NEGLIGIBLE_LOG_RESPONSIBILITY = -40.0
 
-#: OpenBLAS hands a matrix product to its own threads above about 4·65536 multiply-adds; the
-#: expanded form's blocks stay below that, so each product runs on the thread that asked.
+#: OpenBLAS hands a matrix product to its own threads above about 4·65536 multiply-adds; a
+#: pass whose products stay below that needs no hold on BLAS's threads.
 _SINGLE_THREAD_PRODUCT = 4 * 65536
 _MIN_BLOCK_ROWS = 256
 _MAX_BLOCK_ROWS = 8192
@@ -314,7 +314,29 @@ def _one_blas_thread():
                         lib.set_num_threads(n)
 
 
-def blas_threads_for(n_components: int, n_features: int, covariance_type: str, form=None):
+def _block_rows(width: int, n_components: int | None, n_samples: int | None) -> int:
+    """Rows per block of ``width`` numbers a row (:meth:`Kernel.block_rows`): ``n_components``
+    for the expanded form (None: the direct form); ``n_samples`` None: a whole block's rows."""
+    if n_components is None:
+        rows = _BLOCK_VALUES // width
+    else:
+        # A block's features, and its log-probabilities, each hold at most _BLOCK_VALUES
+        # numbers (N=1,000,000, K=8, D=2: 8,192 rows, 17% faster on two threads than the
+        # 5,461 that kept every product below BLAS's threading threshold).
+        rows = _BLOCK_VALUES // max(width, n_components)
+    fewest = max(_MIN_WIDE_BLOCK_ROWS, min(_MIN_BLOCK_ROWS, _MAX_BLOCK_VALUES // width))
+    rows = int(min(_MAX_BLOCK_ROWS, max(fewest, rows)))
+    if n_samples is None:
+        return rows
+    if n_samples * width <= _ONE_BLOCK_VALUES:
+        return max(1, n_samples)
+    # Blocks of even size: the last one not a sliver.
+    return -(-n_samples // -(-n_samples // rows))
+
+
+def blas_threads_for(
+    n_components: int, n_features: int, covariance_type: str, form=None, n_samples=None
+):
     """A context that keeps the BLAS library on one thread while a pass of this shape runs.
 
     ``form`` defaults to :func:`choose_form`'s. The pass's own threads share the blocks
@@ -324,13 +346,16 @@ def blas_threads_for(n_components: int, n_features: int, covariance_type: str, f
     the product: measured on the 2-core development machine under load, an iteration at
     N=1,000, K=16, D=100 full took 0.9 s with one BLAS thread against 12.7 s with two
     (scikit-learn's: 7.9 s), and at N=1,000, K=16, D=500 diag 38 ms against 408 ms.
-    Below BLAS's own threading threshold (small shapes) nothing is changed: no overhead.
+    Where every product of a pass over ``n_samples`` rows (default: as many as a block
+    holds) stays below BLAS's own threading threshold nothing is changed: no overhead.
     """
     if form is None:
         form = choose_form(n_components, n_features, covariance_type)
-    columns = n_quadratic(n_features, covariance_type) + n_features + 1
-    if form != "direct" and n_components * columns * _MIN_BLOCK_ROWS <= _SINGLE_THREAD_PRODUCT:
-        return contextlib.nullcontext()
+    if form != "direct":
+        columns = n_quadratic(n_features, covariance_type) + n_features + 1
+        rows = _block_rows(columns, n_components, n_samples)
+        if n_components * columns * rows <= _SINGLE_THREAD_PRODUCT:
+            return contextlib.nullcontext()
     return _one_blas_thread()
 
 
@@ -478,17 +503,8 @@ class Kernel:
         each block's fixed cost (a few dozen numpy calls) is a good part of the pass.
         """
         if self.form == "direct":
-            width = max(self.n_features, self.n_components)
-            rows = _BLOCK_VALUES // width
-        else:
-            width = self.n_columns
-            rows = min(_SINGLE_THREAD_PRODUCT // self.n_components, _BLOCK_VALUES) // width
-        fewest = max(_MIN_WIDE_BLOCK_ROWS, min(_MIN_BLOCK_ROWS, _MAX_BLOCK_VALUES // width))
-        rows = int(min(_MAX_BLOCK_ROWS, max(fewest, rows)))
-        if n_samples * width <= _ONE_BLOCK_VALUES:
-            return max(1, n_samples)
-        # Blocks of even size: the last one not a sliver.
-        return -(-n_samples // -(-n_samples // rows))
+            return _block_rows(max(self.n_features, self.n_components), None, n_samples)
+        return _block_rows(self.n_columns, self.n_components, n_samples)
 
     def n_workers(self, data: BlockData) -> int:
         """Threads for a pass: the expanded form's blocks are shared, the direct form's not.
@@ -504,9 +520,11 @@ class Kernel:
         rows = max(rows, int(_least_thread_work_ns / cost) + 1)
         return data.n_workers(self.block_rows(data.n_samples), rows)
 
-    def blas_threads(self):
-        """:func:`blas_threads_for` this kernel's shape and form."""
-        return blas_threads_for(self.n_components, self.n_features, self.covariance_type, self.form)
+    def blas_threads(self, n_samples: int | None = None):
+        """:func:`blas_threads_for` this kernel's shape and form (a pass over ``n_samples``)."""
+        return blas_threads_for(
+            self.n_components, self.n_features, self.covariance_type, self.form, n_samples
+        )
 
 
 def make_kernel(mixture, centre: np.ndarray, radius: float, form: str | None = None) -> Kernel:
@@ -1065,7 +1083,7 @@ def gather(
     if n_workers is None:
         n_workers = kernel.n_workers(data)
     rows = min(block, data.n_samples)
-    with kernel.blas_threads():
+    with kernel.blas_threads(data.n_samples):
         states = _run_blocks(
             data.n_samples, block, n_workers, lambda: _Accumulator(kernel, rows), visit
         )
@@ -1249,7 +1267,7 @@ def gather_scatter(data: BlockData, kernel: Kernel, about: dict) -> dict:
         parts[index] = part
 
     rows = min(block, data.n_samples)
-    with kernel.blas_threads():
+    with kernel.blas_threads(data.n_samples):
         _run_blocks(
             data.n_samples, group_rows, kernel.n_workers(data), lambda: _Workspace(kernel, rows),
             visit,
@@ -1273,7 +1291,7 @@ def total_log_likelihood(data: BlockData, mixture) -> float:
         totals[index] = float(log_norm.sum()) if w is None else float(log_norm @ w)
 
     rows = min(block, data.n_samples)
-    with kernel.blas_threads():
+    with kernel.blas_threads(data.n_samples):
         _run_blocks(
             data.n_samples, block, kernel.n_workers(data), lambda: _Workspace(kernel, rows), visit
         )
@@ -1295,7 +1313,7 @@ def for_each_block(data: BlockData, kernel: Kernel, visit) -> None:
         visit(a, b, R)
 
     rows = min(block, data.n_samples)
-    with kernel.blas_threads():
+    with kernel.blas_threads(data.n_samples):
         _run_blocks(
             data.n_samples,
             block,

@@ -211,7 +211,8 @@ def em_pass(
     if data is None:
         data = BlockData(X)
     shape = (mixture.n_components, mixture.n_features, mixture.covariance_type)
-    with blas_threads_for(*shape):  # the factorisations of the kernel and the M-step too
+    # The factorisations of the kernel and the M-step too.
+    with blas_threads_for(*shape, n_samples=data.n_samples):
         kernel = kernel_for(mixture, data)
         return finish_pass(
             gather(data, kernel), mixture, reg_covar, data.centre, locks,
@@ -224,7 +225,8 @@ def log_likelihood_pass(data: BlockData, mixture: Mixture) -> float:
 
     For the last snapshot of a run, whose M-step would never be taken.
     """
-    with blas_threads_for(mixture.n_components, mixture.n_features, mixture.covariance_type):
+    shape = (mixture.n_components, mixture.n_features, mixture.covariance_type)
+    with blas_threads_for(*shape, n_samples=data.n_samples):
         total = total_log_likelihood(data, mixture)
     check_finite(total)
     return total

@@ -119,7 +119,12 @@ def test_the_cost_model_decides_the_blas_threads_and_the_pass_threads():
     with threadpool_limits(2, user_api="blas"):
         # Small products stay below BLAS's own threading: nothing is changed.
         assert _blas_threads_inside(blockwise.blas_threads_for(3, 2, "full")) == {2}
-        assert _blas_threads_inside(blockwise.blas_threads_for(8, 10, "diag")) == {2}
+        assert _blas_threads_inside(blockwise.blas_threads_for(8, 10, "diag", n_samples=1000)) == {
+            2
+        }
+        # Whole blocks of these rows make products BLAS would split.
+        assert _blas_threads_inside(blockwise.blas_threads_for(8, 10, "diag")) == {1}
+        assert _blas_threads_inside(blockwise.blas_threads_for(8, 2, "full")) == {1}
         # The direct form, and the expanded form's products at large K·D: one BLAS thread.
         assert _blas_threads_inside(blockwise.blas_threads_for(16, 500, "full")) == {1}
         assert _blas_threads_inside(blockwise.blas_threads_for(16, 500, "diag")) == {1}
