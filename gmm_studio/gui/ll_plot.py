@@ -80,16 +80,20 @@ class LogLikelihoodPlot(pg.PlotWidget):
         item.setLabel("bottom", "iteration", color=color, **{"font-size": "13pt"})
         # The plot is short on a projector's 1024x768 screen, too short for a rotated
         # "log-likelihood" beside the axis and for a title above it, so the name sits in
-        # the plot's top left corner and the y axis labels only as many ticks as fit.
+        # the plot's bottom right corner (the climbing curve rises from the bottom left and
+        # runs along the top) and the y axis labels only as many ticks as fit.
         item.showGrid(x=True, y=True, alpha=0.2)
         style_axes(item, point_size=12)
         for name in ("left", "bottom"):
             item.getAxis(name).enableAutoSIPrefix(False)
         # Room for the name and two labelled ticks, whatever the window's other panels take.
         self.setMinimumHeight(6 * QFontMetrics(self.font()).height())
-        self.name_label = pg.TextItem("log-likelihood", anchor=(0, 0))
+        self.name_label = pg.TextItem("log-likelihood", anchor=(1, 1))
         self.name_label.setParentItem(item.vb)
-        self.set_name_style(FOREGROUND, 12)
+        # Above the curve, on the plot's background, where a curve still passes there.
+        self.name_label.setZValue(item.vb.childGroup.zValue() + 1)
+        item.vb.sigResized.connect(self._place_name)
+        self.set_name_style(FOREGROUND, 12, BACKGROUND)
         self.setMouseEnabled(x=False, y=False)
         item.hideButtons()
         self.curve = pg.PlotDataItem(
@@ -103,12 +107,19 @@ class LogLikelihoodPlot(pg.PlotWidget):
 
         self.markers: list[pg.InfiniteLine] = []
 
-    def set_name_style(self, color, point_size: float) -> None:
-        """Draw the curve's name in ``color`` (an RGB triple) at ``point_size``."""
+    def _place_name(self) -> None:
+        box = self.getPlotItem().vb.boundingRect()
+        self.name_label.setPos(box.right(), box.bottom())
+
+    def set_name_style(self, color, point_size: float, background) -> None:
+        """Draw the curve's name in ``color`` at ``point_size`` on a mostly opaque box of
+        ``background`` (RGB triples)."""
         font = QFont()
         font.setPointSizeF(point_size)
         self.name_label.setFont(font)
         self.name_label.setColor(color)
+        self.name_label.fill = pg.mkBrush(*background, 220)
+        self.name_label.update()
 
     def mouseReleaseEvent(self, event) -> None:
         """A left click inside the plot area says which iteration it points at."""

@@ -146,7 +146,7 @@ class Presentation(QObject):
                     continue  # the curve's name is in the plot's corner
                 axis.setLabel(axis.labelText, color="#{:02x}{:02x}{:02x}".format(*foreground),
                               **{"font-size": f"{round(size * scale + 2)}pt"})  # fmt: skip
-        window.ll_plot.set_name_style(foreground, round(size * scale + 1))
+        window.ll_plot.set_name_style(foreground, round(size * scale + 1), background)
         layer = window.canvas.components
         layer.halo_color = background if self.presenting else None
         window.ll_plot.curve.setPen(foreground, width=3 * scale)

@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -22,7 +22,7 @@ from gmm_studio.gui.ll_plot import EMPTY_Y_RANGE
 from gmm_studio.gui.presentation import Presentation
 from gmm_studio.model import FitState
 
-from .conftest import assert_toolbars_shown, blobs, inside
+from .conftest import assert_toolbars_shown, blobs, document_of, inside
 from .modal_driver import click, drive
 
 
@@ -120,6 +120,26 @@ def test_the_log_likelihood_axis_labels_fit_a_short_plot(qtbot, make_window, siz
     name = window.ll_plot.name_label
     box = item.vb.mapRectToScene(item.vb.boundingRect())
     assert box.contains(name.mapRectToScene(name.boundingRect()))  # the name is not cut
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
+def test_the_log_likelihood_curve_never_runs_under_its_name(qtbot, make_window, size):
+    # 40 iterations that climb from the bottom left, then run along the top.
+    settings = dict(n_components=3, init="random-points", seed=3, tol=0.0, max_iter=40)
+    window = make_window(document_of(blobs(), **settings))
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().width() == size[0])
+    with qtbot.waitSignal(window.controller.halted, timeout=30_000):
+        window.run_action.trigger()
+    qtbot.wait(100)
+    plot = window.ll_plot
+    vb = plot.getPlotItem().vb
+    name = plot.name_label.mapRectToScene(plot.name_label.boundingRect())
+    assert vb.mapRectToScene(vb.boundingRect()).contains(name)
+    xs, ys = plot.curve.getData()
+    assert len(xs) > 10
+    for x, y in zip(xs, ys, strict=True):
+        assert not name.contains(vb.mapViewToScene(QPointF(x, y))), (x, y)
 
 
 def test_toolbar_buttons_keep_their_width(qtbot, make_window):
