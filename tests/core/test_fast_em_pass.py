@@ -143,6 +143,11 @@ def test_worst_explained_rows_are_tracked_across_blocks():
     log_density = mixture.score_samples(X)
     np.testing.assert_array_equal(stats.worst_rows, np.argsort(log_density, kind="stable")[:3])
     np.testing.assert_array_equal(stats.worst_rows, [17_345, 29_999, 2_000])
+    # A later block holding more rows worse than the earlier blocks' worst than are kept.
+    X[25_000:25_010] = np.linspace(50.0, 60.0, 10)[:, np.newaxis]
+    data = blockwise.BlockData(X)
+    stats = blockwise.gather(data, blockwise.make_kernel(mixture, data.centre, data.radius))
+    np.testing.assert_array_equal(stats.worst_rows, [25_009, 25_008, 25_007])
 
 
 def test_empty_component_is_reseeded_like_the_reference():
