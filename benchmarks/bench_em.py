@@ -3,6 +3,8 @@
 Both engines start from the same parameters and run the same number of iterations with
 ``tol=0`` in one process; the table prints milliseconds per iteration, the ratio
 (scikit-learn time / GMM Studio time) and the largest relative difference of the results.
+Before each timed run the process waits until BLAS threads left spinning by the other
+engine's run are idle (``benchmarks.machine.settle``), so neither engine pays for the other.
 A second part measures the peak extra memory of one fit of each engine at N=1,000,000, K=8,
 D=2 (tracemalloc).
 
@@ -36,7 +38,7 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.machine import describe  # noqa: E402
+from benchmarks.machine import describe, settle  # noqa: E402
 from gmm_studio.core import fit, generate_mixture_data, initialize  # noqa: E402
 from gmm_studio.core.blockwise import thread_count  # noqa: E402
 from gmm_studio.core.em import em_pass  # noqa: E402
@@ -159,9 +161,11 @@ def time_case(n, k, d, covariance_type, n_iter, repeats):
     run_sklearn(X, start, 1)
     ours_best = theirs_best = float("inf")
     for _ in range(repeats):  # interleaved, best of each: the machine is shared
+        settle()
         t0 = time.perf_counter()
         ours = run_ours(X, start, n_iter)
         ours_best = min(ours_best, time.perf_counter() - t0)
+        settle()
         t0 = time.perf_counter()
         theirs = run_sklearn(X, start, n_iter)
         theirs_best = min(theirs_best, time.perf_counter() - t0)

@@ -2,7 +2,8 @@
 
 Each grid point runs both engines from the same start (random data rows as means, the data
 covariance) for the same number of iterations with ``tol=0``, interleaved in one process,
-best of ``--repeats``: both do the same work, ``n_iter`` E- and M-steps and a final E-step
+best of ``--repeats``, each run started once the other engine's BLAS threads are idle
+(``benchmarks.machine.settle``): both do the same work, ``n_iter`` E- and M-steps and a final E-step
 (scikit-learn's own k-means start is left out, see ``benchmarks/bench_em.py``). Each line
 prints scikit-learn's time over GMM Studio's (above 1: GMM Studio is faster), the
 formulation GMM Studio chose, the relative difference of the two log-likelihoods, and the
@@ -40,7 +41,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_em import peak_memory, run_ours, run_sklearn  # noqa: E402
-from benchmarks.machine import describe  # noqa: E402
+from benchmarks.machine import describe, settle  # noqa: E402
 from gmm_studio.core import COVARIANCE_TYPES, initialize  # noqa: E402
 from gmm_studio.core.blockwise import choose_form, thread_count  # noqa: E402
 
@@ -96,6 +97,7 @@ def time_point(X, start, n_iter, repeats):
     done = 0
     while done < repeats or (spent < 0.6 and done < 50):
         for which, run in (("ours", run_ours), ("sklearn", run_sklearn)):
+            settle()
             t0 = time.perf_counter()
             result = run(X, start, n_iter)
             seconds = time.perf_counter() - t0

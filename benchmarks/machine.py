@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import time
 
 
 def cpu_model() -> str:
@@ -69,3 +70,21 @@ def describe() -> list[str]:
     ]
     lines.append(f"environment: {' '.join(env) or '(no numpy/OpenBLAS overrides)'}")
     return lines
+
+
+def settle(most_seconds: float = 0.5) -> None:
+    """Wait, busy on this thread, until no other thread of this process is using a CPU.
+
+    A BLAS library's threads spin for a while after each call (OpenBLAS here: about 70 ms of a
+    whole core after a scikit-learn fit); an engine timed in that window shares the cores with
+    them. Waiting busy, not asleep, keeps the cores as awake as a running program keeps them
+    (a core that slept half a second ran the next fit measurably slower).
+    """
+    end = time.perf_counter() + most_seconds
+    quiet = 0
+    while quiet < 2 and time.perf_counter() < end:
+        wall, cpu = time.perf_counter(), time.process_time()
+        while time.perf_counter() - wall < 0.01:
+            pass
+        # This thread accounts for the wall time; anything beyond it is another thread's.
+        quiet = quiet + 1 if time.process_time() - cpu < 1.2 * (time.perf_counter() - wall) else 0
