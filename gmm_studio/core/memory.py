@@ -25,10 +25,10 @@ DD_MATRICES = {
 #: The EM pass (`gmm_studio.core.blockwise`) works on blocks of rows: in the expanded form each
 #: row becomes 1 + D + D(D+1)/2 numbers (full, tied), 1 + 2D (diag) or 2 + D (spherical),
 #: with a few per-component arrays of that width; in the direct form a block holds a few
-#: (rows, D) arrays. A block holds at most the larger of `PASS_BLOCK_VALUES` numbers and
-#: `PASS_BLOCK_ROWS` rows.
+#: (rows, D) arrays. A block holds at most the larger of `PASS_BLOCK_VALUES` numbers (the large
+#: blocks of a pass over many rows, and wide rows shared by threads) and `PASS_BLOCK_ROWS` rows.
 PASS_BLOCK_ROWS = 256
-PASS_BLOCK_VALUES = 1 << 16
+PASS_BLOCK_VALUES = 1 << 18
 PASS_BLOCK_COPIES = {"expanded": 2, "direct": 4}
 PASS_COMPONENT_COPIES = 3
 PASS_SLACK_VALUES = 1 << 20

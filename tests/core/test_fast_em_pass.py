@@ -289,3 +289,30 @@ def test_the_last_snapshot_runs_the_e_step_alone_with_the_same_log_likelihood():
     assert run.finished
     total, _ = em_pass(X, snapshots[-1].mixture, 1e-6)
     assert snapshots[-1].log_likelihood == total  # bit for bit the full pass's E-step
+
+
+def test_wide_rows_shared_by_two_threads_take_big_blocks_of_bounded_size():
+    import tracemalloc
+
+    X = np.random.default_rng(1).normal(size=(4000, 500))
+    before = blockwise.thread_count()
+    blockwise.set_thread_count(2)
+    try:
+        mixture = initialize(X, 16, covariance_type="diag", seed=0)
+        data = blockwise.BlockData(X)
+        kernel = blockwise.kernel_for(mixture, data)
+        assert kernel.n_workers(data) == 2
+        rows = kernel.block_rows(data.n_samples)
+        assert 256 < rows <= blockwise._WIDE_BLOCK_VALUES // 500
+        blockwise.gather(data, kernel)
+        tracemalloc.start()
+        try:
+            blockwise.gather(data, kernel)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    finally:
+        blockwise.set_thread_count(before)
+    # Each thread holds one block's centred rows and their squares (and the pass a (K, P) sum
+    # per block), never the whole data's.
+    assert peak < 1.25 * 2 * 2 * rows * 500 * 8 < X.nbytes
