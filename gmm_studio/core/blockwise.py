@@ -527,10 +527,10 @@ class Kernel:
         if _row_features(self) and threads > 1:
             # Wide rows shared by threads: a block's work is mostly products, which let go of
             # the interpreter lock, so each thread takes as few blocks as hold
-            # _WIDE_BLOCK_VALUES numbers an array (N=1,000, K=16, D=500 diag on two threads:
-            # a pass 2.6 against 3.6 ms in 125-row blocks; on one thread the smaller blocks
-            # are as fast or faster).
-            wide = min(_WIDE_BLOCK_VALUES // self.n_features, -(-n_samples // threads))
+            # _MAX_BLOCK_VALUES numbers an array (N=1,000, K=16, D=500 diag on two threads:
+            # a pass 2.6-2.8 against 3.6 ms in 125-row blocks; blocks twice that size were no
+            # faster; on one thread the smaller blocks are as fast or faster).
+            wide = min(_MAX_BLOCK_VALUES // self.n_features, -(-n_samples // threads))
             if wide > rows:
                 return -(-n_samples // -(-n_samples // wide))
         return rows
@@ -679,8 +679,6 @@ class _RowFeatures:
 #: From this D on, diag and spherical blocks keep their features as rows (:class:`_RowFeatures`):
 #: measured alike at D=100, 1.3x faster at D=500.
 _ROW_FEATURES_MIN_D = 128
-#: Where threads share them, their blocks hold up to this many numbers an array (2 MiB).
-_WIDE_BLOCK_VALUES = 1 << 18
 
 
 def _row_features(kernel: Kernel) -> bool:

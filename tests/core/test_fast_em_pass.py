@@ -294,16 +294,18 @@ def test_the_last_snapshot_runs_the_e_step_alone_with_the_same_log_likelihood():
 def test_wide_rows_shared_by_two_threads_take_big_blocks_of_bounded_size():
     import tracemalloc
 
-    X = np.random.default_rng(1).normal(size=(4000, 500))
+    X = np.random.default_rng(1).normal(size=(1000, 500))
+    mixture = initialize(X, 16, covariance_type="diag", seed=0)
+    data = blockwise.BlockData(X)
     before = blockwise.thread_count()
-    blockwise.set_thread_count(2)
     try:
-        mixture = initialize(X, 16, covariance_type="diag", seed=0)
-        data = blockwise.BlockData(X)
+        blockwise.set_thread_count(1)
+        one_thread_rows = blockwise.kernel_for(mixture, data).block_rows(data.n_samples)
+        blockwise.set_thread_count(2)
         kernel = blockwise.kernel_for(mixture, data)
         assert kernel.n_workers(data) == 2
         rows = kernel.block_rows(data.n_samples)
-        assert 256 < rows <= blockwise._WIDE_BLOCK_VALUES // 500
+        assert one_thread_rows < rows <= blockwise._MAX_BLOCK_VALUES // 500
         blockwise.gather(data, kernel)
         tracemalloc.start()
         try:
@@ -313,6 +315,8 @@ def test_wide_rows_shared_by_two_threads_take_big_blocks_of_bounded_size():
             tracemalloc.stop()
     finally:
         blockwise.set_thread_count(before)
-    # Each thread holds one block's centred rows and their squares (and the pass a (K, P) sum
-    # per block), never the whole data's.
-    assert peak < 1.25 * 2 * 2 * rows * 500 * 8 < X.nbytes
+    # Each thread holds one block's centred rows and their squares, the pass a (K, P) sum per
+    # block: never arrays of the whole data's size.
+    blocks = 2 * 2 * rows * 500 * 8
+    sums = -(-1000 // rows) * 16 * 1001 * 8
+    assert peak < 1.25 * (blocks + sums) < 2 * X.nbytes
