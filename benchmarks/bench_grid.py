@@ -3,8 +3,8 @@
 Each grid point runs both engines from the same start (random data rows as means, the data
 covariance) for the same number of iterations with ``tol=0``, interleaved in one process,
 best of ``--repeats``, each run started once the other engine's BLAS threads are idle
-(``benchmarks.machine.settle``): both do the same work, ``n_iter`` E- and M-steps and a final E-step
-(scikit-learn's own k-means start is left out, see ``benchmarks/bench_em.py``). Each line
+(``benchmarks.machine.settle``): both do the same work, ``n_iter`` E- and M-steps and a final
+E-step (scikit-learn's own k-means start is left out, see ``benchmarks/bench_em.py``). Each line
 prints scikit-learn's time over GMM Studio's (above 1: GMM Studio is faster), the
 formulation GMM Studio chose, the relative difference of the two log-likelihoods, and the
 peak extra memory of one fit of each engine (tracemalloc for both, in the same process; the

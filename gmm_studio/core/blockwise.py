@@ -33,8 +33,9 @@ lock while BLAS works, ``np.matmul`` (numpy 2.4) keeps it (measured at N=1,000,0
 a pass on two threads 19% faster once the statistics' product moved to ``np.dot``).
 
 Where numpy has no vectorised float64 ``exp`` (CPUs without AVX-512) it is a scalar library
-call and the most expensive step; there, when most terms of a block are below e^-40 of their
-row's largest, those are set to zero instead of computed (even 64 of them sum to about a unit
+call and the most expensive step (:func:`normalise` keeps it on glibc's fast path); there, when
+fewer than a fifth of a block's terms are within e^-40 of their row's largest, the others are
+set to zero instead of computed (even 64 of them sum to about a unit
 in the last place of the row's total).
 """
 
