@@ -35,8 +35,8 @@ a pass on two threads 19% faster once the statistics' product moved to ``np.dot`
 Where numpy has no vectorised float64 ``exp`` (CPUs without AVX-512) it is a scalar library
 call and the most expensive step (:func:`normalise` keeps it on glibc's fast path); there, when
 fewer than a fifth of a block's terms are within e^-40 of their row's largest, the others are
-set to zero instead of computed (even 64 of them sum to about a unit
-in the last place of the row's total).
+set to zero instead of computed (even 64 of them sum to about a unit in the last place of the
+row's total).
 """
 
 from __future__ import annotations
