@@ -44,7 +44,7 @@ def main(argv=None) -> int:
     for _ in range(4):
         window.step()
         wait_for(lambda: window.controller.is_idle_waiting())
-    spin(200)
+    spin(1500)  # the ellipses glide to the new state and the table follows at its own pace
     window.grab().save(str(out / "mid-run.png"))
 
     window.panel.set_speed_position(SPEED_MAX)
