@@ -320,3 +320,14 @@ def test_wide_rows_shared_by_two_threads_take_big_blocks_of_bounded_size():
     blocks = 2 * 2 * rows * 500 * 8
     sums = -(-1000 // rows) * 16 * 1001 * 8
     assert peak < 1.25 * (blocks + sums) < 2 * X.nbytes
+
+
+@pytest.mark.parametrize(("n", "k", "d"), [(1_000_000, 8, 2), (200_000, 5, 10), (1_000_000, 8, 3)])
+def test_passes_over_many_rows_take_larger_blocks_within_their_budget(n, k, d):
+    width = blockwise.n_quadratic(d, "full") + d + 1
+    small = blockwise._block_rows(width, k, None)  # a block's rows whatever the pass's length
+    rows = blockwise._block_rows(width, k, n)
+    assert small < rows <= n // 16
+    assert rows * (width + k) <= 1.01 * blockwise._LARGE_BLOCK_VALUES  # rounded to even blocks
+    # A shorter pass keeps the small blocks: 16 large ones would be most of its rows.
+    assert blockwise._block_rows(width, k, 16 * small) == small
