@@ -12,9 +12,9 @@ def ellipse_points(mean, covariance, radius: float, n: int = 96) -> np.ndarray:
 
     Parameters
     ----------
-    mean : array_like, shape (2,)
-    covariance : array_like, shape (2, 2)
-        Symmetric positive semi-definite.
+    mean : array_like, shape (2,) or (K, 2)
+    covariance : array_like, shape (2, 2) or (K, 2, 2)
+        Symmetric positive semi-definite; a stack gives one polyline per (mean, covariance).
     radius : float
         In standard deviations: 1, 2 and 3 are the usual rings.
     n : int
@@ -22,11 +22,12 @@ def ellipse_points(mean, covariance, radius: float, n: int = 96) -> np.ndarray:
 
     Returns
     -------
-    ndarray, shape (n + 1, 2)
+    ndarray, shape (n + 1, 2) or (K, n + 1, 2)
     """
     values, vectors = np.linalg.eigh(np.asarray(covariance, dtype=float))
-    axes = vectors * np.sqrt(np.clip(values, 0.0, None))
-    return np.asarray(mean, dtype=float) + radius * unit_circle(n) @ axes.T
+    axes = vectors * np.sqrt(np.clip(values, 0.0, None))[..., np.newaxis, :]
+    circle = unit_circle(n) @ np.swapaxes(axes, -1, -2)
+    return np.asarray(mean, dtype=float)[..., np.newaxis, :] + radius * circle
 
 
 @functools.cache

@@ -11,7 +11,6 @@ from PySide6.QtGui import QFont
 
 from gmm_studio.core import Locks, Mixture, ellipse_points
 from gmm_studio.core.component_edits import axis_ends
-from gmm_studio.core.geometry import unit_circle
 from gmm_studio.gui.point_layer import PassiveScatter
 
 #: Number of segments of each ellipse polyline.
@@ -49,10 +48,8 @@ def ellipse_polylines(
     k, m = len(means), ELLIPSE_SEGMENTS + 1
     if not radii:
         return [np.zeros((0, 2)) for _ in range(k)]
-    # ellipse_points for all components at once (one snapshot of K=8 draws 24 rings).
-    values, vectors = np.linalg.eigh(covs)
-    half_axes = vectors * np.sqrt(np.clip(values, 0.0, None))[:, np.newaxis, :]
-    rings = np.einsum("pi,kji->kpj", unit_circle(ELLIPSE_SEGMENTS), half_axes)
+    # Every component's unit ring at once (one snapshot of K=8 draws 24 rings).
+    rings = ellipse_points(np.zeros_like(means), covs, 1.0, n=ELLIPSE_SEGMENTS)
     lines = np.full((k, len(radii) * (m + 1) - 1, 2), np.nan)  # rings NaN-separated
     for i, r in enumerate(radii):
         lines[:, i * (m + 1) : i * (m + 1) + m] = means[:, np.newaxis, :] + float(r) * rings

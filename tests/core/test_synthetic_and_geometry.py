@@ -68,6 +68,15 @@ def test_ellipse_points_lie_at_the_mahalanobis_radius(radius):
     np.testing.assert_allclose(distances, radius, rtol=1e-12)
 
 
+def test_ellipse_points_of_a_stack_are_each_pairs_polyline():
+    means = np.array([[1.0, -2.0], [0.0, 3.0], [-4.0, 0.5]])
+    covariances = np.array([[[2.0, 0.7], [0.7, 0.5]], np.eye(2), [[0.3, -0.1], [-0.1, 4.0]]])
+    stacked = ellipse_points(means, covariances, 2.0, n=32)
+    assert stacked.shape == (3, 33, 2)
+    for mean, covariance, line in zip(means, covariances, stacked, strict=True):
+        np.testing.assert_allclose(line, ellipse_points(mean, covariance, 2.0, n=32), atol=1e-14)
+
+
 def test_settings_round_trip_and_validation():
     settings = FitSettings(n_components=4, covariance_type="diag", tol=1e-4, seed=None)
     assert FitSettings.from_dict(settings.to_dict()) == settings
