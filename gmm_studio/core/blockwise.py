@@ -60,6 +60,8 @@ _MACHINE_EPS = np.finfo(float).eps
 #: Floor of the shifted log-probabilities handed to exp: far below any term that counts, above
 #: the subnormal numbers, and above -512, beyond which glibc's exp takes a path twice as slow.
 _LOG_FLOOR = -500.0
+#: Where :func:`normalise` puts each row's largest log-probability before exp (see there).
+_TOP_TERM = 1.0
 
 #: Largest rounding error (in units of log-density) tolerated from the expanded quadratic form
 #: or from the one-pass scatter; beyond it the direct form is used for that component.
@@ -524,17 +526,18 @@ class Kernel:
         if self.form == "direct":
             return _block_rows(max(self.n_features, self.n_components), None, n_samples)
         rows = _block_rows(self.n_columns, self.n_components, n_samples)
+        if not _row_features(self):
+            return rows
+        # Wide rows that the cores can share (by thread_count; a caller holding a pass to one
+        # thread keeps these blocks, about as fast there): a block's work is mostly products,
+        # which let go of the interpreter lock, so each thread takes as few blocks as hold
+        # _MAX_BLOCK_VALUES numbers an array (N=1,000, K=16, D=500 diag on two threads: a pass
+        # 2.6-2.8 against 3.6 ms in 125-row blocks; blocks twice that size were no faster).
         threads = min(_thread_count, n_samples // self._rows_per_thread())
-        if _row_features(self) and threads > 1:
-            # Wide rows shared by threads: a block's work is mostly products, which let go of
-            # the interpreter lock, so each thread takes as few blocks as hold
-            # _MAX_BLOCK_VALUES numbers an array (N=1,000, K=16, D=500 diag on two threads:
-            # a pass 2.6-2.8 against 3.6 ms in 125-row blocks; blocks twice that size were no
-            # faster; on one thread the smaller blocks are as fast or faster).
-            wide = min(_MAX_BLOCK_VALUES // self.n_features, -(-n_samples // threads))
-            if wide > rows:
-                return -(-n_samples // -(-n_samples // wide))
-        return rows
+        wide = min(_MAX_BLOCK_VALUES // self.n_features, -(-n_samples // max(1, threads)))
+        if threads < 2 or wide <= rows:
+            return rows
+        return -(-n_samples // -(-n_samples // wide))
 
     def _rows_per_thread(self) -> int:
         """Fewest rows worth a thread of their own (expanded form), by the cost model."""
@@ -851,7 +854,7 @@ def normalise(L: np.ndarray) -> np.ndarray:
     # without AVX-512) take slower paths for an argument of exactly 0 and for a total just
     # above 1 (measured 10-20% of a pass at K=5-8), and exp(1 + x) / Σ is the same ratio.
     top = L.max(axis=0)
-    top -= 1.0
+    top -= _TOP_TERM
     L -= top
     if not _exp_of_live_terms(L):
         np.maximum(L, _LOG_FLOOR, out=L)
@@ -872,7 +875,7 @@ def _exp_of_live_terms(L: np.ndarray) -> bool:
     # least that fraction of the terms is live, and skipping could never pay.
     if L.shape[0] * _SKIP_EXP_BELOW <= 1.0:
         return False
-    live = L >= NEGLIGIBLE_LOG_RESPONSIBILITY + 1.0  # the rows' largest terms are at 1
+    live = L >= NEGLIGIBLE_LOG_RESPONSIBILITY + _TOP_TERM
     if np.count_nonzero(live) >= _SKIP_EXP_BELOW * L.size:
         return False
     flat = L.reshape(-1)
