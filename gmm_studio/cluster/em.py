@@ -1,7 +1,8 @@
 """EM on a Dask array: the in-memory engine's run, with its data pass on the cluster.
 
 Each iteration is one pass (:func:`gmm_studio.cluster.passes.gather`): every chunk returns its
-log-likelihood, its sufficient statistics and its worst-explained rows, merged up a tree. The
+log-likelihood and its sufficient statistics, merged up a tree (and, only when a component
+empties, a pass for the worst-explained rows it restarts at). The
 run itself is :class:`gmm_studio.core.run.EMRun` with :func:`em_pass` as its pass: the M-step,
 the re-seeding of empty components, the collapse check and the convergence test run on the
 client exactly as in memory, so from the same start the two agree to rounding (measured: 1e-16
@@ -46,6 +47,7 @@ def em_pass(X, mixture: Mixture, reg_covar: float, data: passes.ChunkedData, loc
     return finish_pass(
         passes.gather(data, kernel), mixture, reg_covar, data.centre, locks,
         lambda about: passes.gather_scatter(data, kernel, about),
+        lambda count: passes.worst_rows(data, kernel, count),
     )  # fmt: skip
 
 

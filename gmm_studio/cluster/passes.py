@@ -204,7 +204,7 @@ def describe(X, sample_weight=None, n_components: int = 1) -> ChunkedData:
 def _chunk_statistics(rows, weights, start, kernel):
     if len(rows) == 0 or (weights is not None and not np.any(weights > 0)):
         return None  # adds nothing
-    return blockwise.chunk_statistics(rows, kernel, weights, start)
+    return blockwise.chunk_statistics(rows, kernel, weights)
 
 
 def _chunk_scatter(rows, weights, start, kernel, about):
@@ -218,6 +218,12 @@ def _add(*parts):
     return functools.reduce(operator.add, parts) if parts else None
 
 
+def _chunk_worst(rows, weights, start, kernel, count):
+    if len(rows) == 0 or (weights is not None and not np.any(weights > 0)):
+        return None
+    return blockwise.worst_rows(blockwise.BlockData(rows, weights), kernel, count, first_row=start)
+
+
 def _add_scatters(*parts):
     parts = [p for p in parts if p is not None]
     if not parts:
@@ -229,6 +235,13 @@ def gather(data: ChunkedData, kernel) -> blockwise.Statistics:
     """One EM pass over every chunk: :class:`~gmm_studio.core.blockwise.Statistics` summed."""
     return tree_reduce(
         data.X, data.sample_weight, _chunk_statistics, _add, kernel, watch=data.watch
+    )
+
+
+def worst_rows(data: ChunkedData, kernel, count: int) -> blockwise.WorstRows:
+    """:func:`gmm_studio.core.blockwise.worst_rows` over every chunk."""
+    return tree_reduce(
+        data.X, data.sample_weight, _chunk_worst, _add, kernel, count, watch=data.watch
     )
 
 

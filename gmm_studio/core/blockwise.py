@@ -916,9 +916,6 @@ class Statistics:
     total_weight : float
         Σ w.
     n_rows : int
-    worst_values, worst_rows, worst_points : ndarray
-        The (at most K) rows of positive weight with the smallest log-density, ties broken by
-        the lower row number: their log-densities, row numbers and values (D each).
     scatter : dict
         Only from a second pass (:func:`gather_scatter`): component -> Σ w·r_k (z - m)(z - m)ᵀ
         about the mean asked for ((D, D) for full/tied, the diagonal for diag, the trace
@@ -931,20 +928,12 @@ class Statistics:
     log_likelihood: float
     total_weight: float
     n_rows: int
-    worst_values: np.ndarray
-    worst_rows: np.ndarray
-    worst_points: np.ndarray
     offsets: np.ndarray
     scatter: dict = field(default_factory=dict)
 
     def __add__(self, other: Statistics) -> Statistics:
         if not np.array_equal(self.offsets, other.offsets):
             raise ValueError("statistics from different kernels cannot be added")
-        worst_values, worst_rows, worst_points = _keep_smallest(
-            (self.worst_values, self.worst_rows, self.worst_points),
-            (other.worst_values, other.worst_rows, other.worst_points),
-            len(self.counts),
-        )
         scatter = dict(self.scatter)
         for c, value in other.scatter.items():
             scatter[c] = scatter[c] + value if c in scatter else value
@@ -955,20 +944,9 @@ class Statistics:
             self.log_likelihood + other.log_likelihood,
             self.total_weight + other.total_weight,
             self.n_rows + other.n_rows,
-            worst_values,
-            worst_rows,
-            worst_points,
             self.offsets,
             scatter,
         )
-
-
-def _keep_smallest(a, b, count):
-    """The ``count`` smallest entries of both sets of (values, rows, ...) arrays, ties by
-    lower row."""
-    parts = [np.concatenate([x, y]) for x, y in zip(a, b, strict=True)]
-    order = np.lexsort((parts[1], parts[0]))[:count]
-    return tuple(part[order] for part in parts)
 
 
 class _Accumulator:
@@ -985,11 +963,8 @@ class _Accumulator:
                 kernel.covariance_type, (k, d)
             )
             self.quadratic = np.zeros(shape)
-        #: (log-densities, row numbers) of the worst rows so far; their values are read from
-        #: the data once, at the end of the pass.
-        self.worst = (np.empty(0), np.empty(0, dtype=np.intp))
 
-    def add_block(self, X_block, w, row_offset: int, sums_out, observer=None) -> float:
+    def add_block(self, X_block, w, start: int, sums_out, observer=None) -> float:
         """Add a block's statistics; return its log-likelihood.
 
         In the expanded form the block's sums go to ``sums_out`` (one slot per block, added
@@ -1001,15 +976,12 @@ class _Accumulator:
         R = self.work.log_prob_of(F)
         log_norm = normalise(R)
         if observer is not None:
-            observer(row_offset, row_offset + len(X_block), R)
+            observer(start, start + len(X_block), R)
         if w is None:
             total = float(log_norm.sum())
-            ranked = log_norm
         else:
             total = float(log_norm @ w)
-            ranked = np.where(w > 0, log_norm, np.inf)
             R *= w
-        self._track_worst(ranked, row_offset, w)
         if kernel.form == "expanded":
             if self.work.by_rows:
                 F.sums(R, sums_out)
@@ -1041,28 +1013,6 @@ class _Accumulator:
                 self.quadratic[k] += R[k] @ np.einsum("ij,ij->i", y, y)
         return total
 
-    def _track_worst(self, ranked, row_offset, w):
-        k = self.kernel.n_components
-        values = self.worst[0]
-        if len(values) == k:
-            # Only rows below the k-th smallest so far can enter (a thread's blocks come in row
-            # order, so a tie never does): usually none or a few, found in one pass.
-            pick = np.flatnonzero(ranked < values[-1])
-            pick = pick[np.isfinite(ranked[pick])]
-            if len(pick) == 0:
-                return
-            if len(pick) > k:
-                pick = pick[np.argpartition(ranked[pick], k - 1)[:k]]
-        else:
-            n = len(ranked)
-            m = min(k, n)
-            pick = np.argpartition(ranked, m - 1)[:m] if m < n else np.arange(n)
-            pick = pick[np.isfinite(ranked[pick])]
-        if w is not None:
-            # A row of weight w stands for ⌈w⌉ rows: as many entries as copies of it would get.
-            pick = np.repeat(pick, np.minimum(np.ceil(w[pick]), k).astype(np.intp))
-        self.worst = _keep_smallest(self.worst, (ranked[pick], pick + row_offset), k)
-
     def sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(counts, linear, quadratic) of the direct form."""
         quadratic = self.quadratic
@@ -1085,9 +1035,7 @@ def _unpack_quadratic(packed: np.ndarray, covariance_type: str, d: int) -> np.nd
     return full.sum(axis=0) if covariance_type == "tied" else full
 
 
-def chunk_statistics(
-    X_chunk, kernel: Kernel, sample_weight=None, row_offset: int = 0
-) -> Statistics:
+def chunk_statistics(X_chunk, kernel: Kernel, sample_weight=None) -> Statistics:
     """The statistics of one chunk of rows: a pure function of (chunk, kernel, weights).
 
     Parameters
@@ -1097,8 +1045,6 @@ def chunk_statistics(
         From :func:`make_kernel` with the centre and radius of the whole data set (any point
         near the data serves as centre, but every chunk must use the same kernel).
     sample_weight : ndarray, shape (n,), optional
-    row_offset : int
-        Row number of the chunk's first row in the whole data set (for the worst rows).
 
     Returns
     -------
@@ -1106,13 +1052,11 @@ def chunk_statistics(
         Small float64 sums; ``a + b`` combines chunks in any order and tree shape.
     """
     data = BlockData(X_chunk, sample_weight)
-    return gather(data, kernel, row_offset=row_offset, n_workers=1)
+    return gather(data, kernel, n_workers=1)
 
 
-def gather(
-    data: BlockData, kernel: Kernel, *, row_offset: int = 0, n_workers: int | None = None
-) -> Statistics:
-    """One pass over the data: log-likelihood, statistics and worst-explained rows.
+def gather(data: BlockData, kernel: Kernel, *, n_workers: int | None = None) -> Statistics:
+    """One pass over the data: its log-likelihood and statistics.
 
     Blocks may run in several threads (``n_workers``, default :meth:`Kernel.n_workers`); the
     per-block log-likelihoods are summed in block order and each thread's statistics in
@@ -1127,9 +1071,7 @@ def gather(
 
     def visit(acc: _Accumulator, index: int, a: int, b: int):
         out = sums[index] if expanded else None
-        totals[index] = acc.add_block(
-            X[a:b], data.weights_of(a, b), row_offset + a, out, data.observer
-        )
+        totals[index] = acc.add_block(X[a:b], data.weights_of(a, b), a, out, data.observer)
 
     if n_workers is None:
         n_workers = kernel.n_workers(data)
@@ -1138,12 +1080,6 @@ def gather(
         states = _run_blocks(
             data.n_samples, block, n_workers, lambda: _Accumulator(kernel, rows), visit
         )
-    worst_values, worst_rows = states[0].worst
-    for state in states[1:]:
-        worst_values, worst_rows = _keep_smallest(
-            (worst_values, worst_rows), state.worst, kernel.n_components
-        )
-    worst_points = np.array(X[worst_rows - row_offset], dtype=float, ndmin=2)
     d, nq = kernel.n_features, kernel.n_quadratic
     if expanded:
         total_sums = sums.sum(axis=0)
@@ -1154,7 +1090,7 @@ def gather(
         counts, linear, quadratic = states[0].sums()
     return Statistics(
         counts, linear, quadratic, float(totals.sum()), data.total_weight, data.n_samples,
-        worst_values, worst_rows, worst_points, _statistics_offsets(kernel),
+        _statistics_offsets(kernel),
     )  # fmt: skip
 
 
@@ -1347,6 +1283,72 @@ def total_log_likelihood(data: BlockData, mixture) -> float:
             data.n_samples, block, kernel.n_workers(data), lambda: _Workspace(kernel, rows), visit
         )
     return float(totals.sum())
+
+
+@dataclass
+class WorstRows:
+    """The rows of positive weight a mixture explains least well, worst first.
+
+    A row of weight w counts as ⌈w⌉ rows (as many entries as copies of it would get), and ties
+    go to the lower row number, so integer weights find what repeated rows would.
+
+    Attributes
+    ----------
+    log_densities : ndarray (m,)
+        log p(x) of each entry, ascending.
+    rows : ndarray of int (m,)
+        Their row numbers in the whole data.
+    points : ndarray (m, D)
+        Their values.
+    count : int
+        At most this many entries are kept (fewer only when fewer rows carry weight).
+    """
+
+    log_densities: np.ndarray
+    rows: np.ndarray
+    points: np.ndarray
+    count: int
+
+    def __add__(self, other: WorstRows) -> WorstRows:
+        """The worst of both (from disjoint rows, as chunks of one data set)."""
+        values = np.concatenate([self.log_densities, other.log_densities])
+        rows = np.concatenate([self.rows, other.rows])
+        order = np.lexsort((rows, values))[: self.count]
+        points = np.concatenate([self.points, other.points])[order]
+        return WorstRows(values[order], rows[order], points, self.count)
+
+
+def worst_rows(data: BlockData, kernel: Kernel, count: int, *, first_row: int = 0) -> WorstRows:
+    """A pass of its own for the ``count`` rows the kernel's mixture explains least well.
+
+    EM re-seeds an emptied component at such a row, which is rare: the rows are looked for
+    only then, not in every pass. ``first_row`` is the row number of the data's first row
+    (a chunk of a larger data set).
+    """
+    block = kernel.block_rows(data.n_samples)
+    found = [None] * -(-data.n_samples // block)
+
+    def visit(work: _Workspace, index: int, a: int, b: int):
+        log_norm = normalise(work.log_prob_of(work.centred(data.X[a:b])))
+        w = data.weights_of(a, b)
+        ranked = log_norm if w is None else np.where(w > 0, log_norm, np.inf)
+        # Every row up to the count-th smallest value, ties included (the lower rows win).
+        kth = np.partition(ranked, min(count, b - a) - 1)[min(count, b - a) - 1]
+        pick = np.flatnonzero((ranked <= kth) & np.isfinite(ranked))
+        if w is not None:
+            pick = np.repeat(pick, np.minimum(np.ceil(w[pick]), count).astype(np.intp))
+        found[index] = (ranked[pick], pick + a)
+
+    rows = min(block, data.n_samples)
+    with kernel.blas_threads(data.n_samples):
+        _run_blocks(
+            data.n_samples, block, kernel.n_workers(data), lambda: _Workspace(kernel, rows), visit
+        )
+    values = np.concatenate([part[0] for part in found])
+    numbers = np.concatenate([part[1] for part in found])
+    order = np.lexsort((numbers, values))[:count]
+    points = np.array(data.X[numbers[order]], dtype=float, ndmin=2)
+    return WorstRows(values[order], numbers[order] + first_row, points, count)
 
 
 def for_each_block(data: BlockData, kernel: Kernel, visit) -> None:

@@ -24,6 +24,7 @@ from gmm_studio.core.blockwise import (
     one_pass_scatter,
     scatter_request,
     total_log_likelihood,
+    worst_rows,
 )
 from gmm_studio.core.errors import FitError
 from gmm_studio.core.locks import Locks
@@ -48,7 +49,7 @@ def mixture_from_moments(
     diag,
     covariance_type,
     reg_covar,
-    worst_points,
+    least_explained,
     spread,
     previous: Mixture | None = None,
     locks: Locks | None = None,
@@ -59,10 +60,12 @@ def mixture_from_moments(
     summed responsibilities, ``means`` (K, D) the component means (locked ones already put
     back), ``scatter`` the summed weighted outer products about those means ((K, D, D) for
     full, overwritten; summed over components (D, D) for tied), ``diag`` the weighted
-    variances ((K, D) for diag; (K, 1), their mean over the features, for spherical). ``worst_points`` are the least well explained rows, worst first, and
-    ``spread`` the data's covariance (ddof=1) in the shape of one covariance of this type
-    ((D, D), (D,) for diag, a number for spherical): an empty component restarts at the first of
-    those rows not yet taken, with that covariance and a weight of one row. With ``locks``,
+    variances ((K, D) for diag; (K, 1), their mean over the features, for spherical).
+    ``least_explained(count)`` returns the ``count`` rows the previous mixture explains least
+    well, worst first (called only when a component is empty), and ``spread`` is the data's
+    covariance (ddof=1) in the shape of one covariance of this type ((D, D), (D,) for diag, a
+    number for spherical): the empty components restart at those rows, in order, with that
+    covariance and a weight of one row. With ``locks``,
     the locked parameters of ``previous`` are kept bit for bit and the free weights share what
     the locked weights leave.
     """
@@ -95,8 +98,8 @@ def mixture_from_moments(
             locks = Locks(**{kind: tuple(flags) for kind, flags in held.items()})
     if len(empty):
         weights, means, covariances = _reseed(
-            total_weight, spread, empty, worst_points, weights, means, covariances,
-            covariance_type, reg_covar,
+            total_weight, spread, empty, least_explained(len(empty)), weights, means,
+            covariances, covariance_type, reg_covar,
         )  # fmt: skip
         if not locked:
             weights = weights / weights.sum()
@@ -217,6 +220,7 @@ def em_pass(
         return finish_pass(
             gather(data, kernel), mixture, reg_covar, data.centre, locks,
             lambda about: gather_scatter(data, kernel, about),
+            lambda count: worst_rows(data, kernel, count),
         )  # fmt: skip
 
 
@@ -233,15 +237,17 @@ def log_likelihood_pass(data: BlockData, mixture: Mixture) -> float:
 
 
 def finish_pass(
-    stats: Statistics, mixture: Mixture, reg_covar: float, centre, locks, scatter_pass
+    stats: Statistics, mixture: Mixture, reg_covar: float, centre, locks, scatter_pass, worst_pass
 ) -> tuple[float, Mixture]:
     """The end of an EM pass from its statistics: ``(log_likelihood, next_mixture)``.
 
-    ``scatter_pass(about)`` runs the second pass over the data that
-    :func:`~gmm_studio.core.blockwise.scatter_request` may ask for (``about``: component →
-    centred point) and returns the scatters; in memory that is
-    :func:`~gmm_studio.core.blockwise.gather_scatter`, on a Dask cluster a reduction over
-    chunks (:mod:`gmm_studio.cluster.em`).
+    Two more passes over the data may be needed, each a callable: ``scatter_pass(about)``
+    returns the scatters that :func:`~gmm_studio.core.blockwise.scatter_request` asks for
+    (``about``: component → centred point), ``worst_pass(count)`` the
+    :class:`~gmm_studio.core.blockwise.WorstRows` at which empty components restart. In memory
+    they are :func:`~gmm_studio.core.blockwise.gather_scatter` and
+    :func:`~gmm_studio.core.blockwise.worst_rows`, on a Dask cluster reductions over chunks
+    (:mod:`gmm_studio.cluster.em`).
     """
     check_finite(stats.log_likelihood)
     redo = scatter_request(stats, mixture.covariance_type, reg_covar)
@@ -249,8 +255,9 @@ def finish_pass(
         about = _scatter_centres(stats, mixture, centre, locks)
         stats.scatter = scatter_pass({c: about[c] for c in redo})
     return stats.log_likelihood, mixture_from_statistics(
-        stats, mixture.covariance_type, centre, reg_covar, previous=mixture, locks=locks
-    )
+        stats, mixture.covariance_type, centre, reg_covar,
+        lambda count: worst_pass(count).points, previous=mixture, locks=locks,
+    )  # fmt: skip
 
 
 def _scatter_centres(stats: Statistics, previous: Mixture | None, centre, locks) -> np.ndarray:
@@ -267,12 +274,14 @@ def mixture_from_statistics(
     covariance_type: str,
     centre: np.ndarray,
     reg_covar: float,
+    least_explained,
     previous: Mixture | None = None,
     locks: Locks | None = None,
 ) -> Mixture:
     """The M-step from summed statistics (of one pass, or of chunks added together).
 
-    ``centre`` is the point the statistics' rows were centred on (the kernel's centre).
+    ``centre`` is the point the statistics' rows were centred on (the kernel's centre);
+    ``least_explained`` is :func:`mixture_from_moments`'s.
     Scatters in ``stats.scatter`` (from a second pass, see
     :func:`gmm_studio.core.blockwise.scatter_request`) replace the one-pass ones. With
     ``locks``, the locked parameters of ``previous`` are kept bit for bit; the scatter of a
@@ -303,7 +312,7 @@ def mixture_from_statistics(
         means[lock_mean] = previous.means[lock_mean]  # bit for bit, not re-centred
     return mixture_from_moments(
         stats.total_weight, raw_counts, means, scatter, diag, covariance_type, reg_covar,
-        stats.worst_points, spread, previous=previous, locks=locks,
+        least_explained, spread, previous=previous, locks=locks,
     )  # fmt: skip
 
 

@@ -62,7 +62,8 @@ def m_step(
         scatter = scatter.sum(axis=0)
     return mixture_from_moments(
         float(X.shape[0]), raw_counts, means, scatter, diag, covariance_type, reg_covar,
-        X[worst_rows], cov.from_full(data_covariance(X)[np.newaxis], covariance_type)[0],
+        lambda count: X[worst_rows[:count]],
+        cov.from_full(data_covariance(X)[np.newaxis], covariance_type)[0],
         previous=previous, locks=locks,
     )  # fmt: skip
 

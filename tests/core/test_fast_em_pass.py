@@ -132,22 +132,26 @@ def test_threads_split_the_rows_and_give_the_same_pass():
     assert_same_mixture(two[1], one[1], rtol=1e-10)
 
 
-def test_worst_explained_rows_are_tracked_across_blocks():
+def test_worst_explained_rows_are_found_across_blocks():
     rng = np.random.default_rng(8)
     X = rng.normal(size=(30_000, 2))
     far = [2_000, 17_345, 29_999, 9_000]
     X[far] = [[30.0, 0.0], [0.0, -40.0], [25.0, 25.0], [-20.0, 0.0]]
     mixture = Mixture([0.5, 0.3, 0.2], [[0, 0], [1, 0], [0, 1]], np.ones(3), "spherical")
     data = blockwise.BlockData(X)
-    stats = blockwise.gather(data, blockwise.make_kernel(mixture, data.centre, data.radius))
+    kernel = blockwise.make_kernel(mixture, data.centre, data.radius)
+    assert kernel.block_rows(len(X)) < 10_000
+    worst = blockwise.worst_rows(data, kernel, 3)
     log_density = mixture.score_samples(X)
-    np.testing.assert_array_equal(stats.worst_rows, np.argsort(log_density, kind="stable")[:3])
-    np.testing.assert_array_equal(stats.worst_rows, [17_345, 29_999, 2_000])
-    # A later block holding more rows worse than the earlier blocks' worst than are kept.
+    np.testing.assert_array_equal(worst.rows, np.argsort(log_density, kind="stable")[:3])
+    np.testing.assert_array_equal(worst.rows, [17_345, 29_999, 2_000])
+    np.testing.assert_allclose(worst.log_densities, log_density[worst.rows], rtol=1e-12)
+    np.testing.assert_array_equal(worst.points, X[worst.rows])
+    # One block holding more of the worst rows than are kept.
     X[25_000:25_010] = np.linspace(50.0, 60.0, 10)[:, np.newaxis]
     data = blockwise.BlockData(X)
-    stats = blockwise.gather(data, blockwise.make_kernel(mixture, data.centre, data.radius))
-    np.testing.assert_array_equal(stats.worst_rows, [25_009, 25_008, 25_007])
+    worst = blockwise.worst_rows(data, blockwise.make_kernel(mixture, data.centre, data.radius), 3)
+    np.testing.assert_array_equal(worst.rows, [25_009, 25_008, 25_007])
 
 
 def test_empty_component_is_reseeded_like_the_reference():
