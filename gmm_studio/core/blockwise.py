@@ -254,10 +254,9 @@ class BlockData:
         self.total_weight = (
             float(self.n_samples) if self.sample_weight is None else float(self.sample_weight.sum())
         )
-        # Any point near the data will do as the centre (every formula is exact in it): the
-        # mean of at most 4096 evenly spaced rows is quick and the same on every call.
-        self.centre = X[:: max(1, self.n_samples // 4096)].mean(axis=0)
+        self.centre = _centre_of(X)
         d = self.n_features
+        sum_lin = np.zeros(d)
         sum_sq = np.zeros(d)
         reach = np.zeros(d)  # per feature, the farthest any row is from the centre
         farthest = 0.0  # wide rows: the largest squared distance of a row from the centre
@@ -268,20 +267,25 @@ class BlockData:
             rows = X[start : start + step]
             w = self.weights_of(start, start + step)
             if wide:  # reductions over (n, D) rows, each along contiguous rows
-                z = rows - self.centre
+                z = rows - self.centre if self.centre.any() else rows
                 farthest = max(farthest, float(np.einsum("ij,ij->i", z, z).max(initial=0.0)))
-                sum_sq += (
-                    np.einsum("ij,ij->j", z, z) if w is None else np.einsum("ij,ij,i->j", z, z, w)
-                )
+                if w is None:
+                    sum_lin += z.sum(axis=0)
+                    sum_sq += np.einsum("ij,ij->j", z, z)
+                else:
+                    sum_lin += w @ z
+                    sum_sq += np.einsum("ij,ij,i->j", z, z, w)
                 continue
             # C order: the (D, n) block's reductions then run along contiguous rows.
             z = np.subtract(rows.T, self.centre[:, np.newaxis], order="C")
             np.maximum(reach, z.max(axis=1), out=reach)
             np.maximum(reach, -z.min(axis=1), out=reach)
+            sum_lin += z.sum(axis=1) if w is None else z @ w
             z *= z
             sum_sq += z.sum(axis=1) if w is None else z @ w
-        #: Per-feature (weighted) mean square about the centre; at least the variance.
-        self.variance = sum_sq / self.total_weight
+        shift = sum_lin / self.total_weight  # the mean, about the centre
+        #: Per-feature (weighted) variance, ddof=0.
+        self.variance = np.maximum(sum_sq / self.total_weight - shift**2, 0.0)
         #: An upper bound on the distance of any row from the centre.
         self.radius = float(np.sqrt(farthest if wide else np.sum(reach**2)))
 
@@ -294,6 +298,22 @@ class BlockData:
 
     def weights_of(self, a: int, b: int) -> np.ndarray | None:
         return None if self.sample_weight is None else self.sample_weight[a:b]
+
+
+def _centre_of(X: np.ndarray) -> np.ndarray:
+    """The point the passes centre the rows on: the origin, or the mean of a sample of rows.
+
+    Any point near the data will do (every formula is exact in it); the mean of at most 4096
+    evenly spaced rows is quick and the same on every call. Where the origin is within the
+    rows' spread of that mean (|mean| at most the root-mean-square distance of a row from
+    it), the origin serves as well and every block skips the subtraction: the distance of a
+    row from the centre, which the rounding bounds grow with, at most doubles.
+    """
+    n = len(X)
+    mean = X[:: max(1, n // 4096)].mean(axis=0)
+    few = X[:: max(1, n // 64)] - mean
+    mean_square = np.einsum("ij,ij->", few, few) / len(few)
+    return np.zeros_like(mean) if mean @ mean <= mean_square else mean
 
 
 _blas_libraries = None
@@ -698,10 +718,12 @@ class _Workspace:
 
     def __init__(self, kernel: Kernel, rows: int):
         self.kernel = kernel
+        #: Rows centred on the origin are used as they are (see :func:`_centre_of`).
+        self.at_origin = not kernel.centre.any()
         self.by_rows = _row_features(kernel)
         if self.by_rows:
             d = kernel.n_features
-            self.rows = np.empty((rows, d))
+            self.rows = None if self.at_origin else np.empty((rows, d))
             self.squares = np.empty((rows, d) if kernel.covariance_type == "diag" else rows)
         elif kernel.form == "expanded":
             # (P, n) for a block of n rows, contiguous whatever n (np.dot copies a strided
@@ -715,10 +737,14 @@ class _Workspace:
         (expanded), or (n, D) rows (direct)."""
         kernel = self.kernel
         if kernel.form == "direct":
-            return X_block - kernel.centre
+            return X_block if self.at_origin else X_block - kernel.centre
         n, d = X_block.shape
         if self.by_rows:
-            z = np.subtract(X_block, kernel.centre, out=self.rows[:n])
+            z = (
+                X_block
+                if self.at_origin
+                else np.subtract(X_block, kernel.centre, out=self.rows[:n])
+            )
             if kernel.covariance_type == "diag":
                 q = np.multiply(z, z, out=self.squares[:n])
             else:
@@ -733,7 +759,8 @@ class _Workspace:
         # A transposing copy, then the subtraction in place: numpy's copy walks a transposed
         # source in cache-sized tiles, a ufunc reading it does not (measured 1.7x faster).
         z[...] = X_block.T
-        z -= kernel.centre[:, np.newaxis]
+        if not self.at_origin:
+            z -= kernel.centre[:, np.newaxis]
         if is_full_form(kernel.covariance_type):
             at = 0
             for i in range(d):

@@ -8,7 +8,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
 from gmm_studio.core import COVARIANCE_TYPES, Mixture, blockwise, fit, initialize
-from gmm_studio.core.em import em_pass
+from gmm_studio.core.em import em_pass, finish_pass
 from gmm_studio.core.reference import reference_em_pass
 from gmm_studio.core.restarts import PreparedData
 from gmm_studio.core.run import EMRun, FitSettings
@@ -335,3 +335,32 @@ def test_passes_over_many_rows_take_larger_blocks_within_their_budget(n, k, d):
     assert rows * (width + k) <= 1.01 * blockwise._LARGE_BLOCK_VALUES  # rounded to even blocks
     # A shorter pass keeps the small blocks: 16 large ones would be most of its rows.
     assert blockwise._block_rows(width, k, 16 * small) == small
+
+
+def _pass_with(data, kernel, mixture, reg_covar):
+    """:func:`em_pass` with the given kernel (its form forced)."""
+    return finish_pass(
+        blockwise.gather(data, kernel), mixture, reg_covar, data.centre, None,
+        lambda about: blockwise.gather_scatter(data, kernel, about),
+        lambda count: blockwise.worst_rows(data, kernel, count),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("covariance_type", "d"), [("full", 2), ("tied", 40), ("diag", 200), ("spherical", 200)]
+)
+def test_rows_near_the_origin_are_used_as_they_are_and_give_the_reference_pass(covariance_type, d):
+    rng = np.random.default_rng(d)
+    near = rng.normal(size=(900, d)) * 5.0 + 1.0  # mean within the rows' spread of the origin
+    far = near + 40.0  # the mean farther from the origin than the rows are from it
+    for X, at_origin in ((near, True), (far, False)):
+        data = blockwise.BlockData(X)
+        assert (not data.centre.any()) is at_origin
+        np.testing.assert_allclose(data.variance, np.var(X, axis=0), rtol=1e-10)
+        mixture = initialize(X, 3, covariance_type=covariance_type, seed=1)
+        for form in ("expanded", "direct"):
+            kernel = blockwise.make_kernel(mixture, data.centre, data.radius, form=form)
+            total_ref, next_ref = reference_em_pass(X, mixture, 1e-6)
+            total, next_fast = _pass_with(data, kernel, mixture, 1e-6)
+            assert total == pytest.approx(total_ref, rel=1e-12)
+            assert_same_mixture(next_fast, next_ref, data_scale=np.max(np.abs(X)))
