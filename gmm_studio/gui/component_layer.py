@@ -12,6 +12,7 @@ from PySide6.QtGui import QFont
 from gmm_studio.core import Locks, Mixture, ellipse_points
 from gmm_studio.core.component_edits import axis_ends
 from gmm_studio.gui.point_layer import PassiveScatter
+from gmm_studio.gui.ring_curve import RingCurve
 
 #: Number of segments of each ellipse polyline.
 ELLIPSE_SEGMENTS = 72
@@ -89,7 +90,7 @@ class ComponentLayer(pg.ItemGroup):
 
     def __init__(self) -> None:
         super().__init__()
-        self.curves: list[pg.PlotCurveItem] = []
+        self.curves: list[RingCurve] = []
         self.means = PassiveScatter(
             size=24, symbol="x", pen=pg.mkPen(255, 255, 255, width=2.0), pxMode=True
         )
@@ -120,7 +121,7 @@ class ComponentLayer(pg.ItemGroup):
         self.min_width = 0.0
         #: Colour of a wider line drawn under each ellipse, or None for no halo.
         self.halo_color: tuple[int, int, int] | None = None
-        self.halos: list[pg.PlotCurveItem] = []
+        self.halos: list[RingCurve] = []
         #: The weights of the components drawn (for a legend).
         self.drawn_weights = np.zeros(0)
         self._colors = np.zeros((0, 3), dtype=np.uint8)
@@ -157,13 +158,13 @@ class ComponentLayer(pg.ItemGroup):
         remove_items(self.curves + self.halos)
         self.curves, self.halos = [], []
         for _ in range(n_components):
-            curve = pg.PlotCurveItem(connect="finite", antialias=True)
+            curve = RingCurve(connect="finite", antialias=True)
             curve.setZValue(10)
             # No QGraphicsItem cache: a device-coordinate cache kept stale pieces of rings
             # that had moved (tests/gui/test_drawn_pixels.py).
             self.addItem(curve)
             self.curves.append(curve)
-            halo = pg.PlotCurveItem(connect="finite", antialias=True)
+            halo = RingCurve(connect="finite", antialias=True)
             halo.setZValue(9)
             self.addItem(halo)
             self.halos.append(halo)

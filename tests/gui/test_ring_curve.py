@@ -1,0 +1,87 @@
+"""The component rings filled as bands paint what stroking them paints."""
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPainter, QTransform
+
+from gmm_studio.core import ellipse_points
+from gmm_studio.gui.ring_curve import RingCurve
+
+SIZE = (320, 240)
+
+
+def _rings(covariance, radii=(1.0, 2.0, 3.0)):
+    """NaN-separated closed rings, as the component layer draws them."""
+    parts = [ellipse_points([0.0, 0.0], covariance, r, n=72) for r in radii]
+    nan = np.full((1, 2), np.nan)
+    return np.concatenate([x for part in parts for x in (part, nan)][:-1])
+
+
+def _painted(curve, transform) -> np.ndarray:
+    """The curve painted on white through ``transform`` (data to pixels), as RGB."""
+    image = QImage(*SIZE, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(0xFFFFFFFF)
+    painter = QPainter(image)
+    painter.setTransform(transform)
+    curve.paint(painter, None, None)
+    painter.end()
+    bits = np.frombuffer(image.constBits(), np.uint8).reshape(SIZE[1], image.bytesPerLine())
+    return bits[:, : SIZE[0] * 4].reshape(SIZE[1], SIZE[0], 4)[..., :3].astype(int)
+
+
+def _both(line, pen):
+    band, stroke = RingCurve(antialias=True), pg.PlotCurveItem(antialias=True)
+    for curve in (band, stroke):
+        curve.setData(line[:, 0], line[:, 1], pen=pen, connect="finite")
+    return band, stroke
+
+
+# A view as pyqtgraph's: y upwards, a few pixels per data unit, the origin mid-image.
+VIEW = QTransform(12.0, 0.0, 0.0, -12.0, SIZE[0] / 2, SIZE[1] / 2)
+
+
+@pytest.mark.parametrize("width", [2.0, 3.5, 5.5])
+def test_wide_rings_are_filled_bands_with_the_pixels_of_their_stroke(qapp, width):
+    line = _rings([[4.0, 1.5], [1.5, 2.0]])
+    band, stroke = _both(line, pg.mkPen(200, 40, 40, width=width))
+    image = QImage(*SIZE, QImage.Format.Format_ARGB32_Premultiplied)  # outlives the painter
+    painter = QPainter(image)
+    painter.setTransform(VIEW)
+    assert band._band_path(painter) is not None  # filled, not stroked
+    painter.end()
+    a, b = _painted(band, VIEW), _painted(stroke, VIEW)
+    inked = (b < 250).any(axis=2)
+    assert inked.sum() > 2000
+    difference = np.abs(a - b).max(axis=2)
+    # The same pixels: only the antialiased edges differ, and by less than half a step.
+    assert np.all(difference < 100)
+    assert np.mean(difference[inked] > 32) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("covariance", "pen"),
+    [
+        # So flat that its ends bend tighter than the pen: the inner offset would fold.
+        ([[9.0, 0.0], [0.0, 1e-4]], pg.mkPen(30, 30, 200, width=5.5)),
+        ([[4.0, 1.5], [1.5, 2.0]], pg.mkPen(30, 30, 200, width=3.5, style=Qt.PenStyle.DashLine)),
+        ([[4.0, 1.5], [1.5, 2.0]], pg.mkPen(30, 30, 200, width=1.0)),
+    ],
+    ids=["flat", "dashed", "thin"],
+)
+def test_rings_a_band_cannot_draw_are_stroked(qapp, covariance, pen):
+    band, stroke = _both(_rings(covariance), pen)
+    image = QImage(*SIZE, QImage.Format.Format_ARGB32_Premultiplied)  # outlives the painter
+    painter = QPainter(image)
+    painter.setTransform(VIEW)
+    assert band._band_path(painter) is None
+    painter.end()
+    np.testing.assert_array_equal(_painted(band, VIEW), _painted(stroke, VIEW))
+
+
+def test_a_polyline_that_is_not_closed_rings_is_stroked(qapp):
+    t = np.linspace(0.0, 4.0, 50)
+    line = np.column_stack([t, np.sin(t)])
+    band, stroke = _both(line, pg.mkPen(0, 120, 0, width=4.0))
+    np.testing.assert_array_equal(_painted(band, VIEW), _painted(stroke, VIEW))
