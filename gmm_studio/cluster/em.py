@@ -1,12 +1,12 @@
 """EM on a Dask array: the in-memory engine's run, with its data pass on the cluster.
 
 Each iteration is one pass (:func:`gmm_studio.cluster.passes.gather`): every chunk returns its
-log-likelihood and its sufficient statistics, merged up a tree (and, only when a component
-empties, a pass for the worst-explained rows it restarts at). The
-run itself is :class:`gmm_studio.core.run.EMRun` with :func:`em_pass` as its pass: the M-step,
-the re-seeding of empty components, the collapse check and the convergence test run on the
-client exactly as in memory, so from the same start the two agree to rounding (measured: 1e-16
-to 1e-15 relative in the log-likelihood; the tests ask for 1e-10).
+log-likelihood and its sufficient statistics, merged up a tree (and only when a component
+empties, one more pass finds the worst-explained rows it restarts at). The run itself is
+:class:`gmm_studio.core.run.EMRun` with :func:`em_pass` as its pass: the M-step, the
+re-seeding of empty components, the collapse check and the convergence test run on the client
+exactly as in memory, so from the same start the two agree to rounding (measured: 1e-16 to
+1e-15 relative in the log-likelihood; the tests ask for 1e-10).
 
 :func:`gmm_studio.core.fit` and :func:`gmm_studio.core.em_steps` hand a Dask array to
 :func:`snapshots` and, for ``n_init > 1``, to :func:`fit_starts`.

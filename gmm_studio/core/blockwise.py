@@ -1360,7 +1360,8 @@ def worst_rows(data: BlockData, kernel: Kernel, count: int, *, first_row: int = 
         w = data.weights_of(a, b)
         ranked = log_norm if w is None else np.where(w > 0, log_norm, np.inf)
         # Every row up to the count-th smallest value, ties included (the lower rows win).
-        kth = np.partition(ranked, min(count, b - a) - 1)[min(count, b - a) - 1]
+        m = min(count, b - a)
+        kth = np.partition(ranked, m - 1)[m - 1]
         pick = np.flatnonzero((ranked <= kth) & np.isfinite(ranked))
         if w is not None:
             pick = np.repeat(pick, np.minimum(np.ceil(w[pick]), count).astype(np.intp))

@@ -65,9 +65,8 @@ def mixture_from_moments(
     well, worst first (called only when a component is empty), and ``spread`` is the data's
     covariance (ddof=1) in the shape of one covariance of this type ((D, D), (D,) for diag, a
     number for spherical): the empty components restart at those rows, in order, with that
-    covariance and a weight of one row. With ``locks``,
-    the locked parameters of ``previous`` are kept bit for bit and the free weights share what
-    the locked weights leave.
+    covariance and a weight of one row. With ``locks``, the locked parameters of ``previous``
+    are kept bit for bit and the free weights share what the locked weights leave.
     """
     n_features = means.shape[1]
     nk = raw_counts + _EPS
