@@ -1,12 +1,13 @@
 """Wide antialiased rings drawn as filled bands: the component ellipses at a fraction of the cost.
 
 Qt strokes a wide antialiased path by building the outline of every segment and every join
-and filling their union, which for the rings of eight components took about 6 ms of an
+and filling their union, which for the rings of eight components took about 5 ms of an
 8 ms paint of the live view (measured offscreen, 988×427 pixels of canvas). A closed ring's
 stroke is a band between two offset rings: :class:`RingCurve` computes those in device
-pixels and fills them, the same pixels in well under half the time. Rings too tight for the
-pen (a curvature radius under half its width, where the inner offset would fold over
-itself), dashed pens and thin pens are stroked by :class:`pyqtgraph.PlotCurveItem` as before.
+pixels and fills them, the same pixels in 4.0 ms against 5.3 for the eight components (the
+fill about 3 ms, the offsets 1 ms). Rings too tight for the pen (a curvature radius under
+half its width, where the inner offset would fold over itself), dashed pens and thin pens
+are stroked by :class:`pyqtgraph.PlotCurveItem` as before.
 """
 
 from __future__ import annotations
