@@ -44,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import operator
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -263,11 +264,12 @@ class BlockData:
         # Blocks of at most 2¹⁵ numbers (256 KiB): small next to the data, few Python steps.
         step = max(1, min(_MAX_BLOCK_ROWS, (1 << 15) // max(1, d)))
         wide = d >= _WIDE_ROWS_MIN_D
+        at_origin = not self.centre.any()
         for start in range(0, self.n_samples, step):
             rows = X[start : start + step]
             w = self.weights_of(start, start + step)
             if wide:  # reductions over (n, D) rows, each along contiguous rows
-                z = rows - self.centre if self.centre.any() else rows
+                z = rows if at_origin else rows - self.centre
                 farthest = max(farthest, float(np.einsum("ij,ij->i", z, z).max(initial=0.0)))
                 if w is None:
                     sum_lin += z.sum(axis=0)
@@ -1365,18 +1367,16 @@ def worst_rows(data: BlockData, kernel: Kernel, count: int, *, first_row: int = 
         pick = np.flatnonzero((ranked <= kth) & np.isfinite(ranked))
         if w is not None:
             pick = np.repeat(pick, np.minimum(np.ceil(w[pick]), count).astype(np.intp))
-        found[index] = (ranked[pick], pick + a)
+        points = np.array(data.X[pick + a], dtype=float, ndmin=2)
+        found[index] = WorstRows(ranked[pick], pick + a + first_row, points, count)
 
     rows = min(block, data.n_samples)
     with kernel.blas_threads(data.n_samples):
         _run_blocks(
             data.n_samples, block, kernel.n_workers(data), lambda: _Workspace(kernel, rows), visit
         )
-    values = np.concatenate([part[0] for part in found])
-    numbers = np.concatenate([part[1] for part in found])
-    order = np.lexsort((numbers, values))[:count]
-    points = np.array(data.X[numbers[order]], dtype=float, ndmin=2)
-    return WorstRows(values[order], numbers[order] + first_row, points, count)
+    none = WorstRows(np.empty(0), np.empty(0, dtype=np.intp), np.empty((0, data.n_features)), count)
+    return functools.reduce(operator.add, found, none)  # every block sorted and cut by +
 
 
 def for_each_block(data: BlockData, kernel: Kernel, visit) -> None:

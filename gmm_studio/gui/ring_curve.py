@@ -49,7 +49,6 @@ class RingCurve(pg.PlotCurveItem):
         pen = self.opts["pen"]
         if (
             self.xData is None
-            or len(self.xData) < 3
             or pen.style() != Qt.PenStyle.SolidLine
             or not pen.isCosmetic()
             or pen.widthF() <= STROKED_MAX_WIDTH
