@@ -285,11 +285,16 @@ def _shown_covariance(covariance):
     return np.where(np.abs(sym) <= ROUND_OFF * scale, 0.0, sym) + 0.0  # + 0.0: no "-0"
 
 
-def _shown_means(means):
-    """The means as printed: round-off relative to each column's magnitude shown as 0."""
+def _shown_means(means, covariances):
+    """The means as printed: round-off shown as 0.
+
+    A column's scale is the larger of its largest mean and its largest standard deviation, so
+    a mean of 1e-17 where every mean of the column is about 0 is round-off too.
+    """
     import numpy as np
 
-    scale = np.abs(means).max(axis=0)
+    spread = np.sqrt(np.abs(np.diagonal(covariances, axis1=1, axis2=2)))
+    scale = np.maximum(np.abs(means).max(axis=0), spread.max(axis=0))
     return np.where(np.abs(means) <= ROUND_OFF * scale, 0.0, means) + 0.0
 
 
@@ -321,7 +326,7 @@ def _summary(path: str, table, settings, result, mixture, bic, aic) -> str:
     if settings.standardize:
         lines.append(STANDARDIZED_NOTE)
     full = mixture.full_covariances()
-    means = _shown_means(mixture.means)
+    means = _shown_means(mixture.means, full)
     widths = [max(CELL, len(name)) for name in table.columns]
     header = "  ".join(f"{name:>{w}}" for name, w in zip(table.columns, widths, strict=True))
     for k in range(mixture.n_components):
