@@ -237,6 +237,18 @@ def test_summary_shows_full_names_and_exactly_symmetric_covariances(capsys, tmp_
     assert len(widths) == 1  # every row of every component lines up with the header
 
 
+def test_a_mean_of_round_off_where_its_column_is_about_zero_is_shown_as_zero():
+    # Every mean of the second column is ~0, so only the spread says -1e-17 is round-off;
+    # a real offset of a thousandth of the spread is kept.
+    from gmm_studio.cli import _shown_means
+
+    covariances = np.array([np.diag([1.09, 2.285])] * 2)
+    shown = _shown_means(np.array([[10.0, 0.0], [0.0, -1.1e-17]]), covariances)
+    assert shown[1, 1] == 0.0 and str(shown[1, 1]) == "0.0"
+    kept = _shown_means(np.array([[10.0, 0.0], [0.0, 1.5e-3]]), covariances)
+    assert kept[1, 1] == 1.5e-3 and kept[0, 0] == 10.0
+
+
 def test_round_off_is_shown_as_zero_and_one_iteration_is_singular(capsys, tmp_path):
     # A symmetric grid, twice: the second cluster's mean is 0 up to round-off.
     grid = np.array([[x, y] for x in (-1.3, -0.7, 0.7, 1.3) for y in (-2.1, -0.4, 0.4, 2.1)])
