@@ -89,9 +89,21 @@ class ColorBlend:
         self._blocks: list[int] = []  # rows of each block added (appends are thread-safe)
 
     @property
+    def palette(self) -> np.ndarray:
+        """The component colours, shape (K, 3), as floats."""
+        return self._palette
+
+    @property
     def complete(self) -> bool:
         """True once every row has been added (by one pass over all of them)."""
         return sum(self._blocks) == len(self.labels)
+
+    def fill(self, colors: np.ndarray, labels: np.ndarray) -> None:
+        """Take every row's colour (N, 3) and label at once, as another process's blend of
+        the same pass made them."""
+        self.colors[:, :3] = colors
+        self.labels[...] = labels
+        self._blocks.append(len(self.labels))
 
     def add(self, a: int, b: int, R: np.ndarray) -> None:
         """Colour rows ``a:b`` from their responsibilities ``R`` (K, b - a), left unchanged

@@ -251,6 +251,11 @@ class EMRun:
         return self._given
 
     @property
+    def em_pass(self) -> EMPass:
+        """The pass each iteration runs (see the class's parameters)."""
+        return self._pass
+
+    @property
     def settings(self) -> FitSettings:
         return self._settings
 
@@ -295,10 +300,12 @@ class EMRun:
         self._next = None
 
     # -- stepping ---------------------------------------------------------------------------
-    def expectation(self) -> Snapshot:
+    def expectation(self, em_pass: EMPass | None = None) -> Snapshot:
         """The E-step of the current parameters: their snapshot, with the log-likelihood.
 
-        Returns the known snapshot again when the E-step has already run.
+        Returns the known snapshot again when the E-step has already run. ``em_pass``, here
+        and in the other steps, runs the pass in place of the run's own (:attr:`em_pass`)
+        for this call: the same pass elsewhere, as a window's worker runs it in a process.
         """
         if self._mixture is None:
             s = self._settings
@@ -307,7 +314,7 @@ class EMRun:
                 reg_covar=s.reg_covar, seed=s.seed, sample_weight=self._data.sample_weight,
             )  # fmt: skip
         if self._current is None:
-            total = self._evaluate()
+            total = self._evaluate(em_pass)
             n = self._data.n_samples
             mean = total / self._data.total_weight
             change = mean - self._previous_mean
@@ -318,7 +325,7 @@ class EMRun:
         self._reported = True
         return self._reported_snapshot(self._current)
 
-    def maximization(self) -> Snapshot:
+    def maximization(self, em_pass: EMPass | None = None) -> Snapshot:
         """The M-step: the next parameters, not yet evaluated (their log-likelihood is NaN).
 
         Raises
@@ -330,9 +337,9 @@ class EMRun:
         """
         if self.finished:
             raise FitError("EM has finished: there is no further M-step")
-        self.expectation()
+        self.expectation(em_pass)
         if self._next is None:
-            self._evaluate()
+            self._evaluate(em_pass)
         check_not_collapsed(self._next, self._floor)
         self._previous_mean = self._current.mean_log_likelihood
         self._mixture, self._next, self._current = self._next, None, None
@@ -342,22 +349,22 @@ class EMRun:
         snapshot = Snapshot(self._iteration, self._mixture, math.nan, math.nan, math.nan, False, n)
         return self._reported_snapshot(snapshot)
 
-    def half_step(self) -> Snapshot:
+    def half_step(self, em_pass: EMPass | None = None) -> Snapshot:
         """The E-step or the M-step, whichever is due (see :attr:`phase`)."""
         if self.phase is Phase.EXPECTATION:
-            return self.expectation()
-        return self.maximization()
+            return self.expectation(em_pass)
+        return self.maximization(em_pass)
 
-    def step(self) -> Snapshot:
+    def step(self, em_pass: EMPass | None = None) -> Snapshot:
         """Finish the iteration in progress: the evaluated snapshot of the next parameters.
 
         A run that has not reported its current parameters yet reports them first (its
         first call returns the start's snapshot).
         """
         if self.phase is Phase.EXPECTATION:
-            return self.expectation()
-        self.maximization()
-        return self.expectation()
+            return self.expectation(em_pass)
+        self.maximization(em_pass)
+        return self.expectation(em_pass)
 
     def snapshots(self) -> Iterator[Snapshot]:
         """Step until EM converges or reaches ``max_iter``, yielding every evaluated snapshot."""
@@ -371,12 +378,12 @@ class EMRun:
             return snapshot
         return self._scaling.snapshot_to_original(snapshot, self._data.total_weight)
 
-    def _evaluate(self) -> float:
-        if self._pass is em_pass and self._iteration >= self._settings.max_iter:
+    def _evaluate(self, passing: EMPass | None) -> float:
+        if passing is None and self._pass is em_pass and self._iteration >= self._settings.max_iter:
             # The run ends here: the M-step would never be taken, so only the E-step runs.
             self._next = None
             return log_likelihood_pass(self._data, self._mixture)
-        total, self._next = self._pass(
+        total, self._next = (passing or self._pass)(
             self._data.X, self._mixture, self._settings.reg_covar, self._data, self._locks
         )
         return total

@@ -24,10 +24,12 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from gmm_studio.core import EMRun, Snapshot
+from gmm_studio.core.em import em_pass
+from gmm_studio.core.pass_process import PROCESS_MIN_TERMS, PassProcess, PassProcessLost
 from gmm_studio.core.point_colors import ColorBlend, blended_colors
 from gmm_studio.core.restarts import FitCancelled
 from gmm_studio.gui.em_mailbox import Control, Frame, Halt, Mailbox, Task, Work
-from gmm_studio.gui.thread_priority import lower_this_thread_priority
+from gmm_studio.gui.thread_priority import WORKER_NICENESS, lower_this_thread_priority
 
 #: How often the GUI reads the mailbox (a 60 Hz display's frame, rounded down to whole ms).
 FRAME_INTERVAL_MS = 16
@@ -78,38 +80,51 @@ class EMWorker(QObject):
         self._published_at = -np.inf
         self._step_seconds = 0.0
         self._pass_colors: tuple[int, bool] | None = None  # (generation, its pass colours)
+        self._process: PassProcess | None = None  # started by the first run big enough
+
+    @property
+    def process(self) -> PassProcess | None:
+        """The child process for big runs' passes, once the first such run started it."""
+        return self._process
 
     @Slot()
     def loop(self) -> None:
         """Work until told to quit (runs in the worker thread)."""
         lower_this_thread_priority()
-        with _single_blas_thread():
-            while (task := self._control.next_task(self._publish_pending)) is not None:
-                if task.work is Work.PARK:
-                    self.parked.emit(task.generation, task.ticket, task.halt)
-                    continue
-                blend = self._blend_for(task)
-                try:
-                    started = time.monotonic()
-                    snapshot = self._do(task, blend)
-                    self._step_seconds = time.monotonic() - started
-                except FitCancelled:  # stopped mid-pass (a cluster's): the run is dropped
-                    self._pending = None
-                    self._control.drop(task.generation)
-                    continue
-                except Exception as exc:  # EM failed: report it, the application carries on
-                    self._pending = None
-                    self._control.drop(task.generation)
-                    self.failed.emit(task.generation, _readable(exc))
-                    continue
-                if task.work is not Work.SHOW:  # SHOW repeats a snapshot the GUI has
-                    self._mailbox.record(task.generation, snapshot)
-                if blend is not None:  # does this run's pass colour points? (see _do)
-                    self._pass_colors = (task.generation, blend.complete)
-                self._pending = (task, snapshot, blend if blend and blend.complete else None)
-                final = snapshot.converged or task.work is not Work.STEP or task.run.finished
-                if final or time.monotonic() - self._published_at >= PUBLISH_INTERVAL_S:
-                    self._publish_pending(final)
+        try:
+            with _single_blas_thread():
+                self._work()
+        finally:
+            if self._process is not None:
+                self._process.close()
+
+    def _work(self) -> None:
+        while (task := self._control.next_task(self._publish_pending)) is not None:
+            if task.work is Work.PARK:
+                self.parked.emit(task.generation, task.ticket, task.halt)
+                continue
+            blend = self._blend_for(task)
+            try:
+                started = time.monotonic()
+                snapshot = self._do(task, blend)
+                self._step_seconds = time.monotonic() - started
+            except FitCancelled:  # stopped mid-pass (a cluster's): the run is dropped
+                self._pending = None
+                self._control.drop(task.generation)
+                continue
+            except Exception as exc:  # EM failed: report it, the application carries on
+                self._pending = None
+                self._control.drop(task.generation)
+                self.failed.emit(task.generation, _readable(exc))
+                continue
+            if task.work is not Work.SHOW:  # SHOW repeats a snapshot the GUI has
+                self._mailbox.record(task.generation, snapshot)
+            if blend is not None:  # does this run's pass colour points? (see _do)
+                self._pass_colors = (task.generation, blend.complete)
+            self._pending = (task, snapshot, blend if blend and blend.complete else None)
+            final = snapshot.converged or task.work is not Work.STEP or task.run.finished
+            if final or time.monotonic() - self._published_at >= PUBLISH_INTERVAL_S:
+                self._publish_pending(final)
 
     def _blend_for(self, task: Task) -> ColorBlend | None:
         """Colours to fill from the responsibilities of the step's own pass, if its snapshot
@@ -121,28 +136,69 @@ class EMWorker(QObject):
         data = task.run.block_data
         return ColorBlend(data.n_samples, task.colors)
 
+    def _do(self, task: Task, blend: ColorBlend | None) -> Snapshot:
+        passes = self._process_for(task.run)
+        if passes is not None:
+            try:
+                return self._step(task, blend, passes)
+            except PassProcessLost:  # runs go on here, this one from where its step stopped
+                passes.close()
+        return self._step(task, blend, None)
+
     @staticmethod
-    def _do(task: Task, blend: ColorBlend | None) -> Snapshot:
+    def _step(task: Task, blend: ColorBlend | None, passes: PassProcess | None) -> Snapshot:
+        run = task.run
+        remote = None
+        if passes is not None:
+            data = run.block_data
+
+            def remote(X, mixture, reg_covar, pass_data, locks):
+                # Colours only from a pass over the data as given (not standardized).
+                colored = blend if pass_data is data else None
+                return passes.em_pass(pass_data, mixture, reg_covar, locks, colored)
+
         if task.work is Work.HALF_STEP:
-            return task.run.half_step()
+            return run.half_step(remote)
         if task.work in (Work.EVALUATE, Work.SHOW):
-            return task.run.expectation()
-        if blend is None:
-            return task.run.step()
+            return run.expectation(remote)
+        if blend is None or remote is not None:
+            return run.step(remote)
         # The pass that evaluates the step's new parameters colours the points on the way
         # (a run on standardized data or on a cluster passes over other data: no colours).
-        data = task.run.block_data
+        data = run.block_data
         data.observer = blend.add
         try:
-            return task.run.step()
+            return run.step()
         finally:
             data.observer = None
+
+    def _process_for(self, run: EMRun) -> PassProcess | None:
+        """The child process that takes this run's passes, once it is ready: runs of the
+        engine's own pass over at least :data:`PROCESS_MIN_TERMS` terms (it starts with the
+        first such run; until it is ready, and for other runs, passes run here)."""
+        data = run.block_data
+        if run.em_pass is not em_pass or data.n_samples * run.settings.n_components < (
+            PROCESS_MIN_TERMS
+        ):
+            return None
+        if self._process is None:  # one per worker; once it is lost, passes stay here
+            self._process = PassProcess(WORKER_NICENESS, FRAME_INTERVAL_MS / 1000)
+        return self._process if self._process.ready() else None
 
     def _colors_due(self) -> bool:
         # A separate colour pass costs about half an EM iteration; while running on big data,
         # recolor that way only often enough that it takes at most a third of the worker's
         # time. Ellipses, means and the curve still update with every frame.
         return time.monotonic() - self._colored_at >= COLOUR_COST_RATIO * self._color_cost
+
+    def _colors_of(self, run: EMRun, mixture, palette) -> tuple[np.ndarray, np.ndarray]:
+        passes = self._process_for(run)
+        if passes is not None:
+            try:
+                return passes.colors(run.block_data, mixture, palette)
+            except PassProcessLost:
+                passes.close()
+        return blended_colors(run.X, mixture, palette, data=run.block_data)
 
     def _publish_pending(self, final: bool = True) -> None:
         if self._pending is None:
@@ -157,10 +213,7 @@ class EMWorker(QObject):
                 point_colors, labels = blend.colors, blend.labels
             elif final or (self._pass_colors == (task.generation, False) and self._colors_due()):
                 started = time.monotonic()
-                run = task.run
-                point_colors, labels = blended_colors(
-                    run.X, snapshot.mixture, task.colors, data=run.block_data
-                )
+                point_colors, labels = self._colors_of(task.run, snapshot.mixture, task.colors)
                 self._colored_at = time.monotonic()
                 self._color_cost = self._colored_at - started
         self._mailbox.put(Frame(task.generation, snapshot, point_colors, labels))
@@ -222,6 +275,13 @@ class EMController(QObject):
     def is_idle_waiting(self) -> bool:
         """True when the worker sits idle with nothing asked of it."""
         return self._control.waiting
+
+    @property
+    def pass_process_id(self) -> int | None:
+        """The id of the child process that runs this controller's EM passes, while one does
+        (big runs only: see :mod:`gmm_studio.core.pass_process`), else None."""
+        process = self._worker.process
+        return process.pid if process is not None and process.answering else None
 
     @property
     def thread(self) -> QThread:

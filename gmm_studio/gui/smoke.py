@@ -199,6 +199,34 @@ def _step_em(ctx: SmokeContext) -> str:
     )
 
 
+def _step_big_em(ctx: SmokeContext) -> str:
+    from gmm_studio.core import PRESETS
+    from gmm_studio.core.pass_process import PROCESS_MIN_TERMS
+
+    window = ctx.window
+    doc = window.document
+    k = doc.settings.n_components
+    X, _, _ = PRESETS["overlapping"](PROCESS_MIN_TERMS // k + 1, seed=0)
+    doc.set_points(X, ["x", "y"])
+    _wait_until(ctx.app, lambda: window.fit.state is FitState.READY, "EM to initialise")
+    window.run_or_pause()
+    _wait_until(
+        ctx.app,
+        lambda: window.controller.pass_process_id is not None or window.fit.state is FitState.ERROR,
+        "the EM pass process to start",
+    )
+    started_at = doc.iteration
+    _wait_until(ctx.app, lambda: doc.iteration >= started_at + 3, "EM iterations in the process")
+    window.run_or_pause()
+    _wait_until(ctx.app, lambda: window.fit.state is not FitState.RUNNING, "EM to pause")
+    if window.fit.state is FitState.ERROR:
+        raise SmokeFailure(f"EM failed: {window.error_message}")
+    return (
+        f"{len(X):,} points: iterations {started_at} to {doc.iteration} in process "
+        f"{window.controller.pass_process_id}"
+    )
+
+
 def _step_session(ctx: SmokeContext) -> str:
     import numpy as np
 
@@ -225,12 +253,16 @@ def _step_session(ctx: SmokeContext) -> str:
 
 
 def _step_close(ctx: SmokeContext) -> str:
+    import multiprocessing
+
     thread = ctx.window.controller.thread
     ctx.window.close()
     ctx.app.processEvents()
     if thread.isRunning():
         raise SmokeFailure("the EM worker thread still runs after the window closed")
-    return "window closed, worker thread stopped"
+    if multiprocessing.active_children():
+        raise SmokeFailure("the EM pass process still runs after the window closed")
+    return "window closed, worker thread and pass process stopped"
 
 
 def _close_quietly(ctx: SmokeContext) -> None:
@@ -249,6 +281,7 @@ STEPS: tuple[tuple[str, Callable[[SmokeContext], str]], ...] = (
     ("window", _step_window),
     ("samples", _step_samples),
     ("em", _step_em),
+    ("big em", _step_big_em),
     ("session", _step_session),
     ("close", _step_close),
 )

@@ -140,3 +140,87 @@ def test_a_running_fit_is_colored_by_the_pass_of_each_step_not_by_a_pass_of_its_
         last = alone.step()
     np.testing.assert_array_equal(frames[-1].snapshot.mixture.means, last.mixture.means)
     np.testing.assert_array_equal(frames[-1].snapshot.mixture.covariances, last.mixture.covariances)
+
+
+def _shared_segments(nbytes: int) -> set[str]:
+    """Names of this machine's shared memory segments of exactly ``nbytes`` (Linux)."""
+    import pathlib
+
+    return {p.name for p in pathlib.Path("/dev/shm").glob("psm_*") if p.stat().st_size == nbytes}
+
+
+def _pass_processes():
+    import multiprocessing
+
+    return [p for p in multiprocessing.active_children() if p.name == "gmm-studio-passes"]
+
+
+def _run_alone(X, settings, iteration):
+    alone = EMRun(X, settings)
+    while (last := alone.step()).iteration < iteration:
+        pass
+    return last
+
+
+def test_a_big_run_steps_in_the_pass_process_with_the_same_results(qtbot, controller):
+    from gmm_studio.core.pass_process import PROCESS_MIN_TERMS
+    from gmm_studio.core.point_colors import blended_colors
+
+    X = blobs(n_per=30_000, seed=3)
+    X.flags.writeable = False
+    assert len(X) * 3 >= PROCESS_MIN_TERMS
+    before = _shared_segments(X.nbytes)
+    palette = component_colors(3)
+    settings = FitSettings(n_components=3, init="random-points", seed=2, tol=0.0, max_iter=10**6)
+    frames = []
+    controller.frameReady.connect(frames.append)
+    controller.drive(EMRun(X, settings), palette)
+    controller.run()
+    # The child maps the rows from shared memory once it has started (passes run here until then).
+    qtbot.waitUntil(lambda: bool(_shared_segments(X.nbytes) - before), timeout=60_000)
+    shown = len(frames)
+    qtbot.waitUntil(lambda: len(frames) >= shown + 5, timeout=60_000)
+    with qtbot.waitSignal(controller.halted, timeout=30_000):
+        controller.pause()
+    snapshots = [s for frame in frames for s in frame.snapshots]
+    assert [s.iteration for s in snapshots] == list(range(snapshots[-1].iteration + 1))
+    last = _run_alone(X, settings, snapshots[-1].iteration)
+    assert snapshots[-1].log_likelihood == last.log_likelihood  # to the last bit
+    np.testing.assert_array_equal(snapshots[-1].mixture.covariances, last.mixture.covariances)
+    for frame in frames[shown:]:
+        if frame.colors is not None:
+            expected, labels = blended_colors(X, frame.snapshot.mixture, palette)
+            assert np.max(np.abs(frame.colors.astype(int) - expected)) <= 1
+            assert np.mean(frame.labels == labels) > 0.999
+    assert _pass_processes()
+    assert controller.shutdown()
+    assert not _pass_processes()  # the child is stopped and its memory freed
+    assert not _shared_segments(X.nbytes) - before
+
+
+def test_a_run_goes_on_in_the_worker_thread_when_the_pass_process_dies(qtbot, controller):
+    import os
+    import signal
+
+    X = blobs(n_per=31_000, seed=4)  # not the size of the other test's rows
+    X.flags.writeable = False
+    before = _shared_segments(X.nbytes)
+    settings = FitSettings(n_components=3, init="random-points", seed=5, tol=0.0, max_iter=10**6)
+    frames = []
+    controller.frameReady.connect(frames.append)
+    controller.drive(EMRun(X, settings), component_colors(3))
+    controller.run()
+    qtbot.waitUntil(lambda: bool(_shared_segments(X.nbytes) - before), timeout=60_000)
+    (child,) = _pass_processes()
+    os.kill(child.pid, signal.SIGKILL)
+    child.join(10)
+    shown = len(frames)
+    qtbot.waitUntil(lambda: len(frames) >= shown + 5, timeout=60_000)
+    with qtbot.waitSignal(controller.halted, timeout=30_000) as blocker:
+        controller.pause()
+    assert blocker.args == [Halt.PAUSED]  # no failure reported
+    snapshots = [s for frame in frames for s in frame.snapshots]
+    assert [s.iteration for s in snapshots] == list(range(snapshots[-1].iteration + 1))
+    last = _run_alone(X, settings, snapshots[-1].iteration)
+    assert snapshots[-1].log_likelihood == last.log_likelihood
+    assert not _shared_segments(X.nbytes) - before  # the lost child's memory is freed

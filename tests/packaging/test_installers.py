@@ -54,6 +54,7 @@ def test_frozen_bundle_passes_the_smoke_test_and_reports_time_to_window(
         subprocess.CompletedProcess(proc.args, proc.returncode, "".join(lines), stderr)
     )
     assert steps["resources"].startswith(f"frozen; 2 samples, {len(resources.ICON_SIZES)} icons")
+    assert " in process " in steps["big em"]  # the bundle spawns its EM pass process
     print(f"\nfrozen launch to window shown (measured outside): {first_window:.2f} s; "
           f"inside: {steps['window']}")  # fmt: skip
 

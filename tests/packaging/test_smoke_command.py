@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-STEPS = ["resources", "window", "samples", "em", "session", "close"]
+STEPS = ["resources", "window", "samples", "em", "big em", "session", "close"]
 
 
 def test_smoke_test_passes_every_step_from_the_checkout(smoke, tmp_path):
@@ -19,6 +19,7 @@ def test_smoke_test_passes_every_step_from_the_checkout(smoke, tmp_path):
     assert list(steps) == STEPS
     assert steps["resources"].startswith("source; 2 samples, 7 icons")
     assert "iterations" in steps["em"] and "->" in steps["em"]
+    assert " in process " in steps["big em"]  # the EM pass process was spawned and answered
     # The user's own settings and autosave folders are left alone.
     assert not any(folder.exists() for folder in user.values())
 
