@@ -39,6 +39,8 @@ from gmm_studio.core.point_colors import ColorBlend, blended_colors
 PROCESS_MIN_TERMS = 200_000
 #: How long closing waits for the child to leave before it is terminated.
 CLOSE_TIMEOUT_S = 2.0
+#: Where POSIX shared memory lives on Linux.
+SHARED_MEMORY_FS = "/dev/shm"
 
 __all__ = ["PROCESS_MIN_TERMS", "PassProcess", "PassProcessLost"]
 
@@ -175,6 +177,8 @@ class PassProcess:
     def _buffer(self, shape, dtype) -> tuple[np.ndarray, tuple]:
         dtype = np.dtype(dtype)
         size = max(1, int(np.prod(shape)) * dtype.itemsize)
+        if not fits_in_shared_memory(size):
+            raise PassProcessLost(f"no room for {size:,} bytes in shared memory")
         segment = shared_memory.SharedMemory(create=True, size=size)
         self._segments.append(segment)
         view = np.ndarray(shape, dtype=dtype, buffer=segment.buf)
@@ -190,10 +194,24 @@ class PassProcess:
         self._held = None
         self._colors = self._labels = None
         for segment in self._segments:
-            with contextlib.suppress(BufferError, FileNotFoundError):
-                segment.close()
+            with contextlib.suppress(FileNotFoundError):
                 segment.unlink()
+            with contextlib.suppress(BufferError):  # a view still held: freed with it
+                segment.close()
         self._segments = []
+
+
+def fits_in_shared_memory(size: int) -> bool:
+    """True when ``size`` more bytes fit in the shared memory file system with a quarter to
+    spare (Linux's /dev/shm; elsewhere no such limit is known). A segment is allocated as
+    it is written, and a write past a full /dev/shm (64 MB in a default Docker container)
+    would kill the process. Where the data do not fit, the process is given up
+    (:class:`PassProcessLost`) and the caller's thread takes the passes from then on."""
+    try:
+        info = os.statvfs(SHARED_MEMORY_FS)
+    except (OSError, AttributeError):
+        return True
+    return 1.25 * size <= info.f_bavail * info.f_frsize
 
 
 def _source(X: np.ndarray) -> tuple | None:

@@ -154,3 +154,15 @@ def test_a_child_that_was_killed_is_reported_lost_and_close_frees_the_shared_mem
     for name in names:
         with pytest.raises(FileNotFoundError):
             shared_memory.SharedMemory(name=name)
+
+
+def test_data_larger_than_the_free_shared_memory_are_refused_not_written():
+    import os
+
+    from gmm_studio.core.pass_process import SHARED_MEMORY_FS, fits_in_shared_memory
+
+    info = os.statvfs(SHARED_MEMORY_FS)
+    free = info.f_bavail * info.f_frsize
+    assert fits_in_shared_memory(free // 2)
+    assert not fits_in_shared_memory(free)  # a quarter must stay free
+    assert not fits_in_shared_memory(1 << 60)
