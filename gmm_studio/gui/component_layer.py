@@ -79,6 +79,18 @@ def remove_items(items) -> None:
             item.scene().removeItem(item)
 
 
+def clear(item: pg.ScatterPlotItem | pg.PlotCurveItem) -> None:
+    """Empty a scatter or a curve unless it is empty already: pyqtgraph's ``setData`` of
+    nothing still rebuilds the item, about a third of a millisecond, and the layer clears its
+    unused marks on every frame."""
+    if isinstance(item, pg.ScatterPlotItem):
+        drawn = len(item.data)
+    else:
+        drawn = item.xData is not None and len(item.xData)
+    if drawn:
+        item.setData([], [])
+
+
 class ComponentLayer(pg.ItemGroup):
     """One curve per component (all radii, NaN separated) plus one scatter of means.
 
@@ -180,9 +192,8 @@ class ComponentLayer(pg.ItemGroup):
         self._drawn = (mixture, axes, locks)
         if mixture is None:
             self._ensure(0)
-            self.means.setData([], [])
-            self.mean_halo.setData([], [])
-            self.lock_marks.setData([], [])
+            for marks in (self.means, self.mean_halo, self.lock_marks):
+                clear(marks)
             self._centers = np.zeros((0, 2))
             self._draw_degenerate()
             self._draw_overlays()
@@ -206,7 +217,7 @@ class ComponentLayer(pg.ItemGroup):
             curve.setData(line[:, 0], line[:, 1], pen=pen)
         for halo, line, curve in zip(self.halos, lines, self.curves, strict=True):
             if self.halo_color is None:
-                halo.setData([], [])
+                clear(halo)
                 continue
             width = curve.opts["pen"].widthF() + 4.0
             halo.setData(line[:, 0], line[:, 1], pen=pg.mkPen(*self.halo_color, width=width))
@@ -221,7 +232,7 @@ class ComponentLayer(pg.ItemGroup):
             marked = np.array(locks.mean) | np.array(locks.weight)
             self.lock_marks.setData(centers[marked, 0], centers[marked, 1])
         else:
-            self.lock_marks.setData([], [])
+            clear(self.lock_marks)
         self.mean_halo.setData(
             centers[:, 0], centers[:, 1], brush=self._brushes, pen=self._halo_pen
         )
@@ -250,11 +261,15 @@ class ComponentLayer(pg.ItemGroup):
         marked = list(self.degenerate_drawn)
         at = self._centers[marked] if marked else np.zeros((0, 2))
         scale = self.line_scale
-        size = DEGENERATE_RING_PX * scale
-        dashed = pg.mkPen(*DEGENERATE_COLOR, width=3.5 * scale, style=Qt.PenStyle.DashLine)
-        halo = pg.mkPen(255, 255, 255, width=8.0 * scale)
-        self.degenerate_halo.setData(at[:, 0], at[:, 1], size=size, pen=halo)
-        self.degenerate_rings.setData(at[:, 0], at[:, 1], size=size, pen=dashed)
+        if marked:
+            size = DEGENERATE_RING_PX * scale
+            dashed = pg.mkPen(*DEGENERATE_COLOR, width=3.5 * scale, style=Qt.PenStyle.DashLine)
+            halo = pg.mkPen(255, 255, 255, width=8.0 * scale)
+            self.degenerate_halo.setData(at[:, 0], at[:, 1], size=size, pen=halo)
+            self.degenerate_rings.setData(at[:, 0], at[:, 1], size=size, pen=dashed)
+        else:
+            clear(self.degenerate_halo)
+            clear(self.degenerate_rings)
         while len(self.degenerate_tags) > len(marked):
             remove_items([self.degenerate_tags.pop()])
         while len(self.degenerate_tags) < len(marked):
@@ -308,7 +323,7 @@ class ComponentLayer(pg.ItemGroup):
                 pen=pg.mkPen(*(color if locked else (255, 255, 255)), width=2.5 * scale),
             )  # fmt: skip
         else:
-            self.handles.setData([], [])
+            clear(self.handles)
         j = self.merge_target
         if j is not None and j < k_max and j < len(self._colors):
             block = mixture.full_covariances()[j][np.ix_(axes, axes)]
@@ -319,7 +334,7 @@ class ComponentLayer(pg.ItemGroup):
                 brush=pg.mkBrush(*color, 110),
             )  # fmt: skip
         else:
-            self.merge_cue.setData([], [])
+            clear(self.merge_cue)
 
     def drawn_handles(self) -> np.ndarray:
         """Axis handle positions as drawn, shape (4, 2) (or (0, 2) with none shown): the two

@@ -116,6 +116,9 @@ class LogLikelihoodPlot(pg.PlotWidget):
             symbolSize=7,
             symbolBrush=pg.mkBrush(0, 114, 178),
             symbolPen=None,
+            # No clipping of far-off values to the view (the curve is always all in view):
+            # with it, every new y range rebuilt the curve a second time.
+            dynamicRangeLimit=None,
         )
         self.addItem(self.curve)
 
