@@ -21,6 +21,7 @@ import contextlib
 import mmap
 import multiprocessing
 import os
+import signal
 from multiprocessing import shared_memory
 from multiprocessing.connection import Connection
 
@@ -229,6 +230,8 @@ def _source(X: np.ndarray) -> tuple | None:
 
 def _serve(conn: Connection, niceness: int, least_thread_work: float) -> None:
     """The child's loop: answer requests until told to quit or the parent goes away."""
+    # Ctrl+C in the window's terminal reaches the whole process group: it is the window's.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if niceness and hasattr(os, "setpriority"):
         with contextlib.suppress(OSError):
             nice = os.getpriority(os.PRIO_PROCESS, 0) + niceness

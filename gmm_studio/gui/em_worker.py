@@ -9,7 +9,9 @@ only way in. Snapshots go into a one-slot :class:`Mailbox` that the controller r
 reaches the GUI (the mailbox keeps the ones between frames), and the last one arrives
 before the worker says it has stopped. A running fit's point colours come from the pass that
 evaluates each step (:class:`gmm_studio.core.point_colors.ColorBlend`), not from a pass of
-their own.
+their own. The passes of big runs (:data:`gmm_studio.core.pass_process.PROCESS_MIN_TERMS`)
+run in a child process, :class:`gmm_studio.core.pass_process.PassProcess`, so that they
+never hold this process's interpreter lock; the worker waits for them.
 """
 
 from __future__ import annotations
@@ -192,7 +194,8 @@ class EMWorker(QObject):
         return time.monotonic() - self._colored_at >= COLOUR_COST_RATIO * self._color_cost
 
     def _colors_of(self, run: EMRun, mixture, palette) -> tuple[np.ndarray, np.ndarray]:
-        passes = self._process_for(run)
+        # The child holds a standardized run's z-scores, not the rows coloured here.
+        passes = None if run.settings.standardize else self._process_for(run)
         if passes is not None:
             try:
                 return passes.colors(run.block_data, mixture, palette)

@@ -166,3 +166,15 @@ def test_data_larger_than_the_free_shared_memory_are_refused_not_written():
     assert fits_in_shared_memory(free // 2)
     assert not fits_in_shared_memory(free)  # a quarter must stay free
     assert not fits_in_shared_memory(1 << 60)
+
+
+def test_the_child_ignores_ctrl_c_which_belongs_to_the_window(passes):
+    import time
+
+    X = overlapping(seed=11)
+    data = BlockData(X)
+    mixture = initialize(X, 4, init="random-points", seed=8)
+    os.kill(passes.pid, signal.SIGINT)  # as a terminal's Ctrl+C reaches its process group
+    time.sleep(0.2)
+    here, _ = pass_here(data, mixture)
+    assert_same_pass(here, passes.em_pass(data, mixture, 1e-6))

@@ -224,3 +224,36 @@ def test_a_run_goes_on_in_the_worker_thread_when_the_pass_process_dies(qtbot, co
     last = _run_alone(X, settings, snapshots[-1].iteration)
     assert snapshots[-1].log_likelihood == last.log_likelihood
     assert not _shared_segments(X.nbytes) - before  # the lost child's memory is freed
+
+
+def test_a_standardized_big_run_steps_in_the_pass_process_with_the_same_results(
+    qtbot, controller
+):
+    from gmm_studio.core.point_colors import blended_colors
+
+    rng = np.random.default_rng(6)
+    X = blobs(n_per=32_000, seed=6) * np.array([1000.0, 0.01]) + rng.normal(size=2)
+    X.flags.writeable = False
+    before = _shared_segments(X.nbytes)
+    settings = FitSettings(
+        n_components=3, init="random-points", seed=7, tol=0.0, max_iter=10**6, standardize=True
+    )
+    frames = []
+    controller.frameReady.connect(frames.append)
+    controller.drive(EMRun(X, settings), component_colors(3))
+    controller.run()
+    # The child holds the run's z-scores (a copy of the rows' size), not the rows themselves.
+    qtbot.waitUntil(lambda: bool(_shared_segments(X.nbytes) - before), timeout=60_000)
+    shown = len(frames)
+    qtbot.waitUntil(lambda: len(frames) >= shown + 5, timeout=60_000)
+    with qtbot.waitSignal(controller.halted, timeout=30_000):
+        controller.pause()
+    snapshots = [s for frame in frames for s in frame.snapshots]
+    last = _run_alone(X, settings, snapshots[-1].iteration)
+    assert snapshots[-1].log_likelihood == last.log_likelihood
+    np.testing.assert_array_equal(snapshots[-1].mixture.means, last.mixture.means)
+    colored = [frame for frame in frames if frame.colors is not None]
+    assert colored  # the start's frame at least, and each from the rows as given
+    for frame in colored:
+        expected, _ = blended_colors(X, frame.snapshot.mixture, component_colors(3))
+        assert np.max(np.abs(frame.colors.astype(int) - expected)) <= 1
