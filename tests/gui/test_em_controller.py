@@ -162,9 +162,49 @@ def _run_alone(X, settings, iteration):
     return last
 
 
+def _run_in_the_pass_process(qtbot, controller, X, settings, palette, then=None):
+    """Run ``X`` until the child has taken its rows (a shared segment of their size appears),
+    call ``then()``, let five more frames arrive and pause: (frames, how many came before
+    ``then``, the halt)."""
+    before = _shared_segments(X.nbytes)
+    frames = []
+    controller.frameReady.connect(frames.append)
+    controller.drive(EMRun(X, settings), palette)
+    controller.run()
+    # Passes run in the worker thread until the child has started and mapped the rows.
+    qtbot.waitUntil(lambda: bool(_shared_segments(X.nbytes) - before), timeout=60_000)
+    if then is not None:
+        then()
+    shown = len(frames)
+    qtbot.waitUntil(lambda: len(frames) >= shown + 5, timeout=60_000)
+    with qtbot.waitSignal(controller.halted, timeout=30_000) as blocker:
+        controller.pause()
+    return frames, shown, blocker.args
+
+
+def _assert_same_as_alone(frames, X, settings) -> None:
+    """Every snapshot arrived, and the last is the run's own alone, to the last bit."""
+    snapshots = [s for frame in frames for s in frame.snapshots]
+    assert [s.iteration for s in snapshots] == list(range(snapshots[-1].iteration + 1))
+    last = _run_alone(X, settings, snapshots[-1].iteration)
+    assert snapshots[-1].log_likelihood == last.log_likelihood
+    np.testing.assert_array_equal(snapshots[-1].mixture.means, last.mixture.means)
+    np.testing.assert_array_equal(snapshots[-1].mixture.covariances, last.mixture.covariances)
+
+
+def _assert_colored_from(frames, X, palette) -> None:
+    from gmm_studio.core.point_colors import blended_colors
+
+    colored = [frame for frame in frames if frame.colors is not None]
+    assert colored
+    for frame in colored:
+        expected, labels = blended_colors(X, frame.snapshot.mixture, palette)
+        assert np.max(np.abs(frame.colors.astype(int) - expected)) <= 1
+        assert np.mean(frame.labels == labels) > 0.999
+
+
 def test_a_big_run_steps_in_the_pass_process_with_the_same_results(qtbot, controller):
     from gmm_studio.core.pass_process import PROCESS_MIN_TERMS
-    from gmm_studio.core.point_colors import blended_colors
 
     X = blobs(n_per=30_000, seed=3)
     X.flags.writeable = False
@@ -172,26 +212,9 @@ def test_a_big_run_steps_in_the_pass_process_with_the_same_results(qtbot, contro
     before = _shared_segments(X.nbytes)
     palette = component_colors(3)
     settings = FitSettings(n_components=3, init="random-points", seed=2, tol=0.0, max_iter=10**6)
-    frames = []
-    controller.frameReady.connect(frames.append)
-    controller.drive(EMRun(X, settings), palette)
-    controller.run()
-    # The child maps the rows from shared memory once it has started (passes run here until then).
-    qtbot.waitUntil(lambda: bool(_shared_segments(X.nbytes) - before), timeout=60_000)
-    shown = len(frames)
-    qtbot.waitUntil(lambda: len(frames) >= shown + 5, timeout=60_000)
-    with qtbot.waitSignal(controller.halted, timeout=30_000):
-        controller.pause()
-    snapshots = [s for frame in frames for s in frame.snapshots]
-    assert [s.iteration for s in snapshots] == list(range(snapshots[-1].iteration + 1))
-    last = _run_alone(X, settings, snapshots[-1].iteration)
-    assert snapshots[-1].log_likelihood == last.log_likelihood  # to the last bit
-    np.testing.assert_array_equal(snapshots[-1].mixture.covariances, last.mixture.covariances)
-    for frame in frames[shown:]:
-        if frame.colors is not None:
-            expected, labels = blended_colors(X, frame.snapshot.mixture, palette)
-            assert np.max(np.abs(frame.colors.astype(int) - expected)) <= 1
-            assert np.mean(frame.labels == labels) > 0.999
+    frames, shown, _ = _run_in_the_pass_process(qtbot, controller, X, settings, palette)
+    _assert_same_as_alone(frames, X, settings)
+    _assert_colored_from(frames[shown:], X, palette)  # the child's blends
     assert _pass_processes()
     assert controller.shutdown()
     assert not _pass_processes()  # the child is stopped and its memory freed
@@ -202,58 +225,33 @@ def test_a_run_goes_on_in_the_worker_thread_when_the_pass_process_dies(qtbot, co
     import os
     import signal
 
-    X = blobs(n_per=31_000, seed=4)  # not the size of the other test's rows
+    X = blobs(n_per=31_000, seed=4)  # not the size of the other tests' rows
     X.flags.writeable = False
     before = _shared_segments(X.nbytes)
     settings = FitSettings(n_components=3, init="random-points", seed=5, tol=0.0, max_iter=10**6)
-    frames = []
-    controller.frameReady.connect(frames.append)
-    controller.drive(EMRun(X, settings), component_colors(3))
-    controller.run()
-    qtbot.waitUntil(lambda: bool(_shared_segments(X.nbytes) - before), timeout=60_000)
-    (child,) = _pass_processes()
-    os.kill(child.pid, signal.SIGKILL)
-    child.join(10)
-    shown = len(frames)
-    qtbot.waitUntil(lambda: len(frames) >= shown + 5, timeout=60_000)
-    with qtbot.waitSignal(controller.halted, timeout=30_000) as blocker:
-        controller.pause()
-    assert blocker.args == [Halt.PAUSED]  # no failure reported
-    snapshots = [s for frame in frames for s in frame.snapshots]
-    assert [s.iteration for s in snapshots] == list(range(snapshots[-1].iteration + 1))
-    last = _run_alone(X, settings, snapshots[-1].iteration)
-    assert snapshots[-1].log_likelihood == last.log_likelihood
+
+    def kill_the_child():
+        (child,) = _pass_processes()
+        os.kill(child.pid, signal.SIGKILL)
+        child.join(10)
+
+    frames, _, halt = _run_in_the_pass_process(
+        qtbot, controller, X, settings, component_colors(3), then=kill_the_child
+    )
+    assert halt == [Halt.PAUSED]  # no failure reported
+    _assert_same_as_alone(frames, X, settings)
     assert not _shared_segments(X.nbytes) - before  # the lost child's memory is freed
 
 
-def test_a_standardized_big_run_steps_in_the_pass_process_with_the_same_results(
-    qtbot, controller
-):
-    from gmm_studio.core.point_colors import blended_colors
-
+def test_a_standardized_big_run_steps_in_the_pass_process_with_the_same_results(qtbot, controller):
     rng = np.random.default_rng(6)
     X = blobs(n_per=32_000, seed=6) * np.array([1000.0, 0.01]) + rng.normal(size=2)
     X.flags.writeable = False
-    before = _shared_segments(X.nbytes)
+    palette = component_colors(3)
     settings = FitSettings(
         n_components=3, init="random-points", seed=7, tol=0.0, max_iter=10**6, standardize=True
     )
-    frames = []
-    controller.frameReady.connect(frames.append)
-    controller.drive(EMRun(X, settings), component_colors(3))
-    controller.run()
-    # The child holds the run's z-scores (a copy of the rows' size), not the rows themselves.
-    qtbot.waitUntil(lambda: bool(_shared_segments(X.nbytes) - before), timeout=60_000)
-    shown = len(frames)
-    qtbot.waitUntil(lambda: len(frames) >= shown + 5, timeout=60_000)
-    with qtbot.waitSignal(controller.halted, timeout=30_000):
-        controller.pause()
-    snapshots = [s for frame in frames for s in frame.snapshots]
-    last = _run_alone(X, settings, snapshots[-1].iteration)
-    assert snapshots[-1].log_likelihood == last.log_likelihood
-    np.testing.assert_array_equal(snapshots[-1].mixture.means, last.mixture.means)
-    colored = [frame for frame in frames if frame.colors is not None]
-    assert colored  # the start's frame at least, and each from the rows as given
-    for frame in colored:
-        expected, _ = blended_colors(X, frame.snapshot.mixture, component_colors(3))
-        assert np.max(np.abs(frame.colors.astype(int) - expected)) <= 1
+    # The child holds the run's z-scores (a segment of the rows' size).
+    frames, _, _ = _run_in_the_pass_process(qtbot, controller, X, settings, palette)
+    _assert_same_as_alone(frames, X, settings)
+    _assert_colored_from(frames, X, palette)  # the start's frame at least: the rows as given
