@@ -255,3 +255,25 @@ def test_a_standardized_big_run_steps_in_the_pass_process_with_the_same_results(
     frames, _, _ = _run_in_the_pass_process(qtbot, controller, X, settings, palette)
     _assert_same_as_alone(frames, X, settings)
     _assert_colored_from(frames, X, palette)  # the start's frame at least: the rows as given
+
+
+def test_a_big_run_goes_on_in_the_worker_thread_when_its_child_cannot_start(qtbot, controller):
+    import multiprocessing
+    from multiprocessing import spawn
+
+    X = blobs(n_per=33_000, seed=8)
+    X.flags.writeable = False
+    settings = FitSettings(n_components=3, init="random-points", seed=9, tol=0.0, max_iter=40)
+    python = spawn.get_executable()
+    multiprocessing.get_context("spawn").set_executable("/nonexistent/python3")  # exec fails
+    try:
+        frames = []
+        controller.frameReady.connect(frames.append)
+        with qtbot.waitSignal(controller.halted, timeout=60_000) as blocker:
+            controller.drive(EMRun(X, settings), component_colors(3))
+            controller.run()
+    finally:
+        multiprocessing.get_context("spawn").set_executable(python)
+    assert blocker.args == [Halt.MAX_ITER]  # no failure: every pass ran in the worker thread
+    assert not _pass_processes() and controller.pass_process_id is None
+    _assert_same_as_alone(frames, X, settings)
