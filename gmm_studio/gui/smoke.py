@@ -215,16 +215,15 @@ def _step_big_em(ctx: SmokeContext) -> str:
         lambda: window.controller.pass_process_id is not None or window.fit.state is FitState.ERROR,
         "the EM pass process to start",
     )
-    started_at = doc.iteration
+    started_at, child = doc.iteration, window.controller.pass_process_id
     _wait_until(ctx.app, lambda: doc.iteration >= started_at + 3, "EM iterations in the process")
     window.run_or_pause()
     _wait_until(ctx.app, lambda: window.fit.state is not FitState.RUNNING, "EM to pause")
     if window.fit.state is FitState.ERROR:
         raise SmokeFailure(f"EM failed: {window.error_message}")
-    return (
-        f"{len(X):,} points: iterations {started_at} to {doc.iteration} in process "
-        f"{window.controller.pass_process_id}"
-    )
+    if window.controller.pass_process_id != child:
+        raise SmokeFailure(f"the EM pass process {child} stopped while EM ran")
+    return f"{len(X):,} points: iterations {started_at} to {doc.iteration} in process {child}"
 
 
 def _step_session(ctx: SmokeContext) -> str:
