@@ -25,6 +25,14 @@ EMPTY_Y_RANGE = (0.0, 1.0)
 X_ENDS = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
 #: The x axis always reaches at least this iteration.
 MIN_X_END = 5.0
+#: The y range holds the curve with this fraction of its span to spare above and below, and
+#: moves only when the curve leaves it or fills less than :data:`Y_FILL` of it (a new y
+#: range repaints the axis and the grid too, and an automatic one was worked out again from
+#: the curve on every frame).
+Y_MARGIN = 0.08
+Y_FILL = 0.6
+#: ...and at least this many pixels, for the ring where the fit stands (18 px across).
+Y_MARGIN_PX = 12
 
 
 def x_end(last: float) -> float:
@@ -33,6 +41,21 @@ def x_end(last: float) -> float:
     last = max(float(last), MIN_X_END)
     power = 10.0 ** np.floor(np.log10(last))
     return float(next(f * power for f in (*X_ENDS, 10.0) if f * power >= last))
+
+
+def y_range(
+    low: float, high: float, shown: tuple[float, float] | None, margin: float = Y_MARGIN
+) -> tuple[float, float]:
+    """The y range for a curve from ``low`` to ``high``: ``shown`` (the range now) while it
+    holds the curve and the curve fills :data:`Y_FILL` of it, else the curve with ``margin``
+    times its span to spare (a flat curve: a thousandth of its value, at least 1)."""
+    span = high - low
+    if shown is not None:
+        bottom, top = shown
+        if bottom < low and high < top and span >= Y_FILL * (top - bottom):
+            return shown
+    pad = margin * span if span > 0 else max(1.0, 1e-3 * abs(high))
+    return (low - pad, high + pad)
 
 
 class SpacedAxis(pg.AxisItem):
@@ -124,6 +147,8 @@ class LogLikelihoodPlot(pg.PlotWidget):
 
         self.markers: list[pg.InfiniteLine] = []
         self._whole_steps: bool | None = None  # ticks at every iteration (short curves)
+        self._y_range: tuple[float, float] | None = None  # set by the curve (None: empty)
+        item.setYRange(*EMPTY_Y_RANGE, padding=0)
 
     def _place_name(self) -> None:
         box = self.getPlotItem().vb.boundingRect()
@@ -174,10 +199,17 @@ class LogLikelihoodPlot(pg.PlotWidget):
         self.curve.setData(x, y, connect="finite")
         self._show_marks(marks)
         item = self.getPlotItem()
-        if not n:
-            # Nothing to fit the y axis to: forget the last document's range.
-            item.setYRange(*EMPTY_Y_RANGE, padding=0)
-            item.enableAutoRange(axis="y")  # the next document's curve sets it again
+        shown = None
+        if n:
+            finite = y[np.isfinite(y)]
+            height = item.vb.height()  # pixels, where the view has been laid out
+            margin = Y_MARGIN
+            if height > 3 * Y_MARGIN_PX:
+                margin = max(margin, Y_MARGIN_PX / (height - 2 * Y_MARGIN_PX))
+            shown = y_range(float(finite.min()), float(finite.max()), self._y_range, margin)
+        if shown != self._y_range:  # nothing to show: forget the last document's range
+            self._y_range = shown
+            item.setYRange(*(EMPTY_Y_RANGE if shown is None else shown), padding=0)
         # Whole iterations on the x axis, starting at 0, with room to grow.
         last = float(np.nanmax(x)) if n else 0.0
         item.setXRange(0, x_end(last), padding=0.03)
