@@ -55,24 +55,32 @@ def thread_cpu_seconds() -> dict[str, float]:
     pass process (a child of this one, :mod:`gmm_studio.core.pass_process`) counts as EM."""
     used: dict[str, float] = {}
     for child in multiprocessing.active_children():
-        try:
-            fields = pathlib.Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        used["em"] = used.get("em", 0.0) + (int(fields[11]) + int(fields[12])) / TICKS
+        seconds = _cpu_seconds(pathlib.Path(f"/proc/{child.pid}"))
+        if seconds is not None:
+            used["em"] = used.get("em", 0.0) + seconds
     # Python's thread names (the pool threads' names are not the system's in Python 3.11).
     names = {t.native_id: t.name for t in threading.enumerate()}
     for task in pathlib.Path("/proc/self/task").glob("*"):
         try:
             name = (task / "comm").read_text().strip()
-            name = name if name.startswith("gmm-studio") else names.get(int(task.name), name)
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        seconds = (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+        name = name if name.startswith("gmm-studio") else names.get(int(task.name), name)
+        seconds = _cpu_seconds(task)
+        if seconds is None:
+            continue
         key = "gui" if task.name == str(os.getpid()) else _thread_kind(name)
         used[key] = used.get(key, 0.0) + seconds
     return used
+
+
+def _cpu_seconds(entry: pathlib.Path) -> float | None:
+    """User and system CPU seconds of a /proc process or task entry (None: it is gone)."""
+    try:
+        fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
 def _thread_kind(name: str) -> str:

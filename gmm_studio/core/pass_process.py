@@ -74,8 +74,7 @@ class PassProcess:
         child_end.close()
         self._ready = False
         self._broken = False
-        self._bound: tuple | None = None  # ids of the X and weights the child holds
-        self._held: tuple | None = None  # those arrays (so that their ids stay theirs)
+        self._bound: tuple | None = None  # the X and weights the child holds
         self._segments: list[shared_memory.SharedMemory] = []
         self._colors: np.ndarray | None = None
         self._labels: np.ndarray | None = None
@@ -158,7 +157,8 @@ class PassProcess:
         return result
 
     def _bind(self, data: BlockData) -> None:
-        if self._bound is not None and self._bound == (id(data.X), id(data.sample_weight)):
+        bound = self._bound
+        if bound is not None and bound[0] is data.X and bound[1] is data.sample_weight:
             return
         self._release()
         X = _source(data.X) or self._shared(data.X)
@@ -167,8 +167,7 @@ class PassProcess:
         self._colors, colors = self._buffer((n, 3), np.uint8)
         self._labels, labels = self._buffer((n,), np.int16)  # any number of components
         self._ask("bind", X, weights, colors, labels, data.max_threads)
-        self._bound = (id(data.X), id(data.sample_weight))
-        self._held = (data.X, data.sample_weight)
+        self._bound = (data.X, data.sample_weight)
 
     def _shared(self, array: np.ndarray) -> tuple:
         view, spec = self._buffer(array.shape, array.dtype)
@@ -192,7 +191,6 @@ class PassProcess:
 
     def _release(self) -> None:
         self._bound = None
-        self._held = None
         self._colors = self._labels = None
         for segment in self._segments:
             with contextlib.suppress(FileNotFoundError):

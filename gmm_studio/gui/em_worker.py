@@ -139,13 +139,20 @@ class EMWorker(QObject):
         return ColorBlend(data.n_samples, task.colors)
 
     def _do(self, task: Task, blend: ColorBlend | None) -> Snapshot:
-        passes = self._process_for(task.run)
+        return self._in_process_or_here(
+            self._process_for(task.run), lambda passes: self._step(task, blend, passes)
+        )
+
+    @staticmethod
+    def _in_process_or_here(passes: PassProcess | None, work):
+        """``work(passes)``, or ``work(None)`` here when there is no process or it is lost
+        meanwhile (then runs go on here, a step from where it stopped)."""
         if passes is not None:
             try:
-                return self._step(task, blend, passes)
-            except PassProcessLost:  # runs go on here, this one from where its step stopped
+                return work(passes)
+            except PassProcessLost:
                 passes.close()
-        return self._step(task, blend, None)
+        return work(None)
 
     @staticmethod
     def _step(task: Task, blend: ColorBlend | None, passes: PassProcess | None) -> Snapshot:
@@ -194,14 +201,14 @@ class EMWorker(QObject):
         return time.monotonic() - self._colored_at >= COLOUR_COST_RATIO * self._color_cost
 
     def _colors_of(self, run: EMRun, mixture, palette) -> tuple[np.ndarray, np.ndarray]:
+        def colors(passes: PassProcess | None):
+            if passes is None:
+                return blended_colors(run.X, mixture, palette, data=run.block_data)
+            return passes.colors(run.block_data, mixture, palette)
+
         # The child holds a standardized run's z-scores, not the rows coloured here.
         passes = None if run.settings.standardize else self._process_for(run)
-        if passes is not None:
-            try:
-                return passes.colors(run.block_data, mixture, palette)
-            except PassProcessLost:
-                passes.close()
-        return blended_colors(run.X, mixture, palette, data=run.block_data)
+        return self._in_process_or_here(passes, colors)
 
     def _publish_pending(self, final: bool = True) -> None:
         if self._pending is None:

@@ -41,6 +41,13 @@ def overlapping(n=20_000, seed=3) -> np.ndarray:
     return X
 
 
+def shared_segments(sizes) -> set[str]:
+    """Names of this machine's shared memory segments of these sizes in bytes (Linux)."""
+    import pathlib
+
+    return {p.name for p in pathlib.Path("/dev/shm").glob("psm_*") if p.stat().st_size in sizes}
+
+
 def assert_same_pass(here, there) -> None:
     (total, mixture), (total_there, mixture_there) = here, there
     assert total == total_there
@@ -141,11 +148,13 @@ def test_a_child_that_was_killed_is_reported_lost_and_close_frees_the_shared_mem
     X = overlapping(seed=10)
     data = BlockData(X)
     mixture = initialize(X, 4, init="random-points", seed=7)
+    n = len(X)
+    sizes = {X.nbytes, 3 * n, 2 * n}  # the rows, the colours, the labels
+    before = shared_segments(sizes)
     process.em_pass(data, mixture, 1e-6)
-    names = [segment.name for segment in process._segments]
-    assert names  # the rows and the colour buffers
-    os.kill(process._process.pid, signal.SIGKILL)
-    process._process.join(10)
+    names = shared_segments(sizes) - before
+    assert len(names) == 3
+    os.kill(process.pid, signal.SIGKILL)
     with pytest.raises(PassProcessLost):
         process.em_pass(data, mixture, 1e-6)
     assert not process.ready()
