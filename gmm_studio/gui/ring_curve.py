@@ -23,7 +23,21 @@ STROKED_MAX_WIDTH = 1.5
 
 class RingCurve(pg.PlotCurveItem):
     """A :class:`pyqtgraph.PlotCurveItem` of closed, NaN-separated rings (first point of each
-    repeated at its end), painted as filled bands where that draws the same pixels faster."""
+    repeated at its end), painted as filled bands where that draws the same pixels faster.
+
+    The bands of the last paint are kept until the data, the pen's width or the view's
+    transform change: the live view paints the canvas again, with the same rings, when the
+    points' colours of a snapshot arrive (building the bands is about 0.7 ms a component).
+    """
+
+    #: ``(key, path)`` of the bands last built, or None: ``key`` is the view's transform and
+    #: the pen's width; :meth:`updateData` forgets them.
+    _bands = None
+
+    def updateData(self, *args, **kwargs) -> None:
+        """New rings (pyqtgraph's ``setData`` comes here): the kept bands are stale."""
+        self._bands = None
+        super().updateData(*args, **kwargs)
 
     def paint(self, p: QPainter, opt, widget) -> None:
         path = self._band_path(p)
@@ -58,12 +72,18 @@ class RingCurve(pg.PlotCurveItem):
         t = p.transform()
         if t.type() == QTransform.TransformationType.TxProject:
             return None
+        key = (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), pen.widthF())
+        if self._bands is None or self._bands[0] != key:
+            self._bands = (key, self._build_bands(t, 0.5 * pen.widthF()))
+        return self._bands[1]
+
+    def _build_bands(self, t: QTransform, half_width: float):
         x = t.m11() * self.xData + t.m21() * self.yData + t.dx()
         y = t.m12() * self.xData + t.m22() * self.yData + t.dy()
         rings = _closed_rings(np.column_stack([x, y]))
         if rings is None:
             return None
-        loops = _bands(rings, 0.5 * pen.widthF())
+        loops = _bands(rings, half_width)
         if loops is None:
             return None
         n_loops, length = loops.shape[:2]

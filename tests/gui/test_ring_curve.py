@@ -85,3 +85,22 @@ def test_a_polyline_that_is_not_closed_rings_is_stroked(qapp):
     line = np.column_stack([t, np.sin(t)])
     band, stroke = _both(line, pg.mkPen(0, 120, 0, width=4.0))
     np.testing.assert_array_equal(_painted(band, VIEW), _painted(stroke, VIEW))
+
+
+def test_bands_are_kept_for_the_same_view_and_built_again_for_new_rings_or_view(qapp):
+    pen = pg.mkPen(200, 40, 40, width=3.5)
+    band, _ = _both(_rings([[4.0, 1.5], [1.5, 2.0]]), pen)
+    first = _painted(band, VIEW)
+    kept = band._bands[1]
+    np.testing.assert_array_equal(_painted(band, VIEW), first)
+    assert band._bands[1] is kept  # the second paint of the same rings built nothing
+
+    moved = _rings([[4.0, 1.5], [1.5, 2.0]]) + np.array([3.0, -2.0])
+    band.setData(moved[:, 0], moved[:, 1], pen=pen, connect="finite")
+    fresh, _ = _both(moved, pen)
+    np.testing.assert_array_equal(_painted(band, VIEW), _painted(fresh, VIEW))
+
+    panned = QTransform(VIEW).translate(-1.5, 0.5)  # the view moved, the rings did not
+    np.testing.assert_array_equal(_painted(band, panned), _painted(fresh, panned))
+    assert not np.array_equal(_painted(band, panned), _painted(band, VIEW))
+
