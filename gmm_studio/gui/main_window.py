@@ -461,6 +461,7 @@ class MainWindow(QMainWindow):
             self.canvas.draw_mixture(fit.mixture, self.document.axes, colors)
         else:
             self.canvas.components.colors = colors
+            self.canvas.components.draft = fit.state is FitState.RUNNING
             self.glide.draw(fit.mixture, self.document.axes, fit.locks, self._frame_glides)
         if self._in_frame and self.controller.running:
             self._side_views.request()

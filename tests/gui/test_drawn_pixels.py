@@ -5,6 +5,7 @@ from PySide6.QtGui import QColor
 from gmm_studio.core import ellipse_points
 from gmm_studio.gui.control_panel import SPEED_MAX
 from gmm_studio.gui.palette import component_colors
+from gmm_studio.model import FitState
 
 from .conftest import blobs, document_of, pixel_of
 
@@ -58,3 +59,29 @@ def test_rings_are_painted_whole_after_a_slow_then_fast_run(qtbot, make_window):
             ring = ellipse_points(mixture.means[k], covariances[k], radius, n=256)
             painted = _ring_is_painted(image, window, ring, [int(v) for v in colors[k]])
             assert painted > 0.9, f"component {k}, {radius}σ ring: {painted:.0%} painted"
+
+
+def test_rings_are_unsmoothed_while_em_runs_and_smoothed_whole_when_it_rests(qtbot, make_window):
+    window = make_window(
+        document_of(blobs(), n_components=3, init="random-points", seed=3), speed=None
+    )
+    window.panel.set_speed_position(0)  # one iteration a second: still running when looked at
+    rings = window.canvas.components.curves
+    with qtbot.waitSignal(window.controller.frameReady, timeout=10_000):
+        window.run_action.trigger()
+    assert window.fit.state is FitState.RUNNING
+    assert rings and not any(ring.opts["antialias"] for ring in rings)
+
+    window.run_action.trigger()  # pause
+    assert window.fit.state is FitState.PAUSED
+    assert all(ring.opts["antialias"] for ring in window.canvas.components.curves)
+    qtbot.waitUntil(window.controller.is_idle_waiting)
+    qtbot.wait(400)  # the last glide ends
+    image = window.canvas.viewport().grab().toImage()
+    mixture = window.fit.mixture
+    covariances = mixture.full_covariances()
+    colors = component_colors(mixture.n_components)
+    for k in range(mixture.n_components):
+        ring = ellipse_points(mixture.means[k], covariances[k], 2.0, n=256)
+        painted = _ring_is_painted(image, window, ring, [int(v) for v in colors[k]])
+        assert painted > 0.9, f"component {k}: {painted:.0%} of its 2σ ring painted"

@@ -104,3 +104,20 @@ def test_bands_are_kept_for_the_same_view_and_built_again_for_new_rings_or_view(
     np.testing.assert_array_equal(_painted(band, panned), _painted(fresh, panned))
     assert not np.array_equal(_painted(band, panned), _painted(band, VIEW))
 
+
+def test_rings_drawn_without_antialiasing_have_no_blended_edge_pixels(qapp):
+    line = _rings([[4.0, 1.5], [1.5, 2.0]])
+    pen = pg.mkPen(200, 40, 40, width=3.5)
+    smooth, _ = _both(line, pen)
+    draft = RingCurve(antialias=False)
+    draft.setData(line[:, 0], line[:, 1], pen=pen, connect="finite")
+
+    def colours(curve):
+        return {tuple(c) for c in _painted(curve, VIEW).reshape(-1, 3)}
+
+    # Background and pen only ((blue, green, red): the image's byte order).
+    assert colours(draft) == {(255, 255, 255), (40, 40, 200)}
+    assert len(colours(smooth)) > 20  # the antialiased edges blend the two
+    inked = (_painted(draft, VIEW) < 250).any(axis=2)
+    smooth_inked = (_painted(smooth, VIEW) < 128).any(axis=2)
+    assert abs(int(inked.sum()) - int(smooth_inked.sum())) < 0.1 * smooth_inked.sum()
