@@ -435,9 +435,13 @@ class FileCommands(QObject):
         if start is None:
             return None
         table = self.source_table
-        if table is not None and np.array_equal(table.data, doc.points):
+        weights = doc.sample_weight
+        if weights is None and table is not None and np.array_equal(table.data, doc.points):
             return python_snippet(start, doc.settings, table)
-        return python_snippet(start, doc.settings, points=doc.points, columns=list(doc.columns))
+        return python_snippet(
+            start, doc.settings, points=doc.points, columns=list(doc.columns),
+            sample_weight=weights,
+        )  # fmt: skip
 
     def copy_as_python(self) -> bool:
         """File ▸ Copy as Python: scikit-learn code rebuilding this fit, to the clipboard."""

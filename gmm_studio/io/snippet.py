@@ -133,6 +133,7 @@ def python_snippet(
     *,
     points: np.ndarray | None = None,
     columns: Sequence[str] | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> str:
     """Python code using scikit-learn's ``GaussianMixture`` that rebuilds a GMM Studio fit.
 
@@ -150,6 +151,11 @@ def python_snippet(
         way (dropping incomplete rows as GMM Studio did).
     points, columns : optional
         Points without a file (clicked, generated or pasted): written into the code.
+    sample_weight : ndarray, shape (N,), optional
+        The fit's row weights (with ``points``, not ``table``: they are written into the code
+        beside the points, so rows and weights cannot part). Whole numbers become repeated
+        rows, the same fit in scikit-learn; other weights are written with a note that
+        scikit-learn cannot take them.
 
     Returns
     -------
@@ -158,6 +164,8 @@ def python_snippet(
     """
     if table is None and points is None:
         raise ValueError("give the PointTable the points came from, or the points themselves")
+    if sample_weight is not None and table is not None:
+        raise ValueError("give weighted points as points, not as a PointTable")
     kind = str(initial.covariance_type)
     factor = COVARIANCE_SCALE[kind]
     fitted, to_z = "X", []
@@ -189,6 +197,7 @@ def python_snippet(
         "from sklearn.mixture import GaussianMixture",
         "",
         *_loader(table, points, columns),
+        *_weights_lines(sample_weight),
         "",
         "# The fit's starting parameters (GMM Studio's iteration 0).",
         f"weights_init = {_array_literal(initial.weights)}",
@@ -223,6 +232,40 @@ def python_snippet(
         "",
     ]
     return "\n".join(lines)
+
+
+#: Whole-number weights are written as repeated rows up to this many rows in all.
+MAX_REPEATED_ROWS = 10_000_000
+
+
+def _weights_lines(sample_weight: np.ndarray | None) -> list[str]:
+    """Code that gives scikit-learn GMM Studio's row weights, as far as it can take them.
+
+    scikit-learn's ``GaussianMixture`` has no ``sample_weight``. A row of whole-number weight
+    w is the same, to EM, as w copies of the row (GMM Studio's tests check it), so such
+    weights become repeated rows; other weights are written out, with a note that the fit
+    below ignores them.
+    """
+    if sample_weight is None:
+        return []
+    w = np.asarray(sample_weight, dtype=float)
+    lines = [
+        "",
+        "# GMM Studio weighted the rows; scikit-learn's GaussianMixture takes no weights.",
+        f"sample_weight = {_array_literal(w)}",
+    ]
+    whole = bool(np.all(w == np.round(w))) and float(w.sum()) <= MAX_REPEATED_ROWS
+    if whole:
+        return [
+            *lines,
+            "# A row of whole-number weight w counts as w copies of it: the same fit.",
+            "X = np.repeat(X, sample_weight.astype(int), axis=0)",
+        ]
+    return [
+        *lines,
+        "# These weights are not whole numbers, so the fit below treats every row alike and its",
+        "# results differ from GMM Studio's.",
+    ]
 
 
 def _init_params(init: str) -> str:

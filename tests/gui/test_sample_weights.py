@@ -114,3 +114,16 @@ def test_the_status_bar_criteria_count_the_weights(qtbot, weighted):
     repeated = np.repeat(X, w, axis=0)  # the BIC of the rows repeated as often as their weight
     assert window.status.labels["bic"].text() == f"BIC {mixture.bic(repeated):.6g}"
     assert window.status.labels["aic"].text() == f"AIC {mixture.aic(repeated):.6g}"
+
+
+def test_copy_as_python_repeats_the_weighted_rows(qtbot, weighted):
+    window, X, w = weighted
+    run_to_the_end(qtbot, window)
+    code = window.file_commands.python_code()
+    assert "counts.csv" not in code  # the points and weights are written in, side by side
+    namespace = {"print": lambda *args, **kwargs: None}
+    exec(compile(code, "<copied from GMM Studio>", "exec"), namespace)
+    np.testing.assert_array_equal(namespace["X"], np.repeat(X, w, axis=0))
+    gm = namespace["gm"]
+    assert gm.converged_
+    np.testing.assert_allclose(gm.means_, window.fit.mixture.means, rtol=1e-3, atol=1e-3)

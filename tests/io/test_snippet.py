@@ -209,3 +209,66 @@ def test_a_standardized_fit_is_rebuilt_on_z_scores(tmp_path, covariance_type):
         ns["covariances"] / z_scale, last.mixture.covariances / z_scale, atol=1e-3
     )
     assert ns["mean_log_likelihood"] == pytest.approx(last.mean_log_likelihood, abs=1e-3)
+
+
+def _weighted_points(seed=5):
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal(size=(30, 2)), rng.normal(size=(30, 2)) * 0.5 + [4.0, 1.0]])
+    return X, rng.integers(0, 4, len(X)).astype(float)  # zero weights included
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_whole_number_weights_become_repeated_rows_the_same_fit(covariance_type):
+    X, w = _weighted_points()
+    settings = FitSettings(n_components=2, covariance_type=covariance_type, seed=2)
+    steps = list(em_steps(X, sample_weight=w, **settings.fit_kwargs()))
+    start, last = steps[0].mixture, steps[-1]
+    code = python_snippet(start, settings, points=X, columns=["x", "y"], sample_weight=w)
+    ns = run_snippet(code)
+    np.testing.assert_array_equal(ns["sample_weight"], w)
+    np.testing.assert_array_equal(ns["X"], np.repeat(X, w.astype(int), axis=0))
+    gm = ns["gm"]
+    assert gm.n_iter_ in (last.iteration, last.iteration + 1)
+    same_steps = fit(
+        X, 2, covariance_type=covariance_type, sample_weight=w, weights_init=start.weights,
+        means_init=start.means, covariances_init=start.covariances, tol=0.0,
+        max_iter=gm.n_iter_, reg_covar=settings.reg_covar,
+    )  # fmt: skip
+    np.testing.assert_allclose(gm.weights_, same_steps.weights, rtol=1e-6)
+    np.testing.assert_allclose(gm.means_, same_steps.means, rtol=1e-6)
+    np.testing.assert_allclose(gm.covariances_, same_steps.covariances, rtol=1e-6)
+    assert ns["mean_log_likelihood"] == pytest.approx(last.mean_log_likelihood, abs=settings.tol)
+
+
+def test_whole_number_weights_of_a_standardized_fit_are_rebuilt_on_z_scores():
+    X, w = _weighted_points(seed=8)
+    X = X * [0.01, 700.0]
+    settings = FitSettings(n_components=2, covariance_type="full", seed=1, standardize=True)
+    steps = list(em_steps(X, sample_weight=w, **settings.fit_kwargs()))
+    start, last = steps[0].mixture, steps[-1]
+    ns = run_snippet(python_snippet(start, settings, points=X, sample_weight=w))
+    np.testing.assert_allclose(ns["means"], last.mixture.means, rtol=1e-3)
+    z_scale = np.outer(ns["scale"], ns["scale"])
+    np.testing.assert_allclose(
+        ns["covariances"] / z_scale, last.mixture.covariances / z_scale, atol=1e-3
+    )
+    assert ns["mean_log_likelihood"] == pytest.approx(last.mean_log_likelihood, abs=1e-3)
+
+
+def test_weights_that_are_not_whole_numbers_are_written_with_a_note():
+    X, w = _weighted_points()
+    w = w + 0.5
+    settings = FitSettings(n_components=2, covariance_type="spherical", seed=0)
+    start = fit(X, 2, covariance_type="spherical", seed=0, max_iter=0, sample_weight=w).mixture
+    code = python_snippet(start, settings, points=X, sample_weight=w)
+    assert "not whole numbers" in code and "np.repeat" not in code
+    ns = run_snippet(code)
+    np.testing.assert_array_equal(ns["sample_weight"], w)
+    np.testing.assert_array_equal(ns["X"], X)  # fitted as they are: scikit-learn has no weights
+
+
+def test_weighted_points_cannot_be_given_as_a_file(samples_dir):
+    table = read_points(samples_dir / "old_faithful.csv")
+    start = fit(table.data, 2, seed=0, max_iter=0).mixture
+    with pytest.raises(ValueError, match="weighted points"):
+        python_snippet(start, FitSettings(), table, sample_weight=np.ones(len(table.data)))
