@@ -167,7 +167,8 @@ class ComponentLayer(pg.ItemGroup):
 
     @property
     def draft(self) -> bool:
-        """Whether the rings are drawn without antialiasing (the window sets it while EM runs).
+        """Whether the rings are drawn without antialiasing (the window sets it while EM runs
+        fast).
 
         Qt's antialiased fill is most of a ring's paint: with EM running on 100,000 points,
         K=8, a canvas paint took 31 ms with smoothed rings (2.9 ms a component) and 16 ms

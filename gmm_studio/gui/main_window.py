@@ -419,6 +419,7 @@ class MainWindow(QMainWindow):
         store = self.settings_store
         if preference is SPEED:
             self.controller.set_speed(speed_from_position(store.get(SPEED)))
+            self._update_draft()
         elif preference is RADII:
             self.canvas.components.radii = tuple(store.get(RADII))
             self._draw_fit()
@@ -430,8 +431,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_frame(self, frame: Frame) -> None:
         """A frame from the worker: into the fit model (which redraws), then the colors."""
-        speed = speed_from_position(self.settings_store.get(SPEED))
-        self._frame_glides = speed is not None and speed * GLIDE_S <= 1.0
+        self._frame_glides = self._glides()
         self._in_frame = True
         try:
             if self.fit_control.take(frame):
@@ -439,6 +439,18 @@ class MainWindow(QMainWindow):
         finally:
             self._frame_glides = self._in_frame = False
         self.frames_drawn += 1
+
+    def _glides(self) -> bool:
+        """Whether the speed set is slow enough for each step to glide (3 iterations a second
+        or fewer)."""
+        speed = speed_from_position(self.settings_store.get(SPEED))
+        return speed is not None and speed * GLIDE_S <= 1.0
+
+    def _update_draft(self) -> None:
+        """Unsmoothed rings while EM runs faster than the glides' pace (see
+        :attr:`ComponentLayer.draft`); a slow run, one a teacher talks over, stays smooth."""
+        running = self.fit.state is FitState.RUNNING
+        self.canvas.components.draft = running and not self._glides()
 
     @Slot(object)
     def _on_fit_changed(self, _change) -> None:
@@ -461,7 +473,7 @@ class MainWindow(QMainWindow):
             self.canvas.draw_mixture(fit.mixture, self.document.axes, colors)
         else:
             self.canvas.components.colors = colors
-            self.canvas.components.draft = fit.state is FitState.RUNNING
+            self._update_draft()
             self.glide.draw(fit.mixture, self.document.axes, fit.locks, self._frame_glides)
         if self._in_frame and self.controller.running:
             self._side_views.request()

@@ -61,22 +61,29 @@ def test_rings_are_painted_whole_after_a_slow_then_fast_run(qtbot, make_window):
             assert painted > 0.9, f"component {k}, {radius}σ ring: {painted:.0%} painted"
 
 
-def test_rings_are_unsmoothed_while_em_runs_and_smoothed_whole_when_it_rests(qtbot, make_window):
-    window = make_window(
-        document_of(blobs(), n_components=3, init="random-points", seed=3), speed=None
+def test_rings_are_unsmoothed_while_em_runs_fast_and_smoothed_whole_otherwise(qtbot, make_window):
+    document = document_of(
+        blobs(), n_components=3, init="random-points", seed=3, tol=0.0, max_iter=100_000
     )
-    window.panel.set_speed_position(0)  # one iteration a second: still running when looked at
-    rings = window.canvas.components.curves
+    window = make_window(document)  # the fastest speed
+
+    def smoothed() -> list[bool]:
+        return [ring.opts["antialias"] for ring in window.canvas.components.curves]
+
     with qtbot.waitSignal(window.controller.frameReady, timeout=10_000):
         window.run_action.trigger()
     assert window.fit.state is FitState.RUNNING
-    assert rings and not any(ring.opts["antialias"] for ring in rings)
+    assert smoothed() == [False] * 3
+    window.panel.set_speed_position(0)  # one iteration a second: each step glides
+    assert window.fit.state is FitState.RUNNING
+    assert smoothed() == [True] * 3
+    window.panel.set_speed_position(SPEED_MAX)
+    assert smoothed() == [False] * 3
 
     window.run_action.trigger()  # pause
     assert window.fit.state is FitState.PAUSED
-    assert all(ring.opts["antialias"] for ring in window.canvas.components.curves)
+    assert smoothed() == [True] * 3
     qtbot.waitUntil(window.controller.is_idle_waiting)
-    qtbot.wait(400)  # the last glide ends
     image = window.canvas.viewport().grab().toImage()
     mixture = window.fit.mixture
     covariances = mixture.full_covariances()
