@@ -460,6 +460,7 @@ class MainWindow(QMainWindow):
         state = self.fit.state
         if state is not self._shown_state:
             self._shown_state = state
+            self._update_draft()
             self.fitStateChanged.emit(state)
 
     def redraw_fit(self) -> None:
@@ -473,7 +474,6 @@ class MainWindow(QMainWindow):
             self.canvas.draw_mixture(fit.mixture, self.document.axes, colors)
         else:
             self.canvas.components.colors = colors
-            self._update_draft()
             self.glide.draw(fit.mixture, self.document.axes, fit.locks, self._frame_glides)
         if self._in_frame and self.controller.running:
             self._side_views.request()
