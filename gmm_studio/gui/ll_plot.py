@@ -33,6 +33,9 @@ Y_MARGIN = 0.08
 Y_FILL = 0.6
 #: ...and at least this many pixels, for the ring where the fit stands (18 px across).
 Y_MARGIN_PX = 12
+#: While the range holds, the curve keeps at least this many pixels from its top and bottom
+#: (the ring's radius and one): a curve creeping up must not slide the ring off the plot.
+Y_HOLD_PX = 10
 
 
 def x_end(last: float) -> float:
@@ -44,15 +47,21 @@ def x_end(last: float) -> float:
 
 
 def y_range(
-    low: float, high: float, shown: tuple[float, float] | None, margin: float = Y_MARGIN
+    low: float,
+    high: float,
+    shown: tuple[float, float] | None,
+    margin: float = Y_MARGIN,
+    room: float = 0.0,
 ) -> tuple[float, float]:
     """The y range for a curve from ``low`` to ``high``: ``shown`` (the range now) while it
-    holds the curve and the curve fills :data:`Y_FILL` of it, else the curve with ``margin``
-    times its span to spare (a flat curve: a thousandth of its value, at least 1)."""
+    holds the curve with more than ``room`` to spare at both ends and the curve fills
+    :data:`Y_FILL` of it, else the curve with ``margin`` times its span to spare (a flat
+    curve: a thousandth of its value, at least 1)."""
     span = high - low
     if shown is not None:
         bottom, top = shown
-        if bottom < low and high < top and span >= Y_FILL * (top - bottom):
+        held = bottom + room < low and high + room < top
+        if held and span >= Y_FILL * (top - bottom):
             return shown
     pad = margin * span if span > 0 else max(1.0, 1e-3 * abs(high))
     return (low - pad, high + pad)
@@ -203,10 +212,13 @@ class LogLikelihoodPlot(pg.PlotWidget):
         if n:
             finite = y[np.isfinite(y)]
             height = item.vb.height()  # pixels, where the view has been laid out
-            margin = Y_MARGIN
+            margin, room = Y_MARGIN, 0.0
             if height > 3 * Y_MARGIN_PX:
                 margin = max(margin, Y_MARGIN_PX / (height - 2 * Y_MARGIN_PX))
-            shown = y_range(float(finite.min()), float(finite.max()), self._y_range, margin)
+                if self._y_range is not None:
+                    room = Y_HOLD_PX * (self._y_range[1] - self._y_range[0]) / height
+            low, high = float(finite.min()), float(finite.max())
+            shown = y_range(low, high, self._y_range, margin, room)
         if shown != self._y_range:  # nothing to show: forget the last document's range
             self._y_range = shown
             item.setYRange(*(EMPTY_Y_RANGE if shown is None else shown), padding=0)

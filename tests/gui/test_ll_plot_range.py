@@ -2,7 +2,14 @@
 
 import numpy as np
 
-from gmm_studio.gui.ll_plot import EMPTY_Y_RANGE, Y_FILL, LogLikelihoodPlot, x_end, y_range
+from gmm_studio.gui.ll_plot import (
+    EMPTY_Y_RANGE,
+    Y_FILL,
+    Y_HOLD_PX,
+    LogLikelihoodPlot,
+    x_end,
+    y_range,
+)  # fmt: skip
 
 
 def test_the_x_axis_grows_a_quarter_at_a_time_and_always_shows_the_last_iteration(qtbot):
@@ -52,3 +59,29 @@ def test_y_range_keeps_the_range_shown_while_it_holds_and_fits_the_curve():
     assert y_range(-10.0, 0.0, (-30.0, 1.0)) == (-10.8, 0.8)  # filled a third: refit
     assert y_range(-10.0, 2.0, (-11.0, 1.0)) == (-10.96, 2.96)  # the curve left it
     assert y_range(-5.0, -5.0, None) == (-6.0, -4.0)  # flat: at least 1 either side
+
+
+def test_a_curve_creeping_up_keeps_the_ring_where_the_fit_stands_inside_the_plot(qtbot):
+    plot = LogLikelihoodPlot()
+    qtbot.addWidget(plot)
+    plot.resize(650, 130)  # as short as at 1024x768
+    plot.show()
+    qtbot.waitExposed(plot)
+    box = plot.getPlotItem().vb
+    # EM's climb, then a slow creep that stays inside any range with room to spare.
+    y = -1000 - 500 * np.exp(-np.arange(300) / 5) + 0.05 * np.arange(300)
+    ranges = []
+    for n in range(1, 301):
+        plot.set_history(y[:n])
+        _, (y0, y1) = box.viewRange()
+        pixels_per_unit = box.height() / (y1 - y0)
+        newest = y[n - 1]
+        assert (y1 - newest) * pixels_per_unit >= Y_HOLD_PX, f"iteration {n - 1}"
+        assert (newest - y0) * pixels_per_unit >= Y_HOLD_PX, f"iteration {n - 1}"
+        ranges.append((y0, y1))
+    assert len(set(ranges)) <= 60  # refitted now and then, not on every frame
+
+
+def test_y_range_moves_when_the_curve_comes_within_the_room_it_must_keep():
+    assert y_range(-10.0, 0.0, (-11.0, 1.0), room=0.5) == (-11.0, 1.0)  # 1 to spare: holds
+    assert y_range(-10.0, 0.7, (-11.0, 1.0), room=0.5) == (-10.856, 1.556)  # 0.3: refit
