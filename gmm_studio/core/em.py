@@ -59,22 +59,27 @@ def mixture_from_moments(
     ``total_weight`` is the number of rows (the sum of their weights), ``raw_counts`` (K,) the
     summed responsibilities, ``means`` (K, D) the component means (locked ones already put
     back), ``scatter`` the summed weighted outer products about those means ((K, D, D) for
-    full, overwritten; summed over components (D, D) for tied), ``diag`` the weighted
-    variances ((K, D) for diag; (K, 1), their mean over the features, for spherical).
+    full; summed over components (D, D) for tied; overwritten by the covariances), ``diag``
+    the weighted variances ((K, D) for diag; (K, 1), their mean over the features, for
+    spherical).
     ``least_explained(count)`` returns the ``count`` rows the previous mixture explains least
     well, worst first (called only when a component is empty), and ``spread`` is the data's
     covariance (ddof=1) in the shape of one covariance of this type ((D, D), (D,) for diag, a
-    number for spherical): the empty components restart at those rows, in order, with that
-    covariance and a weight of one row. With ``locks``, the locked parameters of ``previous``
-    are kept bit for bit and the free weights share what the locked weights leave.
+    number for spherical; None will do where no component is empty): the empty components
+    restart at those rows, in order, with that covariance and a weight of one row. With
+    ``locks``, the locked parameters of ``previous`` are kept bit for bit and the free
+    weights share what the locked weights leave.
     """
     n_features = means.shape[1]
     nk = raw_counts + _EPS
     if covariance_type == "full":  # in place: at large K·D² a copy would dominate the memory
         covariances = np.divide(scatter, nk[:, np.newaxis, np.newaxis], out=scatter)
-        covariances += reg_covar * np.eye(n_features)
+        diagonal = np.arange(n_features)
+        covariances[:, diagonal, diagonal] += reg_covar  # no (D, D) identity temporaries
     elif covariance_type == "tied":
-        covariances = scatter / nk.sum() + reg_covar * np.eye(n_features)
+        covariances = np.divide(scatter, nk.sum(), out=scatter)
+        diagonal = np.arange(n_features)
+        covariances[diagonal, diagonal] += reg_covar
     elif covariance_type == "diag":
         covariances = diag + reg_covar
     else:
@@ -286,17 +291,24 @@ def mixture_from_statistics(
     ``locks``, the locked parameters of ``previous`` are kept bit for bit; the scatter of a
     component whose mean is locked is taken about that mean.
 
-    The statistics are used up: full covariances are computed in the place of their sums
-    (at large K·D² a copy would dominate the memory), the second pass's scatters taken out.
+    The statistics are used up: full and tied covariances are computed in the place of their
+    sums (at large K·D² a copy would dominate the memory), the second pass's scatters taken
+    out. The data's spread, which only a re-seed needs, is computed only when a component is
+    empty (at large D it is several (D, D) temporaries).
     """
     raw_counts = stats.counts
     nk = raw_counts + _EPS
     about = _scatter_centres(stats, previous, centre, locks)
-    spread = _spread_of(stats, covariance_type)
+    empty = np.any(raw_counts < EMPTY_COMPONENT)
+    spread = _spread_of(stats, covariance_type) if empty else None
     scatter, diag = one_pass_scatter(stats, covariance_type, about, overwrite=True)
     if stats.scatter:
         if covariance_type == "tied":
-            scatter = sum(stats.scatter.values())
+            parts = list(stats.scatter.values())
+            stats.scatter.clear()
+            scatter = parts[0]
+            for part in parts[1:]:
+                scatter += part
         while stats.scatter:
             c, value = stats.scatter.popitem()
             if covariance_type == "full":

@@ -337,6 +337,30 @@ def test_passes_over_many_rows_take_larger_blocks_within_their_budget(n, k, d):
     assert blockwise._block_rows(width, k, 16 * small) == small
 
 
+@pytest.mark.parametrize(("covariance_type", "d"), [("full", 300), ("tied", 300), ("tied", 60)])
+def test_a_direct_pass_over_few_rows_holds_about_one_copy_of_the_data(covariance_type, d):
+    import tracemalloc
+
+    X = np.random.default_rng(0).normal(size=(1000, d)) + 5.0  # centred copies of blocks
+    mixture = initialize(X, 2, covariance_type=covariance_type, seed=0)
+    data = blockwise.BlockData(X)
+    kernel = blockwise.kernel_for(mixture, data)
+    assert kernel.form == "direct"
+    assert kernel.block_rows(data.n_samples) == 250  # four blocks, even at N=1,000
+    em_pass(X, mixture, 1e-6, data)
+    tracemalloc.start()
+    try:
+        em_pass(X, mixture, 1e-6, data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The precision factors, the sums (the next covariances are computed in their place, the
+    # second pass's scatters added in place, the data's spread not computed when no component
+    # is empty) and a block's rows: about X's own size (the (D, D) temporaries of the M-step
+    # and two blocks of 500 rows took 1.5-3.3 times it).
+    assert peak < 1.2 * X.nbytes
+
+
 def _pass_with(data, kernel, mixture, reg_covar):
     """:func:`em_pass` with the given kernel (its form forced)."""
     return finish_pass(

@@ -61,13 +61,14 @@ def test_chunks_in_any_tree_order_sum_to_the_whole_pass(covariance_type, form):
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
-def test_integer_weights_give_the_statistics_of_repeated_rows(covariance_type):
+@pytest.mark.parametrize("form", ["expanded", "direct"])
+def test_integer_weights_give_the_statistics_of_repeated_rows(covariance_type, form):
     X = _data(n=600, d=2, seed=4)
     counts = np.random.default_rng(5).integers(0, 4, len(X))
     repeated = np.repeat(X, counts, axis=0)
     mixture = initialize(X, 3, covariance_type=covariance_type, seed=0)
     data = blockwise.BlockData(X)
-    kernel = blockwise.kernel_for(mixture, data)
+    kernel = blockwise.make_kernel(mixture, data.centre, data.radius, form=form)
     weighted = blockwise.chunk_statistics(X, kernel, counts.astype(float))
     plain = blockwise.chunk_statistics(repeated, kernel)
     for name in ("counts", "linear", "quadratic"):
