@@ -79,11 +79,15 @@ def test_rings_are_unsmoothed_while_em_runs_fast_and_smoothed_whole_otherwise(qt
     assert smoothed() == [True] * 3
     window.panel.set_speed_position(SPEED_MAX)
     assert smoothed() == [False] * 3
+    # Far enough that the blobs' rings have parted (early on they cross and cover each other).
+    qtbot.waitUntil(lambda: window.fit.iteration >= 40, timeout=30_000)
 
     window.run_action.trigger()  # pause
     assert window.fit.state is FitState.PAUSED
     assert smoothed() == [True] * 3
     qtbot.waitUntil(window.controller.is_idle_waiting)
+    # A step taken at the slow speed may still be gliding to the fit's parameters.
+    qtbot.waitUntil(lambda: not window.glide.animating)
     image = window.canvas.viewport().grab().toImage()
     mixture = window.fit.mixture
     covariances = mixture.full_covariances()
