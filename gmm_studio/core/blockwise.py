@@ -1086,11 +1086,17 @@ class _Accumulator:
     def sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(counts, linear, quadratic) of the direct form."""
         quadratic = self.quadratic
-        if is_full_form(self.kernel.covariance_type):  # rank updates filled the lower triangle
-            rows, cols = upper_pairs(self.kernel.n_features)
+        if is_full_form(self.kernel.covariance_type):
             for matrix in quadratic.reshape(-1, *quadratic.shape[-2:]):
-                matrix[rows, cols] = matrix[cols, rows]
+                _fill_upper_triangle(matrix)
         return self.counts, self.linear, quadratic
+
+
+def _fill_upper_triangle(matrix: np.ndarray) -> None:
+    """Copy the lower triangle of a C-ordered (D, D) matrix into its upper one, in place: what
+    a rank update (``dsyrk`` on the matrix seen transposed) leaves out."""
+    rows, cols = upper_pairs(len(matrix))
+    matrix[rows, cols] = matrix[cols, rows]
 
 
 def _unpack_quadratic(packed: np.ndarray, covariance_type: str, d: int) -> np.ndarray:
@@ -1346,8 +1352,7 @@ def gather_scatter(data: BlockData, kernel: Kernel, about: dict) -> dict:
         for part in parts[1:]:
             totals[c] += part[c]
         if full_form:
-            rows, cols = upper_pairs(kernel.n_features)
-            totals[c][rows, cols] = totals[c][cols, rows]
+            _fill_upper_triangle(totals[c])
     return totals
 
 

@@ -70,15 +70,13 @@ def mixture_from_moments(
     ``locks``, the locked parameters of ``previous`` are kept bit for bit and the free
     weights share what the locked weights leave.
     """
-    n_features = means.shape[1]
     nk = raw_counts + _EPS
+    diagonal = np.arange(means.shape[1])  # reg_covar is added there: no (D, D) identity
     if covariance_type == "full":  # in place: at large K·D² a copy would dominate the memory
         covariances = np.divide(scatter, nk[:, np.newaxis, np.newaxis], out=scatter)
-        diagonal = np.arange(n_features)
-        covariances[:, diagonal, diagonal] += reg_covar  # no (D, D) identity temporaries
+        covariances[:, diagonal, diagonal] += reg_covar
     elif covariance_type == "tied":
         covariances = np.divide(scatter, nk.sum(), out=scatter)
-        diagonal = np.arange(n_features)
         covariances[diagonal, diagonal] += reg_covar
     elif covariance_type == "diag":
         covariances = diag + reg_covar
