@@ -256,7 +256,9 @@ def style_axes(item: pg.PlotItem, point_size: int) -> None:
 
     Each axis keeps its drawing as a pixmap until its range or size changes: replaying the
     tick labels took several milliseconds per axis and paint, and the window repaints the
-    axes with every snapshot drawn next to them (benchmarks/bench_gui.py).
+    axes with every snapshot drawn next to them (benchmarks/bench_gui.py). Two levels of
+    ticks, labelled majors and minors: pyqtgraph's third, at half the minors' spacing,
+    crowded the axis and was half of its drawing time on every pan.
     """
     font = QFont()
     font.setPointSize(point_size)
@@ -264,6 +266,7 @@ def style_axes(item: pg.PlotItem, point_size: int) -> None:
         axis = item.getAxis(name)
         axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         axis.setTickFont(font)
+        axis.setStyle(maxTickLevel=1)
         axis.setPen(pg.mkPen(*FOREGROUND, width=1.5))
         axis.setTextPen(pg.mkPen(*FOREGROUND))
 

@@ -12,7 +12,7 @@ from PySide6.QtGui import QFont
 from gmm_studio.core import Locks, Mixture, ellipse_points
 from gmm_studio.core.component_edits import axis_ends
 from gmm_studio.gui.point_layer import PassiveScatter
-from gmm_studio.gui.ring_curve import RingCurve
+from gmm_studio.gui.ring_curve import RingBands, RingCurve
 
 #: Number of segments of each ellipse polyline.
 ELLIPSE_SEGMENTS = 72
@@ -192,14 +192,15 @@ class ComponentLayer(pg.ItemGroup):
             return
         remove_items(self.curves + self.halos)
         self.curves, self.halos = [], []
+        bands = RingBands()  # every ring's bands in one build
         for _ in range(n_components):
-            curve = RingCurve(connect="finite", antialias=not self._draft)
+            curve = RingCurve(connect="finite", antialias=not self._draft, bands=bands)
             curve.setZValue(10)
             # No QGraphicsItem cache: a device-coordinate cache kept stale pieces of rings
             # that had moved (tests/gui/test_drawn_pixels.py).
             self.addItem(curve)
             self.curves.append(curve)
-            halo = RingCurve(connect="finite", antialias=not self._draft)
+            halo = RingCurve(connect="finite", antialias=not self._draft, bands=bands)
             halo.setZValue(9)
             self.addItem(halo)
             self.halos.append(halo)

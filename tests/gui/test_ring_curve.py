@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPainter, QTransform
 
 from gmm_studio.core import ellipse_points
-from gmm_studio.gui.ring_curve import RingCurve
+from gmm_studio.gui.ring_curve import RingBands, RingCurve
 
 SIZE = (320, 240)
 
@@ -87,22 +87,41 @@ def test_a_polyline_that_is_not_closed_rings_is_stroked(qapp):
     np.testing.assert_array_equal(_painted(band, VIEW), _painted(stroke, VIEW))
 
 
-def test_bands_are_kept_for_the_same_view_and_built_again_for_new_rings_or_view(qapp):
+def _kept_path(curve):
+    return curve.bands._built[2].get(curve, (None, None))[1]
+
+
+def test_bands_are_kept_for_the_same_view_and_built_again_for_new_rings_or_scale(qapp):
     pen = pg.mkPen(200, 40, 40, width=3.5)
     band, _ = _both(_rings([[4.0, 1.5], [1.5, 2.0]]), pen)
     first = _painted(band, VIEW)
-    kept = band._bands[1]
+    kept = _kept_path(band)
     np.testing.assert_array_equal(_painted(band, VIEW), first)
-    assert band._bands[1] is kept  # the second paint of the same rings built nothing
+    assert _kept_path(band) is kept  # the second paint of the same rings built nothing
 
     moved = _rings([[4.0, 1.5], [1.5, 2.0]]) + np.array([3.0, -2.0])
     band.setData(moved[:, 0], moved[:, 1], pen=pen, connect="finite")
     fresh, _ = _both(moved, pen)
     np.testing.assert_array_equal(_painted(band, VIEW), _painted(fresh, VIEW))
 
-    panned = QTransform(VIEW).translate(-1.5, 0.5)  # the view moved, the rings did not
-    np.testing.assert_array_equal(_painted(band, panned), _painted(fresh, panned))
-    assert not np.array_equal(_painted(band, panned), _painted(band, VIEW))
+    zoomed = QTransform(VIEW).scale(1.25, 1.25)
+    kept = _kept_path(band)
+    np.testing.assert_array_equal(_painted(band, zoomed), _painted(fresh, zoomed))
+    assert _kept_path(band) is not kept
+
+
+def test_a_pan_moves_the_bands_it_has(qapp):
+    pen = pg.mkPen(200, 40, 40, width=3.5)
+    band, _ = _both(_rings([[4.0, 1.5], [1.5, 2.0]]), pen)
+    _painted(band, VIEW)
+    kept = _kept_path(band)
+    for dx, dy in [(-1.5, 0.5), (0.37, -0.61)]:  # in data units: whole and partial pixels
+        panned = QTransform(VIEW).translate(dx, dy)  # the view moved, the rings did not
+        fresh, _ = _both(_rings([[4.0, 1.5], [1.5, 2.0]]), pen)
+        a, b = _painted(band, panned), _painted(fresh, panned)
+        assert _kept_path(band) is kept
+        assert not np.array_equal(a, _painted(band, VIEW))
+        assert np.abs(a - b).max() <= 2  # the same pixels, to rounding in the antialiasing
 
 
 def test_rings_drawn_without_antialiasing_have_no_blended_edge_pixels(qapp):
@@ -121,3 +140,77 @@ def test_rings_drawn_without_antialiasing_have_no_blended_edge_pixels(qapp):
     inked = (_painted(draft, VIEW) < 250).any(axis=2)
     smooth_inked = (_painted(smooth, VIEW) < 128).any(axis=2)
     assert abs(int(inked.sum()) - int(smooth_inked.sum())) < 0.1 * smooth_inked.sum()
+
+
+def _solo(line, pen):
+    curve = RingCurve(antialias=True)
+    curve.setData(line[:, 0], line[:, 1], pen=pen, connect="finite")
+    return curve
+
+
+def test_curves_of_one_set_are_built_together_and_paint_as_each_alone(qapp):
+    wave = np.linspace(0.0, 4.0, len(_rings(np.eye(2))))  # as long as three rings
+    lines_and_pens = [
+        (_rings([[4.0, 1.5], [1.5, 2.0]]), pg.mkPen(200, 40, 40, width=3.5)),
+        (_rings([[1.0, -0.3], [-0.3, 0.5]]) + np.array([5.0, 3.0]), pg.mkPen(40, 160, 40, width=5.5)),
+        (_rings([[2.0, 0.0], [0.0, 2.0]], radii=(1.0, 2.0)), pg.mkPen(40, 40, 200, width=2.5)),
+        (_rings([[9.0, 0.0], [0.0, 1e-4]]) - np.array([0.0, 6.0]), pg.mkPen(90, 0, 90, width=5.5)),
+        (_rings([[3.0, 1.0], [1.0, 1.0]]), pg.mkPen(0, 90, 90, width=1.0)),
+        (np.column_stack([wave, np.sin(wave)]), pg.mkPen(0, 0, 0, width=4.0)),
+    ]  # fmt: skip
+    bands = RingBands()
+    curves = []
+    for line, pen in lines_and_pens:
+        curve = RingCurve(antialias=True, bands=bands)
+        curve.setData(line[:, 0], line[:, 1], pen=pen, connect="finite")
+        curves.append(curve)
+
+    first = _painted(curves[0], VIEW)
+    built = {curve: _kept_path(curve) for curve in curves}
+    # The first paint built every curve's bands: the wide, closed, gently bent rings only.
+    assert [path is not None for path in built.values()] == [True, True, True, False, False, False]
+    for curve, (line, pen) in zip(curves, lines_and_pens, strict=True):
+        np.testing.assert_array_equal(_painted(curve, VIEW), _painted(_solo(line, pen), VIEW))
+        assert _kept_path(curve) is built[curve]  # painting the others built nothing more
+    np.testing.assert_array_equal(_painted(curves[0], VIEW), first)
+
+    moved = lines_and_pens[1][0] + np.array([1.0, 1.0])
+    curves[1].setData(moved[:, 0], moved[:, 1], pen=lines_and_pens[1][1], connect="finite")
+    np.testing.assert_array_equal(
+        _painted(curves[1], VIEW), _painted(_solo(moved, lines_and_pens[1][1]), VIEW)
+    )
+    assert _kept_path(curves[0]) is not built[curves[0]]  # one curve's new rings: all rebuilt
+
+
+def test_bounds_follow_the_view_and_the_rings_as_a_stroked_curves_do(qtbot):
+    line = _rings([[4.0, 1.5], [1.5, 2.0]])
+    pen = pg.mkPen(200, 40, 40, width=5.5)
+    band, stroke = _both(line, pen)
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    for curve in (band, stroke):
+        plot.addItem(curve)
+    plot.show()
+    qtbot.waitExposed(plot)
+    view = plot.getViewBox()
+    view.setRange(xRange=(-10.0, 10.0), yRange=(-8.0, 8.0), padding=0.0)
+    view.updateMatrix()
+
+    def same_bounds():
+        qtbot.waitUntil(lambda: band.boundingRect() == stroke.boundingRect())
+
+    same_bounds()
+
+    # A pan keeps them; a zoom changes the pen's padding in data units; new rings move them.
+    for change, moves in (
+        (lambda: view.translateBy(x=1.5, y=-0.5), False),
+        (lambda: view.scaleBy((0.5, 0.5)), True),
+        (lambda: [c.setData(line[:, 0] + 9.0, line[:, 1], pen=pen) for c in (band, stroke)], True),
+        (lambda: view.translateBy(x=-4.0), False),
+    ):
+        before = band.boundingRect()
+        change()
+        view.updateMatrix()  # what the next paint would do first
+        same_bounds()
+        assert (band.boundingRect() != before) == moves
