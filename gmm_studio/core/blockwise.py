@@ -575,7 +575,7 @@ class Kernel:
         each block's fixed cost (a few dozen numpy calls) is a good part of the pass.
         """
         if self.form == "direct":
-            rows = _block_rows(max(self.n_features, self.n_components), None, n_samples)
+            rows = _block_rows(max(self.n_features, self.n_components), None, None)
             # At least _DIRECT_MIN_BLOCKS blocks: a block's (rows, D) arrays stay a small part
             # of the data (N=1,000, K=2, D=100 tied: peak 0.53 → 0.32 of scikit-learn's), at
             # a few calls per component and block, small beside the direct form's work a row.

@@ -142,12 +142,6 @@ def test_rings_drawn_without_antialiasing_have_no_blended_edge_pixels(qapp):
     assert abs(int(inked.sum()) - int(smooth_inked.sum())) < 0.1 * smooth_inked.sum()
 
 
-def _solo(line, pen):
-    curve = RingCurve(antialias=True)
-    curve.setData(line[:, 0], line[:, 1], pen=pen, connect="finite")
-    return curve
-
-
 def test_curves_of_one_set_are_built_together_and_paint_as_each_alone(qapp):
     wave = np.linspace(0.0, 4.0, len(_rings(np.eye(2))))  # as long as three rings
     lines_and_pens = [
@@ -170,14 +164,14 @@ def test_curves_of_one_set_are_built_together_and_paint_as_each_alone(qapp):
     # The first paint built every curve's bands: the wide, closed, gently bent rings only.
     assert [path is not None for path in built.values()] == [True, True, True, False, False, False]
     for curve, (line, pen) in zip(curves, lines_and_pens, strict=True):
-        np.testing.assert_array_equal(_painted(curve, VIEW), _painted(_solo(line, pen), VIEW))
+        np.testing.assert_array_equal(_painted(curve, VIEW), _painted(_both(line, pen)[0], VIEW))
         assert _kept_path(curve) is built[curve]  # painting the others built nothing more
     np.testing.assert_array_equal(_painted(curves[0], VIEW), first)
 
     moved = lines_and_pens[1][0] + np.array([1.0, 1.0])
     curves[1].setData(moved[:, 0], moved[:, 1], pen=lines_and_pens[1][1], connect="finite")
     np.testing.assert_array_equal(
-        _painted(curves[1], VIEW), _painted(_solo(moved, lines_and_pens[1][1]), VIEW)
+        _painted(curves[1], VIEW), _painted(_both(moved, lines_and_pens[1][1])[0], VIEW)
     )
     assert _kept_path(curves[0]) is not built[curves[0]]  # one curve's new rings: all rebuilt
 
